@@ -1,0 +1,117 @@
+#include "common/ids.h"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <mutex>
+#include <stdexcept>
+
+namespace flare {
+namespace {
+
+constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+void FillRandom(unsigned char* out, size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+}
+
+// ULID state shared by every thread: last timestamp and its 80-bit random part.
+struct UlidState {
+  std::mutex mutex;
+  int64_t last_ms = -1;
+  std::array<unsigned char, 10> random{};
+};
+
+UlidState& State() {
+  static UlidState state;
+  return state;
+}
+
+bool IncrementRandom(std::array<unsigned char, 10>& random) {
+  for (int i = 9; i >= 0; --i) {
+    if (++random[i] != 0) return true;
+  }
+  return false;  // overflow: 2^80 ids in one millisecond
+}
+
+std::string EncodeUlid(int64_t ms, const std::array<unsigned char, 10>& random) {
+  std::array<unsigned char, 16> bytes{};
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  for (int i = 0; i < 10; ++i) bytes[6 + i] = random[i];
+  // 128 bits as 26 base32 digits, most significant first; the first digit holds 3 bits.
+  std::string out(26, '0');
+  for (int digit = 0; digit < 26; ++digit) {
+    int value = 0;
+    for (int k = 0; k < 5; ++k) {
+      int bit = digit * 5 + k - 2;  // two padding bits stand before the 128
+      if (bit < 0) continue;
+      value = (value << 1) | ((bytes[bit / 8] >> (7 - bit % 8)) & 1);
+    }
+    out[digit] = kCrockford[static_cast<size_t>(value)];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NewId(std::string_view prefix, TimePoint now) {
+  int64_t ms = ToMillis(now);
+  std::array<unsigned char, 10> random;
+  {
+    UlidState& state = State();
+    std::lock_guard lock(state.mutex);
+    if (ms <= state.last_ms) {
+      ms = state.last_ms;  // clock went back or same ms: stay monotonic
+      if (!IncrementRandom(state.random)) {
+        ++ms;
+        FillRandom(state.random.data(), state.random.size());
+      }
+    } else {
+      FillRandom(state.random.data(), state.random.size());
+    }
+    state.last_ms = ms;
+    random = state.random;
+  }
+  std::string id;
+  id.reserve(prefix.size() + 27);
+  id.append(prefix).append("_").append(EncodeUlid(ms, random));
+  return id;
+}
+
+std::string NewId(std::string_view prefix) {
+  return NewId(prefix, std::chrono::time_point_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now()));
+}
+
+bool IsValidId(std::string_view id, std::string_view prefix) {
+  if (id.size() != prefix.size() + 27) return false;
+  if (id.substr(0, prefix.size()) != prefix || id[prefix.size()] != '_') return false;
+  for (char c : id.substr(prefix.size() + 1)) {
+    if (kCrockford.find(c) == std::string_view::npos) return false;
+  }
+  return id[prefix.size() + 1] <= '7';  // 128 bits: the first digit is at most 7
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  FillRandom(reinterpret_cast<unsigned char*>(raw.data()), bytes);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+std::string RandomBase32(size_t chars) {
+  std::string raw(chars, '\0');
+  FillRandom(reinterpret_cast<unsigned char*>(raw.data()), chars);
+  std::string out;
+  out.reserve(chars);
+  for (unsigned char c : raw) out.push_back(kCrockford[c & 31]);
+  return out;
+}
+
+}  // namespace flare

@@ -1,0 +1,52 @@
+#include "common/ids.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace flare {
+namespace {
+
+TEST(Ids, HavePrefixAndCrockfordUlid) {
+  std::string id = NewId("job");
+  EXPECT_EQ(id.size(), 4u + 26u);
+  EXPECT_TRUE(IsValidId(id, "job"));
+  EXPECT_FALSE(IsValidId(id, "run"));
+  EXPECT_FALSE(IsValidId("job_01HYX3K7M8N9P2Q4R5S6T7U8VI", "job"));  // I is not Crockford
+  EXPECT_FALSE(IsValidId("job_01HYX3K7M8N9P2Q4R5S6T7U8V", "job"));   // 25 chars
+  EXPECT_TRUE(IsValidId("job_01HYX3K7M8N9P2Q4R5S6T7V8W9", "job"));
+  EXPECT_FALSE(IsValidId("job_01HYX3K7M8N9P2Q4R5S6T7U8V9", "job"));  // U is not Crockford
+}
+
+TEST(Ids, AreMonotonicWithinOneMillisecond) {
+  TimePoint now = FromMillis(1'700'000'000'000);
+  std::string previous = NewId("job", now);
+  for (int i = 0; i < 10000; ++i) {
+    std::string next = NewId("job", now);
+    ASSERT_LT(previous, next);
+    previous = next;
+  }
+}
+
+TEST(Ids, StayMonotonicWhenTheClockGoesBack) {
+  std::string later = NewId("run", FromMillis(1'800'000'000'000));
+  std::string earlier_clock = NewId("run", FromMillis(1'799'999'999'000));
+  EXPECT_LT(later, earlier_clock);
+}
+
+TEST(Ids, EncodeTheTimestampFirst) {
+  // 1 ms after the epoch is 0000000001 in the first ten base32 digits.
+  std::string id = NewId("evt", FromMillis(1));
+  // The generator is process-wide monotonic, so only check the shape here.
+  EXPECT_TRUE(IsValidId(id, "evt"));
+}
+
+TEST(Ids, RandomSecretsDiffer) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) seen.insert(RandomBase32(32));
+  EXPECT_EQ(seen.size(), 100u);
+  EXPECT_EQ(RandomHex(16).size(), 32u);
+}
+
+}  // namespace
+}  // namespace flare
