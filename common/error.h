@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace flare {
 
@@ -43,6 +44,10 @@ int HttpStatusOf(ErrorCode code);
 ErrorCode ErrorCodeFromName(std::string_view name);
 
 struct Error {
+  Error() = default;
+  Error(ErrorCode c, std::string m, std::string f = {})
+      : code(c), message(std::move(m)), field(std::move(f)) {}
+
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   std::string field;  // empty when the error is not about one field

@@ -1,0 +1,300 @@
+#include "daemon/service/job_service.h"
+
+#include "common/encoding.h"
+#include "common/job_spec.h"
+#include "daemon/service/job_factory.h"
+#include "daemon/service/state_machine.h"
+#include "daemon/service/views.h"
+#include "daemon/store/event_repository.h"
+#include "daemon/store/run_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr size_t kMaxBatch = 1000;
+
+struct ValidatedCreate {
+  JobSpec spec;
+  std::string request_hash;
+  OptTime first_run;
+};
+
+Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::string& header_key,
+                                       TimePoint now) {
+  auto spec = ParseJobSpec(body);
+  if (!spec) return spec.error();
+  if (!header_key.empty()) {
+    if (header_key.size() > 200) {
+      return InvalidRequest("Idempotency-Key is longer than 200 characters", "Idempotency-Key");
+    }
+    if (!spec->idempotency_key.empty() && spec->idempotency_key != header_key) {
+      return InvalidRequest("the Idempotency-Key header and the idempotency_key field differ",
+                            "idempotency_key");
+    }
+    spec->idempotency_key = header_key;
+  }
+  auto first = FirstRunTime(*spec, now);
+  if (!first) return first.error();
+  return ValidatedCreate{std::move(*spec), HexEncode(Sha256(body.dump())), *first};
+}
+
+// Everything a create does inside the transaction.
+Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
+                              const ValidatedCreate& input) {
+  const JobSpec& spec = input.spec;
+  auto& c = tx.conn();
+  if (!spec.idempotency_key.empty()) {
+    if (auto earlier = FindIdempotencyKey(c, project_id, spec.idempotency_key)) {
+      if (earlier->request_hash != input.request_hash) {
+        return Error{ErrorCode::kIdempotencyKeyReuse,
+                     "idempotency key '" + spec.idempotency_key +
+                         "' was already used with a different body; use a new key",
+                     "idempotency_key"};
+      }
+      return CreatedJob{nlohmann::json::parse(earlier->response), true, earlier->job_id};
+    }
+  }
+  if (!spec.slug.empty() && SlugTaken(c, project_id, spec.slug, "")) {
+    return Error{ErrorCode::kConflict,
+                 "slug '" + spec.slug + "' belongs to another job; pick another or delete that job",
+                 "slug"};
+  }
+  bool wait_for_parent = false;
+  if (!spec.parent_job_id.empty()) {
+    auto parent = FindJob(c, project_id, spec.parent_job_id);
+    if (!parent || parent->deleted_at) {
+      return Error{ErrorCode::kParentNotFound,
+                   "parent job " + spec.parent_job_id + " does not exist", "parent_job_id"};
+    }
+    if (parent->state == "cancelled" || parent->state == "dead_letter") {
+      return Error{ErrorCode::kParentTerminal,
+                   "parent job " + parent->id + " is " + parent->state + " and will never succeed",
+                   "parent_job_id"};
+    }
+    wait_for_parent = parent->state != "succeeded";
+  }
+  JobRecord job = BuildJob(spec, project_id, tx.now());
+  job.request_hash = input.request_hash;
+  RunRecord run = BuildRun(job, "API", tx.now());
+  run.scheduled_for = input.first_run.value_or(tx.now());
+  job.last_run_id = run.id;
+  bool ready = !wait_for_parent && !input.first_run && spec.enabled;
+  run.state = job.state = ready ? "pending" : "scheduled";
+  if (ready) run.ready_at = run.due_at = tx.now();
+  if (!wait_for_parent && spec.enabled) run.due_at = input.first_run.value_or(tx.now());
+  InsertJob(c, job);
+  InsertRun(c, run);
+  StateMachine machine(tx, notifier);
+  machine.Record(job, &run, "created", {{"state", job.state}});
+  if (!ready) {
+    nlohmann::json why = wait_for_parent ? nlohmann::json{{"waiting_for", spec.parent_job_id}}
+                                         : nlohmann::json{{"run_at", TimeOrNull(run.due_at)}};
+    machine.Record(job, &run, "scheduled", std::move(why));
+  }
+  if (ready) {
+    machine.Announce(run);
+  } else if (run.due_at) {
+    tx.OnCommit([&notifier, t = *run.due_at] { notifier.WakeAt(t); });
+  }
+  CreatedJob created{JobView(job), false, job.id};
+  if (!spec.idempotency_key.empty()) {
+    InsertIdempotencyKey(c, project_id, spec.idempotency_key,
+                         {input.request_hash, job.id, created.body.dump()}, tx.now());
+  }
+  return created;
+}
+
+// Loads a live job for a mutation inside a transaction.
+Result<JobRecord> LiveJob(Tx& tx, const std::string& project_id, const std::string& id_or_slug) {
+  auto job = FindJob(tx.conn(), project_id, id_or_slug);
+  if (!job || job->deleted_at) return JobNotFound(id_or_slug);
+  return std::move(*job);
+}
+
+Result<RunRecord> LatestRun(Tx& tx, const JobRecord& job) {
+  auto run = FindRunOfJob(tx.conn(), job.id, job.last_run_id);
+  if (!run) return Error{ErrorCode::kInternal, "job " + job.id + " has no run"};
+  return std::move(*run);
+}
+
+}  // namespace
+
+Error JobNotFound(const std::string& id) {
+  return Error{ErrorCode::kJobNotFound, "job " + id.substr(0, 100) + " does not exist"};
+}
+
+Result<CreatedJob> JobService::Create(const std::string& project_id, const nlohmann::json& body,
+                                      const std::string& idempotency_header) {
+  auto input = ValidateCreate(body, idempotency_header, ctx_.clock.Now());
+  if (!input) return input.error();
+  return ctx_.writer.Run<CreatedJob>(
+      [&](Tx& tx) { return CreateInTx(tx, ctx_.notifier, project_id, *input); });
+}
+
+Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
+                                               const nlohmann::json& body) {
+  const nlohmann::json* items = &body;
+  if (body.is_object()) {
+    if (body.size() != 1 || !body.contains("jobs")) {
+      return InvalidRequest("a batch is {\"jobs\": [ …job bodies… ]}", "jobs");
+    }
+    items = &body["jobs"];
+  }
+  if (!items->is_array() || items->empty() || items->size() > kMaxBatch) {
+    return InvalidRequest("jobs must be a list of 1 to 1000 job bodies", "jobs");
+  }
+  std::vector<ValidatedCreate> inputs;
+  inputs.reserve(items->size());
+  nlohmann::json errors = nlohmann::json::array();
+  TimePoint now = ctx_.clock.Now();
+  for (size_t i = 0; i < items->size(); ++i) {
+    auto input = ValidateCreate((*items)[i], "", now);
+    if (input) {
+      inputs.push_back(std::move(*input));
+      continue;
+    }
+    auto detail = input.error().ToJson()["error"];
+    detail["index"] = i;
+    errors.push_back(std::move(detail));
+  }
+  if (!errors.empty()) {
+    Error error = InvalidRequest(std::to_string(errors.size()) + " of " +
+                                 std::to_string(items->size()) +
+                                 " jobs are invalid; nothing was created (see errors)");
+    error.field = "jobs[" + errors[0]["index"].dump() + "]";
+    return error;
+  }
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    nlohmann::json data = nlohmann::json::array();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      auto created = CreateInTx(tx, ctx_.notifier, project_id, inputs[i]);
+      if (!created) {
+        Error error = created.error();
+        error.message = "jobs[" + std::to_string(i) + "]: " + error.message + "; nothing was created";
+        return error;
+      }
+      data.push_back(std::move(created->body));
+    }
+    return nlohmann::json{{"data", std::move(data)}};
+  });
+}
+
+Result<nlohmann::json> JobService::Get(const std::string& project_id,
+                                       const std::string& id_or_slug) {
+  auto reader = ctx_.readers.Acquire();
+  auto job = FindJob(*reader, project_id, id_or_slug);
+  if (!job) return JobNotFound(id_or_slug);
+  return JobView(*job);
+}
+
+Result<nlohmann::json> JobService::List(const std::string& project_id, const JobFilter& filter,
+                                        const std::string& cursor_text, int limit) {
+  std::optional<PageCursor> cursor;
+  if (!cursor_text.empty()) {
+    auto decoded = DecodeCursor(cursor_text);
+    if (!decoded) return decoded.error();
+    cursor = *decoded;
+  }
+  auto reader = ctx_.readers.Acquire();
+  auto jobs = ListJobs(*reader, project_id, filter, cursor, limit + 1);
+  bool has_more = jobs.size() > static_cast<size_t>(limit);
+  if (has_more) jobs.pop_back();
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& job : jobs) data.push_back(JobView(job));
+  std::string next;
+  if (has_more) next = EncodeCursor({ToMillis(jobs.back().created_at), jobs.back().id});
+  return PageJson(std::move(data), has_more, next);
+}
+
+Result<nlohmann::json> JobService::Delete(const std::string& project_id,
+                                          const std::string& id_or_slug) {
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = LiveJob(tx, project_id, id_or_slug);
+    if (!job) return job.error();
+    StateMachine machine(tx, ctx_.notifier);
+    for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+      machine.Cancel(*job, run, "job deleted");
+    }
+    machine.CancelWaitingChildren(*job, "parent job " + job->id + " was deleted");
+    job->deleted_at = tx.now();
+    job->next_run_at.reset();
+    job->updated_at = tx.now();
+    SaveJob(tx.conn(), *job);
+    machine.Record(*job, nullptr, "deleted");
+    return JobView(*job);
+  });
+}
+
+Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
+                                          const std::string& id_or_slug) {
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = LiveJob(tx, project_id, id_or_slug);
+    if (!job) return job.error();
+    if (job->state != "pending" && job->state != "scheduled") {
+      return Error{ErrorCode::kInvalidState,
+                   "job " + job->id + " is " + job->state +
+                       "; only pending or scheduled jobs can be cancelled"};
+    }
+    StateMachine machine(tx, ctx_.notifier);
+    for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+      machine.Cancel(*job, run, "cancelled by request");
+    }
+    machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
+    return nlohmann::json{{"id", job->id}, {"state", job->state}};
+  });
+}
+
+Result<nlohmann::json> JobService::Retry(const std::string& project_id,
+                                         const std::string& id_or_slug) {
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = LiveJob(tx, project_id, id_or_slug);
+    if (!job) return job.error();
+    if (job->state != "failed" && job->state != "dead_letter") {
+      return Error{ErrorCode::kInvalidState,
+                   "job " + job->id + " is " + job->state +
+                       "; only failed or dead_letter jobs can be retried"};
+    }
+    auto run = LatestRun(tx, *job);
+    if (!run) return run.error();
+    if (run->attempt >= run->max_attempts) {
+      run->max_attempts = run->attempt + 1;
+      job->max_attempts = run->max_attempts;
+    }
+    run->error = nullptr;
+    run->failure_reason.clear();
+    run->started_at.reset();
+    run->completed_at.reset();
+    run->duration_ms.reset();
+    run->worker_id.clear();
+    run->lease_id.clear();
+    run->progress.reset();
+    StateMachine machine(tx, ctx_.notifier);
+    machine.Record(*job, &*run, "retried", {{"max_attempts", run->max_attempts}});
+    machine.MakeReady(*job, *run);
+    return nlohmann::json{{"id", job->id}, {"state", job->state}, {"attempt", job->attempt}};
+  });
+}
+
+Result<nlohmann::json> JobService::Events(const std::string& project_id,
+                                          const std::string& id_or_slug,
+                                          const std::string& cursor_text, int limit) {
+  std::optional<int64_t> before;
+  if (!cursor_text.empty()) {
+    auto decoded = DecodeCursor(cursor_text);
+    if (!decoded) return decoded.error();
+    before = decoded->created_ms;  // for events the cursor carries the row position
+  }
+  auto reader = ctx_.readers.Acquire();
+  auto job = FindJob(*reader, project_id, id_or_slug);
+  if (!job) return JobNotFound(id_or_slug);
+  auto events = EventsOfJob(*reader, job->id, before, limit + 1);
+  bool has_more = events.size() > static_cast<size_t>(limit);
+  if (has_more) events.pop_back();
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& event : events) data.push_back(EventView(event));
+  std::string next;
+  if (has_more) next = EncodeCursor({events.back().rowid, events.back().id});
+  return PageJson(std::move(data), has_more, next);
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,47 @@
+#pragma once
+// Jobs: create (single, batch, idempotent), read, list, update, delete, cancel, retry,
+// history. Validation happens before the writer; rules that need the database (slugs,
+// parents, idempotency) run inside the transaction.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/result.h"
+#include "daemon/service/context.h"
+#include "daemon/store/job_repository.h"
+
+namespace flare::daemon {
+
+struct CreatedJob {
+  nlohmann::json body;   // the 201 body
+  bool replayed = false;  // an Idempotency-Key replay of an earlier create
+  std::string id;
+};
+
+class JobService {
+ public:
+  explicit JobService(ServiceContext context) : ctx_(context) {}
+
+  Result<CreatedJob> Create(const std::string& project_id, const nlohmann::json& body,
+                            const std::string& idempotency_header);
+  /// Up to 1000 jobs in one transaction: all are created or none.
+  Result<nlohmann::json> CreateBatch(const std::string& project_id, const nlohmann::json& body);
+  Result<nlohmann::json> Get(const std::string& project_id, const std::string& id_or_slug);
+  Result<nlohmann::json> List(const std::string& project_id, const JobFilter& filter,
+                              const std::string& cursor, int limit);
+  Result<nlohmann::json> Update(const std::string& project_id, const std::string& id_or_slug,
+                                const nlohmann::json& patch);
+  Result<nlohmann::json> Delete(const std::string& project_id, const std::string& id_or_slug);
+  Result<nlohmann::json> Cancel(const std::string& project_id, const std::string& id_or_slug);
+  Result<nlohmann::json> Retry(const std::string& project_id, const std::string& id_or_slug);
+  Result<nlohmann::json> Events(const std::string& project_id, const std::string& id_or_slug,
+                                const std::string& cursor, int limit);
+
+ private:
+  ServiceContext ctx_;
+};
+
+/// 404 job_not_found for `id`.
+Error JobNotFound(const std::string& id);
+
+}  // namespace flare::daemon

@@ -1,0 +1,146 @@
+// PATCH /jobs/{id}: an RFC 7386 merge onto the job's current body, validated as a whole,
+// then applied to the job and to its runs that have not started. `enabled` pauses and
+// resumes: a paused job's waiting runs are held (no due time) until it is resumed.
+
+#include "common/job_spec.h"
+#include "daemon/service/job_factory.h"
+#include "daemon/service/job_service.h"
+#include "daemon/service/state_machine.h"
+#include "daemon/service/views.h"
+#include "daemon/store/run_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+nlohmann::json CurrentBody(const JobRecord& job) {
+  nlohmann::json body = job.spec;
+  body["job_type"] = job.job_type;
+  body["queue"] = job.queue;
+  body["payload"] = job.payload;
+  body["tags"] = job.tags;
+  return body;
+}
+
+Status CheckPatchFields(const nlohmann::json& patch) {
+  if (!patch.is_object() || patch.empty()) {
+    return InvalidRequest("a PATCH body is a JSON object with the fields to change");
+  }
+  for (const auto& item : patch.items()) {
+    if (IsImmutableField(item.key())) {
+      return InvalidRequest(item.key() + " cannot be changed after creation; create a new job",
+                            item.key());
+    }
+  }
+  return Ok{};
+}
+
+void ApplySpec(JobRecord& job, const JobSpec& spec) {
+  JobRecord fresh = BuildJob(spec, job.project_id, job.created_at);
+  job.slug = fresh.slug;
+  job.job_type = fresh.job_type;
+  job.queue = fresh.queue;
+  job.payload = fresh.payload;
+  job.tags = fresh.tags;
+  job.spec = fresh.spec;
+  job.is_http = fresh.is_http;
+  if (job.state != "processing") job.max_attempts = std::max(spec.max_attempts, job.attempt);
+}
+
+// The parent a held run waits for, if it has not succeeded yet.
+bool WaitsForParent(Tx& tx, const JobRecord& job) {
+  if (job.parent_job_id.empty()) return false;
+  auto parent = FindJob(tx.conn(), job.project_id, job.parent_job_id);
+  return parent && parent->state != "succeeded";
+}
+
+void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
+  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"pending", "scheduled"})) {
+    machine.Wait(job, run, std::nullopt);
+  }
+  job.next_run_at.reset();
+  machine.Record(job, nullptr, "paused");
+}
+
+void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
+  bool waits = WaitsForParent(tx, job);
+  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled"})) {
+    if (waits) continue;
+    auto at = job.spec.contains("run_at") ? ParseTime(job.spec["run_at"].get<std::string>())
+                                          : Result<TimePoint>(Error{});
+    if (at.ok() && *at > tx.now()) {
+      machine.Wait(job, run, *at);
+    } else {
+      machine.MakeReady(job, run);
+    }
+  }
+  machine.Record(job, nullptr, "resumed");
+}
+
+nlohmann::json ChangedFields(const nlohmann::json& before, const nlohmann::json& after,
+                             const nlohmann::json& patch) {
+  nlohmann::json changed = nlohmann::json::array();
+  for (const auto& item : patch.items()) {
+    auto old_it = before.find(item.key());
+    auto new_it = after.find(item.key());
+    nlohmann::json old_value = old_it == before.end() ? nullptr : *old_it;
+    nlohmann::json new_value = new_it == after.end() ? nullptr : *new_it;
+    if (old_value != new_value) changed.push_back(item.key());
+  }
+  return changed;
+}
+
+}  // namespace
+
+Result<nlohmann::json> JobService::Update(const std::string& project_id,
+                                          const std::string& id_or_slug,
+                                          const nlohmann::json& patch_in) {
+  nlohmann::json patch = patch_in;
+  std::optional<int64_t> expected_version;
+  if (patch.is_object() && patch.contains("version")) {
+    if (!patch["version"].is_number_integer()) {
+      return InvalidRequest("version must be the job's current version number", "version");
+    }
+    expected_version = patch["version"].get<int64_t>();
+    patch.erase("version");
+  }
+  if (auto checked = CheckPatchFields(patch); !checked) return checked.error();
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = FindJob(tx.conn(), project_id, id_or_slug);
+    if (!job || job->deleted_at) return JobNotFound(id_or_slug);
+    if (expected_version && *expected_version != job->version) {
+      return Error{ErrorCode::kConflict,
+                   "job " + job->id + " is at version " + std::to_string(job->version) +
+                       ", not " + std::to_string(*expected_version) + "; fetch it and try again",
+                   "version"};
+    }
+    nlohmann::json before = CurrentBody(*job);
+    nlohmann::json merged = before;
+    merged.merge_patch(patch);
+    auto spec = ParseJobSpec(merged, SpecUse::kUpdate);
+    if (!spec) return spec.error();
+    if (!spec->slug.empty() && spec->slug != job->slug &&
+        SlugTaken(tx.conn(), project_id, spec->slug, job->id)) {
+      return Error{ErrorCode::kConflict, "slug '" + spec->slug + "' belongs to another job", "slug"};
+    }
+    bool was_enabled = job->enabled;
+    ApplySpec(*job, *spec);
+    job->enabled = spec->enabled;
+    job->version += 1;
+    job->updated_at = tx.now();
+    StateMachine machine(tx, ctx_.notifier);
+    for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+      RefreshRunSettings(*job, run);
+      machine.Save(*job, run);
+      if (run.state == "pending") machine.Announce(run);
+    }
+    if (was_enabled && !job->enabled) Pause(tx, machine, *job);
+    if (!was_enabled && job->enabled) Resume(tx, machine, *job);
+    SaveJob(tx.conn(), *job);
+    machine.Record(*job, nullptr, "updated",
+                   {{"fields", ChangedFields(before, CurrentBody(*job), patch)},
+                    {"version", job->version}});
+    return JobView(*job);
+  });
+}
+
+}  // namespace flare::daemon

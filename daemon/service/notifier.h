@@ -1,0 +1,31 @@
+#pragma once
+// How the domain tells the engines that work appeared. Calls arrive after the commit that
+// made the work visible, on the writer thread: implementations must only signal, never block.
+
+#include <string>
+
+#include "common/time_format.h"
+
+namespace flare::daemon {
+
+class WorkNotifier {
+ public:
+  virtual ~WorkNotifier() = default;
+  /// A worker run became pending in `queue` of `project_id`.
+  virtual void WorkerRunReady(const std::string& project_id, const std::string& queue,
+                              const std::string& job_type) = 0;
+  /// An HTTP run became pending: the executor should take it.
+  virtual void HttpRunReady(const std::string& project_id, const std::string& run_id) = 0;
+  /// Something is due at `t`: the timer must wake no later than that.
+  virtual void WakeAt(TimePoint t) = 0;
+};
+
+/// For tests and tools that need no engines.
+class NullNotifier final : public WorkNotifier {
+ public:
+  void WorkerRunReady(const std::string&, const std::string&, const std::string&) override {}
+  void HttpRunReady(const std::string&, const std::string&) override {}
+  void WakeAt(TimePoint) override {}
+};
+
+}  // namespace flare::daemon

@@ -1,0 +1,213 @@
+#include "daemon/service/state_machine.h"
+
+#include "common/backoff.h"
+#include "common/ids.h"
+#include "daemon/log.h"
+#include "daemon/store/event_repository.h"
+#include "daemon/store/job_repository.h"
+#include "daemon/store/run_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+void LogTransition(const RunRecord& run, const std::string& from) {
+  if (!LogEnabled(LogLevel::kInfo)) return;
+  LogInfo("run", {{"run", run.id}, {"job", run.job_id}, {"from", from}, {"to", run.state},
+                  {"attempt", std::to_string(run.attempt)}});
+}
+
+RetryPolicy PolicyOf(const JobRecord& job) {
+  auto it = job.spec.find("retry");
+  if (it == job.spec.end()) return RetryPolicy{};
+  auto policy = ParseRetryPolicy(*it);
+  return policy ? *policy : RetryPolicy{};
+}
+
+}  // namespace
+
+void StateMachine::Save(JobRecord& job, RunRecord& run) {
+  SaveRun(tx_.conn(), run);
+  if (job.last_run_id == run.id) {
+    job.state = run.state;
+    job.attempt = run.attempt;
+    job.max_attempts = run.max_attempts;
+    job.started_at = run.started_at;
+    job.completed_at = run.completed_at;
+    job.next_retry_at = run.next_retry_at;
+    job.progress = run.progress;
+    job.duration_ms = run.duration_ms;
+    job.error = run.error;
+    job.updated_at = tx_.now();
+  }
+  SaveJob(tx_.conn(), job);
+}
+
+void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std::string& type,
+                          nlohmann::json details) {
+  EventRecord event;
+  event.id = NewId("evt", tx_.now());
+  event.project_id = job.project_id;
+  event.job_id = job.id;
+  if (run) {
+    event.run_id = run->id;
+    event.attempt = run->attempt;
+  }
+  event.type = type;
+  event.at = tx_.now();
+  event.details = std::move(details);
+  AppendEvent(tx_.conn(), event);
+}
+
+void StateMachine::Announce(const RunRecord& run) {
+  if (run.is_http) {
+    tx_.OnCommit([&n = notifier_, project = run.project_id, id = run.id] { n.HttpRunReady(project, id); });
+  } else {
+    tx_.OnCommit([&n = notifier_, project = run.project_id, queue = run.queue, type = run.job_type] {
+      n.WorkerRunReady(project, queue, type);
+    });
+  }
+}
+
+void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
+  std::string from = run.state;
+  run.state = "pending";
+  run.due_at = tx_.now();
+  run.ready_at = tx_.now();
+  run.next_retry_at.reset();
+  Save(job, run);
+  Announce(run);
+  if (from != "pending") LogTransition(run, from);
+}
+
+void StateMachine::Wait(JobRecord& job, RunRecord& run, OptTime due) {
+  std::string from = run.state;
+  run.state = "scheduled";
+  run.due_at = due;
+  Save(job, run);
+  if (due) tx_.OnCommit([&n = notifier_, t = *due] { n.WakeAt(t); });
+  if (from != run.state) LogTransition(run, from);
+}
+
+void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& worker_id) {
+  std::string from = run.state;
+  run.state = "processing";
+  run.attempt += 1;
+  run.worker_id = worker_id;
+  run.lease_id = NewId("lse", tx_.now());
+  run.lease_expires_at = tx_.now() + std::chrono::seconds(run.timeout_seconds);
+  run.started_at = tx_.now();
+  run.completed_at.reset();
+  run.duration_ms.reset();
+  run.next_retry_at.reset();
+  run.progress.reset();
+  run.acked_lease_id.clear();
+  run.ack_response = nullptr;
+  Save(job, run);
+  Record(job, &run, "started", {{"worker_id", worker_id}});
+  tx_.OnCommit([&n = notifier_, t = *run.lease_expires_at] { n.WakeAt(t); });
+  LogTransition(run, from);
+}
+
+int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
+                          const nlohmann::json& result) {
+  std::string from = run.state;
+  run.state = "succeeded";
+  run.completed_at = tx_.now();
+  run.duration_ms = duration_ms ? duration_ms
+                                : std::optional<int64_t>(ToMillis(tx_.now()) -
+                                                         ToMillis(run.started_at.value_or(tx_.now())));
+  run.progress = 1.0;
+  run.error = nullptr;
+  run.failure_reason.clear();
+  if (!result.is_null()) run.result = result;
+  run.lease_expires_at.reset();
+  Save(job, run);
+  Record(job, &run, "succeeded", {{"duration_ms", *run.duration_ms}});
+  LogTransition(run, from);
+  return ActivateChildren(job);
+}
+
+void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFailure& failure,
+                               std::optional<int64_t> duration_ms) {
+  std::string from = run.state;
+  run.completed_at = tx_.now();
+  run.duration_ms = duration_ms ? duration_ms
+                                : std::optional<int64_t>(ToMillis(tx_.now()) -
+                                                         ToMillis(run.started_at.value_or(tx_.now())));
+  run.failure_reason = failure.reason;
+  run.error = failure.error;
+  run.lease_expires_at.reset();
+  nlohmann::json details = {{"failure_reason", failure.reason}, {"error", failure.error}};
+  Record(job, &run, "attempt_failed", details);
+  bool attempts_left = run.attempt < run.max_attempts;
+  if (failure.retryable && attempts_left) {
+    RetryPolicy policy = PolicyOf(job);
+    auto delay = RetryDelay(policy, run.attempt, UnitRandom());
+    if (failure.retry_after) {
+      auto asked = std::chrono::duration_cast<std::chrono::milliseconds>(*failure.retry_after);
+      auto cap = std::chrono::milliseconds(policy.max_delay_seconds * 1000);
+      delay = std::max(delay, std::min(asked, cap));
+    }
+    run.state = "failed";
+    run.next_retry_at = tx_.now() + delay;
+    run.due_at = run.next_retry_at;
+    Save(job, run);
+    Record(job, &run, "retry_scheduled", {{"next_retry_at", FormatTime(*run.next_retry_at)}});
+    tx_.OnCommit([&n = notifier_, t = *run.next_retry_at] { n.WakeAt(t); });
+  } else {
+    run.state = "dead_letter";
+    run.next_retry_at.reset();
+    run.due_at.reset();
+    Save(job, run);
+    Record(job, &run, "dead_lettered",
+           {{"reason", failure.retryable ? "attempts exhausted" : "not retryable"}});
+    CancelWaitingChildren(job, "parent job " + job.id + " dead-lettered");
+  }
+  LogTransition(run, from);
+}
+
+void StateMachine::Cancel(JobRecord& job, RunRecord& run, const std::string& why) {
+  std::string from = run.state;
+  run.state = "cancelled";
+  run.completed_at = tx_.now();
+  run.due_at.reset();
+  run.next_retry_at.reset();
+  run.lease_expires_at.reset();
+  Save(job, run);
+  Record(job, &run, "cancelled", {{"reason", why}});
+  LogTransition(run, from);
+}
+
+int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::string& why) {
+  int cancelled = 0;
+  for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, "scheduled")) {
+    for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled", "pending"})) {
+      Cancel(child, run, why);
+    }
+    ++cancelled;
+    cancelled += CancelWaitingChildren(child, "ancestor job " + parent.id + " did not succeed");
+  }
+  return cancelled;
+}
+
+int StateMachine::ActivateChildren(const JobRecord& parent) {
+  int activated = 0;
+  for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, "scheduled")) {
+    if (!child.enabled) continue;  // a paused child starts when it is resumed
+    for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled"})) {
+      if (run.due_at) continue;  // waiting for its own run_at, not for the parent
+      auto run_at = child.spec.find("run_at");
+      auto at = run_at != child.spec.end() && run_at->is_string() ? ParseTime(run_at->get<std::string>())
+                                                                   : Result<TimePoint>(Error{});
+      if (at.ok() && *at > tx_.now()) {
+        Wait(child, run, *at);
+      } else {
+        MakeReady(child, run);
+      }
+      ++activated;
+    }
+  }
+  return activated;
+}
+
+}  // namespace flare::daemon

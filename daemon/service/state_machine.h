@@ -1,0 +1,64 @@
+#pragma once
+// The one place that changes run and job states (SPEC §3). Every transition saves the run,
+// mirrors it onto its job when it is the job's latest run, appends the event, and tells the
+// engines after commit. Callers check preconditions that are theirs (leases, API states).
+//
+//   scheduled ──due──▶ pending ──claim──▶ processing ──ok──▶ succeeded
+//       ▲                 ▲                   │
+//       │ retry delay     └──── due ◀── failed ◀─┤ attempt failed, attempts left
+//   (parent, run_at)                          └──▶ dead_letter (none left / not retryable)
+//   pending | scheduled | failed ──cancel──▶ cancelled
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "daemon/service/notifier.h"
+#include "daemon/store/records.h"
+#include "daemon/store/writer.h"
+
+namespace flare::daemon {
+
+struct AttemptFailure {
+  std::string reason;  // TIMEOUT, CONNECTION_ERROR, …, WORKER_ERROR, WORKER_LOST
+  nlohmann::json error;  // {type, message, stack_trace} or null
+  bool retryable = true;
+  std::optional<std::chrono::seconds> retry_after;  // a target's Retry-After
+};
+
+class StateMachine {
+ public:
+  StateMachine(Tx& tx, WorkNotifier& notifier) : tx_(tx), notifier_(notifier) {}
+
+  /// The run may be claimed now.
+  void MakeReady(JobRecord& job, RunRecord& run);
+  /// The run waits until `due` (nullopt: until something else wakes it, e.g. its parent).
+  void Wait(JobRecord& job, RunRecord& run, OptTime due);
+  /// A worker (or the executor) took the run: new attempt, new lease.
+  void Start(JobRecord& job, RunRecord& run, const std::string& worker_id);
+  /// Returns how many continuation children became ready.
+  int Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
+              const nlohmann::json& result);
+  /// Schedules a retry or dead-letters; cascades to children on dead-letter.
+  void FailAttempt(JobRecord& job, RunRecord& run, const AttemptFailure& failure,
+                   std::optional<int64_t> duration_ms);
+  void Cancel(JobRecord& job, RunRecord& run, const std::string& why);
+  /// Cancels children waiting on `parent`, and theirs; returns how many.
+  int CancelWaitingChildren(const JobRecord& parent, const std::string& why);
+
+  /// Tells the engines, after commit, that `run` is ready to be taken.
+  void Announce(const RunRecord& run);
+  /// Appends an event to the job's history.
+  void Record(const JobRecord& job, const RunRecord* run, const std::string& type,
+              nlohmann::json details = nlohmann::json::object());
+  /// Copies a run's state onto its job when it is the job's latest run, and saves both.
+  void Save(JobRecord& job, RunRecord& run);
+
+ private:
+  int ActivateChildren(const JobRecord& parent);
+
+  Tx& tx_;
+  WorkNotifier& notifier_;
+};
+
+}  // namespace flare::daemon

@@ -1,0 +1,72 @@
+#include "daemon/service/timer_service.h"
+
+#include "daemon/service/state_machine.h"
+#include "daemon/service/worker_service.h"
+#include "daemon/store/job_repository.h"
+#include "daemon/store/run_repository.h"
+#include "daemon/store/worker_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+// One transaction moves at most this many runs of each kind, so a backlog (say, after
+// downtime) is drained in slices that leave room for API writes in between.
+constexpr int kSlice = 500;
+
+OptTime Earliest(OptTime a, OptTime b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+}  // namespace
+
+Result<DueOutcome> TimerService::ProcessDue() {
+  return ctx_.writer.Run<DueOutcome>([&](Tx& tx) -> Result<DueOutcome> {
+    DueOutcome outcome;
+    auto& c = tx.conn();
+    StateMachine machine(tx, ctx_.notifier);
+    auto due = DueWaitingRuns(c, tx.now(), kSlice);
+    for (RunRecord& run : due) {
+      auto job = FindJob(c, run.project_id, run.job_id);
+      if (!job) continue;
+      machine.MakeReady(*job, run);
+      ++outcome.made_ready;
+    }
+    auto expired = ExpiredLeases(c, tx.now(), kSlice);
+    for (RunRecord& run : expired) {
+      auto job = FindJob(c, run.project_id, run.job_id);
+      if (!job) continue;
+      AttemptFailure failure{"TIMEOUT",
+                             {{"type", "Timeout"},
+                              {"message", "no ack within the lease (" +
+                                              std::to_string(run.timeout_seconds) + " s)"},
+                              {"stack_trace", nullptr}},
+                             true,
+                             std::nullopt};
+      machine.FailAttempt(*job, run, failure, std::nullopt);
+      ++outcome.timed_out;
+    }
+    for (const WorkerRecord& worker : SilentWorkersHoldingRuns(c, tx.now() - kWorkerSilenceLimit)) {
+      for (RunRecord& run : RunsHeldBy(c, worker.project_id, worker.worker_id)) {
+        auto job = FindJob(c, run.project_id, run.job_id);
+        if (!job || run.is_http) continue;
+        AttemptFailure failure{"WORKER_LOST",
+                               {{"type", "WorkerLost"},
+                                {"message", "worker " + worker.worker_id + " stopped sending heartbeats"},
+                                {"stack_trace", nullptr}},
+                               true,
+                               std::nullopt};
+        machine.FailAttempt(*job, run, failure, std::nullopt);
+        ++outcome.lost;
+      }
+    }
+    outcome.more = due.size() == kSlice || expired.size() == kSlice;
+    OptTime silent = OldestBusyWorkerSeen(c);
+    if (silent) *silent += kWorkerSilenceLimit + std::chrono::milliseconds(1);
+    outcome.next_due = Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)), silent);
+    return outcome;
+  });
+}
+
+}  // namespace flare::daemon

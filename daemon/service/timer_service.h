@@ -1,0 +1,30 @@
+#pragma once
+// What becomes due with time: waiting runs whose time came (run_at, retry delay), leases
+// that ran out (TIMEOUT), workers that went silent (WORKER_LOST). The scheduler thread calls
+// ProcessDue at the earliest due time; it is plain logic over a clock, so tests drive it
+// with a fake clock instead of sleeping.
+
+#include "common/result.h"
+#include "daemon/service/context.h"
+
+namespace flare::daemon {
+
+struct DueOutcome {
+  int made_ready = 0;
+  int timed_out = 0;
+  int lost = 0;
+  bool more = false;  // a batch limit was hit: call again at once
+  OptTime next_due;   // the earliest time anything else becomes due
+};
+
+class TimerService {
+ public:
+  explicit TimerService(ServiceContext context) : ctx_(context) {}
+  /// Moves everything due at the clock's "now", in one transaction.
+  Result<DueOutcome> ProcessDue();
+
+ private:
+  ServiceContext ctx_;
+};
+
+}  // namespace flare::daemon

@@ -1,0 +1,19 @@
+#pragma once
+// The wire shape of each record (seed 004's job detail object plus SPEC §2 fields).
+// Secrets never leave through a view: http header values show as "***".
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/store/records.h"
+
+namespace flare::daemon {
+
+nlohmann::json JobView(const JobRecord& job);
+nlohmann::json RunView(const RunRecord& run);
+nlohmann::json EventView(const EventRecord& event);
+nlohmann::json WorkerView(const WorkerRecord& worker, TimePoint now);
+
+/// null for an absent time, else RFC 3339 UTC with milliseconds.
+nlohmann::json TimeOrNull(const OptTime& t);
+
+}  // namespace flare::daemon

@@ -1,0 +1,133 @@
+#include "daemon/service/worker_requests.h"
+
+#include "common/json_fields.h"
+
+namespace flare::daemon {
+namespace {
+
+Result<std::string> OptionalText(const nlohmann::json& body, const char* field, size_t max) {
+  if (!body.contains(field) || body[field].is_null()) return std::string();
+  return ReadString(body[field], field, max);
+}
+
+Result<nlohmann::json> ReadError(const nlohmann::json& value) {
+  if (value.is_null()) return nlohmann::json(nullptr);
+  if (value.is_string()) return nlohmann::json{{"type", "Error"}, {"message", value}, {"stack_trace", nullptr}};
+  if (!value.is_object()) return InvalidRequest("error must be {type, message, stack_trace}", "error");
+  if (auto unknown = RejectUnknownFields(value, {"type", "message", "stack_trace"}, "error.");
+      !unknown) {
+    return unknown.error();
+  }
+  nlohmann::json out = {{"type", "Error"}, {"message", ""}, {"stack_trace", nullptr}};
+  for (const char* key : {"type", "message", "stack_trace"}) {
+    if (!value.contains(key) || value[key].is_null()) continue;
+    auto text = ReadString(value[key], std::string("error.") + key, 65536, 0);
+    if (!text) return text.error();
+    out[key] = *text;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> ReadWorkerId(const nlohmann::json& body) {
+  if (!body.contains("worker_id")) return InvalidRequest("worker_id is required", "worker_id");
+  return ReadString(body["worker_id"], "worker_id", 200);
+}
+
+Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const char* field,
+                                              bool required) {
+  std::vector<std::string> names;
+  if (!body.contains(field) || body[field].is_null()) {
+    if (required) return InvalidRequest(std::string(field) + " is required", field);
+    return names;
+  }
+  const auto& list = body[field];
+  if (!list.is_array() || list.size() > 100 || (required && list.empty())) {
+    return InvalidRequest(std::string(field) + " must be a list of 1 to 100 names", field);
+  }
+  for (const auto& item : list) {
+    auto name = ReadString(item, field, 500);
+    if (!name) return name.error();
+    names.push_back(*name);
+  }
+  return names;
+}
+
+Result<AckRequest> ParseAck(const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"job_id", "run_id", "lease_id", "worker_id", "status",
+                                                "duration_ms", "result", "error", "retryable"});
+      !unknown) {
+    return unknown.error();
+  }
+  AckRequest ack;
+  if (!body.contains("job_id")) return InvalidRequest("job_id is required", "job_id");
+  auto job_id = ReadString(body["job_id"], "job_id", 100);
+  auto worker_id = ReadWorkerId(body);
+  auto run_id = OptionalText(body, "run_id", 100);
+  auto lease_id = OptionalText(body, "lease_id", 100);
+  for (const auto* r : {&job_id, &worker_id, &run_id, &lease_id}) {
+    if (!*r) return r->error();
+  }
+  ack.job_id = *job_id;
+  ack.worker_id = *worker_id;
+  ack.run_id = *run_id;
+  ack.lease_id = *lease_id;
+  std::string status = body.value("status", nlohmann::json()).is_string() ? body["status"].get<std::string>() : "";
+  if (status != "succeeded" && status != "failed") {
+    return InvalidRequest("status must be succeeded or failed", "status");
+  }
+  ack.succeeded = status == "succeeded";
+  if (body.contains("duration_ms") && !body["duration_ms"].is_null()) {
+    auto ms = ReadInteger(body["duration_ms"], "duration_ms", 0, 365LL * 86400 * 1000);
+    if (!ms) return ms.error();
+    ack.duration_ms = *ms;
+  }
+  if (body.contains("result")) ack.result = body["result"];
+  if (body.contains("error")) {
+    auto error = ReadError(body["error"]);
+    if (!error) return error.error();
+    ack.error = *error;
+  }
+  if (body.contains("retryable")) {
+    auto retryable = ReadBool(body["retryable"], "retryable");
+    if (!retryable) return retryable.error();
+    ack.retryable = *retryable;
+  }
+  return ack;
+}
+
+Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body) {
+  std::vector<HeartbeatItem> items;
+  if (!body.contains("jobs") || body["jobs"].is_null()) return items;
+  if (!body["jobs"].is_array() || body["jobs"].size() > 1000) {
+    return InvalidRequest("jobs must be a list of {job_id, progress, extend_seconds}", "jobs");
+  }
+  for (const auto& entry : body["jobs"]) {
+    if (!entry.is_object() || !entry.contains("job_id")) {
+      return InvalidRequest("each heartbeat job needs a job_id", "jobs");
+    }
+    if (auto unknown = RejectUnknownFields(entry, {"job_id", "progress", "extend_seconds"}, "jobs[].");
+        !unknown) {
+      return unknown.error();
+    }
+    HeartbeatItem item;
+    auto id = ReadString(entry["job_id"], "jobs[].job_id", 100);
+    if (!id) return id.error();
+    item.job_id = *id;
+    if (entry.contains("progress") && !entry["progress"].is_null()) {
+      auto progress = ReadNumber(entry["progress"], "jobs[].progress", 0.0, 1.0);
+      if (!progress) return progress.error();
+      item.progress = *progress;
+    }
+    if (entry.contains("extend_seconds") && !entry["extend_seconds"].is_null()) {
+      auto extend = ReadInteger(entry["extend_seconds"], "jobs[].extend_seconds", 1, 86400);
+      if (!extend) return extend.error();
+      item.extend_seconds = *extend;
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+}  // namespace flare::daemon

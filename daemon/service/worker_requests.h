@@ -1,0 +1,37 @@
+#pragma once
+// Validation of the worker endpoints' bodies (SPEC §6), separate from what they do.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace flare::daemon {
+
+struct AckRequest {
+  std::string job_id;
+  std::string run_id;
+  std::string lease_id;
+  std::string worker_id;
+  bool succeeded = true;
+  std::optional<int64_t> duration_ms;
+  nlohmann::json result;
+  nlohmann::json error;
+  bool retryable = true;
+};
+
+struct HeartbeatItem {
+  std::string job_id;
+  std::optional<double> progress;
+  std::optional<int64_t> extend_seconds;
+};
+
+Result<std::string> ReadWorkerId(const nlohmann::json& body);
+Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const char* field,
+                                              bool required);
+Result<AckRequest> ParseAck(const nlohmann::json& body);
+Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body);
+
+}  // namespace flare::daemon

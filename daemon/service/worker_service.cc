@@ -1,0 +1,235 @@
+#include "daemon/service/worker_service.h"
+
+#include "common/json_fields.h"
+#include "daemon/service/job_service.h"
+#include "daemon/service/state_machine.h"
+#include "daemon/service/views.h"
+#include "daemon/service/worker_requests.h"
+#include "daemon/store/job_repository.h"
+#include "daemon/store/run_repository.h"
+#include "daemon/store/worker_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+Error LeaseLost(const std::string& job_id, const std::string& worker_id) {
+  return Error{ErrorCode::kLeaseLost,
+               "job " + job_id + " is no longer held by worker " + worker_id +
+                   " (its lease expired, it was re-claimed or it finished); nothing was changed"};
+}
+
+// The run a worker means: the one it names, or the job's latest.
+std::optional<RunRecord> TargetRun(Tx& tx, const JobRecord& job, const std::string& run_id) {
+  return FindRunOfJob(tx.conn(), job.id, run_id.empty() ? job.last_run_id : run_id);
+}
+
+bool HoldsLease(const RunRecord& run, const std::string& worker_id, const std::string& lease_id) {
+  return run.state == "processing" && run.worker_id == worker_id &&
+         (lease_id.empty() || lease_id == run.lease_id);
+}
+
+void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& worker_id,
+                  const std::vector<std::string>& queues, const std::vector<std::string>& types) {
+  if (TouchWorker(tx.conn(), project_id, worker_id, tx.now())) return;
+  UpsertWorker(tx.conn(), {project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
+}
+
+nlohmann::json ClaimedJob(const JobRecord& job, const RunRecord& run) {
+  return nlohmann::json{
+      {"id", job.id},
+      {"run_id", run.id},
+      {"lease_id", run.lease_id},
+      {"job_type", run.job_type},
+      {"queue", run.queue},
+      {"payload", run.payload.is_null() ? job.payload : run.payload},
+      {"attempt", run.attempt},
+      {"max_attempts", run.max_attempts},
+      {"timeout_seconds", run.timeout_seconds},
+      {"tags", job.tags},
+      {"lease_expires_at", TimeOrNull(run.lease_expires_at)},
+  };
+}
+
+Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
+                                const AckRequest& ack) {
+  StateMachine machine(tx, notifier);
+  int children = 0;
+  std::string acked_lease = run.lease_id;
+  if (ack.succeeded) {
+    children = machine.Succeed(job, run, ack.duration_ms, ack.result);
+  } else {
+    AttemptFailure failure{"WORKER_ERROR", ack.error, ack.retryable, std::nullopt};
+    if (failure.error.is_null()) {
+      failure.error = {{"type", "WorkerError"}, {"message", "the worker reported a failure"},
+                       {"stack_trace", nullptr}};
+    }
+    machine.FailAttempt(job, run, failure, ack.duration_ms);
+  }
+  nlohmann::json response = {{"job_id", job.id},
+                             {"run_id", run.id},
+                             {"state", run.state},
+                             {"children_activated", children}};
+  run.acked_lease_id = acked_lease;
+  run.ack_response = {{"status", ack.succeeded ? "succeeded" : "failed"}, {"response", response}};
+  SaveRun(tx.conn(), run);
+  return response;
+}
+
+}  // namespace
+
+Result<nlohmann::json> WorkerService::Register(const std::string& project_id,
+                                               const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "queues", "job_types"}); !unknown) {
+    return unknown.error();
+  }
+  auto worker_id = ReadWorkerId(body);
+  if (!worker_id) return worker_id.error();
+  auto queues = ReadNameList(body, "queues", false);
+  if (!queues) return queues.error();
+  auto types = ReadNameList(body, "job_types", false);
+  if (!types) return types.error();
+  if (queues->empty()) queues->push_back("default");
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    UpsertWorker(tx.conn(), {project_id, *worker_id, *queues, *types, tx.now(), tx.now(), 0});
+    return nlohmann::json{{"worker_id", *worker_id},
+                          {"heartbeat_interval_seconds", kHeartbeatIntervalSeconds}};
+  });
+}
+
+Result<PollRequest> WorkerService::ParsePoll(const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "queues", "job_types", "max_jobs",
+                                                "wait_seconds"});
+      !unknown) {
+    return unknown.error();
+  }
+  PollRequest request;
+  auto worker_id = ReadWorkerId(body);
+  if (!worker_id) return worker_id.error();
+  request.worker_id = *worker_id;
+  auto queues = ReadNameList(body, "queues", false);
+  if (!queues) return queues.error();
+  request.queues = queues->empty() ? std::vector<std::string>{"default"} : *queues;
+  auto types = ReadNameList(body, "job_types", false);
+  if (!types) return types.error();
+  request.job_types = *types;
+  if (body.contains("max_jobs")) {
+    auto max_jobs = ReadInteger(body["max_jobs"], "max_jobs", 1, 100);
+    if (!max_jobs) return max_jobs.error();
+    request.max_jobs = static_cast<int>(*max_jobs);
+  }
+  if (body.contains("wait_seconds")) {
+    auto wait = ReadInteger(body["wait_seconds"], "wait_seconds", 0, 60);
+    if (!wait) return wait.error();
+    request.wait_seconds = static_cast<int>(*wait);
+  }
+  return request;
+}
+
+Result<nlohmann::json> WorkerService::Claim(const std::string& project_id,
+                                            const PollRequest& request) {
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
+    nlohmann::json jobs = nlohmann::json::array();
+    StateMachine machine(tx, ctx_.notifier);
+    for (RunRecord& run : ClaimableRuns(tx.conn(), project_id, request.queues, request.job_types,
+                                        request.max_jobs)) {
+      auto job = FindJob(tx.conn(), project_id, run.job_id);
+      if (!job) continue;
+      machine.Start(*job, run, request.worker_id);
+      jobs.push_back(ClaimedJob(*job, run));
+    }
+    return nlohmann::json{{"jobs", std::move(jobs)}};
+  });
+}
+
+Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
+                                          const nlohmann::json& body) {
+  auto ack = ParseAck(body);
+  if (!ack) return ack.error();
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = FindJob(tx.conn(), project_id, ack->job_id);
+    if (!job) return JobNotFound(ack->job_id);
+    auto run = TargetRun(tx, *job, ack->run_id);
+    if (!run) return Error{ErrorCode::kRunNotFound, "run " + ack->run_id + " of job " + job->id + " does not exist"};
+    TouchWorker(tx.conn(), project_id, ack->worker_id, tx.now());
+    if (HoldsLease(*run, ack->worker_id, ack->lease_id)) return ApplyAck(tx, ctx_.notifier, *job, *run, *ack);
+    // The same ack again (a retry after a lost response) answers as the first one did.
+    const auto& earlier = run->ack_response;
+    bool same_claim = !run->acked_lease_id.empty() && run->worker_id == ack->worker_id &&
+                      (ack->lease_id.empty() || ack->lease_id == run->acked_lease_id);
+    if (same_claim && earlier.is_object() &&
+        earlier.value("status", "") == (ack->succeeded ? "succeeded" : "failed")) {
+      return earlier["response"];
+    }
+    return LeaseLost(job->id, ack->worker_id);
+  });
+}
+
+Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
+                                                const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "jobs"}); !unknown) return unknown.error();
+  auto worker_id = ReadWorkerId(body);
+  if (!worker_id) return worker_id.error();
+  auto items = ParseHeartbeatJobs(body);
+  if (!items) return items.error();
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    EnsureWorker(tx, project_id, *worker_id, {"default"}, {});
+    nlohmann::json cancel = nlohmann::json::array();
+    StateMachine machine(tx, ctx_.notifier);
+    for (const auto& item : *items) {
+      auto job = FindJob(tx.conn(), project_id, item.job_id);
+      auto run = job ? TargetRun(tx, *job, "") : std::nullopt;
+      if (!run || !HoldsLease(*run, *worker_id, "")) {
+        cancel.push_back(item.job_id);  // not held any more: the worker should stop it
+        continue;
+      }
+      if (item.progress) run->progress = *item.progress;
+      if (item.extend_seconds) {
+        auto extended = tx.now() + std::chrono::seconds(*item.extend_seconds);
+        if (extended > *run->lease_expires_at) run->lease_expires_at = extended;
+      }
+      machine.Save(*job, *run);
+    }
+    for (const RunRecord& held : RunsHeldBy(tx.conn(), project_id, *worker_id)) {
+      if (held.cancel_requested) cancel.push_back(held.job_id);
+    }
+    return nlohmann::json{{"ok", true}, {"cancel", std::move(cancel)}};
+  });
+}
+
+Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
+                                               const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "job_id", "progress"}); !unknown) {
+    return unknown.error();
+  }
+  auto worker_id = ReadWorkerId(body);
+  if (!worker_id) return worker_id.error();
+  if (!body.contains("job_id")) return InvalidRequest("job_id is required", "job_id");
+  auto job_id = ReadString(body["job_id"], "job_id", 100);
+  if (!job_id) return job_id.error();
+  if (!body.contains("progress")) return InvalidRequest("progress is required", "progress");
+  auto progress = ReadNumber(body["progress"], "progress", 0.0, 1.0);
+  if (!progress) return progress.error();
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = FindJob(tx.conn(), project_id, *job_id);
+    if (!job) return JobNotFound(*job_id);
+    auto run = TargetRun(tx, *job, "");
+    if (!run || !HoldsLease(*run, *worker_id, "")) return LeaseLost(job->id, *worker_id);
+    TouchWorker(tx.conn(), project_id, *worker_id, tx.now());
+    run->progress = *progress;
+    StateMachine machine(tx, ctx_.notifier);
+    machine.Save(*job, *run);
+    machine.Record(*job, &*run, "progress", {{"progress", *progress}});
+    return nlohmann::json{{"ok", true}, {"job_id", job->id}, {"progress", *progress}};
+  });
+}
+
+Result<nlohmann::json> WorkerService::List(const std::string& project_id) {
+  auto reader = ctx_.readers.Acquire();
+  nlohmann::json data = nlohmann::json::array();
+  TimePoint now = ctx_.clock.Now();
+  for (const auto& worker : ListWorkers(*reader, project_id)) data.push_back(WorkerView(worker, now));
+  return PageJson(std::move(data), false, "");
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,44 @@
+#pragma once
+// Workers (SPEC §6): register, claim, ack, heartbeat, progress, list. A claim is exclusive
+// and carries a fresh lease_id (a fencing token): an ack or heartbeat that does not hold the
+// run's current lease changes nothing and answers 409 lease_lost.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "daemon/service/context.h"
+
+namespace flare::daemon {
+
+struct PollRequest {
+  std::string worker_id;
+  std::vector<std::string> queues;
+  std::vector<std::string> job_types;  // empty = any
+  int max_jobs = 1;
+  int wait_seconds = 25;
+};
+
+inline constexpr int kHeartbeatIntervalSeconds = 30;
+/// A worker silent this long loses its runs (three heartbeat intervals).
+inline constexpr std::chrono::seconds kWorkerSilenceLimit{3 * kHeartbeatIntervalSeconds};
+
+class WorkerService {
+ public:
+  explicit WorkerService(ServiceContext context) : ctx_(context) {}
+
+  Result<nlohmann::json> Register(const std::string& project_id, const nlohmann::json& body);
+  static Result<PollRequest> ParsePoll(const nlohmann::json& body);
+  /// Claims up to max_jobs ready runs now, without waiting: {"jobs": [...]}.
+  Result<nlohmann::json> Claim(const std::string& project_id, const PollRequest& request);
+  Result<nlohmann::json> Ack(const std::string& project_id, const nlohmann::json& body);
+  Result<nlohmann::json> Heartbeat(const std::string& project_id, const nlohmann::json& body);
+  Result<nlohmann::json> Progress(const std::string& project_id, const nlohmann::json& body);
+  Result<nlohmann::json> List(const std::string& project_id);
+
+ private:
+  ServiceContext ctx_;
+};
+
+}  // namespace flare::daemon

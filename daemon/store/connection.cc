@@ -1,0 +1,45 @@
+#include "daemon/store/connection.h"
+
+namespace flare::daemon {
+
+Connection::Connection(const std::string& path, Durability durability, Access access)
+    : db_(path, access == Access::kReadOnly ? SQLite::OPEN_READONLY
+                                           : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+  db_.setBusyTimeout(10'000);
+  if (access == Access::kReadWrite) db_.exec("PRAGMA journal_mode=WAL");
+  // FULL fsyncs the WAL at every commit: a 2xx survives power loss. NORMAL survives a
+  // process crash (kill -9) but may lose the last commits on power loss.
+  db_.exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db_.exec("PRAGMA foreign_keys=OFF");
+  db_.exec("PRAGMA temp_store=MEMORY");
+  db_.exec("PRAGMA cache_size=-32768");  // 32 MiB per connection
+  // Checkpoints run on the writer's connection; a larger threshold means fewer, bigger ones.
+  if (access == Access::kReadWrite) db_.exec("PRAGMA wal_autocheckpoint=4000");
+}
+
+SQLite::Statement& Connection::Prepare(const char* sql) {
+  auto& slot = statements_[sql];
+  if (!slot) {
+    slot = std::make_unique<SQLite::Statement>(db_, sql);
+  } else {
+    slot->reset();
+    slot->clearBindings();
+  }
+  return *slot;
+}
+
+SQLite::Statement& Connection::PrepareDynamic(const std::string& sql) {
+  // Filter combinations are few in practice; the bound keeps a hostile mix from growing
+  // the cache without end.
+  if (dynamic_statements_.size() > 256) dynamic_statements_.clear();
+  auto& slot = dynamic_statements_[sql];
+  if (!slot) {
+    slot = std::make_unique<SQLite::Statement>(db_, sql);
+  } else {
+    slot->reset();
+    slot->clearBindings();
+  }
+  return *slot;
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,34 @@
+#pragma once
+// One SQLite connection with the pragmas flared relies on and a cache of prepared
+// statements (compiling SQL costs more than running most of flared's statements).
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace flare::daemon {
+
+enum class Durability { kFull, kNormal };
+enum class Access { kReadWrite, kReadOnly };
+
+class Connection {
+ public:
+  Connection(const std::string& path, Durability durability, Access access);
+
+  /// A cached statement for `sql` (a string literal), reset and with bindings cleared.
+  SQLite::Statement& Prepare(const char* sql);
+  /// The same for SQL built at run time (filters, IN lists); cached by its text.
+  SQLite::Statement& PrepareDynamic(const std::string& sql);
+  SQLite::Database& db() { return db_; }
+  void Exec(const char* sql) { db_.exec(sql); }
+
+ private:
+  SQLite::Database db_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> dynamic_statements_;
+};
+
+}  // namespace flare::daemon

@@ -1,0 +1,31 @@
+#include "daemon/store/reader_pool.h"
+
+namespace flare::daemon {
+namespace {
+// Idle connections kept beyond this are closed: a burst of readers should not pin
+// dozens of page caches forever.
+constexpr size_t kMaxIdle = 16;
+}  // namespace
+
+ReaderPool::ReaderPool(std::string path, Durability durability)
+    : path_(std::move(path)), durability_(durability) {}
+
+ReaderPool::Lease ReaderPool::Acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(connection));
+    }
+  }
+  return Lease(*this, std::make_unique<Connection>(path_, durability_, Access::kReadOnly));
+}
+
+void ReaderPool::Return(std::unique_ptr<Connection> connection) {
+  if (!connection) return;
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(connection));
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,127 @@
+#pragma once
+// Rows as flared's domain sees them. Optional times are std::nullopt when the column is
+// NULL; JSON columns are nlohmann::json (null when NULL).
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/time_format.h"
+
+namespace flare::daemon {
+
+using OptTime = std::optional<TimePoint>;
+
+struct JobRecord {
+  int64_t rowid = 0;
+  std::string id;
+  std::string project_id;
+  std::string slug;
+  std::string job_type;
+  std::string queue;
+  nlohmann::json payload = nlohmann::json::object();
+  nlohmann::json tags;
+  nlohmann::json spec;  // the create body minus payload/tags (SpecToBody), secrets included
+  bool is_http = false;
+  std::string parent_job_id;
+  std::string idempotency_key;
+  std::string request_hash;
+  bool enabled = true;
+  OptTime next_run_at;
+  int version = 1;
+  std::string last_run_id;
+  // Mirrors of the latest run.
+  std::string state;
+  int attempt = 0;
+  int max_attempts = 3;
+  OptTime started_at;
+  OptTime completed_at;
+  OptTime next_retry_at;
+  std::optional<double> progress;
+  std::optional<int64_t> duration_ms;
+  nlohmann::json error;
+  TimePoint created_at;
+  TimePoint updated_at;
+  OptTime deleted_at;
+};
+
+struct RunRecord {
+  int64_t rowid = 0;
+  std::string id;
+  std::string project_id;
+  std::string job_id;
+  int job_version = 1;
+  std::string trigger = "API";
+  std::string rerun_of;
+  OptTime scheduled_for;
+  std::string state;
+  int attempt = 0;
+  int max_attempts = 3;
+  int timeout_seconds = 1800;
+  std::string queue;
+  std::string job_type;
+  int priority = 0;
+  bool is_http = false;
+  OptTime due_at;  // when a waiting run becomes pending; for pending runs, when it became ready
+  OptTime next_retry_at;
+  std::string worker_id;
+  std::string lease_id;
+  OptTime lease_expires_at;
+  std::optional<double> progress;
+  nlohmann::json payload;  // null = the job's payload
+  TimePoint created_at;
+  OptTime ready_at;  // when it last became pending (queue wait is measured from here)
+  OptTime started_at;
+  OptTime completed_at;
+  std::optional<int64_t> duration_ms;
+  std::string failure_reason;
+  nlohmann::json error;
+  nlohmann::json request;
+  nlohmann::json result;
+  nlohmann::json trace;
+  bool cancel_requested = false;
+  std::string acked_lease_id;
+  nlohmann::json ack_response;
+};
+
+struct EventRecord {
+  int64_t rowid = 0;
+  std::string id;
+  std::string project_id;
+  std::string job_id;
+  std::string run_id;
+  std::string type;
+  TimePoint at;
+  std::optional<int> attempt;
+  nlohmann::json details;
+};
+
+struct WorkerRecord {
+  std::string project_id;
+  std::string worker_id;
+  std::vector<std::string> queues;
+  std::vector<std::string> job_types;
+  TimePoint registered_at;
+  TimePoint last_seen_at;
+  int runs_held = 0;
+};
+
+struct ApiKeyRecord {
+  std::string id;
+  std::string project_id;
+  std::string name;
+  std::string prefix;
+  std::string key_hash;  // raw 32 bytes of SHA-256
+  std::vector<std::string> scopes;
+  TimePoint created_at;
+  OptTime revoked_at;
+};
+
+/// A position in a newest-first list: the last row of the previous page.
+struct PageCursor {
+  int64_t created_ms = 0;
+  std::string id;
+};
+
+}  // namespace flare::daemon

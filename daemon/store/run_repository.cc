@@ -1,0 +1,222 @@
+#include "daemon/store/run_repository.h"
+
+#include "daemon/store/columns.h"
+
+namespace flare::daemon {
+namespace {
+
+#define RUN_SELECT                                                                             \
+  "SELECT rowid, id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "      \
+  "state, attempt, max_attempts, timeout_seconds, queue, job_type, priority, is_http, due_at, " \
+  "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "      \
+  "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "  \
+  "trace, cancel_requested, acked_lease_id, ack_response FROM runs "
+
+// Binds ?1..?35 in the column order of RUN_SELECT without rowid.
+void BindRun(SQLite::Statement& st, const RunRecord& r) {
+  st.bind(1, r.id);
+  st.bind(2, r.project_id);
+  st.bind(3, r.job_id);
+  st.bind(4, r.job_version);
+  st.bind(5, r.trigger);
+  BindText(st, 6, r.rerun_of);
+  BindTime(st, 7, r.scheduled_for);
+  st.bind(8, r.state);
+  st.bind(9, r.attempt);
+  st.bind(10, r.max_attempts);
+  st.bind(11, r.timeout_seconds);
+  st.bind(12, r.queue);
+  st.bind(13, r.job_type);
+  st.bind(14, r.priority);
+  st.bind(15, r.is_http ? 1 : 0);
+  BindTime(st, 16, r.due_at);
+  BindTime(st, 17, r.next_retry_at);
+  BindText(st, 18, r.worker_id);
+  BindText(st, 19, r.lease_id);
+  BindTime(st, 20, r.lease_expires_at);
+  BindOptional(st, 21, r.progress);
+  BindJson(st, 22, r.payload);
+  BindTime(st, 23, r.created_at);
+  BindTime(st, 24, r.ready_at);
+  BindTime(st, 25, r.started_at);
+  BindTime(st, 26, r.completed_at);
+  BindOptional(st, 27, r.duration_ms);
+  BindText(st, 28, r.failure_reason);
+  BindJson(st, 29, r.error);
+  BindJson(st, 30, r.request);
+  BindJson(st, 31, r.result);
+  BindJson(st, 32, r.trace);
+  st.bind(33, r.cancel_requested ? 1 : 0);
+  BindText(st, 34, r.acked_lease_id);
+  BindJson(st, 35, r.ack_response);
+}
+
+RunRecord ReadRun(SQLite::Statement& st) {
+  RunRecord r;
+  r.rowid = st.getColumn(0).getInt64();
+  r.id = ColText(st, 1);
+  r.project_id = ColText(st, 2);
+  r.job_id = ColText(st, 3);
+  r.job_version = st.getColumn(4).getInt();
+  r.trigger = ColText(st, 5);
+  r.rerun_of = ColText(st, 6);
+  r.scheduled_for = ColTime(st, 7);
+  r.state = ColText(st, 8);
+  r.attempt = st.getColumn(9).getInt();
+  r.max_attempts = st.getColumn(10).getInt();
+  r.timeout_seconds = st.getColumn(11).getInt();
+  r.queue = ColText(st, 12);
+  r.job_type = ColText(st, 13);
+  r.priority = st.getColumn(14).getInt();
+  r.is_http = st.getColumn(15).getInt() != 0;
+  r.due_at = ColTime(st, 16);
+  r.next_retry_at = ColTime(st, 17);
+  r.worker_id = ColText(st, 18);
+  r.lease_id = ColText(st, 19);
+  r.lease_expires_at = ColTime(st, 20);
+  r.progress = ColDouble(st, 21);
+  r.payload = ColJson(st, 22);
+  r.created_at = ColTimeRequired(st, 23);
+  r.ready_at = ColTime(st, 24);
+  r.started_at = ColTime(st, 25);
+  r.completed_at = ColTime(st, 26);
+  r.duration_ms = ColInt64(st, 27);
+  r.failure_reason = ColText(st, 28);
+  r.error = ColJson(st, 29);
+  r.request = ColJson(st, 30);
+  r.result = ColJson(st, 31);
+  r.trace = ColJson(st, 32);
+  r.cancel_requested = st.getColumn(33).getInt() != 0;
+  r.acked_lease_id = ColText(st, 34);
+  r.ack_response = ColJson(st, 35);
+  return r;
+}
+
+std::vector<RunRecord> ReadAll(SQLite::Statement& st) {
+  std::vector<RunRecord> runs;
+  while (st.executeStep()) runs.push_back(ReadRun(st));
+  return runs;
+}
+
+std::string Placeholders(size_t count) {
+  std::string out;
+  for (size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
+}  // namespace
+
+void InsertRun(Connection& c, RunRecord& run) {
+  auto& st = c.Prepare(
+      "INSERT INTO runs (id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "
+      "state, attempt, max_attempts, timeout_seconds, queue, job_type, priority, is_http, due_at, "
+      "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "
+      "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "
+      "trace, cancel_requested, acked_lease_id, ack_response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+      "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)");
+  BindRun(st, run);
+  st.exec();
+  run.rowid = c.db().getLastInsertRowid();
+}
+
+void SaveRun(Connection& c, const RunRecord& run) {
+  auto& st = c.Prepare(
+      "UPDATE runs SET job_id = ?3, job_version = ?4, trigger = ?5, rerun_of = ?6, "
+      "scheduled_for = ?7, state = ?8, attempt = ?9, max_attempts = ?10, timeout_seconds = ?11, "
+      "queue = ?12, job_type = ?13, priority = ?14, is_http = ?15, due_at = ?16, "
+      "next_retry_at = ?17, worker_id = ?18, lease_id = ?19, lease_expires_at = ?20, "
+      "progress = ?21, payload = ?22, created_at = ?23, ready_at = ?24, started_at = ?25, "
+      "completed_at = ?26, duration_ms = ?27, failure_reason = ?28, error = ?29, request = ?30, "
+      "result = ?31, trace = ?32, cancel_requested = ?33, acked_lease_id = ?34, "
+      "ack_response = ?35 WHERE id = ?1 AND project_id = ?2");
+  BindRun(st, run);
+  st.exec();
+}
+
+std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
+                                 const std::string& run_id) {
+  auto& st = c.Prepare(RUN_SELECT "WHERE id = ?1 AND project_id = ?2");
+  st.bind(1, run_id);
+  st.bind(2, project_id);
+  if (!st.executeStep()) return std::nullopt;
+  return ReadRun(st);
+}
+
+std::optional<RunRecord> FindRunOfJob(Connection& c, const std::string& job_id,
+                                      const std::string& run_id) {
+  auto& st = c.Prepare(RUN_SELECT "WHERE id = ?1 AND job_id = ?2");
+  st.bind(1, run_id);
+  st.bind(2, job_id);
+  if (!st.executeStep()) return std::nullopt;
+  return ReadRun(st);
+}
+
+std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id,
+                                        std::initializer_list<const char*> states) {
+  std::string sql = RUN_SELECT "WHERE job_id = ? AND state IN (" + Placeholders(states.size()) +
+                    ") ORDER BY rowid";
+  auto& st = c.PrepareDynamic(sql);
+  int i = 0;
+  st.bind(++i, job_id);
+  for (const char* state : states) st.bind(++i, state);
+  return ReadAll(st);
+}
+
+std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_id,
+                                     const std::vector<std::string>& queues,
+                                     const std::vector<std::string>& job_types, int limit) {
+  std::string sql = RUN_SELECT "WHERE project_id = ? AND state = 'pending' AND is_http = 0 AND "
+                               "queue IN (" + Placeholders(queues.size()) + ")";
+  if (!job_types.empty()) sql += " AND job_type IN (" + Placeholders(job_types.size()) + ")";
+  sql += " ORDER BY priority DESC, due_at, rowid LIMIT ?";
+  auto& st = c.PrepareDynamic(sql);
+  int i = 0;
+  st.bind(++i, project_id);
+  for (const auto& queue : queues) st.bind(++i, queue);
+  for (const auto& type : job_types) st.bind(++i, type);
+  st.bind(++i, limit);
+  return ReadAll(st);
+}
+
+std::vector<RunRecord> DueWaitingRuns(Connection& c, TimePoint now, int limit) {
+  auto& st = c.Prepare(RUN_SELECT
+                       "WHERE state IN ('scheduled', 'failed') AND due_at IS NOT NULL AND "
+                       "due_at <= ?1 ORDER BY due_at LIMIT ?2");
+  BindTime(st, 1, now);
+  st.bind(2, limit);
+  return ReadAll(st);
+}
+
+std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit) {
+  auto& st = c.Prepare(RUN_SELECT
+                       "WHERE state = 'processing' AND lease_expires_at <= ?1 "
+                       "ORDER BY lease_expires_at LIMIT ?2");
+  BindTime(st, 1, now);
+  st.bind(2, limit);
+  return ReadAll(st);
+}
+
+std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
+                                  const std::string& worker_id) {
+  auto& st = c.Prepare(RUN_SELECT
+                       "WHERE state = 'processing' AND project_id = ?1 AND worker_id = ?2");
+  st.bind(1, project_id);
+  st.bind(2, worker_id);
+  return ReadAll(st);
+}
+
+OptTime EarliestWaitingDue(Connection& c) {
+  auto& st = c.Prepare(
+      "SELECT MIN(due_at) FROM runs WHERE state IN ('scheduled', 'failed') AND due_at IS NOT NULL");
+  st.executeStep();
+  return ColTime(st, 0);
+}
+
+OptTime EarliestLeaseExpiry(Connection& c) {
+  auto& st = c.Prepare("SELECT MIN(lease_expires_at) FROM runs WHERE state = 'processing'");
+  st.executeStep();
+  return ColTime(st, 0);
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,39 @@
+#pragma once
+// SQL for runs: the work queue (claims), the timer's due runs and leases, and lookups.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/connection.h"
+#include "daemon/store/records.h"
+
+namespace flare::daemon {
+
+void InsertRun(Connection& c, RunRecord& run);  // sets run.rowid
+/// Writes every mutable column of `run` (found by id).
+void SaveRun(Connection& c, const RunRecord& run);
+std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
+                                 const std::string& run_id);
+std::optional<RunRecord> FindRunOfJob(Connection& c, const std::string& job_id,
+                                      const std::string& run_id);
+/// Runs of a job in `state` (e.g. all "scheduled" ones, to cancel them).
+std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id,
+                                        std::initializer_list<const char*> states);
+
+/// Pending worker runs a poll may claim, in claim order (priority desc, due time, age).
+std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_id,
+                                     const std::vector<std::string>& queues,
+                                     const std::vector<std::string>& job_types, int limit);
+/// Waiting runs (scheduled with a due time, or failed with a retry time) due at `now`.
+std::vector<RunRecord> DueWaitingRuns(Connection& c, TimePoint now, int limit);
+/// Processing runs whose lease ran out before `now`.
+std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit);
+/// Processing worker runs held by `worker_id`.
+std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
+                                  const std::string& worker_id);
+/// The earliest due time of a waiting run, and the earliest lease expiry.
+OptTime EarliestWaitingDue(Connection& c);
+OptTime EarliestLeaseExpiry(Connection& c);
+
+}  // namespace flare::daemon

@@ -1,0 +1,24 @@
+#pragma once
+// SQL for registered workers.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/store/connection.h"
+#include "daemon/store/records.h"
+
+namespace flare::daemon {
+
+/// Inserts or updates (queues, job types, last seen) a worker.
+void UpsertWorker(Connection& c, const WorkerRecord& worker);
+/// Marks the worker seen at `now`; false when it was never registered.
+bool TouchWorker(Connection& c, const std::string& project_id, const std::string& worker_id,
+                 TimePoint now);
+std::vector<WorkerRecord> ListWorkers(Connection& c, const std::string& project_id);
+/// Workers holding runs that were last seen before `cutoff`.
+std::vector<WorkerRecord> SilentWorkersHoldingRuns(Connection& c, TimePoint cutoff);
+/// The oldest last-seen time among workers that hold runs.
+OptTime OldestBusyWorkerSeen(Connection& c);
+
+}  // namespace flare::daemon
