@@ -16,9 +16,11 @@
 #include <bit>
 #include <cctype>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/cron.h"
+#include "common/quote.h"
 
 namespace flare {
 namespace {
@@ -74,10 +76,6 @@ int ToInt(std::string_view digits) {
   return value;
 }
 
-std::string Clip(std::string_view text) {
-  return text.size() <= 40 ? std::string(text) : std::string(text.substr(0, 40)) + "...";
-}
-
 // Reads the items of one field; `index` is 0-based.
 class FieldParser {
  public:
@@ -91,7 +89,7 @@ class FieldParser {
       size_t comma = text_.find(',', start);
       std::string_view item = text_.substr(
           start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-      if (item.empty()) return Fail("empty item in list \"" + Clip(text_) + "\"");
+      if (item.empty()) return Fail("empty item in list \"" + Printable(text_) + "\"");
       auto bits = ParseItem(item);
       if (!bits.ok()) return bits.error();
       mask |= *bits;
@@ -108,32 +106,16 @@ class FieldParser {
         "schedule");
   }
 
+  Error Unexpected() const {
+    return Fail("unexpected character '" + Printable(item_.substr(pos_, 1)) + "' in \"" +
+                Printable(item_) + "\"");
+  }
+
   Result<uint64_t> ParseItem(std::string_view item) {
     item_ = item;
     pos_ = 0;
-    int first = spec_.min;
-    int last = spec_.max;
-    if (Peek() == '*') {
-      ++pos_;
-    } else {
-      auto value = ParseValue();
-      if (!value.ok()) return value.error();
-      first = last = *value;
-      if (Peek() == '-') {
-        ++pos_;
-        auto end = ParseValue();
-        if (!end.ok()) return end.error();
-        last = *end;
-        // SUN is 0, but as the end of a range the week's last day is meant.
-        if (index_ == kDayOfWeek && last == 0 && first > 0 && last_was_name_) last = 7;
-        if (last < first) {
-          return Fail("range " + std::to_string(first) + "-" + std::to_string(last) +
-                      " is reversed; write the smaller value first");
-        }
-      } else if (Peek() == '/') {
-        last = spec_.max;  // N/S is N-max/S
-      }
-    }
+    auto range = ParseRange();
+    if (!range.ok()) return range.error();
     int step = 1;
     if (Peek() == '/') {
       ++pos_;
@@ -141,13 +123,33 @@ class FieldParser {
       if (!parsed.ok()) return parsed.error();
       step = *parsed;
     }
-    if (pos_ != item_.size()) {
-      return Fail(std::string("unexpected character '") + item_[pos_] + "' in \"" + Clip(item_) +
-                  "\"");
-    }
+    if (pos_ != item_.size()) return Unexpected();
     uint64_t bits = 0;
-    for (int v = first; v <= last; v += step) bits |= uint64_t{1} << v;
+    for (int v = range->first; v <= range->second; v += step) bits |= uint64_t{1} << v;
     return bits;
+  }
+
+  // `*`, `N` or `A-B`, as the first and last value; `N` before a step means N-max.
+  Result<std::pair<int, int>> ParseRange() {
+    if (Peek() == '*') {
+      ++pos_;
+      return std::pair{spec_.min, spec_.max};
+    }
+    auto first = ParseValue();
+    if (!first.ok()) return first.error();
+    if (Peek() == '/') return std::pair{*first, spec_.max};
+    if (Peek() != '-') return std::pair{*first, *first};
+    ++pos_;
+    auto end = ParseValue();
+    if (!end.ok()) return end.error();
+    int last = *end;
+    // SUN is 0, but as the end of a range the week's last day is meant.
+    if (index_ == kDayOfWeek && last == 0 && *first > 0 && last_was_name_) last = 7;
+    if (last < *first) {
+      return Fail("range " + std::to_string(*first) + "-" + std::to_string(last) +
+                  " is reversed; write the smaller value first");
+    }
+    return std::pair{*first, last};
   }
 
   char Peek() const { return pos_ < item_.size() ? item_[pos_] : '\0'; }
@@ -159,20 +161,19 @@ class FieldParser {
     std::string_view token = item_.substr(start, pos_ - start);
     if (token.empty()) {
       if (pos_ < item_.size()) {
-        return Fail(std::string("unexpected character '") + item_[pos_] + "' in \"" + Clip(item_) +
-                    "\"");
+        return Unexpected();
       }
-      return Fail("missing value in \"" + Clip(item_) + "\"");
+      return Fail("missing value in \"" + Printable(item_) + "\"");
     }
     last_was_name_ = std::isalpha(static_cast<unsigned char>(token[0]));
     if (last_was_name_) return LookUpName(token);
     if (!std::all_of(token.begin(), token.end(),
                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-      return Fail("\"" + Clip(token) + "\" is not a number");
+      return Fail("\"" + Printable(token) + "\" is not a number");
     }
     int value = ToInt(token);
     if (value < spec_.min || value > spec_.max) {
-      return Fail(Clip(token) + " is out of range " + std::to_string(spec_.min) + "-" +
+      return Fail(Printable(token) + " is out of range " + std::to_string(spec_.min) + "-" +
                   std::to_string(spec_.max));
     }
     return value;
@@ -180,7 +181,7 @@ class FieldParser {
 
   Result<int> LookUpName(std::string_view token) {
     if (spec_.names == nullptr) {
-      return Fail("\"" + Clip(token) +
+      return Fail("\"" + Printable(token) +
                   "\" is not a number (names are allowed only in month and day-of-week)");
     }
     for (size_t i = 0; i < spec_.names->size(); ++i) {
@@ -189,18 +190,18 @@ class FieldParser {
         return spec_.names_base + static_cast<int>(i);
       }
     }
-    return Fail("unknown name \"" + Clip(token) + "\"");
+    return Fail("unknown name \"" + Printable(token) + "\"");
   }
 
   Result<int> ParseStep() {
     size_t start = pos_;
     while (pos_ < item_.size() && std::isdigit(static_cast<unsigned char>(item_[pos_]))) ++pos_;
     std::string_view token = item_.substr(start, pos_ - start);
-    if (token.empty()) return Fail("missing step after '/' in \"" + Clip(item_) + "\"");
+    if (token.empty()) return Fail("missing step after '/' in \"" + Printable(item_) + "\"");
     int span = spec_.max - spec_.min + 1;
     int step = ToInt(token);
     if (step < 1 || step > span) {
-      return Fail("step " + Clip(token) + " is out of range 1-" + std::to_string(span));
+      return Fail("step " + Printable(token) + " is out of range 1-" + std::to_string(span));
     }
     return step;
   }
@@ -254,8 +255,8 @@ std::optional<Error> CheckFires(const CronExpr& expr) {
     if (expr.months >> month & 1)
       months += (months.empty() ? "" : ",") + std::string(kMonthNames[month - 1]);
   }
-  return InvalidRequest("cron expression \"" + Clip(expr.text) + "\" never fires: day-of-month " +
-                            days + " does not occur in " + months,
+  return InvalidRequest("cron expression \"" + Printable(expr.text) +
+                            "\" never fires: day-of-month " + days + " does not occur in " + months,
                         "schedule");
 }
 
@@ -294,7 +295,7 @@ Result<CronExpr> ParseCron(std::string_view text) {
     for (const Macro& macro : kMacros) {
       if (EqualsIgnoreCase(text, macro.name)) return ParseFields(macro.expansion, text);
     }
-    return InvalidRequest("unknown cron macro \"" + Clip(text) +
+    return InvalidRequest("unknown cron macro \"" + Printable(text) +
                               "\"; use @yearly, @annually, @monthly, @weekly, @daily, "
                               "@midnight, @hourly or @every <duration>",
                           "schedule");

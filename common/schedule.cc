@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/quote.h"
+
 namespace flare {
 namespace {
 
@@ -28,7 +30,7 @@ Result<Schedule> ParseEvery(std::string_view text) {
   bool has_unit = !rest.empty() && std::isalpha(static_cast<unsigned char>(rest.back()));
   auto duration = ParseDuration(rest);
   if (!has_unit || !duration.ok()) {
-    return InvalidRequest("\"" + std::string(text.substr(0, 48)) +
+    return InvalidRequest("\"" + Printable(text, 48) +
                               "\" is not a valid interval; use @every <n>s, <n>m or <n>h "
                               "(e.g. @every 90s, @every 1h30m), at least 1s",
                           "schedule");
@@ -65,7 +67,12 @@ Result<Schedule> ParseSchedule(std::string_view text) {
   // Cron never contains ':', and an RFC 3339 time always does.
   if (text.find(':') != std::string_view::npos) {
     auto at = ParseTime(text);
-    if (!at.ok()) return InvalidRequest(at.error().message, "schedule");
+    if (!at.ok()) {
+      return InvalidRequest("\"" + Printable(text, 48) +
+                                "\" is neither an RFC 3339 time (e.g. 2026-03-18T15:30:00Z) "
+                                "nor a cron expression",
+                            "schedule");
+    }
     schedule.kind = ScheduleKind::kAt;
     schedule.at = *at;
     schedule.text = std::string(text);

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "common/quote.h"
+
 namespace flare {
 
 Result<const date::time_zone*> LookupTimeZone(std::string_view iana_name) {
@@ -13,7 +15,7 @@ Result<const date::time_zone*> LookupTimeZone(std::string_view iana_name) {
   } catch (const std::exception&) {
     // date/tz reports unknown names (and an unreadable database) by throwing;
     // this is the module edge where that becomes a one-line reason.
-    return InvalidRequest("unknown time zone \"" + std::string(iana_name.substr(0, 64)) +
+    return InvalidRequest("unknown time zone \"" + Printable(iana_name, 64) +
                               "\"; use an IANA name such as UTC, Europe/Berlin or "
                               "America/New_York",
                           "timezone");

@@ -199,6 +199,21 @@ TEST(CronParse, ErrorsNameTheFieldAndTheProblem) {
   }
 }
 
+TEST(CronParse, MessagesEchoOnlyPrintableAscii) {
+  // Messages go out as JSON (valid UTF-8 required), so raw bytes are escaped.
+  for (const char* bad :
+       {"5\xC3\xA9 * * * *", "0 0 * * FR\xFF", "\xC3\xA9 * * * *", "0 0 * * MON\t\x01"}) {
+    auto result = ParseCron(bad);
+    ASSERT_FALSE(result.ok()) << bad;
+    for (char c : result.error().message) {
+      EXPECT_TRUE(c >= 0x20 && c < 0x7f) << result.error().message;
+    }
+  }
+  auto result = ParseCron("5\xC3\xA9 * * * *");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("\\xC3"), std::string::npos) << result.error().message;
+}
+
 TEST(CronParse, NeverFiringMessageSaysWhichDaysAndMonths) {
   auto result = ParseCron("0 0 31 4,6,9,11 *");
   ASSERT_FALSE(result.ok());

@@ -142,6 +142,10 @@ TEST(TimeZone, LookUp) {
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidRequest);
   EXPECT_EQ(bad.error().field, "timezone");
   EXPECT_NE(bad.error().message.find("Mars/Olympus"), std::string::npos);
+  auto accented = LookupTimeZone("Europe/Z\xC3\xBCrich");
+  ASSERT_FALSE(accented.ok());
+  EXPECT_NE(accented.error().message.find("Europe/Z\\xC3\\xBCrich"), std::string::npos)
+      << accented.error().message;
 }
 
 TEST(TimeZone, FormatsOffsets) {
