@@ -4,6 +4,9 @@
 // owns the one DST rule flare has: a wall-clock time that does not exist fires
 // at the first instant after the gap, and one that occurs twice fires at its
 // first occurrence. The zone data is the OS tz database (date/tz, USE_OS_TZDB).
+// Limitation: date 3.0.1 reads only the explicit transitions of a TZif file
+// (Debian's run to 2037) and ignores its POSIX-rule footer, so zones keep their
+// last offset after 2037 instead of continuing DST.
 
 #include <date/tz.h>
 
