@@ -28,9 +28,9 @@ TEST(TimeFormat, TruncatesFractionsBeyondMilliseconds) {
 }
 
 TEST(TimeFormat, RejectsMalformedTimes) {
-  for (const char* bad : {"", "2026-03-18", "2026-03-18T15:30:00", "2026-02-30T00:00:00Z",
-                          "2026-03-18T24:00:00Z", "2026-03-18T15:30:00.Z",
-                          "2026-03-18T15:30:00Zjunk", "2026-13-01T00:00:00Z", "tomorrow"}) {
+  for (const char* bad :
+       {"", "2026-03-18", "2026-03-18T15:30:00", "2026-02-30T00:00:00Z", "2026-03-18T24:00:00Z",
+        "2026-03-18T15:30:00.Z", "2026-03-18T15:30:00Zjunk", "2026-13-01T00:00:00Z", "tomorrow"}) {
     auto t = ParseTime(bad);
     EXPECT_FALSE(t.ok()) << bad;
     if (!t.ok()) {
