@@ -1,1 +1,51 @@
-int main() { return 0; }
+// flared: parse flags, route SIGINT/SIGTERM to an orderly stop, run.
+// Signals are blocked in every thread and taken by one thread with sigwait, so no code runs
+// in a signal handler. A second SIGINT/SIGTERM exits at once.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "daemon/log.h"
+
+int main(int argc, char** argv) {
+  using namespace flare::daemon;
+  DaemonConfig config;
+  std::string message;
+  switch (ParseDaemonArgs(argc, argv, config, message)) {
+    case ParseOutcome::kExitOk:
+      std::puts(message.c_str());
+      return 0;
+    case ParseOutcome::kExitUsage:
+      std::fprintf(stderr, "%s\n", message.c_str());
+      return 2;
+    case ParseOutcome::kRun:
+      break;
+  }
+  ConfigureLog(config.log_format, config.log_level);
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Daemon daemon(config);
+  std::thread signal_thread([&] {
+    int signal_number = 0;
+    if (sigwait(&stop_signals, &signal_number) != 0) return;
+    daemon.RequestStop();
+    if (sigwait(&stop_signals, &signal_number) == 0) _exit(130);
+  });
+  signal_thread.detach();
+  try {
+    return daemon.Run();
+  } catch (const std::exception& e) {
+    LogError("flared failed", {{"error", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,26 @@
+#pragma once
+// Small helpers every route uses: JSON answers, the error model, body and query parsing.
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/result.h"
+#include "common/time_format.h"
+
+namespace flare::daemon {
+
+void SendJson(httplib::Response& response, int status, const nlohmann::json& body);
+/// {"error": {code, message, field?}} with the code's status (and Retry-After on 429).
+void SendError(httplib::Response& response, const Error& error);
+/// Sends `result` with `status` on success, the error otherwise.
+void SendResult(httplib::Response& response, const Result<nlohmann::json>& result, int status = 200);
+/// The body as a JSON object (400 when it is not one).
+Result<nlohmann::json> BodyObject(const httplib::Request& request);
+/// `limit` in 1..100, default 50.
+Result<int> QueryLimit(const httplib::Request& request);
+/// An optional RFC 3339 query parameter.
+Result<std::optional<TimePoint>> QueryTime(const httplib::Request& request, const char* name);
+
+}  // namespace flare::daemon

@@ -1,0 +1,107 @@
+#include "daemon/api/http_util.h"
+#include "daemon/api/routes.h"
+#include "daemon/service/job_service.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr const char* kRead = "jobs:read";
+constexpr const char* kWrite = "jobs:write";
+
+Result<JobFilter> ParseFilter(const httplib::Request& request) {
+  JobFilter filter;
+  filter.state = request.get_param_value("state");
+  static const std::vector<std::string> kStates = {"pending", "scheduled", "processing", "succeeded",
+                                                   "failed", "dead_letter", "cancelled"};
+  if (!filter.state.empty() &&
+      std::find(kStates.begin(), kStates.end(), filter.state) == kStates.end()) {
+    return InvalidRequest("state must be one of pending, scheduled, processing, succeeded, "
+                          "failed, dead_letter, cancelled",
+                          "state");
+  }
+  filter.queue = request.get_param_value("queue");
+  filter.job_type = request.get_param_value("job_type");
+  auto after = QueryTime(request, "created_after");
+  if (!after) return after.error();
+  filter.created_after = *after;
+  auto before = QueryTime(request, "created_before");
+  if (!before) return before.error();
+  filter.created_before = *before;
+  for (size_t i = 0; i < request.get_param_value_count("tag"); ++i) {
+    std::string tag = request.get_param_value("tag", i);
+    size_t colon = tag.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return InvalidRequest("tag filters are key:value, e.g. tag=env:prod", "tag");
+    }
+    filter.tags.emplace_back(tag.substr(0, colon), tag.substr(colon + 1));
+  }
+  filter.include_deleted = request.get_param_value("include_deleted") == "true";
+  return filter;
+}
+
+void Create(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
+  auto body = BodyObject(ctx.request);
+  if (!body) return SendError(response, body.error());
+  auto created = jobs.Create(ctx.principal.project_id, *body,
+                             ctx.request.get_header_value("Idempotency-Key"));
+  if (!created) return SendError(response, created.error());
+  response.set_header("Location", "/flare/v1/jobs/" + created->id);
+  if (created->replayed) response.set_header("Idempotent-Replay", "true");
+  SendJson(response, 201, created->body);
+}
+
+void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
+  auto body = nlohmann::json::parse(ctx.request.body, nullptr, false);
+  if (body.is_discarded()) {
+    return SendError(response, InvalidRequest("the request body is not valid JSON"));
+  }
+  SendResult(response, jobs.CreateBatch(ctx.principal.project_id, body), 201);
+}
+
+void List(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
+  auto filter = ParseFilter(ctx.request);
+  if (!filter) return SendError(response, filter.error());
+  auto limit = QueryLimit(ctx.request);
+  if (!limit) return SendError(response, limit.error());
+  SendResult(response, jobs.List(ctx.principal.project_id, *filter,
+                                 ctx.request.get_param_value("cursor"), *limit));
+}
+
+void Events(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
+  auto limit = QueryLimit(ctx.request);
+  if (!limit) return SendError(response, limit.error());
+  SendResult(response, jobs.Events(ctx.principal.project_id, ctx.params[0],
+                                   ctx.request.get_param_value("cursor"), *limit));
+}
+
+void Update(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
+  auto body = BodyObject(ctx.request);
+  if (!body) return SendError(response, body.error());
+  SendResult(response, jobs.Update(ctx.principal.project_id, ctx.params[0], *body));
+}
+
+}  // namespace
+
+void AddJobRoutes(Router& router, JobService& jobs) {
+  using Ctx = RequestContext;
+  using Res = httplib::Response;
+  router.Add("POST", "/flare/v1/jobs", kWrite, [&](Ctx& c, Res& r) { Create(jobs, c, r); });
+  router.Add("POST", "/flare/v1/jobs/batch", kWrite, [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
+  router.Add("GET", "/flare/v1/jobs", kRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
+  router.Add("GET", "/flare/v1/jobs/{id}", kRead, [&](Ctx& c, Res& r) {
+    SendResult(r, jobs.Get(c.principal.project_id, c.params[0]));
+  });
+  router.Add("PATCH", "/flare/v1/jobs/{id}", kWrite, [&](Ctx& c, Res& r) { Update(jobs, c, r); });
+  router.Add("DELETE", "/flare/v1/jobs/{id}", kWrite, [&](Ctx& c, Res& r) {
+    SendResult(r, jobs.Delete(c.principal.project_id, c.params[0]));
+  });
+  router.Add("POST", "/flare/v1/jobs/{id}/cancel", kWrite, [&](Ctx& c, Res& r) {
+    SendResult(r, jobs.Cancel(c.principal.project_id, c.params[0]));
+  });
+  router.Add("POST", "/flare/v1/jobs/{id}/retry", kWrite, [&](Ctx& c, Res& r) {
+    SendResult(r, jobs.Retry(c.principal.project_id, c.params[0]));
+  });
+  router.Add("GET", "/flare/v1/jobs/{id}/events", kRead, [&](Ctx& c, Res& r) { Events(jobs, c, r); });
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,74 @@
+#include "daemon/api/router.h"
+
+#include "daemon/api/http_util.h"
+
+namespace flare::daemon {
+namespace {
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    if (path[start] == '/') {
+      ++start;
+      continue;
+    }
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end;
+  }
+  return parts;
+}
+
+}  // namespace
+
+void Router::Add(const std::string& method, const std::string& pattern, std::string scope,
+                 RouteHandler handler) {
+  std::vector<std::string> segments;
+  for (auto part : SplitPath(pattern)) segments.emplace_back(part);
+  routes_.push_back({method, std::move(segments), std::move(scope), std::move(handler)});
+}
+
+bool Router::Match(const Route& route, const std::vector<std::string_view>& path,
+                   std::vector<std::string>& params) {
+  if (route.segments.size() != path.size()) return false;
+  params.clear();
+  for (size_t i = 0; i < path.size(); ++i) {
+    const auto& segment = route.segments[i];
+    if (!segment.empty() && segment.front() == '{') {
+      params.push_back(httplib::detail::decode_url(std::string(path[i]), false));
+    } else if (segment != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Router::Dispatch(const httplib::Request& request, httplib::Response& response) const {
+  auto path = SplitPath(request.path);
+  std::vector<std::string> params;
+  bool path_known = false;
+  for (const auto& route : routes_) {
+    if (!Match(route, path, params)) continue;
+    path_known = true;
+    if (route.method != request.method) continue;
+    RequestContext context{request, {}, std::move(params)};
+    if (!route.scope.empty()) {
+      auto principal = auth_.Authenticate(request, route.scope);
+      if (!principal) return SendError(response, principal.error());
+      context.principal = std::move(*principal);
+    }
+    route.handler(context, response);
+    return;
+  }
+  if (path_known) {
+    return SendError(response, Error{ErrorCode::kMethodNotAllowed,
+                                     request.method + " is not allowed on " + request.path});
+  }
+  SendError(response, Error{ErrorCode::kNotFound, "no endpoint " + request.method + " " +
+                                                      request.path.substr(0, 200) +
+                                                      "; see the API reference"});
+}
+
+}  // namespace flare::daemon

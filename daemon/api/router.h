@@ -1,0 +1,48 @@
+#pragma once
+// Routes by splitting the path into segments and comparing with each pattern ("{id}"
+// captures one segment). cpp-httplib's own routing runs a std::regex per route per request,
+// which costs more than most of flared's handlers; this also lets a known path with the
+// wrong method answer 405 instead of 404.
+
+#include <httplib.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/api/auth.h"
+
+namespace flare::daemon {
+
+struct RequestContext {
+  const httplib::Request& request;
+  Principal principal;
+  std::vector<std::string> params;  // captured {…} segments, in order
+};
+
+using RouteHandler = std::function<void(RequestContext&, httplib::Response&)>;
+
+class Router {
+ public:
+  explicit Router(Authenticator& auth) : auth_(auth) {}
+
+  /// `scope` empty = public route (no Authorization needed).
+  void Add(const std::string& method, const std::string& pattern, std::string scope,
+           RouteHandler handler);
+  void Dispatch(const httplib::Request& request, httplib::Response& response) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    std::string scope;
+    RouteHandler handler;
+  };
+  static bool Match(const Route& route, const std::vector<std::string_view>& path,
+                    std::vector<std::string>& params);
+
+  Authenticator& auth_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace flare::daemon

@@ -1,0 +1,41 @@
+#include "daemon/api/http_util.h"
+#include "daemon/api/routes.h"
+#include "daemon/dispatcher.h"
+#include "daemon/service/worker_service.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr const char* kScope = "workers";
+
+using BodyCall = Result<nlohmann::json> (WorkerService::*)(const std::string&, const nlohmann::json&);
+
+RouteHandler WithBody(WorkerService& workers, BodyCall call) {
+  return [&workers, call](RequestContext& ctx, httplib::Response& response) {
+    auto body = BodyObject(ctx.request);
+    if (!body) return SendError(response, body.error());
+    SendResult(response, (workers.*call)(ctx.principal.project_id, *body));
+  };
+}
+
+}  // namespace
+
+void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher) {
+  router.Add("POST", "/flare/v1/workers/register", kScope, WithBody(workers, &WorkerService::Register));
+  router.Add("POST", "/flare/v1/workers/ack", kScope, WithBody(workers, &WorkerService::Ack));
+  router.Add("POST", "/flare/v1/workers/heartbeat", kScope, WithBody(workers, &WorkerService::Heartbeat));
+  router.Add("POST", "/flare/v1/workers/progress", kScope, WithBody(workers, &WorkerService::Progress));
+  router.Add("POST", "/flare/v1/workers/poll", kScope,
+             [&](RequestContext& ctx, httplib::Response& response) {
+               auto body = BodyObject(ctx.request);
+               if (!body) return SendError(response, body.error());
+               auto request = WorkerService::ParsePoll(*body);
+               if (!request) return SendError(response, request.error());
+               SendResult(response, dispatcher.Poll(ctx.principal.project_id, *request));
+             });
+  router.Add("GET", "/flare/v1/workers", kScope, [&](RequestContext& ctx, httplib::Response& response) {
+    SendResult(response, workers.List(ctx.principal.project_id));
+  });
+}
+
+}  // namespace flare::daemon

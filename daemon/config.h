@@ -1,0 +1,38 @@
+#pragma once
+// flared's settings (SPEC §8): flags, each also readable from a FLARE_* environment variable.
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "daemon/log.h"
+#include "daemon/store/connection.h"
+
+namespace flare::daemon {
+
+struct DaemonConfig {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 5100;
+  std::string data_dir;
+  std::string db_path;
+  bool allow_private_targets = false;
+  std::vector<std::string> allow_targets;  // CIDRs
+  int executor_concurrency = 64;
+  Durability durability = Durability::kFull;
+  std::string retain_succeeded = "7d";
+  std::string retain_failed = "90d";
+  LogFormat log_format = LogFormat::kText;
+  LogLevel log_level = LogLevel::kInfo;
+  size_t max_waiters = 1000;
+};
+
+enum class ParseOutcome { kRun, kExitOk, kExitUsage };
+
+/// Parses argv and the environment. On kExitOk/kExitUsage, `message` is what to print.
+ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::string& message);
+/// $FLARE_DATA_DIR, else $XDG_DATA_HOME/flare, else ~/.local/share/flare.
+std::string DefaultDataDir();
+/// "127.0.0.1:5100", "[::1]:5100", ":5100" → host and port.
+Status ParseListen(const std::string& text, std::string& host, int& port);
+
+}  // namespace flare::daemon

@@ -1,0 +1,119 @@
+#include "daemon/daemon.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/clock.h"
+#include "daemon/api/auth.h"
+#include "daemon/api/http_server.h"
+#include "daemon/api/routes.h"
+#include "daemon/bootstrap.h"
+#include "daemon/dispatcher.h"
+#include "daemon/log.h"
+#include "daemon/scheduler.h"
+#include "daemon/service/job_service.h"
+#include "daemon/service/timer_service.h"
+#include "daemon/service/worker_service.h"
+#include "daemon/store/key_repository.h"
+#include "flare/version.h"
+
+namespace flare::daemon {
+namespace {
+
+// Routes after-commit signals to the engine that acts on them.
+class EngineNotifier final : public WorkNotifier {
+ public:
+  Dispatcher* dispatcher = nullptr;
+  Scheduler* scheduler = nullptr;
+  void WorkerRunReady(const std::string& project, const std::string& queue,
+                      const std::string& type) override {
+    if (dispatcher) dispatcher->WorkerRunReady(project, queue, type);
+  }
+  void HttpRunReady(const std::string&, const std::string&) override {}
+  void WakeAt(TimePoint t) override {
+    if (scheduler) scheduler->WakeAt(t);
+  }
+};
+
+std::string FormatAddress(const std::string& host, int port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+struct Daemon::Parts {
+  EngineNotifier notifier;
+  std::unique_ptr<Writer> writer;
+  std::unique_ptr<ReaderPool> readers;
+  std::unique_ptr<JobService> jobs;
+  std::unique_ptr<WorkerService> workers;
+  std::unique_ptr<TimerService> timer;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<HttpServer> server;
+  std::string addr_file;
+};
+
+Daemon::Daemon(DaemonConfig config) : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
+
+Daemon::~Daemon() = default;
+
+void Daemon::RequestStop() {
+  if (stop_requested_.exchange(true)) return;
+  LogInfo("stopping");
+  if (parts_->dispatcher) parts_->dispatcher->Shutdown();
+  if (parts_->server) parts_->server->Stop();
+}
+
+int Daemon::Run() {
+  Parts& p = *parts_;
+  std::filesystem::create_directories(config_.data_dir);
+  ::chmod(config_.data_dir.c_str(), 0700);
+  const Clock& clock = SystemClock::Instance();
+  p.writer = std::make_unique<Writer>(config_.db_path, config_.durability, clock);
+  p.readers = std::make_unique<ReaderPool>(config_.db_path, config_.durability);
+  if (auto key_file = EnsureDefaultProject(*p.writer, config_.data_dir); !key_file.empty()) {
+    LogInfo("created project 'default' and an admin key", {{"key_file", key_file}});
+  }
+  ServiceContext context{*p.writer, *p.readers, clock, p.notifier};
+  p.jobs = std::make_unique<JobService>(context);
+  p.workers = std::make_unique<WorkerService>(context);
+  p.timer = std::make_unique<TimerService>(context);
+  p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
+  p.scheduler = std::make_unique<Scheduler>(*p.timer);
+  p.notifier.dispatcher = p.dispatcher.get();
+  p.notifier.scheduler = p.scheduler.get();
+  p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
+  p.router = std::make_unique<Router>(*p.auth);
+  AddHealthRoutes(*p.router);
+  AddJobRoutes(*p.router, *p.jobs);
+  AddWorkerRoutes(*p.router, *p.workers, *p.dispatcher);
+  // Every waiting poll holds a thread; ordinary requests need their own on top.
+  p.server = std::make_unique<HttpServer>(*p.router, config_.max_waiters + 512);
+  auto port = p.server->Bind(config_.listen_host, config_.listen_port);
+  if (!port) {
+    LogError("cannot start", {{"error", port.error().message}});
+    return 1;
+  }
+  p.scheduler->Start();
+  std::string address = FormatAddress(config_.listen_host, *port);
+  p.addr_file = config_.data_dir + "/flared.addr";
+  std::ofstream(p.addr_file) << address << "\n";
+  LogInfo("flared listening", {{"address", address}, {"version", kVersion},
+                               {"db", config_.db_path},
+                               {"durability", config_.durability == Durability::kFull ? "full" : "normal"}});
+  if (stop_requested_) p.server->Stop();
+  bool served = p.server->Serve();
+  std::filesystem::remove(p.addr_file);
+  p.scheduler->Stop();
+  p.writer->Stop();
+  LogInfo("stopped");
+  return served || stop_requested_ ? 0 : 1;
+}
+
+}  // namespace flare::daemon

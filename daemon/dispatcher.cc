@@ -1,0 +1,86 @@
+#include "daemon/dispatcher.h"
+
+#include <algorithm>
+
+namespace flare::daemon {
+
+Dispatcher::Dispatcher(WorkerService& workers, size_t max_waiters)
+    : workers_(workers), max_waiters_(max_waiters) {}
+
+size_t Dispatcher::waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiters_.size();
+}
+
+bool Dispatcher::Matches(const Waiter& waiter, const std::string& project_id,
+                         const std::string& queue, const std::string& job_type) const {
+  if (*waiter.project_id != project_id) return false;
+  const auto& queues = waiter.request->queues;
+  if (std::find(queues.begin(), queues.end(), queue) == queues.end()) return false;
+  const auto& types = waiter.request->job_types;
+  return types.empty() || std::find(types.begin(), types.end(), job_type) != types.end();
+}
+
+void Dispatcher::WorkerRunReady(const std::string& project_id, const std::string& queue,
+                                const std::string& job_type) {
+  std::lock_guard lock(mutex_);
+  for (Waiter* waiter : waiters_) {
+    if (waiter->woken || !Matches(*waiter, project_id, queue, job_type)) continue;
+    waiter->woken = true;
+    waiter->cv.notify_one();
+    return;
+  }
+}
+
+void Dispatcher::Shutdown() {
+  std::lock_guard lock(mutex_);
+  shutting_down_ = true;
+  for (Waiter* waiter : waiters_) {
+    waiter->woken = true;
+    waiter->cv.notify_one();
+  }
+}
+
+Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const PollRequest& request) {
+  auto first = workers_.Claim(project_id, request);
+  if (!first || !(*first)["jobs"].empty() || request.wait_seconds == 0) return first;
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(request.wait_seconds);
+  Waiter waiter;
+  waiter.project_id = &project_id;
+  waiter.request = &request;
+  std::unique_lock lock(mutex_);
+  if (shutting_down_) return first;
+  if (waiters_.size() >= max_waiters_) {
+    return Error{ErrorCode::kRateLimitExceeded,
+                 "too many polls are waiting (" + std::to_string(max_waiters_) +
+                     "); retry after a second or raise flared --max-waiters"};
+  }
+  auto position = waiters_.insert(waiters_.end(), &waiter);
+  Result<nlohmann::json> answer = first;
+  while (true) {
+    lock.unlock();
+    answer = workers_.Claim(project_id, request);
+    lock.lock();
+    bool got_jobs = answer && !(*answer)["jobs"].empty();
+    if (!answer || got_jobs || shutting_down_) break;
+    // Parked: the next ready run of our queues wakes us, or the deadline ends the poll.
+    waiter.woken = false;
+    if (!waiter.cv.wait_until(lock, deadline, [&] { return waiter.woken; })) break;
+  }
+  waiters_.erase(position);
+  if (answer && (*answer)["jobs"].empty() && waiter.woken && !shutting_down_) {
+    // We were woken for a run someone else took; pass the wake on so no ready run is
+    // left waiting while another poll sleeps.
+    for (Waiter* other : waiters_) {
+      if (!other->woken && *other->project_id == project_id) {
+        other->woken = true;
+        other->cv.notify_one();
+        break;
+      }
+    }
+  }
+  return answer;
+}
+
+}  // namespace flare::daemon
