@@ -32,7 +32,7 @@ std::optional<TimePoint> ParseHttpDate(std::string_view value) {
   char weekday[4] = {}, month[4] = {}, zone[4] = {};
   int day = 0, year = 0, hour = 0, minute = 0, second = 0;
   int consumed = 0;
-  if (std::sscanf(text.c_str(), "%3s %d %3s %d %d:%d:%d %3s%n", weekday, &day, month, &year, &hour,
+  if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d %3s%n", weekday, &day, month, &year, &hour,
                   &minute, &second, zone, &consumed) != 8 ||
       static_cast<size_t>(consumed) != text.size() || std::strcmp(zone, "GMT") != 0) {
     return std::nullopt;
