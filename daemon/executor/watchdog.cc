@@ -40,8 +40,11 @@ void Watchdog::Loop() {
       continue;
     }
     auto first = armed_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
-      wake_.wait_until(lock, first->first);
+    // A copy: wait_until reads its deadline again after waking, when a
+    // Disarm may have erased the node.
+    Deadline next = first->first;
+    if (next > std::chrono::steady_clock::now()) {
+      wake_.wait_until(lock, next);
       continue;
     }
     std::function<void()> fire = std::move(first->second.second);

@@ -363,7 +363,6 @@ TEST_F(HttpTransportTlsTest, VerificationCanBeTurnedOff) {
   spec.tls_verify = false;
   HttpCallOutcome outcome = Call(*transport_, spec);
   EXPECT_EQ(outcome.status, 200) << outcome.error_message;
-  // TLS handshake completion is observable, so a new connection has a connect time.
   EXPECT_EQ(outcome.failure, FailureReason::kNone);
 }
 
