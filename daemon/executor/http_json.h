@@ -1,0 +1,22 @@
+#pragma once
+// The SPEC §2 wire shapes of an HTTP run: `request` (header values redacted),
+// `result` and `trace`.
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/executor/http_transport.h"
+
+namespace flare::daemon {
+
+/// {"method", "url", "headers": [{"name", "value": "***"}], "body_bytes"}.
+nlohmann::json RedactedRequest(const HttpCallSpec& spec);
+
+/// {"status", "headers": {name: value}, "body", "body_truncated", "body_bytes"}.
+/// Repeated header names are joined with ", "; a body that is not UTF-8 is
+/// passed with invalid bytes replaced.
+nlohmann::json ResultJson(const HttpCallOutcome& outcome);
+
+/// {"queue_wait_ms", "connect_ms", "ttfb_ms", "transfer_ms", "total_ms"}.
+nlohmann::json TraceJson(const HttpTrace& trace);
+
+}  // namespace flare::daemon
