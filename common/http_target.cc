@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/http_status.h"
 #include "common/json_fields.h"
 
 namespace flare {
@@ -83,10 +84,7 @@ Status ParseSuccessStatus(HttpTarget& target, const nlohmann::json& value) {
   std::string spec = value.is_number_integer() ? std::to_string(value.get<int>())
                                                : (value.is_string() ? value.get<std::string>() : "");
   std::transform(spec.begin(), spec.end(), spec.begin(), ::tolower);
-  bool code = spec.size() == 3 && std::all_of(spec.begin(), spec.end(), ::isdigit) &&
-              spec[0] >= '1' && spec[0] <= '5';
-  bool klass = spec.size() == 3 && spec[0] >= '1' && spec[0] <= '5' && spec.substr(1) == "xx";
-  if (!code && !klass) {
+  if (!IsValidSuccessStatus(spec)) {
     return InvalidRequest("http.success_status must be a status code like 200 or a class like 2xx",
                           "http.success_status");
   }
@@ -178,12 +176,6 @@ Result<HttpTarget> ParseHttpTarget(const nlohmann::json& value) {
     if (auto parsed = ParseField(target, key, item); !parsed) return parsed.error();
   }
   return target;
-}
-
-bool MatchesSuccessStatus(int status, std::string_view spec) {
-  if (spec.size() != 3) return status >= 200 && status < 300;
-  if (spec.substr(1) == "xx") return status / 100 == spec[0] - '0';
-  return std::to_string(status) == spec;
 }
 
 }  // namespace flare

@@ -29,7 +29,4 @@ struct HttpTarget {
 /// follow_redirects (false/true/0..5).
 Result<HttpTarget> ParseHttpTarget(const nlohmann::json& value);
 
-/// True when `status` satisfies `spec` ("204" exactly, or "2xx" by class).
-bool MatchesSuccessStatus(int status, std::string_view spec);
-
 }  // namespace flare
