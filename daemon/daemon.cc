@@ -10,10 +10,14 @@
 #include "daemon/api/http_server.h"
 #include "daemon/api/routes.h"
 #include "daemon/bootstrap.h"
+#include "common/egress.h"
 #include "daemon/dispatcher.h"
+#include "daemon/executor/executor.h"
 #include "daemon/log.h"
 #include "daemon/scheduler.h"
+#include "daemon/service/http_run_service.h"
 #include "daemon/service/job_service.h"
+#include "daemon/service/run_service.h"
 #include "daemon/service/timer_service.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/key_repository.h"
@@ -27,15 +31,32 @@ class EngineNotifier final : public WorkNotifier {
  public:
   Dispatcher* dispatcher = nullptr;
   Scheduler* scheduler = nullptr;
+  Executor* executor = nullptr;
   void WorkerRunReady(const std::string& project, const std::string& queue,
                       const std::string& type) override {
     if (dispatcher) dispatcher->WorkerRunReady(project, queue, type);
   }
-  void HttpRunReady(const std::string&, const std::string&) override {}
+  void HttpRunReady(const std::string& project, const std::string& run_id) override {
+    if (executor) executor->Enqueue(project, run_id);
+  }
   void WakeAt(TimePoint t) override {
     if (scheduler) scheduler->WakeAt(t);
   }
+  void RunCancelled(const std::string& run_id) override {
+    if (executor) executor->Cancel(run_id);
+  }
 };
+
+Result<EgressPolicy> BuildEgressPolicy(const DaemonConfig& config) {
+  EgressPolicy policy;
+  policy.allow_private = config.allow_private_targets;
+  for (const auto& text : config.allow_targets) {
+    auto cidr = ParseCidr(text);
+    if (!cidr) return Error{ErrorCode::kInvalidRequest, "--allow-target " + text + ": " + cidr.error().message};
+    policy.allowed.push_back(*cidr);
+  }
+  return policy;
+}
 
 std::string FormatAddress(const std::string& host, int port) {
   bool v6 = host.find(':') != std::string::npos;
@@ -50,7 +71,10 @@ struct Daemon::Parts {
   std::unique_ptr<ReaderPool> readers;
   std::unique_ptr<JobService> jobs;
   std::unique_ptr<WorkerService> workers;
+  std::unique_ptr<RunService> runs;
   std::unique_ptr<TimerService> timer;
+  std::unique_ptr<HttpRunService> http_runs;
+  std::unique_ptr<Executor> executor;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<Authenticator> auth;
@@ -83,15 +107,26 @@ int Daemon::Run() {
   ServiceContext context{*p.writer, *p.readers, clock, p.notifier};
   p.jobs = std::make_unique<JobService>(context);
   p.workers = std::make_unique<WorkerService>(context);
+  p.runs = std::make_unique<RunService>(context);
   p.timer = std::make_unique<TimerService>(context);
   p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
   p.scheduler = std::make_unique<Scheduler>(*p.timer);
   p.notifier.dispatcher = p.dispatcher.get();
   p.notifier.scheduler = p.scheduler.get();
+  p.http_runs = std::make_unique<HttpRunService>(context);
+  auto policy = BuildEgressPolicy(config_);
+  if (!policy) {
+    LogError("cannot start", {{"error", policy.error().message}});
+    return 2;
+  }
+  p.executor = std::make_unique<Executor>(*p.http_runs, MakeHttplibTransport(*policy),
+                                          config_.executor_concurrency);
+  p.notifier.executor = p.executor.get();
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
   p.router = std::make_unique<Router>(*p.auth);
   AddHealthRoutes(*p.router);
   AddJobRoutes(*p.router, *p.jobs);
+  AddRunRoutes(*p.router, *p.runs);
   AddWorkerRoutes(*p.router, *p.workers, *p.dispatcher);
   // Every waiting poll holds a thread; ordinary requests need their own on top.
   p.server = std::make_unique<HttpServer>(*p.router, config_.max_waiters + 512);
@@ -101,6 +136,7 @@ int Daemon::Run() {
     return 1;
   }
   p.scheduler->Start();
+  p.executor->Start();
   std::string address = FormatAddress(config_.listen_host, *port);
   p.addr_file = config_.data_dir + "/flared.addr";
   std::ofstream(p.addr_file) << address << "\n";
@@ -110,6 +146,7 @@ int Daemon::Run() {
   if (stop_requested_) p.server->Stop();
   bool served = p.server->Serve();
   std::filesystem::remove(p.addr_file);
+  p.executor->Stop(std::chrono::seconds(8));
   p.scheduler->Stop();
   p.writer->Stop();
   LogInfo("stopped");

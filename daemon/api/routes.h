@@ -8,9 +8,11 @@ namespace flare::daemon {
 class JobService;
 class Dispatcher;
 class WorkerService;
+class RunService;
 
 void AddHealthRoutes(Router& router);
 void AddJobRoutes(Router& router, JobService& jobs);
+void AddRunRoutes(Router& router, RunService& runs);
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher);
 
 }  // namespace flare::daemon

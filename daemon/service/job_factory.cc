@@ -1,6 +1,8 @@
 #include "daemon/service/job_factory.h"
 
 #include "common/ids.h"
+#include "common/schedule.h"
+#include "common/time_zone.h"
 
 namespace flare::daemon {
 
@@ -52,17 +54,37 @@ RunRecord BuildRun(const JobRecord& job, const std::string& trigger, TimePoint n
   return run;
 }
 
-Result<OptTime> FirstRunTime(const JobSpec& spec, TimePoint now) {
-  OptTime at = spec.run_at;
-  if (!spec.schedule.empty() && spec.schedule != "now") {
-    auto instant = ParseTime(spec.schedule);
-    if (!instant) {
-      return InvalidRequest("schedule must be \"now\" or an RFC 3339 time", "schedule");
-    }
-    at = *instant;
+Result<SchedulePlan> PlanSchedule(const JobSpec& spec, TimePoint now, TimePoint anchor) {
+  auto zone = LookupTimeZone(spec.timezone);
+  if (!zone) return zone.error();
+  auto schedule = ParseSchedule(spec.schedule);
+  if (!schedule) return schedule.error();
+  SchedulePlan plan;
+  if (schedule->recurring()) {
+    if (spec.run_at) return InvalidRequest("run_at cannot be combined with a recurring schedule", "run_at");
+    plan.recurring = true;
+    plan.next_run_at = NextFire(*schedule, *zone, now, anchor);
+    if (!plan.next_run_at) return InvalidRequest("this schedule never fires", "schedule");
+    return plan;
   }
-  if (at && *at <= now) return OptTime{};  // a time in the past runs at once
-  return at;
+  OptTime at = spec.run_at;
+  if (schedule->kind == ScheduleKind::kAt) at = schedule->at;
+  if (at && *at > now) plan.first_run = plan.next_run_at = at;
+  return plan;
+}
+
+bool IsRecurring(const JobRecord& job) {
+  auto it = job.spec.find("schedule");
+  if (it == job.spec.end() || !it->is_string()) return false;
+  auto schedule = ParseSchedule(it->get<std::string>());
+  return schedule && schedule->recurring();
+}
+
+OptTime NextScheduledFire(const JobRecord& job, TimePoint after) {
+  auto schedule = ParseSchedule(job.spec.value("schedule", ""));
+  auto zone = LookupTimeZone(job.spec.value("timezone", "UTC"));
+  if (!schedule || !zone || !schedule->recurring()) return std::nullopt;
+  return NextFire(*schedule, *zone, after, job.created_at);
 }
 
 }  // namespace flare::daemon

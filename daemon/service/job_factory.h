@@ -14,7 +14,19 @@ RunRecord BuildRun(const JobRecord& job, const std::string& trigger, TimePoint n
 /// Copies the settings a waiting run takes from its job (queue, type, limits).
 void RefreshRunSettings(const JobRecord& job, RunRecord& run);
 
-/// When the first run of a new job should become ready: nullopt = now.
-Result<OptTime> FirstRunTime(const JobSpec& spec, TimePoint now);
+/// How a job's schedule plays out from `now`.
+struct SchedulePlan {
+  bool recurring = false;  // cron or @every: runs are made by the scheduler at each fire
+  OptTime first_run;       // one-off: when its single run becomes ready (nullopt = now)
+  OptTime next_run_at;     // the next fire (recurring) or the one-off's future time
+};
+
+/// Validates schedule + timezone (+ run_at) and plans the first fire after `now`.
+/// `anchor` is the phase of @every schedules (the job's creation time).
+Result<SchedulePlan> PlanSchedule(const JobSpec& spec, TimePoint now, TimePoint anchor);
+/// True for jobs whose schedule is cron or @every.
+bool IsRecurring(const JobRecord& job);
+/// The next fire of a recurring job strictly after `after` (nullopt when it never fires).
+OptTime NextScheduledFire(const JobRecord& job, TimePoint after);
 
 }  // namespace flare::daemon

@@ -16,7 +16,7 @@ constexpr size_t kMaxBatch = 1000;
 struct ValidatedCreate {
   JobSpec spec;
   std::string request_hash;
-  OptTime first_run;
+  SchedulePlan plan;
 };
 
 Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::string& header_key,
@@ -33,9 +33,49 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
     }
     spec->idempotency_key = header_key;
   }
-  auto first = FirstRunTime(*spec, now);
-  if (!first) return first.error();
-  return ValidatedCreate{std::move(*spec), HexEncode(Sha256(body.dump())), *first};
+  auto plan = PlanSchedule(*spec, now, now);
+  if (!plan) return plan.error();
+  if (plan->recurring && !spec->parent_job_id.empty()) {
+    return InvalidRequest("a recurring job cannot be a continuation; drop schedule or parent_job_id",
+                          "parent_job_id");
+  }
+  return ValidatedCreate{std::move(*spec), HexEncode(Sha256(body.dump())), *plan};
+}
+
+// A cron or @every job: no run yet; the scheduler makes one at each fire.
+void AddRecurringJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobRecord& job) {
+  job.state = "scheduled";
+  if (job.enabled) job.next_run_at = NextScheduledFire(job, tx.now());
+  InsertJob(tx.conn(), job);
+  machine.Record(job, nullptr, "created", {{"state", job.state}});
+  machine.Record(job, nullptr, "scheduled", {{"next_run_at", TimeOrNull(job.next_run_at)}});
+  if (job.next_run_at) tx.OnCommit([&notifier, t = *job.next_run_at] { notifier.WakeAt(t); });
+}
+
+// A one-off job: its single run is made now, ready or waiting for its time or its parent.
+void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobRecord& job,
+                  OptTime first_run, bool wait_for_parent) {
+  RunRecord run = BuildRun(job, "API", tx.now());
+  run.scheduled_for = first_run.value_or(tx.now());
+  job.last_run_id = run.id;
+  bool ready = !wait_for_parent && !first_run && job.enabled;
+  run.state = job.state = ready ? "pending" : "scheduled";
+  if (ready) run.ready_at = run.due_at = tx.now();
+  if (!wait_for_parent && job.enabled) run.due_at = first_run.value_or(tx.now());
+  if (!ready && run.due_at) job.next_run_at = run.due_at;
+  InsertJob(tx.conn(), job);
+  InsertRun(tx.conn(), run);
+  machine.Record(job, &run, "created", {{"state", job.state}});
+  if (!ready) {
+    nlohmann::json why = wait_for_parent ? nlohmann::json{{"waiting_for", job.parent_job_id}}
+                                         : nlohmann::json{{"run_at", TimeOrNull(run.due_at)}};
+    machine.Record(job, &run, "scheduled", std::move(why));
+  }
+  if (ready) {
+    machine.Announce(run);
+  } else if (run.due_at) {
+    tx.OnCommit([&notifier, t = *run.due_at] { notifier.WakeAt(t); });
+  }
 }
 
 // Everything a create does inside the transaction.
@@ -75,26 +115,11 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
   }
   JobRecord job = BuildJob(spec, project_id, tx.now());
   job.request_hash = input.request_hash;
-  RunRecord run = BuildRun(job, "API", tx.now());
-  run.scheduled_for = input.first_run.value_or(tx.now());
-  job.last_run_id = run.id;
-  bool ready = !wait_for_parent && !input.first_run && spec.enabled;
-  run.state = job.state = ready ? "pending" : "scheduled";
-  if (ready) run.ready_at = run.due_at = tx.now();
-  if (!wait_for_parent && spec.enabled) run.due_at = input.first_run.value_or(tx.now());
-  InsertJob(c, job);
-  InsertRun(c, run);
   StateMachine machine(tx, notifier);
-  machine.Record(job, &run, "created", {{"state", job.state}});
-  if (!ready) {
-    nlohmann::json why = wait_for_parent ? nlohmann::json{{"waiting_for", spec.parent_job_id}}
-                                         : nlohmann::json{{"run_at", TimeOrNull(run.due_at)}};
-    machine.Record(job, &run, "scheduled", std::move(why));
-  }
-  if (ready) {
-    machine.Announce(run);
-  } else if (run.due_at) {
-    tx.OnCommit([&notifier, t = *run.due_at] { notifier.WakeAt(t); });
+  if (input.plan.recurring) {
+    AddRecurringJob(tx, notifier, machine, job);
+  } else {
+    AddOneOffJob(tx, notifier, machine, job, input.plan.first_run, wait_for_parent);
   }
   CreatedJob created{JobView(job), false, job.id};
   if (!spec.idempotency_key.empty()) {

@@ -122,6 +122,12 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
         SlugTaken(tx.conn(), project_id, spec->slug, job->id)) {
       return Error{ErrorCode::kConflict, "slug '" + spec->slug + "' belongs to another job", "slug"};
     }
+    auto plan = PlanSchedule(*spec, tx.now(), job->created_at);
+    if (!plan) return plan.error();
+    if (plan->recurring != IsRecurring(*job)) {
+      return InvalidRequest("a job cannot switch between one-off and recurring; create a new job",
+                            "schedule");
+    }
     bool was_enabled = job->enabled;
     ApplySpec(*job, *spec);
     job->enabled = spec->enabled;
@@ -130,11 +136,26 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     StateMachine machine(tx, ctx_.notifier);
     for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
       RefreshRunSettings(*job, run);
+      if (!plan->recurring && run.state == "scheduled" && run.due_at && job->enabled) {
+        // A one-off whose time moved: wait for the new time, or go now if it has passed.
+        if (plan->first_run) {
+          machine.Wait(*job, run, plan->first_run);
+          job->next_run_at = plan->first_run;
+        } else {
+          machine.MakeReady(*job, run);
+        }
+        continue;
+      }
       machine.Save(*job, run);
       if (run.state == "pending") machine.Announce(run);
     }
     if (was_enabled && !job->enabled) Pause(tx, machine, *job);
     if (!was_enabled && job->enabled) Resume(tx, machine, *job);
+    if (plan->recurring) {
+      // Resuming or changing the schedule plans from now: paused time is not caught up.
+      job->next_run_at = job->enabled ? NextScheduledFire(*job, tx.now()) : std::nullopt;
+      if (job->next_run_at) tx.OnCommit([&n = ctx_.notifier, t = *job->next_run_at] { n.WakeAt(t); });
+    }
     SaveJob(tx.conn(), *job);
     machine.Record(*job, nullptr, "updated",
                    {{"fields", ChangedFields(before, CurrentBody(*job), patch)},

@@ -18,6 +18,8 @@ class WorkNotifier {
   virtual void HttpRunReady(const std::string& project_id, const std::string& run_id) = 0;
   /// Something is due at `t`: the timer must wake no later than that.
   virtual void WakeAt(TimePoint t) = 0;
+  /// A processing run was cancelled: abort it if it is being performed here.
+  virtual void RunCancelled(const std::string& run_id) = 0;
 };
 
 /// For tests and tools that need no engines.
@@ -26,6 +28,7 @@ class NullNotifier final : public WorkNotifier {
   void WorkerRunReady(const std::string&, const std::string&, const std::string&) override {}
   void HttpRunReady(const std::string&, const std::string&) override {}
   void WakeAt(TimePoint) override {}
+  void RunCancelled(const std::string&) override {}
 };
 
 }  // namespace flare::daemon

@@ -3,6 +3,7 @@
 #include "common/backoff.h"
 #include "common/ids.h"
 #include "daemon/log.h"
+#include "daemon/service/job_factory.h"
 #include "daemon/store/event_repository.h"
 #include "daemon/store/job_repository.h"
 #include "daemon/store/run_repository.h"
@@ -74,6 +75,7 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
   run.due_at = tx_.now();
   run.ready_at = tx_.now();
   run.next_retry_at.reset();
+  if (job.last_run_id == run.id && !IsRecurring(job)) job.next_run_at.reset();
   Save(job, run);
   Announce(run);
   if (from != "pending") LogTransition(run, from);

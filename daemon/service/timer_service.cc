@@ -1,5 +1,6 @@
 #include "daemon/service/timer_service.h"
 
+#include "daemon/service/scheduled_fires.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/job_repository.h"
@@ -12,6 +13,9 @@ namespace {
 // One transaction moves at most this many runs of each kind, so a backlog (say, after
 // downtime) is drained in slices that leave room for API writes in between.
 constexpr int kSlice = 500;
+// Fires are cheap (a run, an event, a job update); a larger slice keeps a burst of
+// schedules due in the same minute inside few transactions.
+constexpr int kFireSlice = 2000;
 
 OptTime Earliest(OptTime a, OptTime b) {
   if (!a) return b;
@@ -61,10 +65,13 @@ Result<DueOutcome> TimerService::ProcessDue() {
         ++outcome.lost;
       }
     }
-    outcome.more = due.size() == kSlice || expired.size() == kSlice;
+    FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice);
+    outcome.fired = fires.fired;
+    outcome.more = due.size() == kSlice || expired.size() == kSlice || fires.more;
     OptTime silent = OldestBusyWorkerSeen(c);
     if (silent) *silent += kWorkerSilenceLimit + std::chrono::milliseconds(1);
-    outcome.next_due = Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)), silent);
+    outcome.next_due = Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)),
+                                Earliest(silent, EarliestNextRun(c)));
     return outcome;
   });
 }

@@ -13,6 +13,7 @@ struct DueOutcome {
   int made_ready = 0;
   int timed_out = 0;
   int lost = 0;
+  int fired = 0;
   bool more = false;  // a batch limit was hit: call again at once
   OptTime next_due;   // the earliest time anything else becomes due
 };

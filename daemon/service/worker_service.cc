@@ -190,8 +190,8 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
       }
       machine.Save(*job, *run);
     }
-    for (const RunRecord& held : RunsHeldBy(tx.conn(), project_id, *worker_id)) {
-      if (held.cancel_requested) cancel.push_back(held.job_id);
+    for (const std::string& job_id : TakeCancelNotices(tx.conn(), project_id, *worker_id)) {
+      if (std::find(cancel.begin(), cancel.end(), job_id) == cancel.end()) cancel.push_back(job_id);
     }
     return nlohmann::json{{"ok", true}, {"cancel", std::move(cancel)}};
   });

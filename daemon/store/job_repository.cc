@@ -174,6 +174,23 @@ std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_
   return ReadAll(st);
 }
 
+std::vector<JobRecord> DueScheduledJobs(Connection& c, TimePoint now, int limit) {
+  auto& st = c.Prepare(JOB_SELECT
+                       "WHERE next_run_at IS NOT NULL AND next_run_at <= ?1 AND enabled = 1 AND "
+                       "deleted_at IS NULL ORDER BY next_run_at LIMIT ?2");
+  BindTime(st, 1, now);
+  st.bind(2, limit);
+  return ReadAll(st);
+}
+
+OptTime EarliestNextRun(Connection& c) {
+  auto& st = c.Prepare(
+      "SELECT MIN(next_run_at) FROM jobs WHERE next_run_at IS NOT NULL AND enabled = 1 AND "
+      "deleted_at IS NULL");
+  st.executeStep();
+  return ColTime(st, 0);
+}
+
 std::optional<IdempotencyRecord> FindIdempotencyKey(Connection& c, const std::string& project_id,
                                                     const std::string& key) {
   auto& st = c.Prepare(

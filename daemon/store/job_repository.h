@@ -37,6 +37,11 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
                                        const std::string& state);
 
+/// Live, enabled jobs whose next fire is due at `now`, earliest first.
+std::vector<JobRecord> DueScheduledJobs(Connection& c, TimePoint now, int limit);
+/// The earliest next fire of any live, enabled job.
+OptTime EarliestNextRun(Connection& c);
+
 struct IdempotencyRecord {
   std::string request_hash;
   std::string job_id;

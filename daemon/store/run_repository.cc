@@ -206,6 +206,51 @@ std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
   return ReadAll(st);
 }
 
+std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
+                                const RunFilter& filter, const std::optional<PageCursor>& cursor,
+                                int limit) {
+  std::string sql = RUN_SELECT "WHERE project_id = ?";
+  if (!filter.job_id.empty()) sql += " AND job_id = ?";
+  if (!filter.state.empty()) sql += " AND state = ?";
+  if (!filter.trigger.empty()) sql += " AND trigger = ?";
+  if (cursor) sql += " AND (created_at, id) < (?, ?)";
+  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+  auto& st = c.PrepareDynamic(sql);
+  int i = 0;
+  st.bind(++i, project_id);
+  if (!filter.job_id.empty()) st.bind(++i, filter.job_id);
+  if (!filter.state.empty()) st.bind(++i, filter.state);
+  if (!filter.trigger.empty()) st.bind(++i, filter.trigger);
+  if (cursor) {
+    st.bind(++i, cursor->created_ms);
+    st.bind(++i, cursor->id);
+  }
+  st.bind(++i, limit);
+  return ReadAll(st);
+}
+
+std::vector<std::string> TakeCancelNotices(Connection& c, const std::string& project_id,
+                                           const std::string& worker_id) {
+  auto& st = c.Prepare(
+      "UPDATE runs SET cancel_requested = 0 WHERE project_id = ?1 AND worker_id = ?2 AND "
+      "cancel_requested = 1 AND state = 'cancelled' RETURNING job_id");
+  st.bind(1, project_id);
+  st.bind(2, worker_id);
+  std::vector<std::string> job_ids;
+  while (st.executeStep()) job_ids.push_back(ColText(st, 0));
+  return job_ids;
+}
+
+std::vector<RunRecord> ProcessingHttpRuns(Connection& c) {
+  auto& st = c.Prepare(RUN_SELECT "WHERE state = 'processing' AND is_http = 1");
+  return ReadAll(st);
+}
+
+std::vector<RunRecord> PendingHttpRuns(Connection& c) {
+  auto& st = c.Prepare(RUN_SELECT "WHERE state = 'pending' AND is_http = 1 ORDER BY due_at");
+  return ReadAll(st);
+}
+
 OptTime EarliestWaitingDue(Connection& c) {
   auto& st = c.Prepare(
       "SELECT MIN(due_at) FROM runs WHERE state IN ('scheduled', 'failed') AND due_at IS NOT NULL");

@@ -32,6 +32,21 @@ std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit);
 /// Processing worker runs held by `worker_id`.
 std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
                                   const std::string& worker_id);
+struct RunFilter {
+  std::string job_id;
+  std::string state;
+  std::string trigger;
+};
+/// Up to `limit` runs, newest first, strictly after `cursor` when given.
+std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
+                                const RunFilter& filter, const std::optional<PageCursor>& cursor,
+                                int limit);
+/// Job ids of cancelled runs `worker_id` still has to be told about; clears the flag.
+std::vector<std::string> TakeCancelNotices(Connection& c, const std::string& project_id,
+                                           const std::string& worker_id);
+/// HTTP runs in state processing / pending (executor recovery at start).
+std::vector<RunRecord> ProcessingHttpRuns(Connection& c);
+std::vector<RunRecord> PendingHttpRuns(Connection& c);
 /// The earliest due time of a waiting run, and the earliest lease expiry.
 OptTime EarliestWaitingDue(Connection& c);
 OptTime EarliestLeaseExpiry(Connection& c);

@@ -1,0 +1,125 @@
+#include "daemon/service/http_run_service.h"
+
+#include "common/http_status.h"
+#include "common/http_target.h"
+#include "daemon/executor/http_json.h"
+#include "daemon/service/state_machine.h"
+#include "daemon/store/job_repository.h"
+#include "daemon/store/run_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+// The executor finishes a call by its own timeout; the lease only catches a lost result.
+constexpr std::chrono::seconds kLeaseGrace{30};
+
+HttpCallSpec BuildCall(const HttpTarget& target, const nlohmann::json& payload, int timeout_seconds) {
+  HttpCallSpec call;
+  call.method = target.method;
+  call.url = target.url;
+  call.headers = target.headers;
+  if (target.body) {
+    call.body = *target.body;
+  } else if (payload.is_object() && !payload.empty()) {
+    call.body = payload.dump();
+    bool has_type = false;
+    for (const auto& [name, value] : call.headers) {
+      if (strcasecmp(name.c_str(), "Content-Type") == 0) has_type = true;
+    }
+    if (!has_type) call.headers.emplace_back("Content-Type", "application/json");
+  }
+  call.timeout = std::chrono::seconds(timeout_seconds);
+  call.tls_verify = target.tls_verify;
+  call.ca_cert_pem = target.ca_cert;
+  call.max_redirects = target.follow_redirects;
+  return call;
+}
+
+AttemptFailure FailureOf(const HttpCallOutcome& outcome, const std::string& success_status) {
+  AttemptFailure failure;
+  if (outcome.failure == FailureReason::kNone) {
+    failure.reason = "NON_SUCCESS_STATUS";
+    failure.error = {{"type", "NON_SUCCESS_STATUS"},
+                     {"message", "the target answered " + std::to_string(outcome.status) +
+                                     ", expected " + success_status},
+                     {"stack_trace", nullptr}};
+  } else {
+    failure.reason = std::string(FailureReasonName(outcome.failure));
+    failure.error = {{"type", failure.reason}, {"message", outcome.error_message}, {"stack_trace", nullptr}};
+  }
+  // A refused address stays refused: retrying cannot help until flared's flags change.
+  failure.retryable = outcome.failure != FailureReason::kSsrfBlocked;
+  failure.retry_after = outcome.retry_after;
+  return failure;
+}
+
+}  // namespace
+
+Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project_id,
+                                                      const std::string& run_id) {
+  return ctx_.writer.Run<std::optional<HttpWork>>([&](Tx& tx) -> Result<std::optional<HttpWork>> {
+    auto run = FindRun(tx.conn(), project_id, run_id);
+    if (!run || run->state != "pending" || !run->is_http) return std::optional<HttpWork>();
+    auto job = FindJob(tx.conn(), project_id, run->job_id);
+    if (!job) return std::optional<HttpWork>();
+    auto target = ParseHttpTarget(job->spec.value("http", nlohmann::json()));
+    if (!target) return target.error();
+    StateMachine machine(tx, ctx_.notifier);
+    machine.Start(*job, *run, "executor");
+    HttpWork work{project_id, job->id, run->id, run->lease_id,
+                  BuildCall(*target, run->payload.is_null() ? job->payload : run->payload,
+                            run->timeout_seconds),
+                  target->success_status, 0};
+    if (run->ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run->ready_at);
+    run->lease_expires_at = *run->lease_expires_at + kLeaseGrace;
+    run->request = RedactedRequest(work.call);
+    SaveRun(tx.conn(), *run);
+    return std::optional<HttpWork>(std::move(work));
+  });
+}
+
+Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outcome) {
+  return ctx_.writer.Run<Ok>([&](Tx& tx) -> Status {
+    auto run = FindRun(tx.conn(), work.project_id, work.run_id);
+    if (!run || run->state != "processing" || run->lease_id != work.lease_id) return Ok{};
+    auto job = FindJob(tx.conn(), work.project_id, work.job_id);
+    if (!job) return Ok{};
+    HttpTrace trace = outcome.trace;
+    trace.queue_wait_ms = work.queue_wait_ms;
+    run->trace = TraceJson(trace);
+    if (outcome.status != 0) run->result = ResultJson(outcome);
+    StateMachine machine(tx, ctx_.notifier);
+    if (outcome.failure == FailureReason::kCancelled) {
+      machine.Cancel(*job, *run, "cancelled while in flight");
+    } else if (outcome.failure == FailureReason::kNone &&
+               MatchesSuccessStatus(outcome.status, work.success_status)) {
+      machine.Succeed(*job, *run, outcome.trace.total_ms, run->result);
+    } else {
+      machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status), outcome.trace.total_ms);
+    }
+    return Ok{};
+  });
+}
+
+Result<std::vector<PendingHttpRun>> HttpRunService::Recover() {
+  return ctx_.writer.Run<std::vector<PendingHttpRun>>(
+      [&](Tx& tx) -> Result<std::vector<PendingHttpRun>> {
+        StateMachine machine(tx, ctx_.notifier);
+        for (RunRecord& run : ProcessingHttpRuns(tx.conn())) {
+          auto job = FindJob(tx.conn(), run.project_id, run.job_id);
+          if (!job) continue;
+          AttemptFailure failure{"WORKER_LOST",
+                                 {{"type", "WORKER_LOST"},
+                                  {"message", "flared stopped while the request was in flight"},
+                                  {"stack_trace", nullptr}},
+                                 true,
+                                 std::nullopt};
+          machine.FailAttempt(*job, run, failure, std::nullopt);
+        }
+        std::vector<PendingHttpRun> pending;
+        for (const RunRecord& run : PendingHttpRuns(tx.conn())) pending.push_back({run.project_id, run.id});
+        return pending;
+      });
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,103 @@
+#include "daemon/service/run_service.h"
+
+#include "common/json_fields.h"
+#include "daemon/service/job_service.h"
+#include "daemon/service/scheduled_fires.h"
+#include "daemon/service/views.h"
+#include "daemon/store/job_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+Error RunNotFound(const std::string& id) {
+  return Error{ErrorCode::kRunNotFound, "run " + id.substr(0, 100) + " does not exist"};
+}
+
+}  // namespace
+
+Result<nlohmann::json> RunService::List(const std::string& project_id, RunFilter filter,
+                                        const std::string& cursor_text, int limit) {
+  std::optional<PageCursor> cursor;
+  if (!cursor_text.empty()) {
+    auto decoded = DecodeCursor(cursor_text);
+    if (!decoded) return decoded.error();
+    cursor = *decoded;
+  }
+  auto reader = ctx_.readers.Acquire();
+  if (!filter.job_id.empty()) {
+    auto job = FindJob(*reader, project_id, filter.job_id);  // accepts a slug too
+    if (!job) return JobNotFound(filter.job_id);
+    filter.job_id = job->id;
+  }
+  auto runs = ListRuns(*reader, project_id, filter, cursor, limit + 1);
+  bool has_more = runs.size() > static_cast<size_t>(limit);
+  if (has_more) runs.pop_back();
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& run : runs) data.push_back(RunView(run));
+  std::string next;
+  if (has_more) next = EncodeCursor({ToMillis(runs.back().created_at), runs.back().id});
+  return PageJson(std::move(data), has_more, next);
+}
+
+Result<nlohmann::json> RunService::Get(const std::string& project_id, const std::string& run_id) {
+  auto reader = ctx_.readers.Acquire();
+  auto run = FindRun(*reader, project_id, run_id);
+  if (!run) return RunNotFound(run_id);
+  return RunView(*run);
+}
+
+Result<nlohmann::json> RunService::Trigger(const std::string& project_id,
+                                           const std::string& job_id_or_slug,
+                                           const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"payload"}); !unknown) return unknown.error();
+  if (body.contains("payload") && !body["payload"].is_object() && !body["payload"].is_null()) {
+    return InvalidRequest("payload must be a JSON object", "payload");
+  }
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto job = FindJob(tx.conn(), project_id, job_id_or_slug);
+    if (!job || job->deleted_at) return JobNotFound(job_id_or_slug);
+    StateMachine machine(tx, ctx_.notifier);
+    RunRecord run = BuildRunForTrigger(tx, machine, *job, "MANUAL", body.value("payload", nlohmann::json()));
+    machine.Record(*job, &run, "created", {{"trigger", "MANUAL"}});
+    return RunView(run);
+  });
+}
+
+Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const std::string& run_id) {
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto original = FindRun(tx.conn(), project_id, run_id);
+    if (!original) return RunNotFound(run_id);
+    auto job = FindJob(tx.conn(), project_id, original->job_id);
+    if (!job) return RunNotFound(run_id);
+    if (job->deleted_at) {
+      return Error{ErrorCode::kInvalidState, "job " + job->id + " was deleted; its runs cannot be rerun"};
+    }
+    StateMachine machine(tx, ctx_.notifier);
+    RunRecord run = BuildRunForTrigger(tx, machine, *job, "RERUN", original->payload, original->id);
+    machine.Record(*job, &run, "rerun", {{"rerun_of", original->id}});
+    return RunView(run);
+  });
+}
+
+Result<nlohmann::json> RunService::Cancel(const std::string& project_id, const std::string& run_id) {
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    auto run = FindRun(tx.conn(), project_id, run_id);
+    if (!run) return RunNotFound(run_id);
+    if (run->state == "succeeded" || run->state == "dead_letter" || run->state == "cancelled") {
+      return Error{ErrorCode::kInvalidState, "run " + run->id + " is " + run->state + " and cannot be cancelled"};
+    }
+    auto job = FindJob(tx.conn(), project_id, run->job_id);
+    if (!job) return RunNotFound(run_id);
+    bool in_flight = run->state == "processing";
+    run->cancel_requested = in_flight && !run->is_http;  // a worker learns it at its heartbeat
+    StateMachine machine(tx, ctx_.notifier);
+    machine.Cancel(*job, *run, "cancelled by request");
+    if (in_flight && run->is_http) tx.OnCommit([&n = ctx_.notifier, id = run->id] { n.RunCancelled(id); });
+    if (job->last_run_id == run->id) {
+      machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
+    }
+    return RunView(*run);
+  });
+}
+
+}  // namespace flare::daemon

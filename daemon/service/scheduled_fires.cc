@@ -1,0 +1,94 @@
+#include "daemon/service/scheduled_fires.h"
+
+#include "daemon/service/fire_planner.h"
+#include "daemon/service/job_factory.h"
+#include "daemon/store/job_repository.h"
+#include "daemon/store/run_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+MisfirePolicy MisfireOf(const JobRecord& job) {
+  std::string name = job.spec.value("misfire_policy", "run_once");
+  if (name == "skip") return MisfirePolicy::kSkip;
+  if (name == "run_all") return MisfirePolicy::kRunAll;
+  return MisfirePolicy::kRunOnce;
+}
+
+// False when the fire must not run (forbid with an active run).
+bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord& job,
+               TimePoint fire) {
+  std::string policy = job.spec.value("concurrency_policy", "allow");
+  if (policy == "allow") return true;
+  auto active = RunsOfJobInState(tx.conn(), job.id, {"pending", "processing", "failed"});
+  if (active.empty()) return true;
+  if (policy == "forbid") {
+    machine.Record(job, &active.back(), "skipped",
+                   {{"scheduled_for", FormatTime(fire)},
+                    {"reason", "concurrency_policy forbid: run " + active.back().id + " is still active"}});
+    return false;
+  }
+  for (RunRecord& run : active) {  // replace
+    bool in_flight = run.state == "processing";
+    run.cancel_requested = in_flight;
+    machine.Cancel(job, run, "replaced by the fire of " + FormatTime(fire));
+    if (in_flight) tx.OnCommit([&notifier, id = run.id] { notifier.RunCancelled(id); });
+  }
+  return true;
+}
+
+}  // namespace
+
+RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,
+                             const std::string& trigger, const nlohmann::json& payload,
+                             const std::string& rerun_of) {
+  return StartNewRun(tx, machine, job, trigger, tx.now(), payload, rerun_of);
+}
+
+RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
+                      TimePoint scheduled_for, const nlohmann::json& payload,
+                      const std::string& rerun_of) {
+  RunRecord run = BuildRun(job, trigger, tx.now());
+  run.scheduled_for = scheduled_for;
+  run.payload = payload;
+  run.rerun_of = rerun_of;
+  run.state = "pending";
+  run.due_at = run.ready_at = tx.now();
+  job.last_run_id = run.id;
+  InsertRun(tx.conn(), run);
+  machine.Save(job, run);
+  machine.Announce(run);
+  return run;
+}
+
+FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit) {
+  FireStats stats;
+  auto due = DueScheduledJobs(tx.conn(), tx.now(), limit);
+  stats.more = static_cast<int>(due.size()) == limit;
+  for (JobRecord& job : due) {
+    if (!IsRecurring(job)) {  // a one-off's next_run_at is only informative
+      job.next_run_at.reset();
+      SaveJob(tx.conn(), job);
+      continue;
+    }
+    FirePlan plan = PlanFires(job, MisfireOf(job), tx.now());
+    for (TimePoint fire : plan.fires) {
+      if (!AdmitFire(tx, machine, notifier, job, fire)) {
+        ++stats.skipped;
+        continue;
+      }
+      StartNewRun(tx, machine, job, "SCHEDULE", fire);
+      ++stats.fired;
+    }
+    if (plan.skipped > 0) {
+      machine.Record(job, nullptr, "skipped",
+                     {{"missed_fires", plan.skipped}, {"reason", "misfire_policy"}});
+    }
+    job.next_run_at = plan.next_run_at;
+    SaveJob(tx.conn(), job);
+    if (plan.next_run_at) tx.OnCommit([&notifier, t = *plan.next_run_at] { notifier.WakeAt(t); });
+  }
+  return stats;
+}
+
+}  // namespace flare::daemon

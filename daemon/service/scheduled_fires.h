@@ -1,0 +1,28 @@
+#pragma once
+// Turning due fires of recurring jobs into runs, with concurrency_policy applied:
+// allow runs every fire; forbid skips a fire while a run of the job is active and records
+// a "skipped" event; replace cancels the active run (aborting it if it is in flight).
+
+#include "daemon/service/state_machine.h"
+
+namespace flare::daemon {
+
+struct FireStats {
+  int fired = 0;
+  int skipped = 0;
+  bool more = false;  // a slice limit was hit
+};
+
+/// Fires every recurring job due at tx.now(), in slices of `limit` jobs.
+FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit);
+
+/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready.
+RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
+                      TimePoint scheduled_for, const nlohmann::json& payload = nullptr,
+                      const std::string& rerun_of = "");
+/// A MANUAL or RERUN run: ready now, with its own payload (null = the job's).
+RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,
+                             const std::string& trigger, const nlohmann::json& payload,
+                             const std::string& rerun_of = "");
+
+}  // namespace flare::daemon

@@ -1,0 +1,112 @@
+// Recurring jobs: fires, misfire policies after downtime, concurrency policies, pause.
+
+#include "tests/unit/daemon/service_fixture.h"
+
+namespace flare::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+nlohmann::json Every(const char* every, nlohmann::json extra = nlohmann::json::object()) {
+  nlohmann::json body = {{"job_type", "tick"}, {"payload", nlohmann::json::object()}, {"schedule", every}};
+  body.update(extra);
+  return body;
+}
+
+int RunCount(RunService& runs, const std::string& job_id) {
+  return static_cast<int>(runs.List("prj_test", {job_id, "", ""}, "", 100).value()["data"].size());
+}
+
+TEST_F(ServiceTest, RecurringJobStartsScheduledWithNextRunAt) {
+  auto job = MustCreate(Every("*/5 * * * *"));
+  EXPECT_EQ(job["state"], "scheduled");
+  EXPECT_EQ(job["next_run_at"], "2026-03-08T06:05:00.000Z");
+  EXPECT_TRUE(job["last_run_id"].is_null());
+}
+
+TEST_F(ServiceTest, EachFireMakesOneScheduleRunAndKeepsThePhase) {
+  auto job = MustCreate(Every("@every 10s"));
+  for (int i = 1; i <= 3; ++i) {
+    Advance(10s);
+    EXPECT_EQ(Tick().fired, 1);
+    auto now = Job(job["id"]);
+    EXPECT_EQ(now["state"], "pending");
+    EXPECT_EQ(now["next_run_at"], FormatTime(*ParseTime("2026-03-08T06:00:00Z") + std::chrono::seconds(10 * (i + 1))));
+  }
+  auto runs = runs_.List(kProject, {job["id"], "", ""}, "", 10).value()["data"];
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0]["trigger"], "SCHEDULE");
+  EXPECT_EQ(runs[0]["scheduled_for"], "2026-03-08T06:00:30.000Z");
+}
+
+TEST_F(ServiceTest, MisfireRunOnceMakesOneCatchUpRun) {
+  auto job = MustCreate(Every("@every 1m", {{"misfire_policy", "run_once"}}));
+  Advance(10min + 30s);  // ten fires missed
+  EXPECT_EQ(Tick().fired, 1);
+  EXPECT_EQ(RunCount(runs_, job["id"]), 1);
+  EXPECT_EQ(Job(job["id"])["next_run_at"], "2026-03-08T06:11:00.000Z");
+}
+
+TEST_F(ServiceTest, MisfireSkipDropsMissedFires) {
+  auto job = MustCreate(Every("@every 1m", {{"misfire_policy", "skip"}}));
+  Advance(10min + 30s);
+  EXPECT_EQ(Tick().fired, 0);
+  EXPECT_EQ(RunCount(runs_, job["id"]), 0);
+  EXPECT_EQ(Job(job["id"])["next_run_at"], "2026-03-08T06:11:00.000Z");
+}
+
+TEST_F(ServiceTest, MisfireRunAllRunsEveryMissedFireUpToTheCap) {
+  auto job = MustCreate(Every("@every 1m", {{"misfire_policy", "run_all"}}));
+  Advance(10min + 30s);
+  EXPECT_EQ(Tick().fired, 10);
+  EXPECT_EQ(RunCount(runs_, job["id"]), 10);
+}
+
+TEST_F(ServiceTest, ForbidSkipsAFireWhileARunIsActiveAndRecordsIt) {
+  auto job = MustCreate(Every("@every 10s", {{"concurrency_policy", "forbid"}}));
+  Advance(10s);
+  EXPECT_EQ(Tick().fired, 1);
+  ASSERT_EQ(Claim().size(), 1u);  // the run is processing
+  Advance(10s);
+  EXPECT_EQ(Tick().fired, 0);
+  EXPECT_EQ(RunCount(runs_, job["id"]), 1);
+  auto events = jobs_.Events(kProject, job["id"], "", 10).value()["data"];
+  EXPECT_EQ(events[0]["type"], "skipped");
+}
+
+TEST_F(ServiceTest, ReplaceCancelsTheActiveRun) {
+  auto job = MustCreate(Every("@every 10s", {{"concurrency_policy", "replace"}}));
+  Advance(10s);
+  Tick();
+  auto first = Claim();
+  ASSERT_EQ(first.size(), 1u);
+  Advance(10s);
+  EXPECT_EQ(Tick().fired, 1);
+  auto old_run = runs_.Get(kProject, first[0]["run_id"]).value();
+  EXPECT_EQ(old_run["state"], "cancelled");
+  EXPECT_EQ(Job(job["id"])["state"], "pending");
+}
+
+TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
+  auto job = MustCreate(Every("@every 10s"));
+  ASSERT_TRUE(jobs_.Update(kProject, job["id"], {{"enabled", false}}).ok());
+  EXPECT_TRUE(Job(job["id"])["next_run_at"].is_null());
+  Advance(1min);
+  EXPECT_EQ(Tick().fired, 0);
+  auto resumed = jobs_.Update(kProject, job["id"], {{"enabled", true}}).value();
+  EXPECT_EQ(resumed["next_run_at"], "2026-03-08T06:01:10.000Z");
+  EXPECT_EQ(Tick().fired, 0);
+  EXPECT_EQ(RunCount(runs_, job["id"]), 0);
+}
+
+TEST_F(ServiceTest, ScheduleChangeRecomputesNextRunAt) {
+  auto job = MustCreate(Every("0 * * * *"));
+  EXPECT_EQ(job["next_run_at"], "2026-03-08T07:00:00.000Z");
+  auto changed = jobs_.Update(kProject, job["id"], {{"schedule", "30 6 * * *"}, {"timezone", "America/New_York"}}).value();
+  // 06:30 in New York on 2026-03-08 (EDT from 02:00 local that day) is 10:30Z.
+  EXPECT_EQ(changed["next_run_at"], "2026-03-08T10:30:00.000Z");
+  EXPECT_EQ(changed["version"], 2);
+}
+
+}  // namespace
+}  // namespace flare::daemon

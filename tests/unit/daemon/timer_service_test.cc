@@ -1,0 +1,84 @@
+// The timer's rules (run_at, retries, leases, silent workers) with a fake clock.
+
+#include "tests/unit/daemon/service_fixture.h"
+
+namespace flare::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(ServiceTest, FutureRunAtWaitsScheduledThenBecomesPendingOnTime) {
+  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()},
+                         {"run_at", "2026-03-08T06:00:10Z"}});
+  EXPECT_EQ(job["state"], "scheduled");
+  EXPECT_EQ(job["next_run_at"], "2026-03-08T06:00:10.000Z");
+  ASSERT_FALSE(notifier_.wakes.empty());
+  EXPECT_EQ(FormatTime(notifier_.wakes.back()), "2026-03-08T06:00:10.000Z");
+  Advance(9'999ms);
+  EXPECT_EQ(Tick().made_ready, 0);
+  EXPECT_EQ(Job(job["id"])["state"], "scheduled");
+  Advance(1ms);
+  EXPECT_EQ(Tick().made_ready, 1);
+  auto now = Job(job["id"]);
+  EXPECT_EQ(now["state"], "pending");
+  EXPECT_TRUE(now["next_run_at"].is_null());
+}
+
+TEST_F(ServiceTest, ExpiredLeaseFailsWithTimeoutAndRetriesAfterTheDelay) {
+  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()},
+                         {"timeout_seconds", 5},
+                         {"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 7}, {"jitter", false}}}});
+  auto claimed = Claim();
+  ASSERT_EQ(claimed.size(), 1u);
+  Advance(4'999ms);
+  EXPECT_EQ(Tick().timed_out, 0);
+  Advance(1ms);
+  auto outcome = Tick();
+  EXPECT_EQ(outcome.timed_out, 1);
+  auto failed = Job(job["id"]);
+  EXPECT_EQ(failed["state"], "failed");
+  EXPECT_EQ(failed["next_retry_at"], "2026-03-08T06:00:12.000Z");
+  EXPECT_EQ(FormatTime(*outcome.next_due), "2026-03-08T06:00:12.000Z");
+  Advance(7s);
+  EXPECT_EQ(Tick().made_ready, 1);
+  auto again = Claim();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0]["attempt"], 2);
+  EXPECT_NE(again[0]["lease_id"], claimed[0]["lease_id"]);
+}
+
+TEST_F(ServiceTest, SilentWorkerLosesItsRunsAfterThreeHeartbeatIntervals) {
+  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}});
+  ASSERT_EQ(Claim().size(), 1u);
+  Advance(60s);
+  ASSERT_TRUE(workers_.Heartbeat(kProject, {{"worker_id", "w1"}}).ok());
+  Advance(89s);
+  EXPECT_EQ(Tick().lost, 0);
+  Advance(2s);
+  EXPECT_EQ(Tick().lost, 1);
+  auto lost = Job(job["id"]);
+  EXPECT_EQ(lost["state"], "failed");
+  auto runs = runs_.List(kProject, {job["id"], "", ""}, "", 10).value()["data"];
+  EXPECT_EQ(runs[0]["failure_reason"], "WORKER_LOST");
+}
+
+TEST_F(ServiceTest, ExhaustedAttemptsDeadLetterAndCancelWaitingChildren) {
+  auto parent = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"max_attempts", 1},
+                            {"timeout_seconds", 1}});
+  auto child = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()},
+                           {"parent_job_id", parent["id"]}});
+  EXPECT_EQ(child["state"], "scheduled");
+  ASSERT_EQ(Claim().size(), 1u);
+  Advance(1s);
+  EXPECT_EQ(Tick().timed_out, 1);
+  EXPECT_EQ(Job(parent["id"])["state"], "dead_letter");
+  EXPECT_EQ(Job(child["id"])["state"], "cancelled");
+}
+
+TEST_F(ServiceTest, NothingDueMeansNoWakeTime) {
+  auto outcome = Tick();
+  EXPECT_FALSE(outcome.next_due.has_value());
+}
+
+}  // namespace
+}  // namespace flare::daemon
