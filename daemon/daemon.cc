@@ -11,6 +11,7 @@
 #include "daemon/api/routes.h"
 #include "daemon/bootstrap.h"
 #include "common/egress.h"
+#include "common/time_format.h"
 #include "daemon/dispatcher.h"
 #include "daemon/executor/executor.h"
 #include "daemon/log.h"
@@ -73,6 +74,7 @@ struct Daemon::Parts {
   std::unique_ptr<WorkerService> workers;
   std::unique_ptr<RunService> runs;
   std::unique_ptr<TimerService> timer;
+  std::unique_ptr<RetentionService> retention;
   std::unique_ptr<HttpRunService> http_runs;
   std::unique_ptr<Executor> executor;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -110,7 +112,9 @@ int Daemon::Run() {
   p.runs = std::make_unique<RunService>(context);
   p.timer = std::make_unique<TimerService>(context);
   p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
-  p.scheduler = std::make_unique<Scheduler>(*p.timer);
+  RetentionPolicy retention{*ParseDuration(config_.retain_succeeded), *ParseDuration(config_.retain_failed)};
+  p.retention = std::make_unique<RetentionService>(context, retention);
+  p.scheduler = std::make_unique<Scheduler>(*p.timer, *p.retention);
   p.notifier.dispatcher = p.dispatcher.get();
   p.notifier.scheduler = p.scheduler.get();
   p.http_runs = std::make_unique<HttpRunService>(context);

@@ -4,12 +4,14 @@
 
 namespace flare::daemon {
 
-Scheduler::Scheduler(TimerService& timer) : timer_(timer) {}
+Scheduler::Scheduler(TimerService& timer, RetentionService& retention)
+    : timer_(timer), retention_(retention) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start() {
   next_wake_ = FromMillis(0);  // look once at start: work may be overdue after a restart
+  next_prune_ = FromMillis(0);
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -31,33 +33,62 @@ void Scheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+TimePoint WallNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
 void Scheduler::Loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (!next_wake_) {
-      wake_.wait(lock, [&] { return stopping_ || next_wake_.has_value(); });
+    OptTime due = next_wake_;
+    if (next_prune_ && (!due || *next_prune_ < *due)) due = next_prune_;
+    if (!due) {
+      wake_.wait(lock);
       continue;
     }
-    auto due = *next_wake_;
-    if (std::chrono::system_clock::now() < due) {
-      wake_.wait_until(lock, due);
+    if (WallNow() < *due) {
+      wake_.wait_until(lock, *due);
       continue;  // re-check: woken early for an earlier time, or stopping
     }
-    next_wake_.reset();
-    lock.unlock();
-    auto outcome = timer_.ProcessDue();
-    lock.lock();
-    if (!outcome) {
-      LogError("timer pass failed", {{"error", outcome.error().message}});
-      // The database refused; try again shortly instead of spinning.
-      auto retry = std::chrono::time_point_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now() + std::chrono::seconds(1));
-      if (!next_wake_ || *next_wake_ > retry) next_wake_ = retry;
-      continue;
-    }
-    OptTime next = outcome->more ? OptTime(FromMillis(0)) : outcome->next_due;
-    if (next && (!next_wake_ || *next < *next_wake_)) next_wake_ = next;
+    if (next_wake_ && *next_wake_ <= WallNow()) RunTimer(lock);
+    if (next_prune_ && *next_prune_ <= WallNow()) RunRetention(lock);
   }
+}
+
+void Scheduler::RunTimer(std::unique_lock<std::mutex>& lock) {
+  next_wake_.reset();
+  lock.unlock();
+  auto outcome = timer_.ProcessDue();
+  lock.lock();
+  OptTime next;
+  if (!outcome) {
+    LogError("timer pass failed", {{"error", outcome.error().message}});
+    next = WallNow() + std::chrono::seconds(1);  // the database refused: retry, don't spin
+  } else {
+    next = outcome->more ? OptTime(FromMillis(0)) : outcome->next_due;
+  }
+  if (next && (!next_wake_ || *next < *next_wake_)) next_wake_ = next;
+}
+
+void Scheduler::RunRetention(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  auto outcome = retention_.PruneSlice();
+  lock.lock();
+  if (!outcome) {
+    LogError("retention pass failed", {{"error", outcome.error().message}});
+    next_prune_ = WallNow() + std::chrono::minutes(1);
+    return;
+  }
+  if (outcome->runs_deleted > 0) {
+    LogInfo("retention", {{"runs_deleted", std::to_string(outcome->runs_deleted)},
+                          {"jobs_deleted", std::to_string(outcome->jobs_deleted)}});
+  }
+  // Between slices, a short pause leaves the writer to the API.
+  next_prune_ = outcome->more ? OptTime(WallNow() + std::chrono::milliseconds(50)) : outcome->next_due;
 }
 
 }  // namespace flare::daemon

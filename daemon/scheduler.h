@@ -3,18 +3,20 @@
 // of, or until a commit tells it (WakeAt) that something is due earlier. When it wakes it
 // asks TimerService to move everything due, learns the next due time from the same
 // transaction, and sleeps again. Nothing due → it sleeps until woken: no polling.
+// Retention rides on the same thread: it wakes when the oldest terminal run expires.
 
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "daemon/service/retention_service.h"
 #include "daemon/service/timer_service.h"
 
 namespace flare::daemon {
 
 class Scheduler {
  public:
-  explicit Scheduler(TimerService& timer);
+  Scheduler(TimerService& timer, RetentionService& retention);
   ~Scheduler();
 
   void Start();
@@ -24,8 +26,12 @@ class Scheduler {
 
  private:
   void Loop();
+  void RunTimer(std::unique_lock<std::mutex>& lock);
+  void RunRetention(std::unique_lock<std::mutex>& lock);
 
   TimerService& timer_;
+  RetentionService& retention_;
+  OptTime next_prune_;
   std::mutex mutex_;
   std::condition_variable wake_;
   OptTime next_wake_;

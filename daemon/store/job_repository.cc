@@ -122,6 +122,13 @@ std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
   return ReadJob(st);
 }
 
+std::optional<JobRecord> FindJobInAnyProject(Connection& c, const std::string& id) {
+  auto& st = c.Prepare(JOB_SELECT "WHERE id = ?1");
+  st.bind(1, id);
+  if (!st.executeStep()) return std::nullopt;
+  return ReadJob(st);
+}
+
 bool SlugTaken(Connection& c, const std::string& project_id, const std::string& slug,
                const std::string& except_job_id) {
   auto& st = c.Prepare(

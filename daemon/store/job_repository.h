@@ -27,6 +27,8 @@ void SaveJob(Connection& c, const JobRecord& job);
 /// By id (deleted jobs included) or by slug (live jobs only).
 std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
                                  const std::string& id_or_slug);
+/// By id in any project: only for engines that work across projects (retention).
+std::optional<JobRecord> FindJobInAnyProject(Connection& c, const std::string& id);
 bool SlugTaken(Connection& c, const std::string& project_id, const std::string& slug,
                const std::string& except_job_id);
 /// Up to `limit` jobs, newest first, strictly after `cursor` when given.

@@ -1,0 +1,36 @@
+#pragma once
+// Retention (SPEC §8): terminal runs older than their age limit go, with their events.
+// A one-off job whose latest run goes is deleted with its whole history; a recurring job
+// is kept and only loses old runs. Work is done in small slices so the writer is never
+// held long, and the next pass is planned for when the oldest kept run expires.
+
+#include <chrono>
+
+#include "common/result.h"
+#include "daemon/service/context.h"
+
+namespace flare::daemon {
+
+struct RetentionPolicy {
+  std::chrono::seconds succeeded{7 * 86400};
+  std::chrono::seconds failed{90 * 86400};  // dead_letter and cancelled
+};
+
+struct RetentionOutcome {
+  int runs_deleted = 0;
+  int jobs_deleted = 0;
+  bool more = false;
+  OptTime next_due;
+};
+
+class RetentionService {
+ public:
+  RetentionService(ServiceContext context, RetentionPolicy policy) : ctx_(context), policy_(policy) {}
+  Result<RetentionOutcome> PruneSlice();
+
+ private:
+  ServiceContext ctx_;
+  RetentionPolicy policy_;
+};
+
+}  // namespace flare::daemon
