@@ -59,13 +59,15 @@ Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const Pol
   auto position = waiters_.insert(waiters_.end(), &waiter);
   Result<nlohmann::json> answer = first;
   while (true) {
+    // Cleared before the claim, not after it: a run committed in the same group commit as
+    // our (empty) claim wakes us during the claim, and that wake must not be forgotten.
+    waiter.woken = false;
     lock.unlock();
     answer = workers_.Claim(project_id, request);
     lock.lock();
     bool got_jobs = answer && !(*answer)["jobs"].empty();
     if (!answer || got_jobs || shutting_down_) break;
     // Parked: the next ready run of our queues wakes us, or the deadline ends the poll.
-    waiter.woken = false;
     if (!waiter.cv.wait_until(lock, deadline, [&] { return waiter.woken; })) break;
   }
   waiters_.erase(position);

@@ -19,6 +19,11 @@ namespace {
 // A single transaction holds at most this many operations, so one huge burst cannot
 // make the first request in it wait for all the others.
 constexpr size_t kMaxBatch = 512;
+
+// Runs one of the writer's transaction statements from the connection's cache. Every
+// operation costs a SAVEPOINT and a RELEASE; through sqlite3_exec each was parsed again
+// (about 6% of flared's CPU when creating jobs one by one).
+void Step(Connection& connection, const char* sql) { connection.Prepare(sql).exec(); }
 }  // namespace
 
 Writer::Writer(const std::string& path, Durability durability, const Clock& clock)
@@ -87,10 +92,10 @@ void Writer::RunBatch(std::vector<Pending*>& batch) {
   Tx tx(*connection_, clock_.Now());
   std::vector<std::function<void()>> after_commit;
   try {
-    connection_->Exec("BEGIN IMMEDIATE");
+    Step(*connection_, "BEGIN IMMEDIATE");
     for (Pending* pending : batch) {
       tx.after_commit_.clear();
-      connection_->Exec("SAVEPOINT op");
+      Step(*connection_, "SAVEPOINT op");
       bool keep = false;
       try {
         keep = pending->body(tx);
@@ -99,14 +104,14 @@ void Writer::RunBatch(std::vector<Pending*>& batch) {
         pending->on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
       }
       if (keep) {
-        connection_->Exec("RELEASE op");
+        Step(*connection_, "RELEASE op");
         for (auto& action : tx.after_commit_) after_commit.push_back(std::move(action));
       } else {
-        connection_->Exec("ROLLBACK TO op");
-        connection_->Exec("RELEASE op");
+        Step(*connection_, "ROLLBACK TO op");
+        Step(*connection_, "RELEASE op");
       }
     }
-    connection_->Exec("COMMIT");
+    Step(*connection_, "COMMIT");
   } catch (const std::exception& e) {
     // The transaction as a whole failed (disk full, I/O error): nothing of it stands.
     LogError("commit failed", {{"error", e.what()}});

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# flared's issue-2 benchmarks, beside the peers measured in /work/shared/bench-peers.
+#
+#   bench/run.sh                       every case, RUNS times, round-robin; a table of medians
+#   bench/run.sh create_c16 latency    only some cases
+#   RUNS=5 DURABILITY=normal bench/run.sh
+#   WITH_PEERS=1 bench/run.sh          also run the SQLite floor once per round (same pass)
+#
+# Cases: create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency
+# Every run of a case gets a fresh flared (--log-level warn, so no line per request is
+# logged) on a temp data dir, on 127.0.0.1 port 0. Everything started here is stopped by
+# PID in the EXIT trap. Every loop is bounded by count and by time (CAP_S).
+#
+# Knobs (env):
+#   RUNS (3)              runs of every case, interleaved round-robin
+#   DURABILITY (full)     flared --durability full|normal
+#   WITH_PEERS (0)        1: build and run the SQLite floor (sqlite_limit.c) every round
+#   SQLITE_ROWS (100000)  rows per phase of the SQLite floor (the peers used 100000)
+#   N_CREATE1 (5000)  N_CREATE16 (20000)  N_BATCH (100000)  BACKLOG (20000)
+#   WORKERS (4)  ACK_CONNS (4)  LAT_RATE (200)  LAT_SECONDS (10)  CAP_S (60)
+#   BUILD_DIR (<repo>/build)  OUT (a new dir under $TMPDIR; kept, its path is printed)
+#   PEERS (/work/shared/bench-peers)  PEER_MEDIANS ($PEERS/results/2026-11-22/medians.json)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS="${RUNS:-3}"
+DURABILITY="${DURABILITY:-full}"
+WITH_PEERS="${WITH_PEERS:-0}"
+SQLITE_ROWS="${SQLITE_ROWS:-100000}"
+N_CREATE1="${N_CREATE1:-5000}"
+N_CREATE16="${N_CREATE16:-20000}"
+N_BATCH="${N_BATCH:-100000}"
+BACKLOG="${BACKLOG:-20000}"
+WORKERS="${WORKERS:-4}"
+ACK_CONNS="${ACK_CONNS:-4}"
+LAT_RATE="${LAT_RATE:-200}"
+LAT_SECONDS="${LAT_SECONDS:-10}"
+CAP_S="${CAP_S:-60}"
+BUILD_DIR="${BUILD_DIR:-$REPO/build}"
+PEERS="${PEERS:-/work/shared/bench-peers}"
+PEER_MEDIANS="${PEER_MEDIANS:-$PEERS/results/2026-11-22/medians.json}"
+ALL_CASES=(create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency)
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+case "$DURABILITY" in full | normal) ;; *) die "DURABILITY must be full or normal" ;; esac
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+CASES=("$@")
+[ ${#CASES[@]} -gt 0 ] || CASES=("${ALL_CASES[@]}")
+for c in "${CASES[@]}"; do
+  [[ " ${ALL_CASES[*]} " == *" $c "* ]] || die "unknown case '$c' (cases: ${ALL_CASES[*]})"
+done
+command -v python3 >/dev/null || die "python3 is needed for the summary table"
+
+# ---- processes and temp dirs, stopped / removed on exit -------------------------------
+FLARED_PID=""
+SCRATCH=""
+cleanup() {
+  local rc=$?
+  stop_flared
+  [ -n "$SCRATCH" ] && rm -rf -- "$SCRATCH"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop_flared() {
+  local pid="$FLARED_PID" i
+  FLARED_PID=""
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "flared $pid did not stop within 20 s; sending KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# ---- build ------------------------------------------------------------------------------
+FLARED="$BUILD_DIR/daemon/flared"
+LOAD="$BUILD_DIR/bench/flare_load"
+if [ ! -f "$BUILD_DIR/build.ninja" ] && [ ! -f "$BUILD_DIR/Makefile" ]; then
+  log "configuring $BUILD_DIR (Release with debug info)"
+  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DFLARE_BUILD_TESTS=OFF >/dev/null
+fi
+log "building flared and flare_load"
+cmake --build "$BUILD_DIR" --target flared flare_load >/dev/null || die "build failed"
+if [ "$WITH_PEERS" = 1 ]; then
+  SQLITE_LIMIT="$BUILD_DIR/bench/sqlite_limit"
+  if [ ! -x "$SQLITE_LIMIT" ] || [ "$PEERS/sqlite_limit.c" -nt "$SQLITE_LIMIT" ]; then
+    cc -O2 -Wall -Wextra -o "$SQLITE_LIMIT" "$PEERS/sqlite_limit.c" -lsqlite3 \
+      || die "building the SQLite floor failed (apt-get install libsqlite3-dev)"
+  fi
+fi
+
+SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/flare-bench.XXXXXX")"
+OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/flare-bench-out.XXXXXX")}"
+mkdir -p "$OUT"
+
+# ---- one case ---------------------------------------------------------------------------
+start_flared() {
+  local dir="$SCRATCH/flared.$1" i
+  rm -rf -- "$dir"
+  mkdir -p "$dir"
+  "$FLARED" --listen 127.0.0.1:0 --data-dir "$dir" --durability "$DURABILITY" --log-level warn \
+    >"$dir/stdout.log" 2>"$dir/stderr.log" &
+  FLARED_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$dir/flared.addr" ] && [ -s "$dir/admin.key" ] && break
+    kill -0 "$FLARED_PID" 2>/dev/null || die "flared exited at start: $(tail -3 "$dir/stderr.log")"
+    sleep 0.1
+  done
+  [ -s "$dir/flared.addr" ] || die "flared did not write flared.addr within 10 s"
+  ADDR="$(cat "$dir/flared.addr")"
+  KEY="$(cat "$dir/admin.key")"
+  [[ "$ADDR" == 127.0.0.1:* ]] || die "flared bound to $ADDR, not loopback"
+}
+
+case_args() {
+  case "$1" in
+    create_c1) echo "create --n $N_CREATE1 --conns 1" ;;
+    create_c16) echo "create --n $N_CREATE16 --conns 16" ;;
+    batch_c1) echo "batch --n $N_BATCH --conns 1" ;;
+    batch_c2) echo "batch --n $N_BATCH --conns 2" ;;
+    process_mj1) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 1 --ack-conns 1" ;;
+    process_mj50) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns $ACK_CONNS" ;;
+    latency) echo "latency --rate $LAT_RATE --seconds $LAT_SECONDS" ;;
+  esac
+}
+
+run_case() {
+  local name="$1" run="$2" line
+  start_flared "$name.$run"
+  # shellcheck disable=SC2046 # the case's arguments are split on purpose
+  if ! line="$(timeout $((CAP_S * 2 + 60)) "$LOAD" $(case_args "$name") --addr "$ADDR" --key "$KEY" \
+      --cap-s "$CAP_S" --server-pid "$FLARED_PID")"; then
+    log "$name run $run reported errors: $line"
+  fi
+  stop_flared
+  [ -n "$line" ] || { log "$name run $run printed nothing"; return 0; }
+  printf '{"case":"%s","run":%d,"durability":"%s",%s\n' "$name" "$run" "$DURABILITY" "${line#\{}" \
+    >>"$OUT/flared.jsonl"
+  log "$name #$run: $line"
+}
+
+run_sqlite_floor() {
+  local dir="$SCRATCH/sqlite.$1"
+  mkdir -p "$dir"
+  log "SQLite floor, round $1 ($SQLITE_ROWS rows per phase)"
+  timeout $((CAP_S * 12 + 60)) "$SQLITE_LIMIT" "$dir" "$SQLITE_ROWS" "$CAP_S" >>"$OUT/sqlite_limit.jsonl" \
+    || log "the SQLite floor failed in round $1"
+  rm -rf -- "$dir"
+}
+
+log "cases: ${CASES[*]}; RUNS=$RUNS DURABILITY=$DURABILITY WITH_PEERS=$WITH_PEERS; raw lines in $OUT"
+for ((run = 1; run <= RUNS; run++)); do
+  for name in "${CASES[@]}"; do run_case "$name" "$run"; done
+  if [ "$WITH_PEERS" = 1 ]; then run_sqlite_floor "$run"; fi
+done
+
+{
+  echo "host: $(nproc) cores, $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "flared $("$FLARED" --version 2>/dev/null | head -1), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "settings: RUNS=$RUNS DURABILITY=$DURABILITY N_CREATE1=$N_CREATE1 N_CREATE16=$N_CREATE16" \
+    "N_BATCH=$N_BATCH BACKLOG=$BACKLOG WORKERS=$WORKERS ACK_CONNS=$ACK_CONNS LAT_RATE=$LAT_RATE" \
+    "LAT_SECONDS=$LAT_SECONDS CAP_S=$CAP_S; flared --log-level warn"
+} >"$OUT/host.txt"
+python3 "$REPO/bench/summarize.py" "$OUT" "$PEER_MEDIANS" "$DURABILITY" | tee "$OUT/table.md"
+log "raw lines and table kept in $OUT"
