@@ -13,9 +13,10 @@
 namespace flare::daemon {
 
 struct CreatedJob {
-  nlohmann::json body;   // the 201 body
+  nlohmann::json body;   // the 201 body (built after commit unless it had to be kept)
   bool replayed = false;  // an Idempotency-Key replay of an earlier create
   std::string id;
+  JobRecord job;  // the row as created (empty for a replay)
 };
 
 class JobService {
@@ -24,7 +25,9 @@ class JobService {
 
   Result<CreatedJob> Create(const std::string& project_id, const nlohmann::json& body,
                             const std::string& idempotency_header);
-  /// Up to 1000 jobs in one transaction: all are created or none.
+  /// Up to 1000 jobs in one transaction: all are created or none. Each item of the answer
+  /// is seed 004's create answer (id, state, job_type, queue, created_at, run_at, attempt,
+  /// max_attempts), or the original answer for an idempotent replay.
   Result<nlohmann::json> CreateBatch(const std::string& project_id, const nlohmann::json& body);
   Result<nlohmann::json> Get(const std::string& project_id, const std::string& id_or_slug);
   Result<nlohmann::json> List(const std::string& project_id, const JobFilter& filter,

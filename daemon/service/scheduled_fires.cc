@@ -68,7 +68,7 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
   for (JobRecord& job : due) {
     if (!IsRecurring(job)) {  // a one-off's next_run_at is only informative
       job.next_run_at.reset();
-      SaveJob(tx.conn(), job);
+      SaveJobState(tx.conn(), job);
       continue;
     }
     FirePlan plan = PlanFires(job, MisfireOf(job), tx.now());
@@ -85,7 +85,7 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
                      {{"missed_fires", plan.skipped}, {"reason", "misfire_policy"}});
     }
     job.next_run_at = plan.next_run_at;
-    SaveJob(tx.conn(), job);
+    SaveJobState(tx.conn(), job);
     if (plan.next_run_at) tx.OnCommit([&notifier, t = *plan.next_run_at] { notifier.WakeAt(t); });
   }
   return stats;

@@ -40,7 +40,7 @@ void StateMachine::Save(JobRecord& job, RunRecord& run) {
     job.error = run.error;
     job.updated_at = tx_.now();
   }
-  SaveJob(tx_.conn(), job);
+  SaveJobState(tx_.conn(), job);
 }
 
 void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std::string& type,

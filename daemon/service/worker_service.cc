@@ -12,6 +12,14 @@
 namespace flare::daemon {
 namespace {
 
+// The ack answer; for a repeated ack it is rebuilt from what the first one recorded.
+nlohmann::json AckAnswer(const JobRecord& job, const RunRecord& run) {
+  return {{"job_id", job.id},
+          {"run_id", run.id},
+          {"state", run.state},
+          {"children_activated", run.ack_response.value("children", 0)}};
+}
+
 Error LeaseLost(const std::string& job_id, const std::string& worker_id) {
   return Error{ErrorCode::kLeaseLost,
                "job " + job_id + " is no longer held by worker " + worker_id +
@@ -53,10 +61,16 @@ nlohmann::json ClaimedJob(const JobRecord& job, const RunRecord& run) {
 Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
                                 const AckRequest& ack) {
   StateMachine machine(tx, notifier);
+  // Remembered with the transition's own save, so a repeated ack can be answered alike.
+  run.acked_lease_id = run.lease_id;
+  run.ack_response = {{"status", ack.succeeded ? "succeeded" : "failed"}, {"children", 0}};
   int children = 0;
-  std::string acked_lease = run.lease_id;
   if (ack.succeeded) {
     children = machine.Succeed(job, run, ack.duration_ms, ack.result);
+    if (children > 0) {
+      run.ack_response["children"] = children;
+      SaveRun(tx.conn(), run);
+    }
   } else {
     AttemptFailure failure{"WORKER_ERROR", ack.error, ack.retryable, std::nullopt};
     if (failure.error.is_null()) {
@@ -65,14 +79,7 @@ Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, 
     }
     machine.FailAttempt(job, run, failure, ack.duration_ms);
   }
-  nlohmann::json response = {{"job_id", job.id},
-                             {"run_id", run.id},
-                             {"state", run.state},
-                             {"children_activated", children}};
-  run.acked_lease_id = acked_lease;
-  run.ack_response = {{"status", ack.succeeded ? "succeeded" : "failed"}, {"response", response}};
-  SaveRun(tx.conn(), run);
-  return response;
+  return AckAnswer(job, run);
 }
 
 }  // namespace
@@ -159,7 +166,7 @@ Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
                       (ack->lease_id.empty() || ack->lease_id == run->acked_lease_id);
     if (same_claim && earlier.is_object() &&
         earlier.value("status", "") == (ack->succeeded ? "succeeded" : "failed")) {
-      return earlier["response"];
+      return AckAnswer(*job, *run);
     }
     return LeaseLost(job->id, ack->worker_id);
   });

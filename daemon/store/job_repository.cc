@@ -18,9 +18,10 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   BindText(st, 3, j.slug);
   st.bind(4, j.job_type);
   st.bind(5, j.queue);
-  st.bind(6, j.payload.dump());
-  BindJson(st, 7, j.tags);
-  st.bind(8, j.spec.dump());
+  st.bind(6, j.payload_text.empty() ? j.payload.dump() : j.payload_text);
+  if (!j.tags_text.empty()) st.bind(7, j.tags_text);
+  else BindJson(st, 7, j.tags);
+  st.bind(8, j.spec_text.empty() ? j.spec.dump() : j.spec_text);
   st.bind(9, j.is_http ? 1 : 0);
   BindText(st, 10, j.parent_job_id);
   BindText(st, 11, j.idempotency_key);
@@ -107,6 +108,28 @@ void SaveJob(Connection& c, const JobRecord& job) {
       "next_retry_at = ?22, progress = ?23, duration_ms = ?24, error = ?25, created_at = ?26, "
       "updated_at = ?27, deleted_at = ?28 WHERE id = ?1 AND project_id = ?2");
   BindJob(st, job);
+  st.exec();
+}
+
+void SaveJobState(Connection& c, const JobRecord& j) {
+  auto& st = c.Prepare(
+      "UPDATE jobs SET next_run_at = ?3, last_run_id = ?4, state = ?5, attempt = ?6, "
+      "max_attempts = ?7, started_at = ?8, completed_at = ?9, next_retry_at = ?10, progress = ?11, "
+      "duration_ms = ?12, error = ?13, updated_at = ?14 WHERE id = ?1 AND project_id = ?2");
+  st.bind(1, j.id);
+  st.bind(2, j.project_id);
+  BindTime(st, 3, j.next_run_at);
+  BindText(st, 4, j.last_run_id);
+  st.bind(5, j.state);
+  st.bind(6, j.attempt);
+  st.bind(7, j.max_attempts);
+  BindTime(st, 8, j.started_at);
+  BindTime(st, 9, j.completed_at);
+  BindTime(st, 10, j.next_retry_at);
+  BindOptional(st, 11, j.progress);
+  BindOptional(st, 12, j.duration_ms);
+  BindJson(st, 13, j.error);
+  BindTime(st, 14, j.updated_at);
   st.exec();
 }
 

@@ -24,6 +24,9 @@ struct JobFilter {
 void InsertJob(Connection& c, JobRecord& job);  // sets job.rowid
 /// Writes every mutable column of `job` (found by id).
 void SaveJob(Connection& c, const JobRecord& job);
+/// Writes only what follows the latest run (state mirror, last_run_id, next_run_at):
+/// the hot path of every transition, without re-serializing payload and spec.
+void SaveJobState(Connection& c, const JobRecord& job);
 /// By id (deleted jobs included) or by slug (live jobs only).
 std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
                                  const std::string& id_or_slug);

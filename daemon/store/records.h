@@ -44,6 +44,11 @@ struct JobRecord {
   TimePoint created_at;
   TimePoint updated_at;
   OptTime deleted_at;
+  /// Serialized payload/spec/tags, filled when a record is built off the writer thread so
+  /// the writer does not serialize; empty means "serialize the JSON field at write".
+  std::string payload_text;
+  std::string spec_text;
+  std::string tags_text;
 };
 
 struct RunRecord {
