@@ -107,6 +107,9 @@ Result<nlohmann::json> ParseJsonBody(std::string_view body) {
   } catch (const nlohmann::json::parse_error& e) {
     return InvalidRequest("the request body is not valid JSON (error at byte " +
                           std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    // e.g. 1e400: the parser reports a number beyond double range this way.
+    return InvalidRequest("the request body has a number too large to represent");
   }
   return parsed;
 }
