@@ -290,6 +290,9 @@ TEST_F(JobsApi, CursorPagesVisitEveryJobOnceNewestFirst) {
   ASSERT_EQ(created.size(), 120u) << reply.body.substr(0, 400);
   auto all = List("queue=" + queue + "&limit=100");
   ASSERT_EQ(all["data"].size(), 100u);
+  json first_page = List("queue=" + queue);
+  EXPECT_EQ(first_page["data"].size(), 50u) << "the default limit is 50";
+  EXPECT_EQ(first_page["has_more"], true);
 
   std::vector<json> seen;
   std::string cursor;
@@ -365,7 +368,9 @@ TEST_F(JobsApi, DeleteIsSoftHidesFromListAndFreesTheSlug) {
   EXPECT_TRUE(Ids(List("queue=" + queue)).empty());
   json again = CreateJob(flared(), JobBody(queue, {{"slug", slug}}));
   EXPECT_EQ(GetJob(flared(), slug)["id"], again["id"]);
-  EXPECT_TRUE(Poll(flared(), "w-del", queue).size() == 1u);  // only the new one is runnable
+  json runnable = Poll(flared(), "w-del", queue, 10);  // the deleted job's run was cancelled
+  ASSERT_EQ(runnable.size(), 1u);
+  EXPECT_EQ(runnable[0]["id"], again["id"]);
   EXPECT_TRUE(IsError(flared().Call("DELETE", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA"), 404,
                       "job_not_found"));
 }
@@ -385,6 +390,12 @@ TEST_F(JobsApi, CancelWorksOnPendingAndScheduledOnly) {
   json scheduled = CreateJob(flared(), JobBody(queue, {{"run_at", "2099-01-01T00:00:00Z"}}));
   EXPECT_EQ(cancel(scheduled).status, 200);
   EXPECT_EQ(GetJob(flared(), scheduled["id"])["state"], "cancelled");
+
+  json failed = CreateJob(flared(), JobBody(queue, {{"retry", {{"strategy", "fixed"},
+                                                             {"initial_delay_seconds", 3600}}}}));
+  ClaimAndAck(queue, "failed");
+  EXPECT_EQ(GetJob(flared(), failed["id"])["state"], "failed");
+  EXPECT_TRUE(IsError(cancel(failed), 409, "invalid_state")) << "seed 004: failed jobs cannot be cancelled";
 
   json processing = CreateJob(flared(), JobBody(queue));
   json claims = Poll(flared(), "w-cancel", queue);
@@ -536,6 +547,27 @@ TEST_F(JobsApi, EventHistoryRecordsCreatedStartedSucceeded) {
   EXPECT_LE(by_type["started"]["at"].get<std::string>(), by_type["succeeded"]["at"].get<std::string>());
   EXPECT_TRUE(IsError(flared().Call("GET", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA/events"),
                       404, "job_not_found"));
+}
+
+TEST_F(JobsApi, EventHistoryNamesEveryTransition) {
+  std::string queue = Unique("q");
+  json job = CreateJob(flared(), JobBody(queue, {{"max_attempts", 1}}));
+  std::string id = job["id"];
+  ClaimAndAck(queue, "failed", {{"error", {{"type", "E"}, {"message", "m"}}}});
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + id + "/retry").status, 200);
+  ASSERT_EQ(flared().Call("PATCH", "/flare/v1/jobs/" + id, {{"description", "d"}}).status, 200);
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + id + "/cancel").status, 200);
+  ASSERT_EQ(flared().Call("DELETE", "/flare/v1/jobs/" + id).status / 100, 2);
+  HttpReply reply = flared().Call("GET", "/flare/v1/jobs/" + id + "/events?limit=100");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  std::multiset<std::string> types;
+  json events = reply.json()["data"];
+  for (const auto& event : events) types.insert(event.value("type", ""));
+  for (const char* type : {"created", "started", "attempt_failed", "dead_lettered", "retried", "updated",
+                           "cancelled", "deleted"}) {
+    EXPECT_EQ(types.count(type), 1u) << type << " in " << reply.body.substr(0, 1500);
+  }
+  EXPECT_EQ(events.size(), types.size());
 }
 
 }  // namespace
