@@ -318,6 +318,7 @@ TEST(Faults, LogsNeverContainTheAdminKey) {
   flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"Authorization", "Basic " + key}}, "");
   flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"Authorization", key}}, "");
   flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"X-Api-Key", key}}, "");
+  flared.Call("GET", "/flare/v1/jobs?api_key=" + key + "&cursor=" + key);  // 400, key in the query
   flared.Call("POST", "/flare/v1/workers/poll", {{"worker_id", "w"}, {"queues", {"logs"}}, {"wait_seconds", 0}});
   flared.Call("POST", "/flare/v1/workers/ack", {{"job_id", job["id"]}, {"worker_id", "w"}, {"status", "succeeded"}});
   ASSERT_EQ(flared.Stop(), 0);

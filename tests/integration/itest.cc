@@ -1,6 +1,7 @@
 #include "tests/integration/itest.h"
 
 #include <atomic>
+#include <cctype>
 
 namespace flare::testing {
 
@@ -9,6 +10,23 @@ std::string Unique(const std::string& prefix) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info ? info->name() : "none";
   return prefix + "-" + name.substr(0, 60) + "-" + std::to_string(++counter);
+}
+
+bool IsUtcMillis(const std::string& text) {
+  // Shape check without std::regex (GCC 12 warns inside <regex> under the sanitizers).
+  const std::string shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != shape.size()) return false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    bool ok = shape[i] == 'd' ? std::isdigit(static_cast<unsigned char>(text[i])) != 0 : text[i] == shape[i];
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsPrefixedId(const std::string& text, const std::string& prefix) {
+  static const std::string kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  if (text.size() != prefix.size() + 1 + 26 || text.rfind(prefix + "_", 0) != 0) return false;
+  return text.find_first_not_of(kCrockford, prefix.size() + 1) == std::string::npos;
 }
 
 json JobBody(const std::string& queue, const json& extra) {

@@ -57,6 +57,11 @@ HttpReply Ack(const FlaredProcess& flared, const json& claim, const std::string&
 json WaitForState(const FlaredProcess& flared, const std::string& id, const std::string& state,
                   milliseconds timeout = seconds(10));
 
+/// True for SPEC §1 output times: "2026-03-18T15:30:00.123Z".
+bool IsUtcMillis(const std::string& text);
+/// True for "<prefix>_" followed by 26 Crockford base-32 characters.
+bool IsPrefixedId(const std::string& text, const std::string& prefix);
+
 /// Milliseconds between two steady-clock instants.
 inline double MillisBetween(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
