@@ -165,6 +165,7 @@ TEST(ConcurrencyLimits, PollsBeyondMaxWaitersAre429WithRetryAfter) {
     EXPECT_EQ(reply.status, 200) << reply.body;
     EXPECT_EQ(reply.json()["jobs"].size(), 1u) << reply.body;
   }
+  ExpectCleanShutdown(flared);
 }
 
 }  // namespace

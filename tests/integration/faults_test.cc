@@ -45,14 +45,6 @@ std::string SendRawBytes(int port, const std::string& bytes) {
   return answer;
 }
 
-void ExpectHealthy(const FlaredProcess& flared) {
-  HttpReply health = flared.Call("GET", "/healthz", nullptr, "");
-  EXPECT_EQ(health.status, 200) << "flared is not healthy; log tail:\n"
-                                << flared.Log().substr(flared.Log().size() > 3000 ? flared.Log().size() - 3000 : 0);
-  EXPECT_EQ(flared.Log().find("AddressSanitizer"), std::string::npos);
-  EXPECT_EQ(flared.Log().find("runtime error:"), std::string::npos);  // UBSan
-}
-
 TEST(Faults, KillNineMidLoadLosesNothingThatWasAnswered) {
   FlaredProcess flared;
   std::random_device device;
@@ -101,6 +93,7 @@ TEST(Faults, KillNineMidLoadLosesNothingThatWasAnswered) {
                                {{"worker_id", "after"}, {"queues", {"load"}}, {"max_jobs", 100}, {"wait_seconds", 0}});
   EXPECT_EQ(poll.status, 200);
   ExpectHealthy(flared);
+  ExpectCleanShutdown(flared);
 }
 
 TEST(Faults, ProcessingJobKeepsItsLeaseAcrossKillNine) {
@@ -121,6 +114,7 @@ TEST(Faults, ProcessingJobKeepsItsLeaseAcrossKillNine) {
   HttpReply ack = Ack(flared, claims[0], "w-survive", "succeeded");
   EXPECT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(GetJob(flared, job["id"])["state"], "succeeded");
+  ExpectCleanShutdown(flared);
 }
 
 TEST(Faults, LapsedLeaseIsReclaimedAfterRestart) {
@@ -144,6 +138,7 @@ TEST(Faults, LapsedLeaseIsReclaimedAfterRestart) {
   EXPECT_GE(after_ms, 1900.0);
   EXPECT_TRUE(IsError(Ack(flared, claims[0], "w-gone", "succeeded"), 409, "lease_lost"));
   EXPECT_EQ(Ack(flared, again[0], "w-new", "succeeded").status, 200);
+  ExpectCleanShutdown(flared);
 }
 
 TEST(Faults, CommittedStateSurvivesAGracefulRestartToo) {
@@ -158,6 +153,7 @@ TEST(Faults, CommittedStateSurvivesAGracefulRestartToo) {
   EXPECT_EQ(GetJob(flared, done["id"])["state"], "succeeded");
   EXPECT_EQ(GetJob(flared, waiting["id"])["state"], "scheduled");
   EXPECT_EQ(GetJob(flared, cancelled["id"])["state"], "cancelled");
+  ExpectCleanShutdown(flared);
 }
 
 class BadInput : public FlaredSuite {};

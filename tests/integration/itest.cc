@@ -12,6 +12,30 @@ std::string Unique(const std::string& prefix) {
   return prefix + "-" + name.substr(0, 60) + "-" + std::to_string(++counter);
 }
 
+namespace {
+
+std::string Tail(const std::string& log) { return log.substr(log.size() > 4000 ? log.size() - 4000 : 0); }
+
+void ExpectNoSanitizerReport(const std::string& log) {
+  for (const char* mark : {"Sanitizer", "runtime error:"}) {
+    EXPECT_EQ(log.find(mark), std::string::npos) << "flared log has a " << mark << " report:\n" << Tail(log);
+  }
+}
+
+}  // namespace
+
+void ExpectCleanShutdown(FlaredProcess& flared) {
+  int code = flared.Stop();
+  EXPECT_EQ(code, 0) << "flared did not exit cleanly on SIGTERM; log tail:\n" << Tail(flared.Log());
+  ExpectNoSanitizerReport(flared.Log());
+}
+
+void ExpectHealthy(const FlaredProcess& flared) {
+  HttpReply health = flared.Call("GET", "/healthz", nullptr, "");
+  EXPECT_EQ(health.status, 200) << "flared is not healthy; log tail:\n" << Tail(flared.Log());
+  ExpectNoSanitizerReport(flared.Log());
+}
+
 bool IsUtcMillis(const std::string& text) {
   // Shape check without std::regex (GCC 12 warns inside <regex> under the sanitizers).
   const std::string shape = "dddd-dd-ddTdd:dd:dd.dddZ";

@@ -20,11 +20,19 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+/// SIGTERM → exit 0, and no sanitizer report anywhere in the daemon's log.
+void ExpectCleanShutdown(FlaredProcess& flared);
+/// The daemon answers /healthz and its log has no sanitizer report so far.
+void ExpectHealthy(const FlaredProcess& flared);
+
 /// A fixture whose test suite shares one flared, started before its first test.
 class FlaredSuite : public ::testing::Test {
  public:
   static void SetUpTestSuite() { shared_ = std::make_unique<FlaredProcess>(); }
-  static void TearDownTestSuite() { shared_.reset(); }
+  static void TearDownTestSuite() {
+    ExpectCleanShutdown(*shared_);
+    shared_.reset();
+  }
   static FlaredProcess& flared() { return *shared_; }
 
  private:
