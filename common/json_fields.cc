@@ -95,7 +95,7 @@ bool TooDeep(std::string_view body) {
 
 }  // namespace
 
-Result<nlohmann::json> ParseJsonObject(std::string_view body) {
+Result<nlohmann::json> ParseJsonBody(std::string_view body) {
   if (body.empty()) return InvalidRequest("the request needs a JSON object body");
   if (TooDeep(body)) {
     return InvalidRequest("the request body nests JSON deeper than " +
@@ -107,8 +107,16 @@ Result<nlohmann::json> ParseJsonObject(std::string_view body) {
   } catch (const nlohmann::json::parse_error& e) {
     return InvalidRequest("the request body is not valid JSON (error at byte " +
                           std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    // e.g. 1e400: the parser reports a number beyond double range this way.
+    return InvalidRequest("the request body has a number too large to represent");
   }
-  if (!parsed.is_object()) return InvalidRequest("the request body must be a JSON object");
+  return parsed;
+}
+
+Result<nlohmann::json> ParseJsonObject(std::string_view body) {
+  auto parsed = ParseJsonBody(body);
+  if (parsed && !parsed->is_object()) return InvalidRequest("the request body must be a JSON object");
   return parsed;
 }
 

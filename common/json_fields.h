@@ -26,6 +26,8 @@ Result<bool> ReadBool(const nlohmann::json& value, std::string_view field);
 Status RejectUnknownFields(const nlohmann::json& object,
                            std::initializer_list<std::string_view> allowed,
                            std::string_view prefix = "");
+/// Parses a request body (any JSON value), refusing nesting deeper than flared handles.
+Result<nlohmann::json> ParseJsonBody(std::string_view body);
 /// Parses a request body that must be a JSON object.
 Result<nlohmann::json> ParseJsonObject(std::string_view body);
 

@@ -1,3 +1,4 @@
+#include "common/json_fields.h"
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
 #include "daemon/service/job_service.h"
@@ -51,11 +52,11 @@ void Create(JobService& jobs, RequestContext& ctx, httplib::Response& response) 
 }
 
 void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
-  auto body = nlohmann::json::parse(ctx.request.body, nullptr, false);
-  if (body.is_discarded()) {
-    return SendError(response, InvalidRequest("the request body is not valid JSON"));
-  }
-  SendResult(response, jobs.CreateBatch(ctx.principal.project_id, body), 201);
+  // The same parse as a single create: its nesting limit keeps a deep payload in an item
+  // from exhausting the stack later (validation and storage recurse into it).
+  auto body = ParseJsonBody(ctx.request.body);
+  if (!body) return SendError(response, body.error());
+  SendResult(response, jobs.CreateBatch(ctx.principal.project_id, *body), 201);
 }
 
 void List(JobService& jobs, RequestContext& ctx, httplib::Response& response) {

@@ -127,14 +127,13 @@ void FlaredProcess::Restart() {
   Start();
 }
 
-HttpReply FlaredProcess::CallRaw(const std::string& method, const std::string& path,
-                                 const std::string& body, const std::string& content_type,
-                                 const std::string& key) const {
-  httplib::Client client("127.0.0.1", port_);
-  client.set_read_timeout(std::chrono::seconds(90));
-  httplib::Headers headers;
-  std::string bearer = key == "\x01" ? admin_key_ : key;
-  if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
+namespace {
+
+HttpReply SendHttp(int port, const std::string& method, const std::string& path,
+                   const httplib::Headers& headers, const std::string& body,
+                   const std::string& content_type, std::chrono::seconds read_timeout) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(read_timeout);
   httplib::Result result = [&] {
     if (method == "GET") return client.Get(path, headers);
     if (method == "DELETE") return client.Delete(path, headers, body, content_type);
@@ -150,26 +149,28 @@ HttpReply FlaredProcess::CallRaw(const std::string& method, const std::string& p
   return reply;
 }
 
-HttpReply FlaredProcess::Call(const std::string& method, const std::string& path,
-                              const nlohmann::json& body, const std::string& key,
-                              const std::multimap<std::string, std::string>& extra) const {
-  if (extra.empty()) {
-    return CallRaw(method, path, body.is_null() ? "" : body.dump(), "application/json", key);
-  }
-  httplib::Client client("127.0.0.1", port_);
-  client.set_read_timeout(std::chrono::seconds(90));
+}  // namespace
+
+HttpReply FlaredProcess::Send(const std::string& method, const std::string& path,
+                              const std::string& body, const std::string& content_type,
+                              const std::multimap<std::string, std::string>& extra,
+                              const std::string& key) const {
   httplib::Headers headers(extra.begin(), extra.end());
   std::string bearer = key == "\x01" ? admin_key_ : key;
   if (!bearer.empty()) headers.emplace("Authorization", "Bearer " + bearer);
-  std::string payload = body.is_null() ? "" : body.dump();
-  httplib::Result result = method == "GET" ? client.Get(path, headers)
-                                           : client.Post(path, headers, payload, "application/json");
-  HttpReply reply;
-  if (!result) return reply;
-  reply.status = result->status;
-  reply.body = result->body;
-  for (const auto& [k, v] : result->headers) reply.headers.emplace(k, v);
-  return reply;
+  return SendHttp(port_, method, path, headers, body, content_type, std::chrono::seconds(90));
+}
+
+HttpReply FlaredProcess::CallRaw(const std::string& method, const std::string& path,
+                                 const std::string& body, const std::string& content_type,
+                                 const std::string& key) const {
+  return Send(method, path, body, content_type, {}, key);
+}
+
+HttpReply FlaredProcess::Call(const std::string& method, const std::string& path,
+                              const nlohmann::json& body, const std::string& key,
+                              const std::multimap<std::string, std::string>& extra) const {
+  return Send(method, path, body.is_null() ? "" : body.dump(), "application/json", extra, key);
 }
 
 CommandResult FlaredProcess::Flarectl(const std::vector<std::string>& args,

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -58,6 +60,11 @@ class FlaredProcess {
   HttpReply CallRaw(const std::string& method, const std::string& path, const std::string& body,
                     const std::string& content_type = "application/json",
                     const std::string& key = "\x01") const;
+  /// Any method with a raw body, a content type and extra headers (all methods carry them).
+  HttpReply Send(const std::string& method, const std::string& path, const std::string& body,
+                 const std::string& content_type,
+                 const std::multimap<std::string, std::string>& headers,
+                 const std::string& key = "\x01") const;
 
   /// Runs flarectl with --base-url and --api-key of this daemon, stdin from `input`.
   CommandResult Flarectl(const std::vector<std::string>& args, const std::string& input = "",

@@ -1,0 +1,130 @@
+// Continuations exactly as seed 004: a child waits (scheduled) until its parent succeeds,
+// is cancelled when the parent dead-letters or is cancelled, and cannot be created under a
+// terminal or unknown parent.
+
+#include "tests/integration/itest.h"
+
+namespace flare::testing {
+namespace {
+
+class Continuations : public FlaredSuite {
+ protected:
+  void SetUp() override { queue_ = Unique("q"); }
+
+  json Parent(const json& extra = json::object()) { return CreateJob(flared(), JobBody(queue_, extra)); }
+  HttpReply ChildOf(const json& parent) {
+    return flared().Call("POST", "/flare/v1/jobs",
+                         JobBody(queue_, {{"job_type", "notification.send"},
+                                          {"parent_job_id", parent.value("id", "")}}));
+  }
+  json Child(const json& parent) {
+    HttpReply reply = ChildOf(parent);
+    EXPECT_EQ(reply.status, 201) << reply.body;
+    return reply.json();
+  }
+  // Claims the parent (the only pending job of the queue) and acks it.
+  HttpReply FinishParent(const json& parent, const std::string& status, const json& extra = json::object()) {
+    json claims = Poll(flared(), "w-cont", queue_);
+    EXPECT_EQ(claims.size(), 1u);
+    if (claims.empty()) return {};
+    EXPECT_EQ(claims[0]["id"], parent["id"]) << "only the parent is runnable";
+    return Ack(flared(), claims[0], "w-cont", status, extra);
+  }
+  std::string State(const json& job) { return GetJob(flared(), job.value("id", ""))["state"]; }
+
+  std::string queue_;
+};
+
+TEST_F(Continuations, ChildOfPendingParentWaitsAndIsActivatedWhenItSucceeds) {
+  json parent = Parent();
+  json child = Child(parent);
+  json second = Child(parent);
+  EXPECT_EQ(child["state"], "scheduled");
+  EXPECT_EQ(State(child), "scheduled");
+  EXPECT_EQ(GetJob(flared(), child["id"])["parent_job_id"], parent["id"]);
+
+  HttpReply ack = FinishParent(parent, "succeeded");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(ack.json()["state"], "succeeded");
+  EXPECT_EQ(ack.json()["children_activated"], 2);
+  EXPECT_EQ(State(child), "pending");
+  EXPECT_EQ(State(second), "pending");
+  json claims = Poll(flared(), "w-cont", queue_, 5);
+  EXPECT_EQ(claims.size(), 2u);
+}
+
+TEST_F(Continuations, ChildOfProcessingParentWaitsToo) {
+  json parent = Parent();
+  json claims = Poll(flared(), "w-cont", queue_);
+  ASSERT_EQ(claims.size(), 1u);
+  json child = Child(parent);
+  EXPECT_EQ(child["state"], "scheduled");
+  HttpReply ack = Ack(flared(), claims[0], "w-cont", "succeeded");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(ack.json()["children_activated"], 1);
+  EXPECT_EQ(State(child), "pending");
+}
+
+TEST_F(Continuations, ChildOfSucceededParentIsPendingAtOnce) {
+  json parent = Parent();
+  ASSERT_EQ(FinishParent(parent, "succeeded").status, 200);
+  json child = Child(parent);
+  EXPECT_EQ(child["state"], "pending");
+  EXPECT_EQ(Poll(flared(), "w-cont", queue_).size(), 1u);
+}
+
+TEST_F(Continuations, ParentDeadLetterCancelsTheChild) {
+  json parent = Parent();
+  json child = Child(parent);
+  HttpReply ack = FinishParent(parent, "failed",
+                               {{"retryable", false}, {"error", {{"type", "Fatal"}, {"message", "no"}}}});
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(ack.json()["state"], "dead_letter");
+  EXPECT_EQ(ack.json()["children_activated"], 0);
+  EXPECT_EQ(State(parent), "dead_letter");
+  EXPECT_EQ(State(child), "cancelled");
+  EXPECT_TRUE(IsError(ChildOf(parent), 409, "parent_terminal"));
+}
+
+TEST_F(Continuations, FailedAttemptWithRetriesLeftKeepsTheChildWaiting) {
+  json parent = Parent({{"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 3600}, {"jitter", false}}}});
+  json child = Child(parent);
+  HttpReply ack = FinishParent(parent, "failed");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(ack.json()["state"], "failed");
+  EXPECT_EQ(State(child), "scheduled");
+  // A child of a failed (not terminal) parent may still be created, and waits.
+  EXPECT_EQ(Child(parent)["state"], "scheduled");
+}
+
+TEST_F(Continuations, ParentCancelCancelsTheChild) {
+  json parent = Parent({{"run_at", "2099-01-01T00:00:00Z"}});
+  json child = Child(parent);
+  EXPECT_EQ(child["state"], "scheduled");
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + parent.value("id", "") + "/cancel").status, 200);
+  EXPECT_EQ(State(child), "cancelled");
+  EXPECT_TRUE(IsError(ChildOf(parent), 409, "parent_terminal"));
+}
+
+TEST_F(Continuations, CancelledChildStaysCancelledWhenTheParentSucceeds) {
+  json parent = Parent();
+  json child = Child(parent);
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + child.value("id", "") + "/cancel").status, 200);
+  HttpReply ack = FinishParent(parent, "succeeded");
+  ASSERT_EQ(ack.status, 200);
+  EXPECT_EQ(ack.json()["children_activated"], 0);
+  EXPECT_EQ(State(child), "cancelled");
+}
+
+TEST_F(Continuations, UnknownParentIs422) {
+  HttpReply reply = flared().Call("POST", "/flare/v1/jobs",
+                                  JobBody(queue_, {{"parent_job_id", "job_01AAAAAAAAAAAAAAAAAAAAAAAA"}}));
+  EXPECT_TRUE(IsError(reply, 422, "parent_not_found"));
+  HttpReply other = flared().Call("POST", "/flare/v1/jobs", JobBody(queue_, {{"parent_job_id", "nope"}}));
+  EXPECT_TRUE(IsError(other, 422, "parent_not_found"));
+  HttpReply list = flared().Call("GET", "/flare/v1/jobs?queue=" + queue_);
+  EXPECT_TRUE(list.json()["data"].empty()) << "a refused child must not be created";
+}
+
+}  // namespace
+}  // namespace flare::testing
