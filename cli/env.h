@@ -11,6 +11,7 @@ namespace flare::cli {
 
 class Env {
  public:
+  using Vars = std::map<std::string, std::string>;
   /// The real environment (getenv).
   static Env Process();
   /// A fixed environment for tests.

@@ -98,7 +98,7 @@ bool WorkerRunner::PollOnce() {
   request.read_timeout = std::chrono::seconds(options_.wait_seconds + 15);
   auto started = Clock::now();
   auto response = poll_client_->Send(request);
-  if (stop_requests_.load() > 0) return true;
+  if (!response.ok() && stop_requests_.load() > 0) return true;  // the stop aborted the poll
   if (!response.ok()) {
     Log("poll failed: " + response.error().message + "; retrying");
     return false;
@@ -113,6 +113,7 @@ bool WorkerRunner::PollOnce() {
     }
     return false;
   }
+  // Claimed jobs are run even when a stop came meanwhile: they are ours now.
   auto jobs = response->Json().value("jobs", nlohmann::json::array());
   for (const auto& claim : jobs) StartJob(claim);
   // An empty answer long before wait_seconds means the server does not long-poll: pace it.
