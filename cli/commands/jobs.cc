@@ -183,11 +183,8 @@ void AddAction(CLI::App& jobs, Context& ctx, const char* verb, const char* help,
     } else if (ctx.settings().output == OutputFormat::kId) {
       ctx.io().out() << *id << '\n';
     }
-    ctx.Note(action +
-             (action == "retry"    ? "ed"
-              : action == "cancel" ? "led"
-                                   : "d") +
-             " job " + *id);
+    const char* done = action == "retry" ? "retried" : action == "cancel" ? "cancelled" : "deleted";
+    ctx.Note(std::string(done) + " job " + *id);
     return kExitOk;
   });
 }
