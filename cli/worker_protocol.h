@@ -1,0 +1,45 @@
+#pragma once
+// The worker protocol of SPEC §6 as request bodies, shared by the low-level `workers …`
+// commands and the real worker loop of `worker run`.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flare::cli {
+
+inline constexpr const char* kWorkersPath = "/flare/v1/workers";
+
+struct WorkerIdentity {
+  std::string worker_id;
+  std::vector<std::string> queues;
+  std::vector<std::string> job_types;
+};
+
+/// "<hostname>-<pid>": unique enough for one machine, readable in `workers list`.
+std::string DefaultWorkerId();
+
+/// {worker_id, queues, job_types}
+nlohmann::json RegisterBody(const WorkerIdentity& worker);
+/// {worker_id, queues, job_types?, max_jobs, wait_seconds}
+nlohmann::json PollBody(const WorkerIdentity& worker, int max_jobs, int wait_seconds);
+
+/// What an ack says about one claimed job.
+struct AckInfo {
+  std::string job_id;
+  std::string run_id;
+  std::string lease_id;
+  bool succeeded = true;
+  std::optional<long long> duration_ms;
+  std::string error_type;     // failed only
+  std::string error_message;  // failed only
+  nlohmann::json result;      // null: none
+  std::optional<bool> retryable;
+};
+/// The ack for one claim, status and details still to fill in.
+AckInfo AckFor(std::string job_id, std::string run_id, std::string lease_id);
+/// {job_id, run_id?, lease_id?, worker_id, status, duration_ms?, result?, error?, retryable?}
+nlohmann::json AckBody(const std::string& worker_id, const AckInfo& ack);
+
+}  // namespace flare::cli

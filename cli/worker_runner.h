@@ -1,0 +1,105 @@
+#pragma once
+// WorkerRunner: the loop behind `flarectl worker run -- CMD ARGS…` (SPEC §6).
+//
+// Two threads. The poller (the caller of Run) registers, then long-polls for as many jobs
+// as there are free slots (`--concurrency`) and starts CMD once per job: no shell, the
+// payload JSON on stdin, FLARE_JOB_ID FLARE_RUN_ID FLARE_ATTEMPT FLARE_MAX_ATTEMPTS
+// FLARE_JOB_TYPE FLARE_QUEUE FLARE_LEASE_ID in the environment (FLARE_API_KEY removed).
+// The supervisor owns the children: it poll(2)s their stdout/stderr and a control pipe,
+// passes output through to stderr as "[job_id] line" (a stdout line "::progress 0.5" reports
+// progress instead), keeps the last 4 KiB of stderr, reaps, and acks by exit status
+// (0 → succeeded; otherwise failed with error {type ExitCode|Signal|Timeout, message: the
+// stderr tail}) with run_id and lease_id. Every heartbeat_interval_seconds it heartbeats
+// with {job_id, progress, extend_seconds} for each running job, so long commands keep their
+// lease, and kills the children of jobs named in the answer's `cancel` list (not acked: the
+// run is already cancelled). A child running past its job's timeout_seconds is killed.
+//
+// Stopping: each byte 'S' on the control pipe (the signal handler writes one, as does
+// RequestStop) is one stop request. The first stops polling (aborting the open long-poll)
+// and lets running children finish; the second kills them, acks them failed, and returns.
+// Each thread uses its own ApiClient, so no connection is shared.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/api_client.h"
+#include "cli/child_process.h"
+#include "cli/io.h"
+#include "cli/worker_protocol.h"
+
+namespace flare::cli {
+
+struct WorkerOptions {
+  WorkerIdentity identity;
+  int concurrency = 1;
+  int wait_seconds = 25;
+  std::vector<std::string> command;
+  bool quiet = false;
+};
+
+class WorkerRunner {
+ public:
+  WorkerRunner(WorkerOptions options, std::unique_ptr<ApiClient> poll_client,
+               std::unique_ptr<ApiClient> control_client, Io& io);
+  ~WorkerRunner();
+  WorkerRunner(const WorkerRunner&) = delete;
+  WorkerRunner& operator=(const WorkerRunner&) = delete;
+
+  /// Registers and works until stopped; returns the exit code (0 after a stop).
+  /// Throws CliError when registration fails.
+  int Run();
+  /// One stop request (thread-safe; the second one kills running children).
+  void RequestStop();
+  /// The fd a signal handler may write 'S' to (write(2) is async-signal-safe).
+  int stop_fd() const { return control_[1]; }
+
+ private:
+  /// One child and what the supervisor knows about it.
+  struct Running {
+    enum class Ending { kNatural, kCancelled, kTimedOut, kKilled };
+    std::string job_id, run_id, lease_id;
+    ChildProcess child;
+    std::string stdout_line, stderr_line, stderr_tail;
+    std::optional<double> progress;
+    std::chrono::steady_clock::time_point started;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    Ending ending = Ending::kNatural;
+  };
+  void PollLoop();
+  bool PollOnce();
+  void StartJob(const nlohmann::json& claim);
+  void Supervise();
+  void HandleControl(int stop_requests_before);
+  void DrainOutput(Running& job, int fd, bool is_stdout);
+  void Finish(Running& job, bool signaled, int code);
+  void Heartbeat();
+  void EnforceTimeouts();
+  void Ack(const AckInfo& ack);
+  void Log(const std::string& line);
+  void Wake();
+
+  WorkerOptions options_;
+  std::unique_ptr<ApiClient> poll_client_;
+  std::unique_ptr<ApiClient> control_client_;
+  Io& io_;
+  int control_[2] = {-1, -1};
+  std::chrono::seconds heartbeat_interval_{30};
+
+  std::mutex mutex_;
+  std::condition_variable slots_changed_;
+  std::vector<std::unique_ptr<Running>> started_;  // handed from poller to supervisor
+  int active_ = 0;                                 // children alive or not yet acked
+  bool poller_done_ = false;
+  std::atomic<int> stop_requests_{0};
+  std::atomic<int> fatal_exit_{0};
+
+  std::vector<std::unique_ptr<Running>> running_;  // supervisor only
+};
+
+}  // namespace flare::cli

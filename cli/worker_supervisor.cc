@@ -1,0 +1,237 @@
+// The supervisor half of WorkerRunner (see worker_runner.h): children's output, reaping,
+// acks, heartbeats, cancellation, timeouts and the stop requests.
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+#include <thread>
+
+#include "cli/child_process.h"
+#include "cli/worker_runner.h"
+
+namespace flare::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kTailBytes = 4096;
+constexpr size_t kLongestLine = 64 * 1024;
+
+std::string TrimRight(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
+int MillisUntil(Clock::time_point when) {
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(when - Clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(ms, 0, 60'000));
+}
+
+}  // namespace
+
+void WorkerRunner::Supervise() {
+  auto next_heartbeat = Clock::now() + heartbeat_interval_;
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& job : started_) running_.push_back(std::move(job));
+      started_.clear();
+      if (poller_done_ && running_.empty()) return;
+    }
+    int timeout = MillisUntil(next_heartbeat);
+    std::vector<pollfd> fds = {{control_[0], POLLIN, 0}};
+    for (const auto& job : running_) {
+      for (int fd : {job->child.stdout_fd, job->child.stderr_fd}) {
+        if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+      }
+      if (job->child.stdout_fd < 0 && job->child.stderr_fd < 0) timeout = std::min(timeout, 20);
+      if (job->deadline) timeout = std::min(timeout, MillisUntil(*job->deadline));
+    }
+    // Until the poller has seen the stop, keep aborting its long-poll.
+    if (stop_requests_.load() > 0 && !poller_done_) timeout = std::min(timeout, 100);
+    if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) return;
+    HandleControl(stop_requests_.load());
+    for (auto& job : running_) {
+      if (job->child.stdout_fd >= 0) DrainOutput(*job, job->child.stdout_fd, true);
+      if (job->child.stderr_fd >= 0) DrainOutput(*job, job->child.stderr_fd, false);
+    }
+    for (auto it = running_.begin(); it != running_.end();) {
+      auto& job = **it;
+      std::optional<ChildExit> exit;
+      if (job.child.stdout_fd < 0 && job.child.stderr_fd < 0) exit = TryReapChild(job.child.pid);
+      if (!exit) {
+        ++it;
+        continue;
+      }
+      Finish(job, exit->signaled, exit->code);
+      it = running_.erase(it);
+    }
+    EnforceTimeouts();
+    if (Clock::now() >= next_heartbeat) {
+      Heartbeat();
+      next_heartbeat = Clock::now() + heartbeat_interval_;
+    }
+  }
+}
+
+void WorkerRunner::HandleControl(int stop_requests_before) {
+  char bytes[64];
+  ssize_t n = 0;
+  int stops = stop_requests_before;
+  while ((n = read(control_[0], bytes, sizeof bytes)) > 0) {
+    stops += static_cast<int>(std::count(bytes, bytes + n, 'S'));
+  }
+  if (stops > 0 && !poller_done_) poll_client_->Stop();
+  if (stops == stop_requests_before) return;
+  stop_requests_ = stops;
+  if (stop_requests_before == 0) {
+    Log("stopping: no new jobs; waiting for " + std::to_string(running_.size()) +
+        " running job(s) (interrupt again to kill them)");
+    slots_changed_.notify_all();
+  }
+  if (stops >= 2) {
+    for (auto& job : running_) {
+      job->ending = Running::Ending::kKilled;
+      SignalChild(job->child.pid, SIGKILL);
+    }
+  }
+}
+
+void WorkerRunner::DrainOutput(Running& job, int fd, bool is_stdout) {
+  std::string& line = is_stdout ? job.stdout_line : job.stderr_line;
+  char buffer[8192];
+  while (true) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+    if (n <= 0) {
+      close(fd);
+      (is_stdout ? job.child.stdout_fd : job.child.stderr_fd) = -1;
+      if (!line.empty()) line += '\n';  // flush the last partial line below
+    } else {
+      line.append(buffer, static_cast<size_t>(n));
+      if (!is_stdout) {
+        job.stderr_tail.append(buffer, static_cast<size_t>(n));
+        if (job.stderr_tail.size() > kTailBytes) {
+          job.stderr_tail.erase(0, job.stderr_tail.size() - kTailBytes);
+        }
+      }
+    }
+    size_t start = 0;
+    for (size_t end = line.find('\n'); end != std::string::npos; end = line.find('\n', start)) {
+      std::string text = line.substr(start, end - start);
+      start = end + 1;
+      if (is_stdout && text.rfind("::progress ", 0) == 0) {
+        try {
+          job.progress = std::clamp(std::stod(text.substr(11)), 0.0, 1.0);
+        } catch (const std::exception&) {
+        }
+        continue;
+      }
+      io_.ErrLine("[" + job.job_id + "] " + text);
+    }
+    line.erase(0, start);
+    if (line.size() > kLongestLine) {
+      io_.ErrLine("[" + job.job_id + "] " + line);
+      line.clear();
+    }
+    if (n <= 0) break;
+  }
+}
+
+void WorkerRunner::Finish(Running& job, bool signaled, int code) {
+  std::string tail = TrimRight(job.stderr_tail);
+  auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.started);
+  AckInfo ack = AckFor(job.job_id, job.run_id, job.lease_id);
+  ack.succeeded = !signaled && code == 0;
+  ack.duration_ms = duration.count();
+  switch (job.ending) {
+    case Running::Ending::kCancelled:
+      break;
+    case Running::Ending::kTimedOut:
+      ack.succeeded = false;
+      ack.error_type = "Timeout";
+      ack.error_message = tail.empty() ? "killed: the job's timeout_seconds passed" : tail;
+      break;
+    case Running::Ending::kKilled:
+      ack.succeeded = false;
+      ack.error_type = "Signal";
+      ack.error_message = tail.empty() ? "killed: the worker was interrupted twice" : tail;
+      break;
+    case Running::Ending::kNatural:
+      if (!ack.succeeded) {
+        ack.error_type = signaled ? "Signal" : "ExitCode";
+        ack.error_message = !tail.empty() ? tail
+                            : signaled    ? "killed by signal " + std::to_string(code)
+                                          : "exited with code " + std::to_string(code);
+      }
+      break;
+  }
+  if (job.ending == Running::Ending::kCancelled) {
+    Log("[" + job.job_id + "] cancelled by the server; child killed");
+  } else {
+    Log("[" + job.job_id + "] " + (ack.succeeded ? "succeeded" : "failed: " + ack.error_type) +
+        " in " + std::to_string(duration.count()) + " ms");
+    Ack(ack);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    --active_;
+  }
+  slots_changed_.notify_all();
+}
+
+void WorkerRunner::Ack(const AckInfo& ack) {
+  HttpRequest request =
+      PostJson(std::string(kWorkersPath) + "/ack", AckBody(options_.identity.worker_id, ack));
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto response = control_client_->Send(request);
+    if (response.ok() && response->status < 300) return;
+    if (response.ok()) {
+      CliError error = ErrorFromResponse(*response);
+      Log("[" + ack.job_id + "] ack refused: " + error.what() + " (" + error.code() + ")");
+      return;
+    }
+    Log("[" + ack.job_id + "] ack failed: " + response.error().message);
+    if (attempt < 3) std::this_thread::sleep_for(std::chrono::seconds(attempt));
+  }
+}
+
+void WorkerRunner::Heartbeat() {
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& job : running_) {
+    if (job->ending == Running::Ending::kCancelled) continue;
+    nlohmann::json entry = {{"job_id", job->job_id},
+                            {"extend_seconds", 3 * heartbeat_interval_.count()}};
+    if (job->progress) entry["progress"] = *job->progress;
+    jobs.push_back(std::move(entry));
+  }
+  nlohmann::json body = {{"worker_id", options_.identity.worker_id}, {"jobs", jobs}};
+  auto response = control_client_->Send(PostJson(std::string(kWorkersPath) + "/heartbeat", body));
+  if (!response.ok() || response->status >= 300) {
+    Log(std::string("heartbeat failed: ") +
+        (response.ok() ? ErrorFromResponse(*response).what() : response.error().message));
+    return;
+  }
+  auto cancel = response->Json().value("cancel", nlohmann::json::array());
+  for (auto& job : running_) {
+    if (std::find(cancel.begin(), cancel.end(), job->job_id) == cancel.end()) continue;
+    job->ending = Running::Ending::kCancelled;
+    SignalChild(job->child.pid, SIGKILL);
+  }
+}
+
+void WorkerRunner::EnforceTimeouts() {
+  auto now = Clock::now();
+  for (auto& job : running_) {
+    if (!job->deadline || now < *job->deadline || job->ending != Running::Ending::kNatural) {
+      continue;
+    }
+    job->ending = Running::Ending::kTimedOut;
+    SignalChild(job->child.pid, SIGKILL);
+  }
+}
+
+}  // namespace flare::cli

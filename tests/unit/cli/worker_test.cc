@@ -1,0 +1,195 @@
+// `worker run` against a fake API: real /bin/sh children, acks by exit status, stderr tail,
+// env vars, payload on stdin, heartbeat cancellation, graceful and forced stops.
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <thread>
+
+#include "cli/worker_runner.h"
+#include "tests/unit/cli/cli_test_support.h"
+
+namespace flare::cli {
+namespace {
+
+using testing::FakeApi;
+
+constexpr const char* kScript = R"(payload=$(cat)
+case "$FLARE_JOB_ID" in
+  job_ok)
+    [ "$payload" = '{"n":1}' ] && [ "$FLARE_RUN_ID" = run_ok ] && [ "$FLARE_ATTEMPT" = 2 ] &&
+    [ "$FLARE_MAX_ATTEMPTS" = 3 ] && [ "$FLARE_QUEUE" = q ] && [ "$FLARE_JOB_TYPE" = t ] &&
+    [ "$FLARE_LEASE_ID" = lease_ok ] && [ -z "$FLARE_API_KEY" ] || { echo "bad env: $payload" >&2; exit 9; }
+    echo '::progress 0.5'; echo 'hello from stdout'; exit 0 ;;
+  job_fail) echo 'first line' >&2; echo 'boom: disk full' >&2; exit 3 ;;
+  job_sig) kill -9 $$ ;;
+  job_slow) sleep 1; exit 0 ;;
+  *) exec sleep 30 ;;
+esac)";
+
+nlohmann::json Claim(const std::string& name, nlohmann::json payload = {{"n", 1}}) {
+  return {{"id", "job_" + name},
+          {"run_id", "run_" + name},
+          {"lease_id", "lease_" + name},
+          {"job_type", "t"},
+          {"queue", "q"},
+          {"payload", payload},
+          {"attempt", 2},
+          {"max_attempts", 3},
+          {"timeout_seconds", 60}};
+}
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    api.Reply("POST /flare/v1/workers/register", 200,
+              {{"worker_id", "w1"}, {"heartbeat_interval_seconds", 1}});
+    api.Reply("POST /flare/v1/workers/ack", 200, {{"state", "succeeded"}});
+    api.On("POST /flare/v1/workers/heartbeat", [this](const httplib::Request&,
+                                                      httplib::Response& r) {
+      std::lock_guard lock(mutex);
+      r.set_content(nlohmann::json({{"ok", true}, {"cancel", cancel}}).dump(), "application/json");
+    });
+    api.On("POST /flare/v1/workers/poll",
+           [this](const httplib::Request& request, httplib::Response& r) {
+             int max_jobs = nlohmann::json::parse(request.body).value("max_jobs", 1);
+             nlohmann::json jobs = nlohmann::json::array();
+             std::lock_guard lock(mutex);
+             while (!queue.empty() && static_cast<int>(jobs.size()) < max_jobs) {
+               jobs.push_back(queue.front());
+               queue.pop_front();
+             }
+             r.set_content(nlohmann::json({{"jobs", jobs}}).dump(), "application/json");
+           });
+  }
+
+  void Start(std::deque<nlohmann::json> jobs, int concurrency = 2) {
+    queue = std::move(jobs);
+    WorkerOptions options;
+    options.identity = {"w1", {"q"}, {"t"}};
+    options.concurrency = concurrency;
+    options.wait_seconds = 2;
+    options.command = {"/bin/sh", "-c", kScript};
+    Settings settings;
+    settings.base_url = api.base_url();
+    settings.api_key = "sk_worker";
+    runner =
+        std::make_unique<WorkerRunner>(options, std::make_unique<ApiClient>(settings, nullptr),
+                                       std::make_unique<ApiClient>(settings, nullptr), fake.io);
+    thread = std::thread([this] { exit_code = runner->Run(); });
+  }
+
+  int StopAndJoin(int times = 1) {
+    for (int i = 0; i < times; ++i) runner->RequestStop();
+    thread.join();
+    return exit_code;
+  }
+
+  nlohmann::json AckFor(const std::string& job_id) {
+    for (const auto& ack : api.RequestsTo("POST /flare/v1/workers/ack")) {
+      if (ack.Json()["job_id"] == job_id) return ack.Json();
+    }
+    return nullptr;
+  }
+
+  bool WaitForAcks(size_t count) {
+    return api.WaitFor([count](const std::vector<testing::Recorded>& requests) {
+      size_t acks = 0;
+      for (const auto& r : requests) acks += r.path == "/flare/v1/workers/ack";
+      return acks >= count;
+    });
+  }
+
+  bool WaitForHeartbeatWith(const std::string& job_id) {
+    return api.WaitFor([job_id](const std::vector<testing::Recorded>& requests) {
+      for (const auto& r : requests) {
+        if (r.path == "/flare/v1/workers/heartbeat" && r.body.find(job_id) != std::string::npos) {
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  FakeApi api;
+  testing::FakeIo fake;
+  std::mutex mutex;
+  std::deque<nlohmann::json> queue;
+  nlohmann::json cancel = nlohmann::json::array();
+  std::unique_ptr<WorkerRunner> runner;
+  std::thread thread;
+  int exit_code = -1;
+};
+
+TEST_F(WorkerTest, AcksByExitStatusWithStderrTailAndEnv) {
+  setenv("FLARE_API_KEY", "must_not_reach_children", 1);
+  Start({Claim("ok"), Claim("fail"), Claim("sig")});
+  ASSERT_TRUE(WaitForAcks(3)) << fake.err.str();
+  EXPECT_EQ(StopAndJoin(), 0);
+  unsetenv("FLARE_API_KEY");
+
+  auto ok = AckFor("job_ok");
+  EXPECT_EQ(ok["status"], "succeeded") << ok.dump() << fake.err.str();
+  EXPECT_EQ(ok["run_id"], "run_ok");
+  EXPECT_EQ(ok["lease_id"], "lease_ok");
+  EXPECT_EQ(ok["worker_id"], "w1");
+  EXPECT_TRUE(ok["duration_ms"].is_number());
+
+  auto fail = AckFor("job_fail");
+  EXPECT_EQ(fail["status"], "failed");
+  EXPECT_EQ(fail["error"]["type"], "ExitCode");
+  EXPECT_EQ(fail["error"]["message"], "first line\nboom: disk full");
+
+  auto sig = AckFor("job_sig");
+  EXPECT_EQ(sig["status"], "failed");
+  EXPECT_EQ(sig["error"]["type"], "Signal");
+
+  EXPECT_NE(fake.err.str().find("[job_ok] hello from stdout"), std::string::npos);
+  EXPECT_EQ(fake.err.str().find("::progress"), std::string::npos);
+  auto polls = api.RequestsTo("POST /flare/v1/workers/poll");
+  ASSERT_FALSE(polls.empty());
+  EXPECT_EQ(polls[0].Json()["max_jobs"], 2);
+  EXPECT_EQ(polls[0].Json()["queues"], nlohmann::json({"q"}));
+  EXPECT_EQ(polls[0].Header("Authorization"), "Bearer sk_worker");
+}
+
+TEST_F(WorkerTest, HeartbeatExtendsLeasesAndCancelKillsTheChild) {
+  Start({Claim("long")});
+  ASSERT_TRUE(WaitForHeartbeatWith("job_long"));
+  {
+    std::lock_guard lock(mutex);
+    cancel = {"job_long"};
+  }
+  auto heartbeats = api.RequestsTo("POST /flare/v1/workers/heartbeat");
+  auto entry = heartbeats.back().Json()["jobs"][0];
+  EXPECT_EQ(entry["extend_seconds"], 3);
+  // The next heartbeat answers with the cancel; the child dies and is not acked.
+  ASSERT_TRUE(api.WaitFor([&](const std::vector<testing::Recorded>&) {
+    return fake.err.str().find("[job_long] cancelled") != std::string::npos;
+  }));
+  EXPECT_EQ(StopAndJoin(), 0);
+  EXPECT_TRUE(AckFor("job_long").is_null());
+}
+
+TEST_F(WorkerTest, FirstStopLetsRunningJobsFinish) {
+  Start({Claim("slow")});
+  ASSERT_TRUE(api.WaitFor([this](const std::vector<testing::Recorded>&) {
+    return fake.err.str().find("[job_slow] started") != std::string::npos;
+  }));
+  EXPECT_EQ(StopAndJoin(1), 0);
+  EXPECT_EQ(AckFor("job_slow")["status"], "succeeded");
+}
+
+TEST_F(WorkerTest, SecondStopKillsRunningJobs) {
+  Start({Claim("stuck")});
+  ASSERT_TRUE(WaitForHeartbeatWith("job_stuck"));
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(StopAndJoin(2), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  auto ack = AckFor("job_stuck");
+  EXPECT_EQ(ack["status"], "failed");
+  EXPECT_EQ(ack["error"]["type"], "Signal");
+}
+
+}  // namespace
+}  // namespace flare::cli
