@@ -47,6 +47,7 @@ void AddJobsCommands(CLI::App& noun, Context& ctx);
 void AddRunsCommands(CLI::App& noun, Context& ctx);
 void AddWorkersCommands(CLI::App& noun, Context& ctx);
 void AddWorkerCommands(CLI::App& noun, Context& ctx);
+void AddCronCommands(CLI::App& noun, Context& ctx);
 void AddConfigCommands(CLI::App& noun, Context& ctx);
 void AddApiCommand(CLI::App& noun, Context& ctx);
 void AddCompletionCommand(CLI::App& noun, Context& ctx);

@@ -1,6 +1,5 @@
-// The one table of top-level commands. `cron next` is wired by the lead with
-// common/cron_preview.h; the remaining SPEC §9 nouns (auth, account, billing, webhooks,
-// events, usage, metrics, api-keys) arrive as one file + one row each.
+// The one table of top-level commands. The remaining SPEC §9 nouns (auth, account, billing,
+// webhooks, events, usage, metrics, api-keys) arrive as one file + one row each.
 
 #include "cli/commands/command.h"
 
@@ -12,6 +11,7 @@ const std::vector<NounSpec>& CommandTable() {
       {"runs", "Inspect, cancel and rerun executions of jobs", AddRunsCommands},
       {"workers", "Low-level worker protocol calls (register, poll, ack, ...)", AddWorkersCommands},
       {"worker", "Run a worker that executes a command per job", AddWorkerCommands},
+      {"cron", "Check a schedule and list its next fire times (offline)", AddCronCommands},
       {"config", "Show and change profiles in the config file", AddConfigCommands},
       {"api", "Make a raw API request (like 'gh api')", AddApiCommand},
       {"completion", "Print a shell completion script", AddCompletionCommand},
