@@ -84,9 +84,11 @@ void WorkerRunner::HandleControl(int stop_requests_before) {
   while ((n = read(control_[0], bytes, sizeof bytes)) > 0) {
     stops += static_cast<int>(std::count(bytes, bytes + n, 'S'));
   }
+  // Publish the stop before aborting the poll, so the poller sees why its request ended
+  // and does not report the abort as a failure.
+  if (stops != stop_requests_before) stop_requests_ = stops;
   if (stops > 0 && !poller_done_) poll_client_->Stop();
   if (stops == stop_requests_before) return;
-  stop_requests_ = stops;
   if (stop_requests_before == 0) {
     Log("stopping: no new jobs; waiting for " + std::to_string(running_.size()) +
         " running job(s) (interrupt again to kill them)");
