@@ -28,6 +28,11 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
   return *slot;
 }
 
+void Connection::ResetStatements() {
+  for (auto& [sql, statement] : statements_) statement->reset();
+  for (auto& [sql, statement] : dynamic_statements_) statement->reset();
+}
+
 SQLite::Statement& Connection::PrepareDynamic(const std::string& sql) {
   // Filter combinations are few in practice; the bound keeps a hostile mix from growing
   // the cache without end.

@@ -22,6 +22,9 @@ class Connection {
   SQLite::Statement& Prepare(const char* sql);
   /// The same for SQL built at run time (filters, IN lists); cached by its text.
   SQLite::Statement& PrepareDynamic(const std::string& sql);
+  /// Resets every cached statement. A statement left mid-result keeps its read transaction
+  /// (and so its old snapshot) open; call this before a connection is reused.
+  void ResetStatements();
   SQLite::Database& db() { return db_; }
   void Exec(const char* sql) { db_.exec(sql); }
 

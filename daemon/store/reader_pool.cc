@@ -24,6 +24,9 @@ ReaderPool::Lease ReaderPool::Acquire() {
 
 void ReaderPool::Return(std::unique_ptr<Connection> connection) {
   if (!connection) return;
+  // Without this, a lookup that stopped after its first row would pin the snapshot it read,
+  // and the next request on this connection would not see later commits.
+  connection->ResetStatements();
   std::lock_guard lock(mutex_);
   if (idle_.size() < kMaxIdle) idle_.push_back(std::move(connection));
 }
