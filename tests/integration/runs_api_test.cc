@@ -200,9 +200,8 @@ TEST_F(RunsApi, CancellingAWorkerRunTellsTheWorkerAndFencesItsAck) {
   HttpReply beat = flared().Call("POST", "/flare/v1/workers/heartbeat",
                                  {{"worker_id", worker}, {"jobs", {{{"job_id", job_id}, {"progress", 0.5}}}}});
   ASSERT_EQ(beat.status, 200) << beat.body;
-  EXPECT_NE(std::find(beat.json()["cancel"].begin(), beat.json()["cancel"].end(), json(job_id)),
-            beat.json()["cancel"].end())
-      << beat.body;
+  json cancel = beat.json()["cancel"];
+  EXPECT_NE(std::find(cancel.begin(), cancel.end(), json(job_id)), cancel.end()) << beat.body;
   HttpReply ack = flared().Call("POST", "/flare/v1/workers/ack",
                                 {{"job_id", job_id}, {"run_id", run_id}, {"lease_id", claim["lease_id"]},
                                  {"worker_id", worker}, {"status", "succeeded"}});
