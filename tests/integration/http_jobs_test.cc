@@ -2,8 +2,9 @@
 // retries): a real flared performs requests against the loopback TestHttpServer sink.
 
 #include <gtest/gtest.h>
+#include <strings.h>
 
-#include <memory>
+#include <map>
 
 #include "tests/integration/runs_helpers.h"
 #include "tests/testutil/temp_dir.h"
@@ -61,11 +62,12 @@ TEST_F(HttpJobs, PostSendsThePayloadAsJsonWhenThereIsNoBody) {
 }
 
 TEST_F(HttpJobs, ExplicitBodyAndBothHeaderFormsArrive) {
-  json list_form = HttpJobBody(sink_.Url("/echo"),
-                               {{"body", "plain words"},
-                                {"headers", json::array({{{"name", "X-One"}, {"value", "first"}},
-                                                         {{"name", "Content-Type"}, {"value", "text/plain"}}})}},
-                               {{"payload", {{"ignored", true}}}});
+  json list_form =
+      HttpJobBody(sink_.Url("/echo"),
+                  {{"body", "plain words"},
+                   {"headers", json::array({{{"name", "X-One"}, {"value", "first"}},
+                                            {{"name", "Content-Type"}, {"value", "text/plain"}}})}},
+                  {{"payload", {{"ignored", true}}}});
   json run = RunHttpJobOnce(flared(), list_form);
   ASSERT_EQ(run.value("state", ""), "succeeded") << run.dump();
   json echo = EchoOf(run);
@@ -73,8 +75,9 @@ TEST_F(HttpJobs, ExplicitBodyAndBothHeaderFormsArrive) {
   EXPECT_EQ(HeaderOf(echo, "X-One"), "first");
   EXPECT_EQ(HeaderOf(echo, "Content-Type"), "text/plain");
 
-  json object_form = HttpJobBody(sink_.Url("/echo"), {{"method", "PUT"},
-                                                      {"headers", {{"X-Two", "second"}, {"X-Three", "third"}}}});
+  json object_form =
+      HttpJobBody(sink_.Url("/echo"),
+                  {{"method", "PUT"}, {"headers", {{"X-Two", "second"}, {"X-Three", "third"}}}});
   run = RunHttpJobOnce(flared(), object_form);
   ASSERT_EQ(run.value("state", ""), "succeeded") << run.dump();
   echo = EchoOf(run);
@@ -104,8 +107,8 @@ TEST_F(HttpJobs, SuccessStatusTakesACodeOrAClass) {
   wrong["success_status"] = "204";
   json by_code = RunHttpJobOnce(flared(), HttpJobBody(sink_.Url("/status/204"), code));
   json by_class = RunHttpJobOnce(flared(), HttpJobBody(sink_.Url("/status/204"), klass));
-  json mismatch = RunHttpJobOnce(flared(), HttpJobBody(sink_.Url("/status/200"), wrong,
-                                                       {{"max_attempts", 1}}));
+  json mismatch =
+      RunHttpJobOnce(flared(), HttpJobBody(sink_.Url("/status/200"), wrong, {{"max_attempts", 1}}));
   EXPECT_EQ(by_code.value("state", ""), "succeeded") << by_code.dump();
   EXPECT_EQ(by_code["result"]["status"], 204);
   EXPECT_EQ(by_class.value("state", ""), "succeeded") << by_class.dump();
@@ -153,8 +156,9 @@ TEST_F(HttpJobs, ASlowTargetTimesOut) {
 }
 
 TEST_F(HttpJobs, AClosedPortIsAConnectionError) {
-  json run = RunHttpJobOnce(flared(), HttpJobBody("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/",
-                                                  json::object(), {{"max_attempts", 1}}));
+  json run =
+      RunHttpJobOnce(flared(), HttpJobBody("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/",
+                                           json::object(), {{"max_attempts", 1}}));
   EXPECT_EQ(run.value("state", ""), "dead_letter") << run.dump();
   EXPECT_EQ(run["failure_reason"], "CONNECTION_ERROR");
   EXPECT_TRUE(run["error"].is_object() && !run["error"].value("message", "").empty()) << run.dump();
@@ -183,14 +187,15 @@ TEST_F(HttpJobs, TlsNeedsATrustedCaOrVerificationOff) {
 }
 
 TEST_F(HttpJobs, RedirectsAreFollowedOnlyWhenAsked) {
-  json not_followed = RunHttpJobOnce(flared(), HttpJobBody(sink_.Url("/redirect/2"), {{"method", "GET"}},
-                                                           {{"max_attempts", 1}}));
+  json not_followed = RunHttpJobOnce(
+      flared(), HttpJobBody(sink_.Url("/redirect/2"), {{"method", "GET"}}, {{"max_attempts", 1}}));
   EXPECT_EQ(not_followed.value("state", ""), "dead_letter") << not_followed.dump();
   EXPECT_EQ(not_followed["failure_reason"], "NON_SUCCESS_STATUS");
   EXPECT_EQ(not_followed["result"]["status"], 302);
 
-  json followed = RunHttpJobOnce(flared(), HttpJobBody(sink_.Url("/redirect/2"),
-                                                       {{"method", "GET"}, {"follow_redirects", true}}));
+  json followed = RunHttpJobOnce(
+      flared(),
+      HttpJobBody(sink_.Url("/redirect/2"), {{"method", "GET"}, {"follow_redirects", true}}));
   EXPECT_EQ(followed.value("state", ""), "succeeded") << followed.dump();
   EXPECT_EQ(followed["result"]["body"], "done");
 }
@@ -212,8 +217,9 @@ TEST_F(HttpJobs, ResultKeepsTheFirst64KiBAndCountsTheBytes) {
 
 TEST_F(HttpJobs, HeaderValuesAreRedactedEverywhere) {
   const std::string secret = "s3cr3t-token-7f2d9c1e";
-  json http = {{"method", "GET"},
-               {"headers", json::array({{{"name", "Authorization"}, {"value", "Bearer " + secret}}})}};
+  json http = {
+      {"method", "GET"},
+      {"headers", json::array({{{"name", "Authorization"}, {"value", "Bearer " + secret}}})}};
   json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), http));
   std::string job_id = job.value("id", "");
   json run = WaitForRunDone(flared(), WaitForFirstRun(flared(), job_id));
@@ -261,7 +267,8 @@ class HttpEgress : public ::testing::Test {
 
 TEST_F(HttpEgress, LoopbackIsBlockedWithAMessageNamingTheAddressAndTheFlag) {
   json run = RunHttpJobOnce(guarded_, HttpJobBody(sink_.Url("/status/200"), {{"method", "GET"}}));
-  EXPECT_EQ(run.value("state", ""), "dead_letter") << "a refused address is not retried: " << run.dump();
+  EXPECT_EQ(run.value("state", ""), "dead_letter")
+      << "a refused address is not retried: " << run.dump();
   EXPECT_EQ(run["failure_reason"], "SSRF_BLOCKED");
   std::string message = run["error"].value("message", "");
   EXPECT_NE(message.find("127.0.0.1"), std::string::npos) << message;
@@ -289,10 +296,12 @@ TEST_F(HttpEgress, AllowTargetOpensExactlyThatRange) {
 
 TEST_F(HttpEgress, ARedirectToABlockedAddressIsRefused) {
   // The first hop (127.0.0.1) is allowed; each redirect hop is checked again.
-  for (const std::string& target : {std::string("http://169.254.169.254/latest/meta-data/"),
-                                    "http://127.0.0.2:" + std::to_string(sink_.port()) + "/status/200"}) {
-    json run = RunHttpJobOnce(one_host_, HttpJobBody(sink_.Url("/to?url=" + target),
-                                                      {{"method", "GET"}, {"follow_redirects", true}}));
+  for (const std::string& target :
+       {std::string("http://169.254.169.254/latest/meta-data/"),
+        "http://127.0.0.2:" + std::to_string(sink_.port()) + "/status/200"}) {
+    json run =
+        RunHttpJobOnce(one_host_, HttpJobBody(sink_.Url("/to?url=" + target),
+                                              {{"method", "GET"}, {"follow_redirects", true}}));
     EXPECT_EQ(run.value("state", ""), "dead_letter") << target << ": " << run.dump();
     EXPECT_EQ(run["failure_reason"], "SSRF_BLOCKED") << target << ": " << run.dump();
     std::string host = target.substr(7, target.find_first_of(":/", 7) - 7);

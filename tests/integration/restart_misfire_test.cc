@@ -19,7 +19,8 @@ TEST(Restart, AnHttpRunInFlightFailsWithWorkerLostAndIsRetried) {
   TestHttpServer sink;
   FlaredProcess flared({"--allow-private-targets"});
   json retry = {{"strategy", "fixed"}, {"initial_delay_seconds", 1}, {"jitter", false}};
-  json job = CreateJob(flared, HttpJobBody(sink.Url("/delay/2500"), Get(), {{"max_attempts", 3}, {"retry", retry}}));
+  json job = CreateJob(
+      flared, HttpJobBody(sink.Url("/delay/2500"), Get(), {{"max_attempts", 3}, {"retry", retry}}));
   std::string job_id = job.value("id", "");
   std::string run_id = WaitForFirstRun(flared, job_id);
   ASSERT_TRUE(sink.WaitForRequests(1, seconds(5)));
@@ -51,11 +52,13 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
   FlaredProcess flared({"--allow-private-targets"});
   std::map<std::string, std::string> jobs;  // policy -> job id
   for (const char* policy : {"run_once", "skip", "run_all"}) {
-    json job = CreateJob(flared, HttpJobBody(sink.Url("/status/200"), Get(),
-                                             {{"schedule", "@every 1s"}, {"misfire_policy", policy}}));
+    json job =
+        CreateJob(flared, HttpJobBody(sink.Url("/status/200"), Get(),
+                                      {{"schedule", "@every 1s"}, {"misfire_policy", policy}}));
     jobs[policy] = job.value("id", "");
   }
-  for (const auto& [policy, id] : jobs) ASSERT_FALSE(WaitForFirstRun(flared, id, seconds(3)).empty()) << policy;
+  for (const auto& [policy, id] : jobs)
+    ASSERT_FALSE(WaitForFirstRun(flared, id, seconds(3)).empty()) << policy;
 
   flared.Kill9();
   int64_t killed_at = NowMillis();
@@ -89,7 +92,8 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
       if (due > killed_at && due < restarting_at) ++missed;  // due while flared was down
       if (due > up_at) {
         ++on_time;
-        EXPECT_LT(Millis(run["created_at"]) - due, 500) << policy << ": a fire after the restart was late";
+        EXPECT_LT(Millis(run["created_at"]) - due, 500)
+            << policy << ": a fire after the restart was late";
       }
     }
     catch_up[policy] = missed;

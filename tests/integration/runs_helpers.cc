@@ -27,7 +27,8 @@ std::vector<json> AllPages(const FlaredProcess& flared, const std::string& path)
 
 json GetOk(const FlaredProcess& flared, const std::string& path) {
   HttpReply reply = flared.Call("GET", path);
-  if (reply.status != 200) ADD_FAILURE() << "GET " << path << " answered " << reply.status << ": " << reply.body;
+  if (reply.status != 200)
+    ADD_FAILURE() << "GET " << path << " answered " << reply.status << ": " << reply.body;
   return reply.json();
 }
 
@@ -88,7 +89,8 @@ std::string WaitForFirstRun(const FlaredProcess& flared, const std::string& job,
         return !run_id.empty();
       },
       timeout);
-  if (run_id.empty()) ADD_FAILURE() << "job " << job << " made no run within " << timeout.count() << " ms";
+  if (run_id.empty())
+    ADD_FAILURE() << "job " << job << " made no run within " << timeout.count() << " ms";
   return run_id;
 }
 
@@ -142,11 +144,14 @@ int64_t Millis(const json& rfc3339) {
 }
 
 int64_t NowMillis() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-std::string TimeFromNow(milliseconds delay) { return FormatTime(FromMillis(NowMillis() + delay.count())); }
+std::string TimeFromNow(milliseconds delay) {
+  return FormatTime(FromMillis(NowMillis() + delay.count()));
+}
 
 ::testing::AssertionResult IsApiError(const HttpReply& reply, int status, const std::string& code,
                                       const std::string& field) {
@@ -155,9 +160,9 @@ std::string TimeFromNow(milliseconds delay) { return FormatTime(FromMillis(NowMi
             body["error"].value("code", "") == code &&
             (field.empty() || body["error"].value("field", "") == field);
   if (ok) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected " << status << " " << code
-                                       << (field.empty() ? "" : " field " + field) << ", got "
-                                       << reply.status << ": " << reply.body;
+  return ::testing::AssertionFailure()
+         << "expected " << status << " " << code << (field.empty() ? "" : " field " + field)
+         << ", got " << reply.status << ": " << reply.body;
 }
 
 }  // namespace flare::testing::runs_itest

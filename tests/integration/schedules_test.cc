@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <iostream>
-#include <memory>
 #include <thread>
 
 #include "tests/integration/runs_helpers.h"
@@ -51,7 +50,8 @@ int64_t NextLocalThreeAm(const std::string& zone, int64_t now_ms) {
   auto local = tz->to_local(now);
   auto day = date::floor<date::days>(local);
   for (int i = 0; i < 3; ++i) {
-    auto candidate = tz->to_sys(day + date::days(i) + std::chrono::hours(3), date::choose::earliest);
+    auto candidate =
+        tz->to_sys(day + date::days(i) + std::chrono::hours(3), date::choose::earliest);
     if (candidate > now) {
       return std::chrono::duration_cast<milliseconds>(candidate.time_since_epoch()).count();
     }
@@ -64,7 +64,8 @@ int64_t NextLocalThreeAm(const std::string& zone, int64_t now_ms) {
 TEST(SchedulesIdle, EverySecondFiresOnItsPhaseAndOnTime) {
   TestHttpServer sink;
   FlaredProcess flared({"--allow-private-targets"});
-  json job = CreateJob(flared, HttpJobBody(sink.Url("/status/200"), Get(), {{"schedule", "@every 1s"}}));
+  json job =
+      CreateJob(flared, HttpJobBody(sink.Url("/status/200"), Get(), {{"schedule", "@every 1s"}}));
   std::string job_id = job.value("id", "");
   int64_t created = Millis(job["created_at"]);
   std::vector<json> runs;
@@ -95,8 +96,9 @@ TEST(SchedulesIdle, EverySecondFiresOnItsPhaseAndOnTime) {
 
 TEST_F(Schedules, CronNextRunAtIsEvaluatedInTheTimeZone) {
   int64_t before = NowMillis();
-  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(),
-                                             {{"schedule", "0 3 * * *"}, {"timezone", "Europe/Berlin"}}));
+  json job =
+      CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(),
+                                      {{"schedule", "0 3 * * *"}, {"timezone", "Europe/Berlin"}}));
   int64_t after = NowMillis();
   int64_t next = Millis(job["next_run_at"]);
   // Both bounds agree unless creation straddled 03:00 Berlin time.
@@ -115,14 +117,16 @@ TEST_F(Schedules, InvalidSchedulesAndZonesAre400sNamingTheField) {
     std::string field;
     std::string mentions;
   };
-  for (const Case& c : {Case{{{"schedule", "61 * * * *"}}, "schedule", "minute"},
-                        Case{{{"schedule", "0 25 * * *"}}, "schedule", "hour"},
-                        Case{{{"schedule", "0 0 * 13 *"}}, "schedule", "month"},
-                        Case{{{"schedule", "0 0 30 2 *"}}, "schedule", ""},
-                        Case{{{"schedule", "* * *"}}, "schedule", ""},
-                        Case{{{"schedule", "@every 0s"}}, "schedule", ""},
-                        Case{{{"schedule", "0 3 * * *"}, {"timezone", "Mars/Olympus_Mons"}}, "timezone", ""}}) {
-    HttpReply reply = flared().Call("POST", "/flare/v1/jobs", HttpJobBody(sink_.Url("/"), Get(), c.extra));
+  for (const Case& c :
+       {Case{{{"schedule", "61 * * * *"}}, "schedule", "minute"},
+        Case{{{"schedule", "0 25 * * *"}}, "schedule", "hour"},
+        Case{{{"schedule", "0 0 * 13 *"}}, "schedule", "month"},
+        Case{{{"schedule", "0 0 30 2 *"}}, "schedule", ""},
+        Case{{{"schedule", "* * *"}}, "schedule", ""},
+        Case{{{"schedule", "@every 0s"}}, "schedule", ""},
+        Case{{{"schedule", "0 3 * * *"}, {"timezone", "Mars/Olympus_Mons"}}, "timezone", ""}}) {
+    HttpReply reply =
+        flared().Call("POST", "/flare/v1/jobs", HttpJobBody(sink_.Url("/"), Get(), c.extra));
     EXPECT_TRUE(IsApiError(reply, 400, "invalid_request", c.field)) << c.extra.dump();
     std::string message = reply.json()["error"].value("message", "");
     EXPECT_NE(message.find(c.mentions), std::string::npos) << c.extra.dump() << ": " << message;
@@ -130,7 +134,8 @@ TEST_F(Schedules, InvalidSchedulesAndZonesAre400sNamingTheField) {
 }
 
 TEST_F(Schedules, PauseStopsFiresAndResumeDoesNotCatchUp) {
-  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", "@every 1s"}}));
+  json job = CreateJob(flared(),
+                       HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", "@every 1s"}}));
   std::string job_id = job.value("id", "");
   ASSERT_FALSE(WaitForFirstRun(flared(), job_id, seconds(3)).empty());
 
@@ -151,7 +156,8 @@ TEST_F(Schedules, PauseStopsFiresAndResumeDoesNotCatchUp) {
   EXPECT_GT(next, resumed_at - 5) << "next_run_at is computed from the resume time";
   EXPECT_LE(next, NowMillis() + 1000);
   std::vector<json> runs;
-  WaitFor([&] { return (runs = RunsOfJob(flared(), job_id)).size() > runs_when_paused; }, seconds(3));
+  WaitFor([&] { return (runs = RunsOfJob(flared(), job_id)).size() > runs_when_paused; },
+          seconds(3));
   ASSERT_GT(runs.size(), runs_when_paused);
   Delete(job_id);
   runs = RunsOfJob(flared(), job_id);
@@ -162,12 +168,14 @@ TEST_F(Schedules, PauseStopsFiresAndResumeDoesNotCatchUp) {
 }
 
 TEST_F(Schedules, PatchingTheScheduleRecomputesNextRunAt) {
-  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", "0 3 * * *"}}));
+  json job = CreateJob(flared(),
+                       HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", "0 3 * * *"}}));
   std::string job_id = job.value("id", "");
   auto utc_hh_mm = [](const json& t) { return t.get<std::string>().substr(11, 5); };
   EXPECT_EQ(utc_hh_mm(job["next_run_at"]), "03:00");
 
-  HttpReply patched = flared().Call("PATCH", "/flare/v1/jobs/" + job_id, {{"schedule", "30 4 * * *"}});
+  HttpReply patched =
+      flared().Call("PATCH", "/flare/v1/jobs/" + job_id, {{"schedule", "30 4 * * *"}});
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(utc_hh_mm(patched.json()["next_run_at"]), "04:30") << patched.body;
   EXPECT_EQ(patched.json()["version"], 2);
@@ -181,8 +189,9 @@ TEST_F(Schedules, PatchingTheScheduleRecomputesNextRunAt) {
 }
 
 TEST_F(Schedules, ForbidSkipsFiresWhileARunIsActive) {
-  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/delay/2500"), Get(),
-                                             {{"schedule", "@every 1s"}, {"concurrency_policy", "forbid"}}));
+  json job = CreateJob(flared(),
+                       HttpJobBody(sink_.Url("/delay/2500"), Get(),
+                                   {{"schedule", "@every 1s"}, {"concurrency_policy", "forbid"}}));
   std::string job_id = job.value("id", "");
   std::vector<json> events;
   WaitFor(
