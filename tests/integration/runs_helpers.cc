@@ -5,6 +5,11 @@
 namespace flare::testing::runs_itest {
 namespace {
 
+// flared's log when it did not answer at all, to tell a crash from a stop.
+std::string LogIfGone(const FlaredProcess& flared, const HttpReply& reply) {
+  return reply.status == 0 ? "\nflared log:\n" + flared.Log() : "";
+}
+
 // Follows next_cursor over a list endpoint (bounded: at most 50 pages).
 std::vector<json> AllPages(const FlaredProcess& flared, const std::string& path) {
   std::vector<json> items;
@@ -14,7 +19,8 @@ std::vector<json> AllPages(const FlaredProcess& flared, const std::string& path)
     std::string url = path + sep + "limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor);
     HttpReply reply = flared.Call("GET", url);
     if (reply.status != 200) {
-      ADD_FAILURE() << "GET " << url << " answered " << reply.status << ": " << reply.body;
+      ADD_FAILURE() << "GET " << url << " answered " << reply.status << ": " << reply.body
+                    << LogIfGone(flared, reply);
       break;
     }
     json body = reply.json();
@@ -27,8 +33,10 @@ std::vector<json> AllPages(const FlaredProcess& flared, const std::string& path)
 
 json GetOk(const FlaredProcess& flared, const std::string& path) {
   HttpReply reply = flared.Call("GET", path);
-  if (reply.status != 200)
-    ADD_FAILURE() << "GET " << path << " answered " << reply.status << ": " << reply.body;
+  if (reply.status != 200) {
+    ADD_FAILURE() << "GET " << path << " answered " << reply.status << ": " << reply.body
+                  << LogIfGone(flared, reply);
+  }
   return reply.json();
 }
 
@@ -50,7 +58,7 @@ json CreateJob(const FlaredProcess& flared, const json& body) {
   HttpReply reply = flared.Call("POST", "/flare/v1/jobs", body);
   if (reply.status != 201) {
     ADD_FAILURE() << "POST /flare/v1/jobs answered " << reply.status << ": " << reply.body
-                  << "\nbody: " << body.dump();
+                  << "\nbody: " << body.dump() << LogIfGone(flared, reply);
   }
   return reply.json();
 }
@@ -80,17 +88,21 @@ int CountEvents(const FlaredProcess& flared, const std::string& job, const std::
 std::string WaitForFirstRun(const FlaredProcess& flared, const std::string& job,
                             milliseconds timeout) {
   std::string run_id;
+  HttpReply reply;
   WaitFor(
       [&] {
-        json current = flared.Call("GET", "/flare/v1/jobs/" + job).json();
+        reply = flared.Call("GET", "/flare/v1/jobs/" + job);
+        json current = reply.json();
         if (current.is_object() && current["last_run_id"].is_string()) {
           run_id = current["last_run_id"].get<std::string>();
         }
         return !run_id.empty();
       },
       timeout);
-  if (run_id.empty())
-    ADD_FAILURE() << "job " << job << " made no run within " << timeout.count() << " ms";
+  if (run_id.empty()) {
+    ADD_FAILURE() << "job " << job << " made no run within " << timeout.count() << " ms"
+                  << LogIfGone(flared, reply);
+  }
   return run_id;
 }
 
