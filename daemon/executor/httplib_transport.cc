@@ -392,6 +392,13 @@ void HttplibTransport::Send(PooledClient& pooled, const HttpUrl& url, const HopR
                                : httplib::Result(nullptr, httplib::Error::Canceled);
   aborter.Attach(nullptr);
   times.end = Now();
+  if (result && outcome.status == 0) {
+    // httplib calls response_handler only for answers that may carry a body: a 204 (or an
+    // answer to HEAD) arrives in the result alone.
+    times.headers_at = times.end;
+    outcome.status = result->status;
+    for (const auto& [name, value] : result->headers) outcome.headers.emplace_back(name, value);
+  }
   outcome.body_truncated = outcome.body_bytes > static_cast<int64_t>(kBodyKeep) || hit_read_cap;
   RecordTrace(times, *pooled.probe, outcome.trace);
   bool stopped_at_cap = hit_read_cap && aborter.why() == FailureReason::kNone;

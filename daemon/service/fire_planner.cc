@@ -4,14 +4,15 @@
 
 namespace flare::daemon {
 
-FirePlan PlanFires(const JobRecord& job, MisfirePolicy policy, TimePoint now) {
+FirePlan PlanFires(const JobRecord& job, MisfirePolicy policy, TimePoint now, TimePoint up_since) {
   FirePlan plan;
   std::vector<TimePoint> missed, on_time;
   OptTime fire = job.next_run_at;
   // Bounded: at most kMaxCatchUp missed fires are kept; beyond that we jump to now.
   int seen = 0;
   while (fire && *fire <= now && seen <= kMaxCatchUp) {
-    (now - *fire > kMisfireGrace ? missed : on_time).push_back(*fire);
+    bool missed_fire = *fire < up_since || now - *fire > kMisfireGrace;
+    (missed_fire ? missed : on_time).push_back(*fire);
     fire = NextScheduledFire(job, *fire);
     ++seen;
   }

@@ -61,7 +61,8 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   return run;
 }
 
-FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit) {
+FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit,
+                      TimePoint up_since) {
   FireStats stats;
   auto due = DueScheduledJobs(tx.conn(), tx.now(), limit);
   stats.more = static_cast<int>(due.size()) == limit;
@@ -71,7 +72,7 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
       SaveJobState(tx.conn(), job);
       continue;
     }
-    FirePlan plan = PlanFires(job, MisfireOf(job), tx.now());
+    FirePlan plan = PlanFires(job, MisfireOf(job), tx.now(), up_since);
     for (TimePoint fire : plan.fires) {
       if (!AdmitFire(tx, machine, notifier, job, fire)) {
         ++stats.skipped;

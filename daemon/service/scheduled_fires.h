@@ -13,8 +13,10 @@ struct FireStats {
   bool more = false;  // a slice limit was hit
 };
 
-/// Fires every recurring job due at tx.now(), in slices of `limit` jobs.
-FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit);
+/// Fires every recurring job due at tx.now(), in slices of `limit` jobs. Fires due before
+/// `up_since` (when this flared started) were missed while it was down.
+FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit,
+                      TimePoint up_since);
 
 /// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready.
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,

@@ -65,7 +65,7 @@ Result<DueOutcome> TimerService::ProcessDue() {
         ++outcome.lost;
       }
     }
-    FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice);
+    FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice, started_);
     outcome.fired = fires.fired;
     outcome.more = due.size() == kSlice || expired.size() == kSlice || fires.more;
     OptTime silent = OldestBusyWorkerSeen(c);

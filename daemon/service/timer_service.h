@@ -20,12 +20,13 @@ struct DueOutcome {
 
 class TimerService {
  public:
-  explicit TimerService(ServiceContext context) : ctx_(context) {}
+  explicit TimerService(ServiceContext context) : ctx_(context), started_(context.clock.Now()) {}
   /// Moves everything due at the clock's "now", in one transaction.
   Result<DueOutcome> ProcessDue();
 
  private:
   ServiceContext ctx_;
+  TimePoint started_;  // fires due before this were missed while flared was down
 };
 
 }  // namespace flare::daemon

@@ -105,7 +105,10 @@ void TestHttpServer::AddRoutes() {
     if (req.has_param("retry_after")) {
       res.set_header("Retry-After", req.get_param_value("retry_after"));
     }
-    res.set_content("status " + std::string(req.matches[1]), "text/plain");
+    // 204 and 304 have no body (RFC 9110); one would desync a kept-alive connection.
+    if (res.status != 204 && res.status != 304) {
+      res.set_content("status " + std::string(req.matches[1]), "text/plain");
+    }
   });
   server_->Get(R"(/delay/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     Note(req);

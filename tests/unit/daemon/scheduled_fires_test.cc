@@ -62,6 +62,21 @@ TEST_F(ServiceTest, MisfireRunAllRunsEveryMissedFireUpToTheCap) {
   EXPECT_EQ(RunCount(runs_, job["id"]), 10);
 }
 
+TEST_F(ServiceTest, FiresDueBeforeARestartAreMissedEvenWithinTheGrace) {
+  auto skip = MustCreate(Every("@every 1s", {{"misfire_policy", "skip"}}));
+  auto once = MustCreate(Every("@every 1s", {{"misfire_policy", "run_once"}}));
+  auto all = MustCreate(Every("@every 1s", {{"misfire_policy", "run_all"}}));
+  Advance(5s + 500ms);  // down for five fires, each less than kMisfireGrace ago
+  TimerService restarted(context_);
+  EXPECT_EQ(restarted.ProcessDue().value().fired, 1 + 5);
+  EXPECT_EQ(RunCount(runs_, skip["id"]), 0);
+  EXPECT_EQ(RunCount(runs_, once["id"]), 1);
+  EXPECT_EQ(RunCount(runs_, all["id"]), 5);
+  // The running daemon is merely late: a fire within the grace is on time and runs.
+  Advance(1s);
+  EXPECT_EQ(restarted.ProcessDue().value().fired, 3);
+}
+
 TEST_F(ServiceTest, ForbidSkipsAFireWhileARunIsActiveAndRecordsIt) {
   auto job = MustCreate(Every("@every 10s", {{"concurrency_policy", "forbid"}}));
   Advance(10s);
