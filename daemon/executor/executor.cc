@@ -64,27 +64,30 @@ void Executor::Work() {
 }
 
 void Executor::Perform(const PendingHttpRun& item) {
-  auto work = runs_.Begin(item.project_id, item.run_id);
-  if (!work) {
-    LogError("cannot start HTTP run", {{"run", item.run_id}, {"error", work.error().message}});
-    return;
-  }
-  if (!*work) return;  // no longer pending (cancelled, taken)
+  // The flag is reachable by Cancel() before the run is marked processing, so a cancel
+  // that commits between Begin and the call still aborts it (the transport checks the
+  // flag before it connects).
   CancelFlag cancel;
   {
     std::lock_guard lock(mutex_);
     in_flight_[item.run_id] = &cancel;
   }
-  HttpCallOutcome outcome = transport_->Perform((*work)->call, cancel);
-  bool abandoned;
+  auto work = runs_.Begin(item.project_id, item.run_id);
+  bool abandoned = false;
+  std::optional<HttpCallOutcome> outcome;
+  if (work && *work) outcome = transport_->Perform((*work)->call, cancel);
   {
     std::lock_guard lock(mutex_);
     in_flight_.erase(item.run_id);
     abandoned = shutting_down_calls_;
     idle_.notify_all();
   }
-  if (abandoned) return;  // left processing: the next start retries it (WORKER_LOST)
-  if (auto finished = runs_.Finish(**work, outcome); !finished) {
+  if (!work) {
+    LogError("cannot start HTTP run", {{"run", item.run_id}, {"error", work.error().message}});
+    return;
+  }
+  if (!outcome || abandoned) return;  // not pending any more, or left for the next start
+  if (auto finished = runs_.Finish(**work, *outcome); !finished) {
     LogError("cannot record HTTP run", {{"run", item.run_id}, {"error", finished.error().message}});
   }
 }
