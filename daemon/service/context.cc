@@ -26,4 +26,11 @@ Result<PageCursor> DecodeCursor(const std::string& text) {
   return PageCursor{parsed["c"].get<int64_t>(), parsed["i"].get<std::string>()};
 }
 
+Result<std::optional<PageCursor>> CursorFrom(const std::string& text) {
+  if (text.empty()) return std::optional<PageCursor>();
+  auto decoded = DecodeCursor(text);
+  if (!decoded) return decoded.error();
+  return std::optional<PageCursor>(*decoded);
+}
+
 }  // namespace flare::daemon

@@ -243,21 +243,10 @@ Result<nlohmann::json> JobService::Get(const std::string& project_id,
 
 Result<nlohmann::json> JobService::List(const std::string& project_id, const JobFilter& filter,
                                         const std::string& cursor_text, int limit) {
-  std::optional<PageCursor> cursor;
-  if (!cursor_text.empty()) {
-    auto decoded = DecodeCursor(cursor_text);
-    if (!decoded) return decoded.error();
-    cursor = *decoded;
-  }
+  auto cursor = CursorFrom(cursor_text);
+  if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  auto jobs = ListJobs(*reader, project_id, filter, cursor, limit + 1);
-  bool has_more = jobs.size() > static_cast<size_t>(limit);
-  if (has_more) jobs.pop_back();
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& job : jobs) data.push_back(JobView(job));
-  std::string next;
-  if (has_more) next = EncodeCursor({ToMillis(jobs.back().created_at), jobs.back().id});
-  return PageJson(std::move(data), has_more, next);
+  return PageOf(ListJobs(*reader, project_id, filter, *cursor, limit + 1), limit, JobView);
 }
 
 Result<nlohmann::json> JobService::Delete(const std::string& project_id,

@@ -17,26 +17,15 @@ Error RunNotFound(const std::string& id) {
 
 Result<nlohmann::json> RunService::List(const std::string& project_id, RunFilter filter,
                                         const std::string& cursor_text, int limit) {
-  std::optional<PageCursor> cursor;
-  if (!cursor_text.empty()) {
-    auto decoded = DecodeCursor(cursor_text);
-    if (!decoded) return decoded.error();
-    cursor = *decoded;
-  }
+  auto cursor = CursorFrom(cursor_text);
+  if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
   if (!filter.job_id.empty()) {
     auto job = FindJob(*reader, project_id, filter.job_id);  // accepts a slug too
     if (!job) return JobNotFound(filter.job_id);
     filter.job_id = job->id;
   }
-  auto runs = ListRuns(*reader, project_id, filter, cursor, limit + 1);
-  bool has_more = runs.size() > static_cast<size_t>(limit);
-  if (has_more) runs.pop_back();
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& run : runs) data.push_back(RunView(run));
-  std::string next;
-  if (has_more) next = EncodeCursor({ToMillis(runs.back().created_at), runs.back().id});
-  return PageJson(std::move(data), has_more, next);
+  return PageOf(ListRuns(*reader, project_id, filter, *cursor, limit + 1), limit, RunView);
 }
 
 Result<nlohmann::json> RunService::Get(const std::string& project_id, const std::string& run_id) {

@@ -20,15 +20,24 @@ Connection::Connection(const std::string& path, Durability durability, Access ac
   if (access == Access::kReadWrite) db_.exec("PRAGMA wal_autocheckpoint=4000");
 }
 
-SQLite::Statement& Connection::Prepare(const char* sql) {
-  auto& slot = statements_[sql];
+namespace {
+
+// A cached statement ready for new bindings; compiled on first use.
+SQLite::Statement& Ready(std::unique_ptr<SQLite::Statement>& slot, SQLite::Database& db,
+                         const char* sql) {
   if (!slot) {
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
+    slot = std::make_unique<SQLite::Statement>(db, sql);
   } else {
     slot->reset();
     slot->clearBindings();
   }
   return *slot;
+}
+
+}  // namespace
+
+SQLite::Statement& Connection::Prepare(const char* sql) {
+  return Ready(statements_[sql], db_, sql);
 }
 
 void Connection::ResetStatements() {
@@ -40,14 +49,7 @@ SQLite::Statement& Connection::PrepareDynamic(const std::string& sql) {
   // Filter combinations are few in practice; the bound keeps a hostile mix from growing
   // the cache without end.
   if (dynamic_statements_.size() > 256) dynamic_statements_.clear();
-  auto& slot = dynamic_statements_[sql];
-  if (!slot) {
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
-  } else {
-    slot->reset();
-    slot->clearBindings();
-  }
-  return *slot;
+  return Ready(dynamic_statements_[sql], db_, sql.c_str());
 }
 
 }  // namespace flare::daemon
