@@ -71,9 +71,11 @@ Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const Pol
     if (!waiter.cv.wait_until(lock, deadline, [&] { return waiter.woken; })) break;
   }
   waiters_.erase(position);
-  if (answer && (*answer)["jobs"].empty() && waiter.woken && !shutting_down_) {
-    // We were woken for a run someone else took; pass the wake on so no ready run is
-    // left waiting while another poll sleeps.
+  if (waiter.woken && !shutting_down_) {
+    // A wake that arrived during our last claim was meant for a run our claim may not
+    // have taken: our claim can sit in the same group commit as the insert and take
+    // another run, or someone else took the run. Leaving with it would strand a ready
+    // run while another poll sleeps, so pass it on.
     for (Waiter* other : waiters_) {
       if (!other->woken && *other->project_id == project_id) {
         other->woken = true;
