@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# flared's issue-2 benchmarks, beside the peers measured in /work/shared/bench-peers.
+# flared's issue-2 and issue-3 benchmarks, beside the peers measured in /work/shared/bench-peers.
 #
-#   bench/run.sh                       every case, RUNS times, round-robin; a table of medians
+#   bench/run.sh                       every issue-2 case, RUNS times, round-robin; a table of medians
 #   bench/run.sh create_c16 latency    only some cases
+#   bench/run.sh sched                 every issue-3 case (scheduler lateness, HTTP executor)
 #   RUNS=5 DURABILITY=normal bench/run.sh
 #   WITH_PEERS=1 bench/run.sh          also run the SQLite floor once per round (same pass)
 #
-# Cases: create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency
+# Cases (issue 2, flare_load): create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency
+# Cases (issue 3, flare_sched; flared gets --allow-private-targets to reach the sink):
+#   sched_cron      SCHED_CRON_N (10000) "* * * * *" jobs fire in the same minute (waits ≤ 1 min)
+#   sched_every     SCHED_EVERY_N (1000) "@every 1s" jobs for SCHED_EVERY_S (20) s
+#   exec_c16 exec_c64 exec_c128   EXEC_N (20000) one-off HTTP jobs at --executor-concurrency
+#                   16/64/128, then wrk -t2 -c64 -d${WRK_S}s on the same sink (WRK_S 5)
 # Every run of a case gets a fresh flared (--log-level warn, so no line per request is
 # logged) on a temp data dir, on 127.0.0.1 port 0. Everything started here is stopped by
 # PID in the EXIT trap. Every loop is bounded by count and by time (CAP_S).
@@ -39,7 +45,14 @@ CAP_S="${CAP_S:-60}"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 PEERS="${PEERS:-/work/shared/bench-peers}"
 PEER_MEDIANS="${PEER_MEDIANS:-$PEERS/results/2026-11-22/medians.json}"
-ALL_CASES=(create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency)
+SCHED_CRON_N="${SCHED_CRON_N:-10000}"
+SCHED_EVERY_N="${SCHED_EVERY_N:-1000}"
+SCHED_EVERY_S="${SCHED_EVERY_S:-20}"
+EXEC_N="${EXEC_N:-20000}"
+WRK_S="${WRK_S:-5}"
+ISSUE2_CASES=(create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency)
+SCHED_CASES=(sched_cron sched_every exec_c16 exec_c64 exec_c128)
+ALL_CASES=("${ISSUE2_CASES[@]}" "${SCHED_CASES[@]}")
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -47,7 +60,8 @@ die() { log "ERROR: $*"; exit 1; }
 case "$DURABILITY" in full | normal) ;; *) die "DURABILITY must be full or normal" ;; esac
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 CASES=("$@")
-[ ${#CASES[@]} -gt 0 ] || CASES=("${ALL_CASES[@]}")
+[ ${#CASES[@]} -gt 0 ] || CASES=("${ISSUE2_CASES[@]}")
+[ "${CASES[*]}" != sched ] || CASES=("${SCHED_CASES[@]}")
 for c in "${CASES[@]}"; do
   [[ " ${ALL_CASES[*]} " == *" $c "* ]] || die "unknown case '$c' (cases: ${ALL_CASES[*]})"
 done
@@ -84,12 +98,13 @@ stop_flared() {
 # ---- build ------------------------------------------------------------------------------
 FLARED="$BUILD_DIR/daemon/flared"
 LOAD="$BUILD_DIR/bench/flare_load"
+SCHED="$BUILD_DIR/bench/flare_sched"
 if [ ! -f "$BUILD_DIR/build.ninja" ] && [ ! -f "$BUILD_DIR/Makefile" ]; then
   log "configuring $BUILD_DIR (Release with debug info)"
   cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DFLARE_BUILD_TESTS=OFF >/dev/null
 fi
 log "building flared and flare_load"
-cmake --build "$BUILD_DIR" --target flared flare_load >/dev/null || die "build failed"
+cmake --build "$BUILD_DIR" --target flared flare_load flare_sched >/dev/null || die "build failed"
 if [ "$WITH_PEERS" = 1 ]; then
   SQLITE_LIMIT="$BUILD_DIR/bench/sqlite_limit"
   if [ ! -x "$SQLITE_LIMIT" ] || [ "$PEERS/sqlite_limit.c" -nt "$SQLITE_LIMIT" ]; then
@@ -103,11 +118,12 @@ OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/flare-bench-out.XXXXXX")}"
 mkdir -p "$OUT"
 
 # ---- one case ---------------------------------------------------------------------------
-start_flared() {
+start_flared() {  # NAME [extra flared flags...]
   local dir="$SCRATCH/flared.$1" i
+  shift
   rm -rf -- "$dir"
   mkdir -p "$dir"
-  "$FLARED" --listen 127.0.0.1:0 --data-dir "$dir" --durability "$DURABILITY" --log-level warn \
+  "$FLARED" --listen 127.0.0.1:0 --data-dir "$dir" --durability "$DURABILITY" --log-level warn "$@" \
     >"$dir/stdout.log" 2>"$dir/stderr.log" &
   FLARED_PID=$!
   for ((i = 0; i < 100; i++)); do
@@ -130,21 +146,39 @@ case_args() {
     process_mj1) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 1 --ack-conns 1" ;;
     process_mj50) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns $ACK_CONNS" ;;
     latency) echo "latency --rate $LAT_RATE --seconds $LAT_SECONDS" ;;
+    sched_cron) echo "cron --n $SCHED_CRON_N" ;;
+    sched_every) echo "every --n $SCHED_EVERY_N --seconds $SCHED_EVERY_S" ;;
+    exec_c*) echo "exec --n $EXEC_N --wrk-s $WRK_S --wrk-conns 64" ;;
+  esac
+}
+
+# flared flags beyond the common ones.
+case_flags() {
+  case "$1" in
+    sched_* | exec_*) printf '%s\n' --allow-private-targets ;;&
+    exec_c*) printf '%s\n' --executor-concurrency "${1#exec_c}" ;;
   esac
 }
 
 run_case() {
-  local name="$1" run="$2" line
-  start_flared "$name.$run"
+  local name="$1" run="$2" line prog="$LOAD" cap="$CAP_S" sink="$OUT/flared.jsonl"
+  local -a flags
+  mapfile -t flags < <(case_flags "$name")
+  if [[ " ${SCHED_CASES[*]} " == *" $name "* ]]; then
+    prog="$SCHED"
+    sink="$OUT/sched.jsonl"
+    cap=$((CAP_S > 150 ? CAP_S : 150))  # the cron case may wait a minute for its boundary
+  fi
+  start_flared "$name.$run" "${flags[@]}"
   # shellcheck disable=SC2046 # the case's arguments are split on purpose
-  if ! line="$(timeout $((CAP_S * 2 + 60)) "$LOAD" $(case_args "$name") --addr "$ADDR" --key "$KEY" \
-      --cap-s "$CAP_S" --server-pid "$FLARED_PID")"; then
+  if ! line="$(timeout $((cap * 2 + 60)) "$prog" $(case_args "$name") --addr "$ADDR" --key "$KEY" \
+      --cap-s "$cap" --server-pid "$FLARED_PID")"; then
     log "$name run $run reported errors: $line"
   fi
   stop_flared
   [ -n "$line" ] || { log "$name run $run printed nothing"; return 0; }
   printf '{"case":"%s","run":%d,"durability":"%s",%s\n' "$name" "$run" "$DURABILITY" "${line#\{}" \
-    >>"$OUT/flared.jsonl"
+    >>"$sink"
   log "$name #$run: $line"
 }
 
@@ -170,5 +204,10 @@ done
     "N_BATCH=$N_BATCH BACKLOG=$BACKLOG WORKERS=$WORKERS ACK_CONNS=$ACK_CONNS LAT_RATE=$LAT_RATE" \
     "LAT_SECONDS=$LAT_SECONDS CAP_S=$CAP_S; flared --log-level warn"
 } >"$OUT/host.txt"
-python3 "$REPO/bench/summarize.py" "$OUT" "$PEER_MEDIANS" "$DURABILITY" | tee "$OUT/table.md"
+if [ -s "$OUT/flared.jsonl" ]; then
+  python3 "$REPO/bench/summarize.py" "$OUT" "$PEER_MEDIANS" "$DURABILITY" | tee "$OUT/table.md"
+fi
+if [ -s "$OUT/sched.jsonl" ]; then
+  python3 "$REPO/bench/summarize_sched.py" "$OUT" "$PEER_MEDIANS" | tee "$OUT/sched_table.md"
+fi
 log "raw lines and table kept in $OUT"

@@ -45,8 +45,12 @@ class ClientPool {
   void Release(const std::string& key, std::unique_ptr<PooledClient> client);
 
  private:
-  static constexpr size_t kMaxIdle = 64;
-  static constexpr size_t kMaxIdlePerKey = 4;
+  // Per key, enough for every executor thread at the default and a doubled
+  // --executor-concurrency (64, 128) to keep its connection to one busy origin: with
+  // fewer, all but that many calls in a burst to one origin close their connection and
+  // the next ones connect again.
+  static constexpr size_t kMaxIdle = 256;
+  static constexpr size_t kMaxIdlePerKey = 128;
 
   std::mutex mutex_;
   std::deque<std::pair<std::string, std::unique_ptr<PooledClient>>> idle_;  // oldest first
