@@ -56,7 +56,7 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   run.due_at = run.ready_at = tx.now();
   job.last_run_id = run.id;
   InsertRun(tx.conn(), run);
-  machine.Save(job, run);
+  machine.Mirror(job, run);
   machine.Announce(run);
   return run;
 }

@@ -28,6 +28,10 @@ RetryPolicy PolicyOf(const JobRecord& job) {
 
 void StateMachine::Save(JobRecord& job, RunRecord& run) {
   SaveRun(tx_.conn(), run);
+  Mirror(job, run);
+}
+
+void StateMachine::Mirror(JobRecord& job, const RunRecord& run) {
   if (job.last_run_id == run.id) {
     job.state = run.state;
     job.attempt = run.attempt;

@@ -53,6 +53,8 @@ class StateMachine {
               nlohmann::json details = nlohmann::json::object());
   /// Copies a run's state onto its job when it is the job's latest run, and saves both.
   void Save(JobRecord& job, RunRecord& run);
+  /// The same for a run that was just inserted as it is: saves only the job.
+  void Mirror(JobRecord& job, const RunRecord& run);
 
  private:
   int ActivateChildren(const JobRecord& parent);
