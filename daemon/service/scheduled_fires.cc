@@ -73,20 +73,24 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
       continue;
     }
     FirePlan plan = PlanFires(job, MisfireOf(job), tx.now(), up_since);
+    // Set before firing, so the job row each new run is mirrored onto already carries the
+    // next fire and needs no second write.
+    job.next_run_at = plan.next_run_at;
+    bool saved = false;
     for (TimePoint fire : plan.fires) {
       if (!AdmitFire(tx, machine, notifier, job, fire)) {
         ++stats.skipped;
         continue;
       }
       StartNewRun(tx, machine, job, "SCHEDULE", fire);
+      saved = true;
       ++stats.fired;
     }
     if (plan.skipped > 0) {
       machine.Record(job, nullptr, "skipped",
                      {{"missed_fires", plan.skipped}, {"reason", "misfire_policy"}});
     }
-    job.next_run_at = plan.next_run_at;
-    SaveJobState(tx.conn(), job);
+    if (!saved) SaveJobState(tx.conn(), job);
     if (plan.next_run_at) tx.OnCommit([&notifier, t = *plan.next_run_at] { notifier.WakeAt(t); });
   }
   return stats;
