@@ -2,6 +2,9 @@
 // is cancelled when the parent dead-letters or is cancelled, and cannot be created under a
 // terminal or unknown parent.
 
+#include <cctype>
+#include <cstdio>
+
 #include "tests/integration/itest.h"
 
 namespace flare::testing {
@@ -124,6 +127,73 @@ TEST_F(Continuations, UnknownParentIs422) {
   EXPECT_TRUE(IsError(other, 422, "parent_not_found"));
   HttpReply list = flared().Call("GET", "/flare/v1/jobs?queue=" + queue_);
   EXPECT_TRUE(list.json()["data"].empty()) << "a refused child must not be created";
+}
+
+// "a-slug-7" from Unique(): lowercase, as a slug must be.
+std::string UniqueSlug(const std::string& prefix) {
+  std::string slug = Unique(prefix);
+  for (char& c : slug) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return slug;
+}
+
+TEST_F(Continuations, ParentGivenBySlugIsKeptByIdAndActivatesTheChild) {
+  std::string slug = UniqueSlug("parent");
+  json parent = Parent({{"slug", slug}});
+  HttpReply reply = flared().Call("POST", "/flare/v1/jobs",
+                                  JobBody(queue_, {{"job_type", "notification.send"}, {"parent_job_id", slug}}));
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  json child = reply.json();
+  EXPECT_EQ(child["state"], "scheduled");
+  EXPECT_EQ(GetJob(flared(), child["id"])["parent_job_id"], parent["id"]);
+  HttpReply ack = FinishParent(parent, "succeeded");
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(ack.json()["children_activated"], 1);
+  EXPECT_EQ(State(child), "pending");
+}
+
+TEST_F(Continuations, ParentGivenBySlugCancelsTheChildWhenCancelled) {
+  std::string slug = UniqueSlug("parent");
+  json parent = Parent({{"slug", slug}, {"run_at", "2099-01-01T00:00:00Z"}});
+  json child = CreateJob(flared(), JobBody(queue_, {{"parent_job_id", slug}}));
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + slug + "/cancel").status, 200);
+  EXPECT_EQ(State(child), "cancelled");
+}
+
+// Cancelling the root of a chain tens of thousands of jobs deep reaches every level, and
+// flared stays up (the walk must not take one stack frame per level).
+TEST(ContinuationChain, CancellingTheRootOfADeepChainCancelsEveryLevel) {
+  constexpr int kDepth = 20000;
+  constexpr int kBatch = 1000;
+  FlaredProcess flared;
+  std::string queue = Unique("q");
+  std::string prefix = UniqueSlug("chain");
+  json root = CreateJob(flared, JobBody(queue, {{"slug", prefix + "-0"}, {"run_at", "2099-01-01T00:00:00Z"}}));
+  auto started = Clock::now();
+  for (int first = 1; first <= kDepth; first += kBatch) {
+    json jobs = json::array();
+    for (int level = first; level < first + kBatch; ++level) {
+      jobs.push_back(JobBody(queue, {{"slug", prefix + "-" + std::to_string(level)},
+                                     {"parent_job_id", prefix + "-" + std::to_string(level - 1)}}));
+    }
+    HttpReply batch = flared.Call("POST", "/flare/v1/jobs/batch", {{"jobs", jobs}});
+    ASSERT_EQ(batch.status, 201) << batch.body.substr(0, 500);
+  }
+  std::printf("[ measure  ] %d-deep chain created in %.0f ms\n", kDepth, MillisBetween(started, Clock::now()));
+  std::string leaf = prefix + "-" + std::to_string(kDepth);
+  ASSERT_EQ(GetJob(flared, leaf)["state"], "scheduled");
+
+  started = Clock::now();
+  HttpReply cancelled = flared.Call("POST", "/flare/v1/jobs/" + root.value("id", "") + "/cancel");
+  double took = MillisBetween(started, Clock::now());
+  std::printf("[ measure  ] cancelling the root of the chain took %.0f ms\n", took);
+  std::string log = flared.Log();
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body << "\n" << log.substr(log.size() - std::min<size_t>(log.size(), 2000));
+  EXPECT_LT(took, 120000.0);
+  EXPECT_EQ(GetJob(flared, prefix + "-1")["state"], "cancelled");
+  EXPECT_EQ(GetJob(flared, prefix + "-" + std::to_string(kDepth / 2))["state"], "cancelled");
+  EXPECT_EQ(GetJob(flared, leaf)["state"], "cancelled");
+  ExpectHealthy(flared);
+  ExpectCleanShutdown(flared);
 }
 
 }  // namespace
