@@ -3,9 +3,9 @@
 // terminal or unknown parent.
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <memory>
 
@@ -133,11 +133,10 @@ TEST_F(Continuations, UnknownParentIs422) {
   EXPECT_TRUE(list.json()["data"].empty()) << "a refused child must not be created";
 }
 
-// "a-slug-7" from Unique(): lowercase, as a slug must be.
+// "chain-4242-7": unique in the shared flared, and short enough to name a parent (≤ 36).
 std::string UniqueSlug(const std::string& prefix) {
-  std::string slug = Unique(prefix);
-  for (char& c : slug) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return slug;
+  static int counter = 0;
+  return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
 }
 
 TEST_F(Continuations, ParentGivenBySlugIsKeptByIdAndActivatesTheChild) {

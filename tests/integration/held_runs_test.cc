@@ -144,7 +144,7 @@ TEST(HttpRunsAndWorkers, AWorkerCannotHeartbeatProgressOrAckAnHttpRun) {
   for (const json& item :
        {json{{"job_id", job_id}, {"extend_seconds", 3600}, {"progress", 0.5}},
         json{{"job_id", job_id}, {"run_id", run_id}, {"extend_seconds", 3600}}}) {
-    HttpReply beat = Heartbeat(flared, "executor", {item});
+    HttpReply beat = Heartbeat(flared, "executor", json::array({item}));
     ASSERT_EQ(beat.status, 200) << beat.body;
     EXPECT_EQ(beat.json()["cancel"], json::array({job_id})) << "an HTTP run is not this worker's";
   }
