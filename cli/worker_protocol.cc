@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace flare::cli {
 
 std::string DefaultWorkerId() {
@@ -46,6 +48,26 @@ nlohmann::json AckBody(const std::string& worker_id, const AckInfo& ack) {
   }
   if (ack.retryable) body["retryable"] = *ack.retryable;
   return body;
+}
+
+nlohmann::json HeartbeatItem(const std::string& job_id, const std::string& run_id,
+                             const std::string& lease_id, int extend_seconds,
+                             std::optional<double> progress) {
+  nlohmann::json item = {{"job_id", job_id}, {"extend_seconds", extend_seconds}};
+  if (!run_id.empty()) item["run_id"] = run_id;
+  if (!lease_id.empty()) item["lease_id"] = lease_id;
+  if (progress) item["progress"] = *progress;
+  return item;
+}
+
+bool HeartbeatCancels(const nlohmann::json& answer, const std::string& job_id,
+                      const std::string& run_id) {
+  auto contains = [&answer](const char* list, const std::string& id) {
+    auto it = answer.find(list);
+    return it != answer.end() && it->is_array() && std::find(it->begin(), it->end(), id) != it->end();
+  };
+  if (!run_id.empty() && answer.contains("cancel_runs")) return contains("cancel_runs", run_id);
+  return contains("cancel", job_id);
 }
 
 }  // namespace flare::cli

@@ -42,4 +42,14 @@ AckInfo AckFor(std::string job_id, std::string run_id, std::string lease_id);
 /// {job_id, run_id?, lease_id?, worker_id, status, duration_ms?, result?, error?, retryable?}
 nlohmann::json AckBody(const std::string& worker_id, const AckInfo& ack);
 
+/// One job of a heartbeat: {job_id, run_id?, lease_id?, extend_seconds, progress?}. Naming
+/// the run and lease makes flared act on exactly the run this worker holds (SPEC §6).
+nlohmann::json HeartbeatItem(const std::string& job_id, const std::string& run_id,
+                             const std::string& lease_id, int extend_seconds,
+                             std::optional<double> progress);
+/// True when a heartbeat answer tells this worker to stop the run: by `cancel_runs` when
+/// flared names runs, else by the job id in `cancel`.
+bool HeartbeatCancels(const nlohmann::json& answer, const std::string& job_id,
+                      const std::string& run_id);
+
 }  // namespace flare::cli

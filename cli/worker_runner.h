@@ -10,9 +10,10 @@
 // progress instead), keeps the last 4 KiB of stderr, reaps, and acks by exit status
 // (0 → succeeded; otherwise failed with error {type ExitCode|Signal|Timeout, message: the
 // stderr tail}) with run_id and lease_id. Every heartbeat_interval_seconds it heartbeats
-// with {job_id, progress, extend_seconds} for each running job, so long commands keep their
-// lease, and kills the children of jobs named in the answer's `cancel` list (not acked: the
-// run is already cancelled). A child running past its job's timeout_seconds is killed.
+// with {job_id, run_id, lease_id, progress, extend_seconds} for each running job, so long
+// commands keep their lease, and kills the children of runs named in the answer's
+// `cancel_runs` (or, from an older flared, jobs in `cancel`; not acked: the run is already
+// cancelled). A child running past its job's timeout_seconds is killed.
 //
 // Stopping: each byte 'S' on the control pipe (the signal handler writes one, as does
 // RequestStop) is one stop request. The first stops polling (aborting the open long-poll)

@@ -205,10 +205,8 @@ void WorkerRunner::Heartbeat() {
   nlohmann::json jobs = nlohmann::json::array();
   for (const auto& job : running_) {
     if (job->ending == Running::Ending::kCancelled) continue;
-    nlohmann::json entry = {{"job_id", job->job_id},
-                            {"extend_seconds", 3 * heartbeat_interval_.count()}};
-    if (job->progress) entry["progress"] = *job->progress;
-    jobs.push_back(std::move(entry));
+    jobs.push_back(HeartbeatItem(job->job_id, job->run_id, job->lease_id,
+                                 static_cast<int>(3 * heartbeat_interval_.count()), job->progress));
   }
   nlohmann::json body = {{"worker_id", options_.identity.worker_id}, {"jobs", jobs}};
   auto response = control_client_->Send(PostJson(std::string(kWorkersPath) + "/heartbeat", body));
@@ -217,9 +215,9 @@ void WorkerRunner::Heartbeat() {
         (response.ok() ? ErrorFromResponse(*response).what() : response.error().message));
     return;
   }
-  auto cancel = response->Json().value("cancel", nlohmann::json::array());
+  nlohmann::json answer = response->Json();
   for (auto& job : running_) {
-    if (std::find(cancel.begin(), cancel.end(), job->job_id) == cancel.end()) continue;
+    if (!HeartbeatCancels(answer, job->job_id, job->run_id)) continue;
     job->ending = Running::Ending::kCancelled;
     SignalChild(job->child.pid, SIGKILL);
   }

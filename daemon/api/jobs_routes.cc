@@ -56,7 +56,14 @@ void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   // from exhausting the stack later (validation and storage recurse into it).
   auto body = ParseJsonBody(ctx.request.body);
   if (!body) return SendError(response, body.error());
-  SendResult(response, jobs.CreateBatch(ctx.principal.project_id, *body), 201);
+  nlohmann::json item_errors;
+  auto created = jobs.CreateBatch(ctx.principal.project_id, *body, &item_errors);
+  if (created) return SendJson(response, 201, *created);
+  // The refused items, inside the error object: {"error": {…, "errors": [{index, field,
+  // code, message}]}}, so a client can point at each bad job at once.
+  nlohmann::json answer = created.error().ToJson();
+  if (item_errors.is_array()) answer["error"]["errors"] = std::move(item_errors);
+  SendJson(response, HttpStatusOf(created.error().code), answer);
 }
 
 void List(JobService& jobs, RequestContext& ctx, httplib::Response& response) {

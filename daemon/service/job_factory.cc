@@ -80,6 +80,11 @@ bool IsRecurring(const JobRecord& job) {
   return schedule && schedule->recurring();
 }
 
+bool IsPaused(const JobRecord& job) {
+  auto it = job.spec.find("enabled");
+  return it != job.spec.end() && it->is_boolean() && !it->get<bool>();
+}
+
 OptTime NextScheduledFire(const JobRecord& job, TimePoint after) {
   auto schedule = ParseSchedule(job.spec.value("schedule", ""));
   auto zone = LookupTimeZone(job.spec.value("timezone", "UTC"));

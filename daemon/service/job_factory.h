@@ -26,6 +26,10 @@ struct SchedulePlan {
 Result<SchedulePlan> PlanSchedule(const JobSpec& spec, TimePoint now, TimePoint anchor);
 /// True for jobs whose schedule is cron or @every.
 bool IsRecurring(const JobRecord& job);
+/// True when the job was paused (PATCH enabled:false, or a recurring job cancelled): every
+/// run of it waits until it is resumed. A one-off that fired is disabled (`enabled` false,
+/// SPEC §4) but not paused: its retries still run. The pause is what the job's body says.
+bool IsPaused(const JobRecord& job);
 /// The next fire of a recurring job strictly after `after` (nullopt when it never fires).
 OptTime NextScheduledFire(const JobRecord& job, TimePoint after);
 

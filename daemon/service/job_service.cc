@@ -60,6 +60,21 @@ nlohmann::json BatchItemView(const JobRecord& job) {
           {"attempt", job.attempt}, {"max_attempts", job.max_attempts}};
 }
 
+// One entry of a refused batch's `errors`: which item, which of its fields, why.
+nlohmann::json BatchItemError(size_t index, const Error& error) {
+  return {{"index", index},
+          {"field", error.field.empty() ? nlohmann::json(nullptr) : nlohmann::json(error.field)},
+          {"code", std::string(ErrorCodeName(error.code))},
+          {"message", error.message}};
+}
+
+// "jobs[3].schedule" (or "jobs[3]") for the top-level `field` of a refused batch.
+std::string BatchItemField(const nlohmann::json& item_error) {
+  std::string field = "jobs[" + item_error["index"].dump() + "]";
+  if (item_error["field"].is_string()) field += "." + item_error["field"].get<std::string>();
+  return field;
+}
+
 // A cron or @every job: no run yet; the scheduler makes one at each fire.
 void AddRecurringJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobRecord& job) {
   job.state = "scheduled";
@@ -80,6 +95,7 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   run.state = job.state = ready ? "pending" : "scheduled";
   if (ready) run.ready_at = run.due_at = tx.now();
   if (!wait_for_parent && job.enabled) run.due_at = first_run.value_or(tx.now());
+  if (ready) job.enabled = false;  // fired: a one-off job disables itself (SPEC §4)
   if (!ready && run.due_at) job.next_run_at = run.due_at;
   InsertJob(tx.conn(), job);
   InsertRun(tx.conn(), run);
@@ -131,6 +147,7 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
                    "parent job " + parent->id + " is " + parent->state + " and will never succeed",
                    "parent_job_id"};
     }
+    job.parent_job_id = parent->id;  // given by slug or by id: children are found by id
     wait_for_parent = parent->state != "succeeded";
   }
   StateMachine machine(tx, notifier);
@@ -163,6 +180,23 @@ Result<RunRecord> LatestRun(Tx& tx, const JobRecord& job) {
   return std::move(*run);
 }
 
+// A cancelled job fires no more: a recurring one is disabled as a pause is (PATCH
+// {"enabled": true} turns it back on), a one-off one will not fire.
+void DisableCancelled(Tx& tx, StateMachine& machine, JobRecord& job) {
+  bool recurring = IsRecurring(job);
+  if (recurring) {
+    job.spec["enabled"] = false;
+    job.spec_text.clear();
+    machine.Record(job, nullptr, "paused", {{"reason", "the job was cancelled"}});
+  }
+  // A recurring job that never fired has no run to take the cancelled state from.
+  if (job.state == "pending" || job.state == "scheduled") job.state = "cancelled";
+  job.enabled = false;
+  job.next_run_at.reset();
+  job.updated_at = tx.now();
+  SaveJob(tx.conn(), job);
+}
+
 }  // namespace
 
 Error JobNotFound(const std::string& id) {
@@ -180,7 +214,8 @@ Result<CreatedJob> JobService::Create(const std::string& project_id, const nlohm
 }
 
 Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
-                                               const nlohmann::json& body) {
+                                               const nlohmann::json& body,
+                                               nlohmann::json* item_errors) {
   const nlohmann::json* items = &body;
   if (body.is_object()) {
     if (body.size() != 1 || !body.contains("jobs")) {
@@ -199,19 +234,19 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
     auto input = ValidateCreate((*items)[i], "", project_id, now);
     if (input) {
       inputs.push_back(std::move(*input));
-      continue;
+    } else {
+      errors.push_back(BatchItemError(i, input.error()));
     }
-    auto detail = input.error().ToJson()["error"];
-    detail["index"] = i;
-    errors.push_back(std::move(detail));
   }
   if (!errors.empty()) {
     Error error = InvalidRequest(std::to_string(errors.size()) + " of " +
                                  std::to_string(items->size()) +
                                  " jobs are invalid; nothing was created (see errors)");
-    error.field = "jobs[" + errors[0]["index"].dump() + "]";
+    error.field = BatchItemField(errors[0]);
+    if (item_errors) *item_errors = std::move(errors);
     return error;
   }
+  std::optional<size_t> failed_item;
   auto created = ctx_.writer.Run<std::vector<CreatedJob>>(
       [&](Tx& tx) -> Result<std::vector<CreatedJob>> {
         std::vector<CreatedJob> all;
@@ -219,14 +254,23 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
         for (size_t i = 0; i < inputs.size(); ++i) {
           auto one = CreateInTx(tx, ctx_.notifier, project_id, inputs[i]);
           if (!one) {
-            Error error = one.error();
-            error.message = "jobs[" + std::to_string(i) + "]: " + error.message + "; nothing was created";
-            return error;
+            failed_item = i;
+            return one.error();
           }
           all.push_back(std::move(*one));
         }
         return all;
       });
+  if (!created && failed_item) {
+    // A rule that needs the database (slug, parent, idempotency key) refused one item.
+    nlohmann::json detail = BatchItemError(*failed_item, created.error());
+    Error error = created.error();
+    error.message = "jobs[" + std::to_string(*failed_item) + "]: " + error.message +
+                    "; nothing was created (see errors)";
+    error.field = BatchItemField(detail);
+    if (item_errors) *item_errors = nlohmann::json::array({std::move(detail)});
+    return error;
+  }
   if (!created) return created.error();
   nlohmann::json data = nlohmann::json::array();
   for (const auto& one : *created) data.push_back(one.replayed ? one.body : BatchItemView(one.job));
@@ -283,7 +327,8 @@ Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
       machine.Cancel(*job, run, "cancelled by request");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
-    return nlohmann::json{{"id", job->id}, {"state", job->state}};
+    DisableCancelled(tx, machine, *job);
+    return nlohmann::json{{"id", job->id}, {"state", job->state}};  // seed 004's answer
   });
 }
 

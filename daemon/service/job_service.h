@@ -27,8 +27,10 @@ class JobService {
                             const std::string& idempotency_header);
   /// Up to 1000 jobs in one transaction: all are created or none. Each item of the answer
   /// is seed 004's create answer (id, state, job_type, queue, created_at, run_at, attempt,
-  /// max_attempts), or the original answer for an idempotent replay.
-  Result<nlohmann::json> CreateBatch(const std::string& project_id, const nlohmann::json& body);
+  /// max_attempts), or the original answer for an idempotent replay. When items are refused,
+  /// `item_errors` (if given) receives one {index, field, code, message} per bad item.
+  Result<nlohmann::json> CreateBatch(const std::string& project_id, const nlohmann::json& body,
+                                     nlohmann::json* item_errors = nullptr);
   Result<nlohmann::json> Get(const std::string& project_id, const std::string& id_or_slug);
   Result<nlohmann::json> List(const std::string& project_id, const JobFilter& filter,
                               const std::string& cursor, int limit);

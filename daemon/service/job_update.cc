@@ -1,6 +1,7 @@
 // PATCH /jobs/{id}: an RFC 7386 merge onto the job's current body, validated as a whole,
 // then applied to the job and to its runs that have not started. `enabled` pauses and
-// resumes: a paused job's waiting runs are held (no due time) until it is resumed.
+// resumes: a paused job's runs that have not started, retries included, are held (no due
+// time) until it is resumed.
 
 #include "common/job_spec.h"
 #include "daemon/service/job_factory.h"
@@ -53,9 +54,11 @@ bool WaitsForParent(Tx& tx, const JobRecord& job) {
   return parent && parent->state != "succeeded";
 }
 
+// Holds every run that has not started; runs in flight finish, and a retry they ask for
+// waits for the resume too (StateMachine::FailAttempt).
 void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
-  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"pending", "scheduled"})) {
-    machine.Wait(job, run, std::nullopt);
+  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"pending", "scheduled", "failed"})) {
+    machine.Hold(job, run);
   }
   job.next_run_at.reset();
   machine.Record(job, nullptr, "paused");
@@ -63,10 +66,17 @@ void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
 
 void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
   bool waits = WaitsForParent(tx, job);
-  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled"})) {
-    if (waits) continue;
-    auto at = job.spec.contains("run_at") ? ParseTime(job.spec["run_at"].get<std::string>())
-                                          : Result<TimePoint>(Error{});
+  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled", "failed"})) {
+    if (run.state == "failed") {
+      machine.ReleaseRetry(job, run);
+      continue;
+    }
+    // Only a one-off's own (API) run waits for its parent or its run_at.
+    bool first_run = run.trigger == "API";
+    if (first_run && waits) continue;
+    auto at = first_run && job.spec.contains("run_at")
+                  ? ParseTime(job.spec["run_at"].get<std::string>())
+                  : Result<TimePoint>(Error{});
     if (at.ok() && *at > tx.now()) {
       machine.Wait(job, run, *at);
     } else {
@@ -74,6 +84,15 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
     }
   }
   machine.Record(job, nullptr, "resumed");
+}
+
+// A one-off job is enabled until it fires (SPEC §4): while its own run still waits for its
+// time or its parent, never after.
+bool StillToFire(Tx& tx, const JobRecord& job) {
+  for (const RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled"})) {
+    if (run.trigger == "API" && !run.ready_at) return true;
+  }
+  return false;
 }
 
 nlohmann::json ChangedFields(const nlohmann::json& before, const nlohmann::json& after,
@@ -128,7 +147,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
       return InvalidRequest("a job cannot switch between one-off and recurring; create a new job",
                             "schedule");
     }
-    bool was_enabled = job->enabled;
+    bool was_paused = IsPaused(*job);
     ApplySpec(*job, *spec);
     job->enabled = spec->enabled;
     job->version += 1;
@@ -149,8 +168,9 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
       machine.Save(*job, run);
       if (run.state == "pending") machine.Announce(run);
     }
-    if (was_enabled && !job->enabled) Pause(tx, machine, *job);
-    if (!was_enabled && job->enabled) Resume(tx, machine, *job);
+    if (!was_paused && IsPaused(*job)) Pause(tx, machine, *job);
+    if (was_paused && !IsPaused(*job)) Resume(tx, machine, *job);
+    if (!plan->recurring) job->enabled = job->enabled && StillToFire(tx, *job);
     if (plan->recurring) {
       // Resuming or changing the schedule plans from now: paused time is not caught up.
       job->next_run_at = job->enabled ? NextScheduledFire(*job, tx.now()) : std::nullopt;

@@ -30,7 +30,7 @@ bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord&
   }
   for (RunRecord& run : active) {  // replace
     bool in_flight = run.state == "processing";
-    run.cancel_requested = in_flight;
+    run.cancel_requested = in_flight && !run.is_http;  // a worker learns it at its heartbeat
     machine.Cancel(job, run, "replaced by the fire of " + FormatTime(fire));
     if (in_flight) tx.OnCommit([&notifier, id = run.id] { notifier.RunCancelled(id); });
   }
@@ -52,9 +52,15 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   run.scheduled_for = scheduled_for;
   run.payload = payload;
   run.rerun_of = rerun_of;
+  job.last_run_id = run.id;
+  if (IsPaused(job)) {  // a trigger or rerun of a paused job waits for the resume
+    InsertRun(tx.conn(), run);
+    machine.Mirror(job, run);
+    machine.Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
+    return run;
+  }
   run.state = "pending";
   run.due_at = run.ready_at = tx.now();
-  job.last_run_id = run.id;
   InsertRun(tx.conn(), run);
   machine.Mirror(job, run);
   machine.Announce(run);

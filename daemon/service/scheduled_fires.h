@@ -18,11 +18,13 @@ struct FireStats {
 FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit,
                       TimePoint up_since);
 
-/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready.
+/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready, or holds it
+/// (scheduled) until the job is resumed when the job is paused.
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
                       TimePoint scheduled_for, const nlohmann::json& payload = nullptr,
                       const std::string& rerun_of = "");
-/// A MANUAL or RERUN run: ready now, with its own payload (null = the job's).
+/// A MANUAL or RERUN run: ready now (held while the job is paused), with its own payload
+/// (null = the job's).
 RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,
                              const std::string& trigger, const nlohmann::json& payload,
                              const std::string& rerun_of = "");

@@ -74,15 +74,42 @@ void StateMachine::Announce(const RunRecord& run) {
 }
 
 void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
+  if (IsPaused(job)) {
+    Hold(job, run);
+    Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
+    return;
+  }
   std::string from = run.state;
   run.state = "pending";
   run.due_at = tx_.now();
   run.ready_at = tx_.now();
   run.next_retry_at.reset();
   if (job.last_run_id == run.id && !IsRecurring(job)) job.next_run_at.reset();
+  // Only one-off jobs have an API run: its first readiness is the job's one fire, after
+  // which the job disables itself (SPEC §4).
+  bool fired = run.trigger == "API" && job.enabled;
+  if (fired) {
+    job.enabled = false;
+    job.next_run_at.reset();
+  }
   Save(job, run);
+  if (fired) SaveJob(tx_.conn(), job);
   Announce(run);
   if (from != "pending") LogTransition(run, from);
+}
+
+void StateMachine::Hold(JobRecord& job, RunRecord& run) {
+  std::string from = run.state;
+  if (run.state != "failed") run.state = "scheduled";  // a held retry keeps its next_retry_at
+  run.due_at.reset();
+  Save(job, run);
+  if (from != run.state) LogTransition(run, from);
+}
+
+void StateMachine::ReleaseRetry(JobRecord& job, RunRecord& run) {
+  run.due_at = std::max(run.next_retry_at.value_or(tx_.now()), tx_.now());
+  Save(job, run);
+  tx_.OnCommit([&n = notifier_, t = *run.due_at] { n.WakeAt(t); });
 }
 
 void StateMachine::Wait(JobRecord& job, RunRecord& run, OptTime due) {
@@ -156,10 +183,13 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
     }
     run.state = "failed";
     run.next_retry_at = tx_.now() + delay;
-    run.due_at = run.next_retry_at;
+    bool paused = IsPaused(job);  // the retry waits for the resume, then for its time
+    run.due_at = paused ? OptTime() : run.next_retry_at;
     Save(job, run);
-    Record(job, &run, "retry_scheduled", {{"next_retry_at", FormatTime(*run.next_retry_at)}});
-    tx_.OnCommit([&n = notifier_, t = *run.next_retry_at] { n.WakeAt(t); });
+    nlohmann::json retry = {{"next_retry_at", FormatTime(*run.next_retry_at)}};
+    if (paused) retry["waiting_for"] = "resume";
+    Record(job, &run, "retry_scheduled", std::move(retry));
+    if (!paused) tx_.OnCommit([&n = notifier_, t = *run.next_retry_at] { n.WakeAt(t); });
   } else {
     run.state = "dead_letter";
     run.next_retry_at.reset();
@@ -185,13 +215,20 @@ void StateMachine::Cancel(JobRecord& job, RunRecord& run, const std::string& why
 }
 
 int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::string& why) {
+  // A chain of continuations can be tens of thousands deep, so it is walked with a work
+  // list, not by recursion (which would overflow the writer thread's stack).
   int cancelled = 0;
-  for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, "scheduled")) {
-    for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled", "pending"})) {
-      Cancel(child, run, why);
+  std::vector<std::pair<std::string, std::string>> parents = {{parent.id, why}};  // id, reason
+  while (!parents.empty()) {
+    auto [parent_id, reason] = std::move(parents.back());
+    parents.pop_back();
+    for (JobRecord& child : ChildrenInState(tx_.conn(), parent_id, "scheduled")) {
+      for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled", "pending"})) {
+        Cancel(child, run, reason);
+      }
+      ++cancelled;
+      parents.emplace_back(child.id, "ancestor job " + parent_id + " did not succeed");
     }
-    ++cancelled;
-    cancelled += CancelWaitingChildren(child, "ancestor job " + parent.id + " did not succeed");
   }
   return cancelled;
 }
@@ -199,7 +236,7 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
 int StateMachine::ActivateChildren(const JobRecord& parent) {
   int activated = 0;
   for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, "scheduled")) {
-    if (!child.enabled) continue;  // a paused child starts when it is resumed
+    if (IsPaused(child)) continue;  // a paused child starts when it is resumed
     for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled"})) {
       if (run.due_at) continue;  // waiting for its own run_at, not for the parent
       auto run_at = child.spec.find("run_at");

@@ -8,6 +8,8 @@
 //       │ retry delay     └──── due ◀── failed ◀─┤ attempt failed, attempts left
 //   (parent, run_at)                          └──▶ dead_letter (none left / not retryable)
 //   pending | scheduled | failed ──cancel──▶ cancelled
+//
+// A paused job holds every run (IsPaused): none becomes pending, retries wait for the resume.
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,8 +32,14 @@ class StateMachine {
  public:
   StateMachine(Tx& tx, WorkNotifier& notifier) : tx_(tx), notifier_(notifier) {}
 
-  /// The run may be claimed now.
+  /// The run may be claimed now — unless its job is paused: then it is held. The first
+  /// readiness of a one-off job's run is its fire: the job disables itself.
   void MakeReady(JobRecord& job, RunRecord& run);
+  /// A paused job's run waits for the resume: pending or scheduled → scheduled without a
+  /// due time; a failed run keeps its next_retry_at but is not due.
+  void Hold(JobRecord& job, RunRecord& run);
+  /// A held retry of a resumed job: due at its next_retry_at (or now, if that passed).
+  void ReleaseRetry(JobRecord& job, RunRecord& run);
   /// The run waits until `due` (nullopt: until something else wakes it, e.g. its parent).
   void Wait(JobRecord& job, RunRecord& run, OptTime due);
   /// A worker (or the executor) took the run: new attempt, new lease.

@@ -5,9 +5,10 @@
 namespace flare::daemon {
 namespace {
 
-Result<std::string> OptionalText(const nlohmann::json& body, const char* field, size_t max) {
+Result<std::string> OptionalText(const nlohmann::json& body, const char* field, size_t max,
+                                 const std::string& prefix = "") {
   if (!body.contains(field) || body[field].is_null()) return std::string();
-  return ReadString(body[field], field, max);
+  return ReadString(body[field], prefix + field, max);
 }
 
 Result<nlohmann::json> ReadError(const nlohmann::json& value) {
@@ -26,6 +27,21 @@ Result<nlohmann::json> ReadError(const nlohmann::json& value) {
     out[key] = *text;
   }
   return out;
+}
+
+// job_id, run_id? and lease_id? of a heartbeat item or a progress body.
+Result<HeartbeatItem> ReadHeldRun(const nlohmann::json& entry, const std::string& prefix) {
+  HeartbeatItem item;
+  auto job_id = ReadString(entry["job_id"], prefix + "job_id", 100);
+  if (!job_id) return job_id.error();
+  item.job_id = *job_id;
+  auto run_id = OptionalText(entry, "run_id", 100, prefix);
+  if (!run_id) return run_id.error();
+  item.run_id = *run_id;
+  auto lease_id = OptionalText(entry, "lease_id", 100, prefix);
+  if (!lease_id) return lease_id.error();
+  item.lease_id = *lease_id;
+  return item;
 }
 
 }  // namespace
@@ -101,33 +117,44 @@ Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body
   std::vector<HeartbeatItem> items;
   if (!body.contains("jobs") || body["jobs"].is_null()) return items;
   if (!body["jobs"].is_array() || body["jobs"].size() > 1000) {
-    return InvalidRequest("jobs must be a list of {job_id, progress, extend_seconds}", "jobs");
+    return InvalidRequest("jobs must be a list of {job_id, run_id?, lease_id?, progress?, extend_seconds?}",
+                          "jobs");
   }
   for (const auto& entry : body["jobs"]) {
     if (!entry.is_object() || !entry.contains("job_id")) {
       return InvalidRequest("each heartbeat job needs a job_id", "jobs");
     }
-    if (auto unknown = RejectUnknownFields(entry, {"job_id", "progress", "extend_seconds"}, "jobs[].");
+    if (auto unknown = RejectUnknownFields(
+            entry, {"job_id", "run_id", "lease_id", "progress", "extend_seconds"}, "jobs[].");
         !unknown) {
       return unknown.error();
     }
-    HeartbeatItem item;
-    auto id = ReadString(entry["job_id"], "jobs[].job_id", 100);
-    if (!id) return id.error();
-    item.job_id = *id;
+    auto item = ReadHeldRun(entry, "jobs[].");
+    if (!item) return item.error();
     if (entry.contains("progress") && !entry["progress"].is_null()) {
       auto progress = ReadNumber(entry["progress"], "jobs[].progress", 0.0, 1.0);
       if (!progress) return progress.error();
-      item.progress = *progress;
+      item->progress = *progress;
     }
     if (entry.contains("extend_seconds") && !entry["extend_seconds"].is_null()) {
       auto extend = ReadInteger(entry["extend_seconds"], "jobs[].extend_seconds", 1, 86400);
       if (!extend) return extend.error();
-      item.extend_seconds = *extend;
+      item->extend_seconds = *extend;
     }
-    items.push_back(std::move(item));
+    items.push_back(std::move(*item));
   }
   return items;
+}
+
+Result<HeartbeatItem> ParseProgress(const nlohmann::json& body) {
+  if (!body.contains("job_id")) return InvalidRequest("job_id is required", "job_id");
+  auto item = ReadHeldRun(body, "");
+  if (!item) return item.error();
+  if (!body.contains("progress")) return InvalidRequest("progress is required", "progress");
+  auto progress = ReadNumber(body["progress"], "progress", 0.0, 1.0);
+  if (!progress) return progress.error();
+  item->progress = *progress;
+  return item;
 }
 
 }  // namespace flare::daemon

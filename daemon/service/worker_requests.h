@@ -22,8 +22,12 @@ struct AckRequest {
   bool retryable = true;
 };
 
+/// One job of a heartbeat (or a progress call): the run it names by run_id and/or lease_id
+/// (both optional, SPEC §6), else the run of the job this worker holds.
 struct HeartbeatItem {
   std::string job_id;
+  std::string run_id;
+  std::string lease_id;
   std::optional<double> progress;
   std::optional<int64_t> extend_seconds;
 };
@@ -33,5 +37,7 @@ Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const 
                                               bool required);
 Result<AckRequest> ParseAck(const nlohmann::json& body);
 Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body);
+/// job_id, run_id?, lease_id? and progress (required) of a progress body, as one item.
+Result<HeartbeatItem> ParseProgress(const nlohmann::json& body);
 
 }  // namespace flare::daemon

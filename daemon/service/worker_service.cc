@@ -1,6 +1,9 @@
 #include "daemon/service/worker_service.h"
 
+#include <algorithm>
+
 #include "common/json_fields.h"
+#include "daemon/service/job_factory.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/service/views.h"
@@ -26,14 +29,27 @@ Error LeaseLost(const std::string& job_id, const std::string& worker_id) {
                    " (its lease expired, it was re-claimed or it finished); nothing was changed"};
 }
 
-// The run a worker means: the one it names, or the job's latest.
-std::optional<RunRecord> TargetRun(Tx& tx, const JobRecord& job, const std::string& run_id) {
-  return FindRunOfJob(tx.conn(), job.id, run_id.empty() ? job.last_run_id : run_id);
+// HTTP runs belong to the executor: no worker holds one, whatever it calls itself.
+bool HoldsLease(const RunRecord& run, const std::string& worker_id, const std::string& lease_id) {
+  return !run.is_http && run.state == "processing" && run.worker_id == worker_id &&
+         (lease_id.empty() || lease_id == run.lease_id);
 }
 
-bool HoldsLease(const RunRecord& run, const std::string& worker_id, const std::string& lease_id) {
-  return run.state == "processing" && run.worker_id == worker_id &&
-         (lease_id.empty() || lease_id == run.lease_id);
+// The runs a worker's call acts on (SPEC §6): the run it names by run_id and/or lease_id,
+// else every run of the job this worker holds — never another run of the same job, which
+// may be running elsewhere at the same time (cron `allow`, trigger, rerun).
+std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::string& worker_id,
+                                const std::string& run_id, const std::string& lease_id) {
+  std::vector<RunRecord> held;
+  if (!run_id.empty()) {
+    auto run = FindRunOfJob(tx.conn(), job_id, run_id);
+    if (run && HoldsLease(*run, worker_id, lease_id)) held.push_back(std::move(*run));
+    return held;
+  }
+  for (RunRecord& run : RunsOfJobHeldBy(tx.conn(), job_id, worker_id)) {
+    if (HoldsLease(run, worker_id, lease_id)) held.push_back(std::move(run));
+  }
+  return held;
 }
 
 void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& worker_id,
@@ -142,6 +158,10 @@ Result<nlohmann::json> WorkerService::Claim(const std::string& project_id,
                                         request.max_jobs)) {
       auto job = FindJob(tx.conn(), project_id, run.job_id);
       if (!job) continue;
+      if (IsPaused(*job)) {  // never claimed while paused: held until the resume
+        machine.Hold(*job, run);
+        continue;
+      }
       machine.Start(*job, run, request.worker_id);
       jobs.push_back(ClaimedJob(*job, run));
     }
@@ -156,13 +176,17 @@ Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     auto job = FindJob(tx.conn(), project_id, ack->job_id);
     if (!job) return JobNotFound(ack->job_id);
-    auto run = TargetRun(tx, *job, ack->run_id);
-    if (!run) return Error{ErrorCode::kRunNotFound, "run " + ack->run_id + " of job " + job->id + " does not exist"};
     TouchWorker(tx.conn(), project_id, ack->worker_id, tx.now());
-    if (HoldsLease(*run, ack->worker_id, ack->lease_id)) return ApplyAck(tx, ctx_.notifier, *job, *run, *ack);
+    auto held = HeldRuns(tx, job->id, ack->worker_id, ack->run_id, ack->lease_id);
+    if (!held.empty()) return ApplyAck(tx, ctx_.notifier, *job, held.front(), *ack);
+    auto run = FindRunOfJob(tx.conn(), job->id, ack->run_id.empty() ? job->last_run_id : ack->run_id);
+    if (!run) {
+      return Error{ErrorCode::kRunNotFound, "run " + ack->run_id + " of job " + job->id + " does not exist"};
+    }
     // The same ack again (a retry after a lost response) answers as the first one did.
     const auto& earlier = run->ack_response;
-    bool same_claim = !run->acked_lease_id.empty() && run->worker_id == ack->worker_id &&
+    bool same_claim = !run->is_http && !run->acked_lease_id.empty() &&
+                      run->worker_id == ack->worker_id &&
                       (ack->lease_id.empty() || ack->lease_id == run->acked_lease_id);
     if (same_claim && earlier.is_object() &&
         earlier.value("status", "") == (ack->succeeded ? "succeeded" : "failed")) {
@@ -181,53 +205,64 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
   if (!items) return items.error();
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     EnsureWorker(tx, project_id, *worker_id, {"default"}, {});
+    // `cancel` names jobs (SPEC §6); `cancel_runs` names the runs, for a worker that holds
+    // more than one run of a job.
     nlohmann::json cancel = nlohmann::json::array();
+    nlohmann::json cancel_runs = nlohmann::json::array();
+    auto tell = [&](const std::string& job_id, const std::string& run_id) {
+      if (std::find(cancel.begin(), cancel.end(), job_id) == cancel.end()) cancel.push_back(job_id);
+      if (!run_id.empty() && std::find(cancel_runs.begin(), cancel_runs.end(), run_id) == cancel_runs.end()) {
+        cancel_runs.push_back(run_id);
+      }
+    };
     StateMachine machine(tx, ctx_.notifier);
     for (const auto& item : *items) {
       auto job = FindJob(tx.conn(), project_id, item.job_id);
-      auto run = job ? TargetRun(tx, *job, "") : std::nullopt;
-      if (!run || !HoldsLease(*run, *worker_id, "")) {
-        cancel.push_back(item.job_id);  // not held any more: the worker should stop it
+      auto held = job ? HeldRuns(tx, job->id, *worker_id, item.run_id, item.lease_id)
+                      : std::vector<RunRecord>{};
+      if (held.empty()) {
+        tell(item.job_id, item.run_id);  // not held any more: the worker should stop it
         continue;
       }
-      if (item.progress) run->progress = *item.progress;
-      if (item.extend_seconds) {
-        auto extended = tx.now() + std::chrono::seconds(*item.extend_seconds);
-        if (extended > *run->lease_expires_at) run->lease_expires_at = extended;
+      for (RunRecord& run : held) {
+        if (item.progress) run.progress = *item.progress;
+        if (item.extend_seconds) {
+          auto extended = tx.now() + std::chrono::seconds(*item.extend_seconds);
+          if (extended > *run.lease_expires_at) run.lease_expires_at = extended;
+        }
+        machine.Save(*job, run);
       }
-      machine.Save(*job, *run);
     }
-    for (const std::string& job_id : TakeCancelNotices(tx.conn(), project_id, *worker_id)) {
-      if (std::find(cancel.begin(), cancel.end(), job_id) == cancel.end()) cancel.push_back(job_id);
+    for (const CancelNotice& notice : TakeCancelNotices(tx.conn(), project_id, *worker_id)) {
+      tell(notice.job_id, notice.run_id);
     }
-    return nlohmann::json{{"ok", true}, {"cancel", std::move(cancel)}};
+    return nlohmann::json{{"ok", true}, {"cancel", std::move(cancel)}, {"cancel_runs", std::move(cancel_runs)}};
   });
 }
 
 Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
                                                const nlohmann::json& body) {
-  if (auto unknown = RejectUnknownFields(body, {"worker_id", "job_id", "progress"}); !unknown) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "job_id", "run_id", "lease_id", "progress"});
+      !unknown) {
     return unknown.error();
   }
   auto worker_id = ReadWorkerId(body);
   if (!worker_id) return worker_id.error();
-  if (!body.contains("job_id")) return InvalidRequest("job_id is required", "job_id");
-  auto job_id = ReadString(body["job_id"], "job_id", 100);
-  if (!job_id) return job_id.error();
-  if (!body.contains("progress")) return InvalidRequest("progress is required", "progress");
-  auto progress = ReadNumber(body["progress"], "progress", 0.0, 1.0);
-  if (!progress) return progress.error();
+  auto item = ParseProgress(body);
+  if (!item) return item.error();
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto job = FindJob(tx.conn(), project_id, *job_id);
-    if (!job) return JobNotFound(*job_id);
-    auto run = TargetRun(tx, *job, "");
-    if (!run || !HoldsLease(*run, *worker_id, "")) return LeaseLost(job->id, *worker_id);
+    auto job = FindJob(tx.conn(), project_id, item->job_id);
+    if (!job) return JobNotFound(item->job_id);
+    auto held = HeldRuns(tx, job->id, *worker_id, item->run_id, item->lease_id);
+    if (held.empty()) return LeaseLost(job->id, *worker_id);
     TouchWorker(tx.conn(), project_id, *worker_id, tx.now());
-    run->progress = *progress;
     StateMachine machine(tx, ctx_.notifier);
-    machine.Save(*job, *run);
-    machine.Record(*job, &*run, "progress", {{"progress", *progress}});
-    return nlohmann::json{{"ok", true}, {"job_id", job->id}, {"progress", *progress}};
+    for (RunRecord& run : held) {
+      run.progress = *item->progress;
+      machine.Save(*job, run);
+      machine.Record(*job, &run, "progress", {{"progress", *item->progress}});
+    }
+    return nlohmann::json{{"ok", true}, {"job_id", job->id}, {"progress", *item->progress}};
   });
 }
 

@@ -1,7 +1,10 @@
 #pragma once
 // Workers (SPEC §6): register, claim, ack, heartbeat, progress, list. A claim is exclusive
 // and carries a fresh lease_id (a fencing token): an ack or heartbeat that does not hold the
-// run's current lease changes nothing and answers 409 lease_lost.
+// run's current lease changes nothing and answers 409 lease_lost. Ack, heartbeat and
+// progress act on the run the worker holds (named by run_id/lease_id, else the run of the
+// job held by this worker), never on another run of the same job; HTTP runs are the
+// executor's and no worker holds them.
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -206,6 +206,16 @@ std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
   return ReadAll(st);
 }
 
+std::vector<RunRecord> RunsOfJobHeldBy(Connection& c, const std::string& job_id,
+                                       const std::string& worker_id) {
+  auto& st = c.Prepare(RUN_SELECT
+                       "WHERE job_id = ?1 AND state = 'processing' AND is_http = 0 AND "
+                       "worker_id = ?2 ORDER BY rowid");
+  st.bind(1, job_id);
+  st.bind(2, worker_id);
+  return ReadAll(st);
+}
+
 std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
                                 const RunFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit) {
@@ -229,16 +239,16 @@ std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
   return ReadAll(st);
 }
 
-std::vector<std::string> TakeCancelNotices(Connection& c, const std::string& project_id,
-                                           const std::string& worker_id) {
+std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& project_id,
+                                            const std::string& worker_id) {
   auto& st = c.Prepare(
       "UPDATE runs SET cancel_requested = 0 WHERE project_id = ?1 AND worker_id = ?2 AND "
-      "cancel_requested = 1 AND state = 'cancelled' RETURNING job_id");
+      "cancel_requested = 1 AND state = 'cancelled' AND is_http = 0 RETURNING job_id, id");
   st.bind(1, project_id);
   st.bind(2, worker_id);
-  std::vector<std::string> job_ids;
-  while (st.executeStep()) job_ids.push_back(ColText(st, 0));
-  return job_ids;
+  std::vector<CancelNotice> notices;
+  while (st.executeStep()) notices.push_back({ColText(st, 0), ColText(st, 1)});
+  return notices;
 }
 
 std::vector<RunRecord> ProcessingHttpRuns(Connection& c) {

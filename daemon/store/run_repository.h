@@ -32,6 +32,9 @@ std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit);
 /// Processing worker runs held by `worker_id`.
 std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
                                   const std::string& worker_id);
+/// Processing worker (not HTTP) runs of one job held by `worker_id`, oldest first.
+std::vector<RunRecord> RunsOfJobHeldBy(Connection& c, const std::string& job_id,
+                                       const std::string& worker_id);
 struct RunFilter {
   std::string job_id;
   std::string state;
@@ -41,9 +44,13 @@ struct RunFilter {
 std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
                                 const RunFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit);
-/// Job ids of cancelled runs `worker_id` still has to be told about; clears the flag.
-std::vector<std::string> TakeCancelNotices(Connection& c, const std::string& project_id,
-                                           const std::string& worker_id);
+struct CancelNotice {
+  std::string job_id;
+  std::string run_id;
+};
+/// Cancelled runs `worker_id` still has to be told about; clears the flag.
+std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& project_id,
+                                            const std::string& worker_id);
 /// HTTP runs in state processing / pending (executor recovery at start).
 std::vector<RunRecord> ProcessingHttpRuns(Connection& c);
 std::vector<RunRecord> PendingHttpRuns(Connection& c);

@@ -482,6 +482,35 @@ TEST_F(JobsApi, BatchIsAllOrNothingUpTo1000) {
                       400, "invalid_request"));
 }
 
+TEST_F(JobsApi, BatchErrorsNameEachRefusedItemItsFieldAndWhy) {
+  std::string queue = Unique("q");
+  json jobs = {JobBody(queue), JobBody(queue, {{"max_attempts", 0}}), JobBody(queue),
+               JobBody(queue, {{"schedule", "61 * * * *"}})};
+  HttpReply reply = flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", jobs}});
+  ASSERT_TRUE(IsError(reply, 400, "invalid_request", "jobs[1].max_attempts")) << reply.body;
+  json errors = reply.json()["error"]["errors"];
+  ASSERT_TRUE(errors.is_array()) << reply.body;
+  ASSERT_EQ(errors.size(), 2u) << reply.body;
+  EXPECT_EQ(errors[0]["index"], 1);
+  EXPECT_EQ(errors[0]["field"], "max_attempts");
+  EXPECT_EQ(errors[0]["code"], "invalid_request");
+  EXPECT_FALSE(errors[0].value("message", "").empty()) << errors[0].dump();
+  EXPECT_EQ(errors[1]["index"], 3);
+  EXPECT_EQ(errors[1]["field"], "schedule");
+  EXPECT_NE(errors[1].value("message", "").find("61"), std::string::npos) << errors[1].dump();
+  EXPECT_TRUE(Ids(List("queue=" + queue)).empty()) << "a refused batch creates nothing";
+
+  // A rule checked against the database (here: an unknown parent) names its item too.
+  jobs = {JobBody(queue), JobBody(queue, {{"parent_job_id", "no-such-parent"}})};
+  reply = flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", jobs}});
+  ASSERT_TRUE(IsError(reply, 422, "parent_not_found", "jobs[1].parent_job_id")) << reply.body;
+  EXPECT_EQ(reply.json()["error"]["errors"],
+            json::array({{{"index", 1}, {"field", "parent_job_id"}, {"code", "parent_not_found"},
+                          {"message", reply.json()["error"]["errors"][0]["message"]}}}))
+      << reply.body;
+  EXPECT_TRUE(Ids(List("queue=" + queue)).empty());
+}
+
 TEST_F(JobsApi, FutureRunAtIsScheduledThenPendingOnTime) {
   std::string queue = Unique("q");
   auto due = std::chrono::system_clock::now() + milliseconds(1500);

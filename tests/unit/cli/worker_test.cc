@@ -163,6 +163,8 @@ TEST_F(WorkerTest, HeartbeatExtendsLeasesAndCancelKillsTheChild) {
   auto heartbeats = api.RequestsTo("POST /flare/v1/workers/heartbeat");
   auto entry = heartbeats.back().Json()["jobs"][0];
   EXPECT_EQ(entry["extend_seconds"], 3);
+  EXPECT_EQ(entry["run_id"], "run_long") << "the heartbeat names the run this worker holds";
+  EXPECT_EQ(entry["lease_id"], "lease_long");
   // The next heartbeat answers with the cancel; the child dies and is not acked.
   ASSERT_TRUE(api.WaitFor([&](const std::vector<testing::Recorded>&) {
     return fake.err.str().find("[job_long] cancelled") != std::string::npos;
