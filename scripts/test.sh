@@ -1,21 +1,111 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds with -Werror, and runs every test twice: once in a normal
-# build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
-# SKIP_SANITIZERS=1 runs only the first pass.
+# CI's test command (.ci/run runs exactly this). Passes, in order, each in its own build tree:
+#   format  clang-format --dry-run over every tracked *.cc/*.h   (SKIP_FORMAT=1 skips it)
+#   plain   -Werror build (GCC) and every test                    (build-ci)
+#   asan    ASan + UBSan build (GCC) and every test               (build-asan, SKIP_ASAN=1)
+#   tsan    ThreadSanitizer build (GCC) and every test            (build-tsan, SKIP_TSAN=1)
+#   fuzz    libFuzzer targets (clang), FUZZ_SECONDS each (60)     (build-fuzz, SKIP_FUZZ=1)
+# SKIP_SANITIZERS=1 skips asan, tsan and fuzz (the quick pass). Sanitizer and fuzz trees build
+# no benchmarks. A failing step fails the script; each phase prints its time, each pass a
+# closing line, and the end a summary of every pass that ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 jobs=$(nproc)
+# Integration tests mostly wait on a flared child, so one more than the cores keeps both busy.
+test_jobs=${CTEST_PARALLEL:-$((jobs + 1))}
+fuzz_seconds=${FUZZ_SECONDS:-60}
+skip_sanitizers=${SKIP_SANITIZERS:-0}
 
-echo "== build (-Werror)"
+summary=()
+current=""
+phase_start=0
+pass_seconds=0
+pass_detail=""
+
+begin() {  # begin <pass> <phase>: announce and time one phase
+  current="$1/$2"
+  echo "== $current"
+  phase_start=$SECONDS
+}
+end() {  # end: print the phase's time and add it to its pass
+  local took=$((SECONDS - phase_start))
+  echo "== $current: ${took}s"
+  pass_seconds=$((pass_seconds + took))
+  pass_detail+="${current#*/} ${took}s, "
+}
+close_pass() {  # close_pass <pass>: the pass's closing line
+  local line="pass $1: ok in ${pass_seconds}s (${pass_detail%, })"
+  echo "== $line"
+  summary+=("$line")
+  pass_seconds=0
+  pass_detail=""
+}
+report() {
+  local status=$?
+  echo "== summary"
+  for line in "${summary[@]}"; do echo "   $line"; done
+  if [ "$status" -ne 0 ]; then echo "   FAILED in $current after $((SECONDS - phase_start))s"; fi
+  echo "   total ${SECONDS}s"
+}
+trap report EXIT
+
+# ctest over a tree; extra environment (sanitizer options) comes before the tree name.
+run_tests() {
+  local tree=$1 timeout=$2
+  shift 2
+  env "$@" ctest --test-dir "$tree" --output-on-failure --parallel "$test_jobs" --timeout "$timeout"
+}
+
+if [ "${SKIP_FORMAT:-0}" != "1" ]; then
+  begin format check
+  ./scripts/check-format.sh
+  end
+  close_pass format
+fi
+
+begin plain build
 ./scripts/build.sh build-ci -DFLARE_WERROR=ON
-echo "== tests"
-ctest --test-dir build-ci --output-on-failure --parallel "$jobs" --timeout 300
+end
+begin plain tests
+run_tests build-ci 300
+end
+close_pass plain
 
-if [ "${SKIP_SANITIZERS:-0}" != "1" ]; then
-  echo "== build (ASan + UBSan)"
-  ./scripts/build.sh build-asan -DFLARE_WERROR=ON -DFLARE_SANITIZE=ON -DFLARE_BUILD_BENCH=OFF
-  echo "== tests under ASan + UBSan"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure --parallel "$jobs" --timeout 600
+if [ "$skip_sanitizers" != "1" ] && [ "${SKIP_ASAN:-0}" != "1" ]; then
+  begin asan build
+  ./scripts/build.sh build-asan -DFLARE_WERROR=ON -DFLARE_SANITIZE=address -DFLARE_BUILD_BENCH=OFF
+  end
+  begin asan tests
+  run_tests build-asan 600 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  end
+  close_pass asan
+fi
+
+if [ "$skip_sanitizers" != "1" ] && [ "${SKIP_TSAN:-0}" != "1" ]; then
+  # GCC 12's TSan: libstdc++ is built with GCC, so its atomics and locks are understood
+  # without an instrumented standard library. flared and flarectl started by the tests are
+  # the TSan builds of this tree (FLARED_PATH/FLARECTL_PATH), and inherit TSAN_OPTIONS.
+  # -O1 and line tables only (-g1): TSan's own advice is -O1/-O2, reports need file:line but
+  # no variable info, and the tree compiles markedly faster than at -O2 -g.
+  begin tsan build
+  ./scripts/build.sh build-tsan -DFLARE_WERROR=ON -DFLARE_SANITIZE=thread -DFLARE_BUILD_BENCH=OFF \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
+  end
+  begin tsan tests
+  run_tests build-tsan 900 \
+    "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+  end
+  close_pass tsan
+fi
+
+if [ "$skip_sanitizers" != "1" ] && [ "${SKIP_FUZZ:-0}" != "1" ]; then
+  begin fuzz build
+  ./scripts/fuzz.sh build
+  end
+  begin fuzz run
+  FUZZ_SECONDS=$fuzz_seconds ./scripts/fuzz.sh run
+  end
+  close_pass fuzz
 fi
