@@ -21,6 +21,8 @@ ElasticThreadPool::~ElasticThreadPool() { Shutdown(); }
 bool ElasticThreadPool::StartThreadLocked() {
   try {
     threads_.push_back(start_thread_([this] { Work(); }));
+    // Idle from now on: it takes the next task even before it reaches its first wait.
+    ++idle_;
     return true;
   } catch (const std::system_error&) {
     return false;  // EAGAIN: the system is out of threads or memory for a stack
@@ -55,7 +57,6 @@ void ElasticThreadPool::Shutdown() {
 void ElasticThreadPool::Work() {
   std::unique_lock lock(mutex_);
   while (true) {
-    ++idle_;
     ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
     --idle_;
     if (tasks_.empty()) return;  // stopping, nothing left
@@ -64,6 +65,7 @@ void ElasticThreadPool::Work() {
     lock.unlock();
     task();
     lock.lock();
+    ++idle_;
   }
 }
 

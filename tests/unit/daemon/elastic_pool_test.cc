@@ -19,7 +19,7 @@ std::promise<void> OccupyOneThread(ElasticThreadPool& pool) {
     running->set_value();
     released.wait();
   }));
-  running->get_future().wait();
+  EXPECT_EQ(running->get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
   return release;
 }
 
