@@ -33,6 +33,7 @@ constexpr std::array kCodes = {
     CodeInfo{ErrorCode::kLeaseLost, "lease_lost", 409},
     CodeInfo{ErrorCode::kConflict, "conflict", 409},
     CodeInfo{ErrorCode::kPayloadTooLarge, "payload_too_large", 413},
+    CodeInfo{ErrorCode::kUnsupportedMediaType, "unsupported_media_type", 415},
     CodeInfo{ErrorCode::kParentNotFound, "parent_not_found", 422},
     CodeInfo{ErrorCode::kRateLimitExceeded, "rate_limit_exceeded", 429},
     CodeInfo{ErrorCode::kInternal, "internal", 500},

@@ -29,6 +29,7 @@ enum class ErrorCode {
   kLeaseLost,            // 409
   kConflict,             // 409
   kPayloadTooLarge,      // 413
+  kUnsupportedMediaType, // 415
   kParentNotFound,       // 422
   kRateLimitExceeded,    // 429
   kInternal,             // 500

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "common/clock.h"
 #include "daemon/api/auth.h"
@@ -14,6 +15,8 @@
 #include "common/time_format.h"
 #include "daemon/dispatcher.h"
 #include "daemon/executor/executor.h"
+#include "daemon/fd_limit.h"
+#include "daemon/instance_lock.h"
 #include "daemon/log.h"
 #include "daemon/scheduler.h"
 #include "daemon/service/http_run_service.h"
@@ -83,6 +86,7 @@ struct Daemon::Parts {
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> server;
   std::string addr_file;
+  std::optional<InstanceLock> lock;
 };
 
 Daemon::Daemon(DaemonConfig config) : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
@@ -92,6 +96,7 @@ Daemon::~Daemon() = default;
 void Daemon::RequestStop() {
   if (stop_requested_.exchange(true)) return;
   LogInfo("stopping");
+  std::lock_guard lock(stop_mutex_);
   if (parts_->dispatcher) parts_->dispatcher->Shutdown();
   if (parts_->server) parts_->server->Stop();
 }
@@ -100,6 +105,14 @@ int Daemon::Run() {
   Parts& p = *parts_;
   std::filesystem::create_directories(config_.data_dir);
   ::chmod(config_.data_dir.c_str(), 0700);
+  // Before the database is opened or flared.addr touched: they belong to the holder.
+  auto instance_lock = InstanceLock::Acquire(config_.data_dir);
+  if (!instance_lock) {
+    LogError("cannot start", {{"error", instance_lock.error().message}});
+    return 1;
+  }
+  p.lock.emplace(std::move(*instance_lock));
+  RaiseOpenFileLimit();
   const Clock& clock = SystemClock::Instance();
   p.writer = std::make_unique<Writer>(config_.db_path, config_.durability, clock);
   p.readers = std::make_unique<ReaderPool>(config_.db_path, config_.durability);
@@ -111,7 +124,10 @@ int Daemon::Run() {
   p.workers = std::make_unique<WorkerService>(context);
   p.runs = std::make_unique<RunService>(context);
   p.timer = std::make_unique<TimerService>(context);
-  p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
+  {
+    std::lock_guard lock(stop_mutex_);
+    p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
+  }
   RetentionPolicy retention{*ParseDuration(config_.retain_succeeded), *ParseDuration(config_.retain_failed)};
   p.retention = std::make_unique<RetentionService>(context, retention);
   p.scheduler = std::make_unique<Scheduler>(*p.timer, *p.retention);
@@ -133,7 +149,15 @@ int Daemon::Run() {
   AddRunRoutes(*p.router, *p.runs);
   AddWorkerRoutes(*p.router, *p.workers, *p.dispatcher);
   // Every waiting poll holds a thread; ordinary requests need their own on top.
-  p.server = std::make_unique<HttpServer>(*p.router, config_.max_waiters + 512);
+  HttpServerOptions server_options;
+  server_options.max_threads = config_.max_waiters + 512;
+  {
+    // A stop requested before this point (even before listening) is not lost: Stop is
+    // sticky and Serve then returns at once.
+    std::lock_guard lock(stop_mutex_);
+    p.server = std::make_unique<HttpServer>(*p.router, server_options);
+    if (stop_requested_) p.server->Stop();
+  }
   auto port = p.server->Bind(config_.listen_host, config_.listen_port);
   if (!port) {
     LogError("cannot start", {{"error", port.error().message}});
@@ -147,7 +171,6 @@ int Daemon::Run() {
   LogInfo("flared listening", {{"address", address}, {"version", kVersion},
                                {"db", config_.db_path},
                                {"durability", config_.durability == Durability::kFull ? "full" : "normal"}});
-  if (stop_requested_) p.server->Stop();
   bool served = p.server->Serve();
   std::filesystem::remove(p.addr_file);
   p.executor->Stop(std::chrono::seconds(8));

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "daemon/config.h"
 
@@ -25,6 +26,7 @@ class Daemon {
   DaemonConfig config_;
   std::unique_ptr<Parts> parts_;
   std::atomic<bool> stop_requested_{false};
+  std::mutex stop_mutex_;  // orders RequestStop with Run creating what it stops
 };
 
 }  // namespace flare::daemon

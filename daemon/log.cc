@@ -37,20 +37,27 @@ void ConfigureLog(LogFormat format, LogLevel level) {
 
 bool LogEnabled(LogLevel level) { return level >= g_level.load(); }
 
+std::string FormatLogLine(LogFormat format, LogLevel level, std::string_view message,
+                          std::initializer_list<LogField> fields) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  std::string time = FormatTime(SystemClock::Instance().Now());
+  if (format == LogFormat::kJson) {
+    nlohmann::json entry = {{"time", time}, {"level", LevelName(level)}, {"msg", message}};
+    for (const auto& [key, value] : fields) entry[std::string(key)] = value.json();
+    return entry.dump(-1, ' ', false, kReplace);
+  }
+  std::string line = time + " " + LevelName(level) + " " + std::string(message);
+  for (const auto& [key, value] : fields) {
+    const auto& json = value.json();
+    std::string text = json.is_string() ? json.get<std::string>() : json.dump(-1, ' ', false, kReplace);
+    line += " " + std::string(key) + "=" + (NeedsQuotes(text) ? nlohmann::json(text).dump(-1, ' ', false, kReplace) : text);
+  }
+  return line;
+}
+
 void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (!LogEnabled(level)) return;
-  std::string time = FormatTime(SystemClock::Instance().Now());
-  std::string line;
-  if (g_format == LogFormat::kJson) {
-    nlohmann::json entry = {{"time", time}, {"level", LevelName(level)}, {"msg", message}};
-    for (const auto& [key, value] : fields) entry[std::string(key)] = value;
-    line = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  } else {
-    line = time + " " + LevelName(level) + " " + std::string(message);
-    for (const auto& [key, value] : fields) {
-      line += " " + std::string(key) + "=" + (NeedsQuotes(value) ? nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : value);
-    }
-  }
+  std::string line = FormatLogLine(g_format.load(), level, message, fields);
   line += '\n';
   std::lock_guard lock(g_write_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -14,6 +14,14 @@
 
 int main(int argc, char** argv) {
   using namespace flare::daemon;
+  // First of all, so a stop that arrives while flared starts waits for sigwait below
+  // instead of killing the process half-started.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   DaemonConfig config;
   std::string message;
   switch (ParseDaemonArgs(argc, argv, config, message)) {
@@ -28,11 +36,6 @@ int main(int argc, char** argv) {
   }
   ConfigureLog(config.log_format, config.log_level);
   signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Daemon daemon(config);
   std::thread signal_thread([&] {

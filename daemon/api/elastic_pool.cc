@@ -1,29 +1,47 @@
 #include "daemon/api/elastic_pool.h"
 
+#include <system_error>
+
 namespace flare::daemon {
 
-ElasticThreadPool::ElasticThreadPool(size_t initial_threads, size_t max_threads)
-    : max_threads_(max_threads) {
+ElasticThreadPool::ElasticThreadPool(size_t initial_threads, size_t max_threads,
+                                     ThreadStarter start_thread)
+    : max_threads_(max_threads), start_thread_(std::move(start_thread)) {
+  if (!start_thread_) {
+    start_thread_ = [](std::function<void()> body) { return std::thread(std::move(body)); };
+  }
   std::lock_guard lock(mutex_);
   for (size_t i = 0; i < initial_threads && i < max_threads; ++i) {
-    threads_.emplace_back([this] { Work(); });
+    if (!StartThreadLocked()) break;
   }
 }
 
-ElasticThreadPool::~ElasticThreadPool() { shutdown(); }
+ElasticThreadPool::~ElasticThreadPool() { Shutdown(); }
 
-void ElasticThreadPool::enqueue(std::function<void()> task) {
+bool ElasticThreadPool::StartThreadLocked() {
+  try {
+    threads_.push_back(start_thread_([this] { Work(); }));
+    // Idle from now on: it takes the next task even before it reaches its first wait.
+    ++idle_;
+    return true;
+  } catch (const std::system_error&) {
+    return false;  // EAGAIN: the system is out of threads or memory for a stack
+  }
+}
+
+bool ElasticThreadPool::TrySubmit(std::function<void()> task) {
   std::lock_guard lock(mutex_);
-  if (stopping_) return;
-  tasks_.push_back(std::move(task));
-  // Each queued task needs its own thread soon: connections are long-lived.
-  if (idle_ < tasks_.size() && threads_.size() < max_threads_) {
-    threads_.emplace_back([this] { Work(); });
+  if (stopping_) return false;
+  // Each task needs a thread of its own now: a queued request would wait behind long-polls.
+  if (idle_ <= tasks_.size()) {
+    if (threads_.size() >= max_threads_ || !StartThreadLocked()) return false;
   }
+  tasks_.push_back(std::move(task));
   ready_.notify_one();
+  return true;
 }
 
-void ElasticThreadPool::shutdown() {
+void ElasticThreadPool::Shutdown() {
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(mutex_);
@@ -39,7 +57,6 @@ void ElasticThreadPool::shutdown() {
 void ElasticThreadPool::Work() {
   std::unique_lock lock(mutex_);
   while (true) {
-    ++idle_;
     ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
     --idle_;
     if (tasks_.empty()) return;  // stopping, nothing left
@@ -48,6 +65,7 @@ void ElasticThreadPool::Work() {
     lock.unlock();
     task();
     lock.lock();
+    ++idle_;
   }
 }
 

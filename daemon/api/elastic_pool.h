@@ -1,10 +1,11 @@
 #pragma once
-// cpp-httplib runs each connection on a pool thread for the connection's whole life, and a
-// waiting long-poll holds its thread for up to 60 s. A fixed pool (the library's default
-// is 8) would let eight pollers starve every other request. This pool starts a new thread
-// whenever none is idle, up to a ceiling sized for max waiters plus ordinary traffic.
-
-#include <httplib.h>
+// The threads that serve requests. A request holds its thread while its body is read, its
+// handler runs and its answer is written, and a waiting long-poll holds its thread for up to
+// 60 s, so a fixed pool would let a few pollers starve every other request. This pool starts
+// a new thread whenever none is idle, up to a ceiling sized for max waiters plus ordinary
+// traffic. When no thread can take a task (the ceiling is reached, or the system refuses a
+// new thread) TrySubmit says so and the caller answers 503, instead of an exception ending
+// flared.
 
 #include <condition_variable>
 #include <deque>
@@ -15,18 +16,28 @@
 
 namespace flare::daemon {
 
-class ElasticThreadPool final : public httplib::TaskQueue {
+class ElasticThreadPool final {
  public:
-  ElasticThreadPool(size_t initial_threads, size_t max_threads);
-  ~ElasticThreadPool() override;
+  /// `start_thread` starts a thread running its argument; tests replace it to simulate a
+  /// system that refuses new threads (it may throw std::system_error like std::thread).
+  using ThreadStarter = std::function<std::thread(std::function<void()>)>;
 
-  void enqueue(std::function<void()> task) override;
-  void shutdown() override;
+  ElasticThreadPool(size_t initial_threads, size_t max_threads, ThreadStarter start_thread = {});
+  ~ElasticThreadPool();
+  ElasticThreadPool(const ElasticThreadPool&) = delete;
+  ElasticThreadPool& operator=(const ElasticThreadPool&) = delete;
+
+  /// Runs `task` on a pool thread; false (and `task` dropped) when no thread can take it.
+  bool TrySubmit(std::function<void()> task);
+  /// Runs what is queued, then joins every thread. Later submissions are refused.
+  void Shutdown();
 
  private:
+  bool StartThreadLocked();
   void Work();
 
   const size_t max_threads_;
+  ThreadStarter start_thread_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> tasks_;

@@ -1,9 +1,22 @@
 #include "daemon/api/http_server.h"
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <unordered_set>
 
+#include "common/quote.h"
+#include "daemon/api/deadline_stream.h"
 #include "daemon/api/elastic_pool.h"
 #include "daemon/api/http_util.h"
 #include "daemon/log.h"
@@ -11,23 +24,50 @@
 namespace flare::daemon {
 namespace {
 
-constexpr size_t kMaxBodyBytes = 2 * 1024 * 1024;
+using SteadyClock = std::chrono::steady_clock;
 constexpr int kListenBacklog = 4096;
+constexpr size_t kInitialThreads = 16;
 
-thread_local std::chrono::steady_clock::time_point t_request_start;
+thread_local SteadyClock::time_point t_request_start;
+// The answer went out before the request body was read: the connection cannot be reused.
+thread_local bool t_body_unread = false;
+// Reading the body failed (cut short or past its deadline): close without lingering.
+thread_local bool t_body_failed = false;
 
-// Gives access to the listening socket, which the library keeps protected.
-class ListeningServer : public httplib::Server {
+// cpp-httplib with its connection handling handed to flared: an accepted socket goes to
+// `on_accept` instead of a thread, and requests are parsed from flared's stream.
+class GatedServer final : public httplib::Server {
  public:
-  bool RaiseBacklog(int backlog) { return ::listen(svr_sock_, backlog) == 0; }
+  std::function<void(int)> on_accept;
+
+  void UseListeningSocket(int fd) { svr_sock_ = fd; }
+  void ForgetListeningSocket() { svr_sock_ = INVALID_SOCKET; }
+  bool ProcessRequest(httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+    return process_request(stream, close_connection, connection_closed, nullptr);
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    on_accept(sock);
+    return true;
+  }
+};
+
+// The accept loop hands each socket over at once; the gate and the pool do the waiting.
+class InlineQueue final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> task) override { task(); }
+  void shutdown() override {}
 };
 
 Error LibraryError(int status) {
   switch (status) {
     case 413:
-      return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB"};
+      return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB; send a smaller body"};
     case 414:
       return Error{ErrorCode::kInvalidRequest, "the request URI is too long"};
+    case 415:
+      return Error{ErrorCode::kUnsupportedMediaType, "send the body as JSON with Content-Type: application/json"};
     case 404:
       return Error{ErrorCode::kNotFound, "no such endpoint; see the API reference"};
     case 400:
@@ -37,30 +77,118 @@ Error LibraryError(int status) {
   }
 }
 
+// RFC 9112 §6.3: a request without Content-Length or chunked Transfer-Encoding has no body
+// (cpp-httplib would read one until the client closes).
+bool HasBody(const httplib::Request& request) {
+  if (request.has_header("Transfer-Encoding")) return true;
+  return request.get_header_value<uint64_t>("Content-Length") > 0;
+}
+
+bool EqualsIgnoreCase(const std::string& a, const char* b) { return ::strcasecmp(a.c_str(), b) == 0; }
+
+// What can be refused from the head alone, before a body byte is read.
+std::optional<Error> RefuseBeforeBody(const httplib::Request& request, size_t max_body_bytes) {
+  std::string encoding = request.get_header_value("Content-Encoding");
+  if (!encoding.empty() && !EqualsIgnoreCase(encoding, "identity")) {
+    return Error{ErrorCode::kUnsupportedMediaType,
+                 "flared does not accept compressed request bodies (Content-Encoding " +
+                     Printable(encoding) + "); send the body uncompressed"};
+  }
+  if (request.get_header_value<uint64_t>("Content-Length") > max_body_bytes) {
+    return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB; send a smaller body"};
+  }
+  if (request.is_multipart_form_data()) {
+    return Error{ErrorCode::kUnsupportedMediaType,
+                 "flared does not read multipart bodies; send JSON with Content-Type: application/json"};
+  }
+  return std::nullopt;
+}
+
+// Marks the answer as the connection's last when the body it came with stays unread.
+void CloseIfBodyUnread(const httplib::Request& request, httplib::Response& response) {
+  if (!HasBody(request)) return;
+  t_body_unread = true;
+  response.set_header("Connection", "close");
+}
+
+Status ReadBody(const httplib::Request& request, const httplib::ContentReader& reader,
+                size_t max_bytes, std::string& body) {
+  if (!HasBody(request)) return Ok{};
+  bool too_large = false;
+  bool complete = reader([&](const char* data, size_t length) {
+    if (body.size() + length > max_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, length);
+    return true;
+  });
+  if (too_large) {
+    return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB; send a smaller body"};
+  }
+  if (!complete) {
+    t_body_failed = true;
+    return InvalidRequest("the request body did not arrive whole in time; send it again");
+  }
+  t_body_unread = false;
+  return Ok{};
+}
+
+std::string Lowercase(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 }  // namespace
 
 class HttpServer::Impl {
  public:
-  Impl(const Router& router, size_t max_threads) {
-    server_.new_task_queue = [max_threads] { return new ElasticThreadPool(16, max_threads); };
-    server_.set_tcp_nodelay(true);
+  Impl(const Router& router, HttpServerOptions options)
+      : options_(options),
+        pool_(kInitialThreads, options.max_threads),
+        gate_(options.gate, [this](PendingConnection connection) { Dispatch(std::move(connection)); }) {
+    server_.on_accept = [this](int fd) {
+      // Without it every answer waits ~40 ms on Nagle + delayed ACK.
+      int yes = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+      gate_.Add({fd, {}, {}});
+    };
+    server_.new_task_queue = [] { return new InlineQueue; };
+    server_.set_payload_max_length(options.max_body_bytes);
+    // Only advertised in Keep-Alive headers: the gate enforces the idle time.
     server_.set_keep_alive_max_count(1'000'000);
-    server_.set_keep_alive_timeout(5);
-    server_.set_read_timeout(30);
-    server_.set_write_timeout(30);
-    server_.set_payload_max_length(kMaxBodyBytes);
-    server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      t_request_start = std::chrono::steady_clock::now();
-      return httplib::Server::HandlerResponse::Unhandled;
+    server_.set_keep_alive_timeout(std::max<time_t>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(options.gate.idle).count()));
+    const size_t max_body = options.max_body_bytes;
+    auto refuse = [max_body](const httplib::Request& req, httplib::Response& res) {
+      auto refusal = RefuseBeforeBody(req, max_body);
+      if (!refusal) return false;
+      SendError(res, *refusal);
+      CloseIfBodyUnread(req, res);
+      return true;
+    };
+    server_.set_pre_routing_handler([refuse](const httplib::Request& req, httplib::Response& res) {
+      return refuse(req, res) ? httplib::Server::HandlerResponse::Handled
+                              : httplib::Server::HandlerResponse::Unhandled;
     });
-    auto dispatch = [&router](const httplib::Request& req, httplib::Response& res) {
+    // "Expect: 100-continue": refuse before the client sends the body at all.
+    server_.set_expect_100_continue_handler([refuse](const httplib::Request& req, httplib::Response& res) {
+      return refuse(req, res) ? res.status : 100;
+    });
+    auto without_body = [&router](const httplib::Request& req, httplib::Response& res) {
       router.Dispatch(req, res);
     };
-    server_.Get(".*", dispatch);
-    server_.Post(".*", dispatch);
-    server_.Put(".*", dispatch);
-    server_.Patch(".*", dispatch);
-    server_.Delete(".*", dispatch);
+    auto with_body = [&router, max_body](const httplib::Request& req, httplib::Response& res,
+                                         const httplib::ContentReader& reader) {
+      CloseIfBodyUnread(req, res);
+      router.Dispatch(req, res, [&](std::string& body) { return ReadBody(req, reader, max_body, body); });
+      if (!t_body_unread) res.headers.erase("Connection");
+    };
+    server_.Get(".*", without_body);
+    server_.Post(".*", with_body);
+    server_.Put(".*", with_body);
+    server_.Patch(".*", with_body);
+    server_.Delete(".*", with_body);
     server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) SendError(res, LibraryError(res.status));
     });
@@ -78,43 +206,170 @@ class HttpServer::Impl {
     });
     server_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       if (!LogEnabled(LogLevel::kInfo)) return;
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - t_request_start)
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t_request_start)
                         .count();
       // Only the path: query strings may carry cursors and filters, never secrets, but
       // headers (Authorization) are never logged.
       LogInfo("request", {{"method", req.method},
                           {"path", req.path},
-                          {"status", std::to_string(res.status)},
-                          {"ms", std::to_string(static_cast<double>(micros) / 1000.0)}});
+                          {"status", res.status},
+                          {"ms", static_cast<double>(micros) / 1000.0}});
     });
   }
 
-  ListeningServer server_;
+  ~Impl() {
+    Stop();
+    gate_.Stop();
+    pool_.Shutdown();
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+  }
+
+  Result<int> Bind(const std::string& host, int port) {
+    std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                        std::to_string(port);
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* found = nullptr;
+    if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+      return Error{ErrorCode::kUnavailable,
+                   "cannot listen on " + where + ": " + Lowercase(::gai_strerror(rc))};
+    }
+    int error = 0;
+    int bound_fd = -1;
+    for (addrinfo* a = found; a && bound_fd < 0; a = a->ai_next) {
+      int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+      if (fd < 0) {
+        error = errno;
+        continue;
+      }
+      // SO_REUSEADDR lets a restarted flared bind while old connections sit in TIME_WAIT;
+      // unlike SO_REUSEPORT (cpp-httplib's default) it never lets two live listeners share
+      // a port, so a second flared on a port in use fails here.
+      int yes = 1;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, kListenBacklog) != 0) {
+        error = errno;
+        ::close(fd);
+        continue;
+      }
+      bound_fd = fd;
+    }
+    ::freeaddrinfo(found);
+    if (bound_fd < 0) {
+      std::string hint = error == EADDRINUSE ? "; is another flared running? Stop it or pick another port with --listen"
+                                             : "";
+      return Error{ErrorCode::kUnavailable,
+                   "cannot listen on " + where + ": " + Lowercase(std::strerror(error)) + hint};
+    }
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    ::getsockname(bound_fd, reinterpret_cast<sockaddr*>(&bound), &length);
+    int bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                                 : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    std::lock_guard lock(mutex_);
+    listen_fd_ = bound_fd;
+    if (!stopping_) server_.UseListeningSocket(listen_fd_);
+    return bound_port;
+  }
+
+  bool Serve() {
+    bool served = server_.listen_after_bind();
+    // Nothing new arrives now: close idle connections, cut reads of requests still
+    // arriving, and let the requests being handled finish.
+    gate_.Stop();
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : active_) ::shutdown(fd, SHUT_RD);
+    }
+    pool_.Shutdown();
+    std::lock_guard lock(mutex_);
+    return served || stopping_;
+  }
+
+  void Stop() {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    // The accept loop ends when it sees no listening socket; shutdown wakes a blocked accept.
+    server_.ForgetListeningSocket();
+    if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
+  }
+
+ private:
+  // Gate thread: a whole head is in; find it a thread or answer 503.
+  void Dispatch(PendingConnection connection) {
+    int fd = connection.fd;
+    if (pool_.TrySubmit([this, connection = std::move(connection)]() mutable { ServeOne(std::move(connection)); })) {
+      return;
+    }
+    static const std::string kBusy = RawErrorResponse(
+        503, "Service Unavailable",
+        Error{ErrorCode::kUnavailable, "flared has no thread free for the request; retry in a moment"});
+    auto now = SteadyClock::now();
+    if (now >= next_busy_log_) {
+      next_busy_log_ = now + std::chrono::seconds(1);
+      LogWarn("no thread free for a request; answered 503", {{"max_threads", options_.max_threads}});
+    }
+    gate_.Refuse(fd, kBusy);
+  }
+
+  // Pool thread: one request, then the connection goes back to the gate (or is closed).
+  void ServeOne(PendingConnection connection) {
+    int fd = connection.fd;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) {
+        ::close(fd);
+        return;
+      }
+      active_.insert(fd);
+    }
+    t_request_start = SteadyClock::now();
+    t_body_unread = false;
+    t_body_failed = false;
+    auto first_byte = connection.first_byte == SteadyClock::time_point{} ? t_request_start : connection.first_byte;
+    DeadlineStream stream(fd, std::move(connection.buffered), first_byte + options_.request_timeout,
+                          options_.write_timeout);
+    bool connection_closed = false;
+    bool ok = server_.ProcessRequest(stream, false, connection_closed);
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      active_.erase(fd);
+      stopping = stopping_;
+    }
+    if (ok && t_body_unread && !t_body_failed) {
+      gate_.Refuse(fd, "");  // the client may still be sending the body: drain, then close
+    } else if (ok && !t_body_unread && !connection_closed && !stopping) {
+      gate_.Add({fd, stream.TakeBuffered(), {}});
+    } else {
+      ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+    }
+  }
+
+  const HttpServerOptions options_;
+  GatedServer server_;
+  ElasticThreadPool pool_;
+  ConnectionGate gate_;
+  std::mutex mutex_;  // guards listen_fd_, stopping_ and active_
+  int listen_fd_ = -1;
+  bool stopping_ = false;
+  std::unordered_set<int> active_;
+  SteadyClock::time_point next_busy_log_;  // gate thread only
 };
 
-HttpServer::HttpServer(const Router& router, size_t max_threads)
-    : impl_(std::make_unique<Impl>(router, max_threads)) {}
+HttpServer::HttpServer(const Router& router, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(router, options)) {}
 
 HttpServer::~HttpServer() = default;
 
-Result<int> HttpServer::Bind(const std::string& host, int port) {
-  int bound = port;
-  if (port == 0) {
-    bound = impl_->server_.bind_to_any_port(host);
-    if (bound <= 0) return Error{ErrorCode::kUnavailable, "cannot listen on " + host + ":0"};
-  } else if (!impl_->server_.bind_to_port(host, port)) {
-    return Error{ErrorCode::kUnavailable, "cannot listen on " + host + ":" + std::to_string(port) +
-                                              " (in use, or not an address of this machine)"};
-  }
-  if (!impl_->server_.RaiseBacklog(kListenBacklog)) {
-    LogWarn("could not raise the listen backlog", {{"backlog", std::to_string(kListenBacklog)}});
-  }
-  return bound;
-}
+Result<int> HttpServer::Bind(const std::string& host, int port) { return impl_->Bind(host, port); }
 
-bool HttpServer::Serve() { return impl_->server_.listen_after_bind(); }
+bool HttpServer::Serve() { return impl_->Serve(); }
 
-void HttpServer::Stop() { impl_->server_.stop(); }
+void HttpServer::Stop() { impl_->Stop(); }
 
 }  // namespace flare::daemon

@@ -14,6 +14,13 @@ namespace flare::daemon {
 void SendJson(httplib::Response& response, int status, const nlohmann::json& body);
 /// {"error": {code, message, field?}} with the code's status (and Retry-After on 429).
 void SendError(httplib::Response& response, const Error& error);
+/// A whole HTTP/1.1 answer carrying `error`, with Connection: close, for the few places that
+/// answer on a raw socket before (or instead of) cpp-httplib.
+std::string RawErrorResponse(int status, const char* reason, const Error& error);
+bool IsValidUtf8(std::string_view text);
+/// The first header, query parameter or path text of `request` that is not valid UTF-8, as
+/// a 400 saying which; these bytes would otherwise reach JSON (which must be UTF-8).
+Status CheckRequestText(const httplib::Request& request);
 /// Sends `result` with `status` on success, the error otherwise.
 void SendResult(httplib::Response& response, const Result<nlohmann::json>& result, int status = 200);
 /// The body as a JSON object (400 when it is not one).

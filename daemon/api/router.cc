@@ -45,7 +45,9 @@ bool Router::Match(const Route& route, const std::vector<std::string_view>& path
   return true;
 }
 
-void Router::Dispatch(const httplib::Request& request, httplib::Response& response) const {
+void Router::Dispatch(const httplib::Request& request, httplib::Response& response,
+                      const BodyReader& read_body) const {
+  if (auto text = CheckRequestText(request); !text) return SendError(response, text.error());
   auto path = SplitPath(request.path);
   std::vector<std::string> params;
   bool path_known = false;
@@ -53,12 +55,26 @@ void Router::Dispatch(const httplib::Request& request, httplib::Response& respon
     if (!Match(route, path, params)) continue;
     path_known = true;
     if (route.method != request.method) continue;
-    RequestContext context{request, {}, std::move(params)};
-    if (!route.scope.empty()) {
-      auto principal = auth_.Authenticate(request, route.scope);
-      if (!principal) return SendError(response, principal.error());
-      context.principal = std::move(*principal);
+    for (const auto& param : params) {
+      if (!IsValidUtf8(param)) {
+        return SendError(response, InvalidRequest("the request path is not valid UTF-8; "
+                                                  "percent-encode UTF-8 text"));
+      }
     }
+    Principal principal;
+    if (!route.scope.empty()) {
+      auto authenticated = auth_.Authenticate(request, route.scope);
+      if (!authenticated) return SendError(response, authenticated.error());
+      principal = std::move(*authenticated);
+    }
+    if (!read_body) {
+      RequestContext context{request, std::move(principal), std::move(params)};
+      route.handler(context, response);
+      return;
+    }
+    httplib::Request with_body = request;
+    if (auto read = read_body(with_body.body); !read) return SendError(response, read.error());
+    RequestContext context{with_body, std::move(principal), std::move(params)};
     route.handler(context, response);
     return;
   }

@@ -21,6 +21,8 @@ struct RequestContext {
 };
 
 using RouteHandler = std::function<void(RequestContext&, httplib::Response&)>;
+/// Reads the request body into its argument, or says why it cannot (413 past 2 MiB).
+using BodyReader = std::function<Status(std::string&)>;
 
 class Router {
  public:
@@ -29,7 +31,10 @@ class Router {
   /// `scope` empty = public route (no Authorization needed).
   void Add(const std::string& method, const std::string& pattern, std::string scope,
            RouteHandler handler);
-  void Dispatch(const httplib::Request& request, httplib::Response& response) const;
+  /// Routes `request`. With `read_body`, the body is read only once the route is known and
+  /// the key authenticated, so an unknown client never gets to send a body at all.
+  void Dispatch(const httplib::Request& request, httplib::Response& response,
+                const BodyReader& read_body = {}) const;
 
  private:
   struct Route {
