@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "cli/child_process.h"
 #include "cli/commands/command.h"
 #include "cli/worker_runner.h"
 
@@ -32,8 +33,9 @@ void InstallSignalHandlers(int fd) {
 constexpr const char* kRunHelp =
     "Run CMD once per claimed job: payload JSON on stdin; env FLARE_JOB_ID FLARE_RUN_ID "
     "FLARE_ATTEMPT FLARE_MAX_ATTEMPTS FLARE_JOB_TYPE FLARE_QUEUE FLARE_LEASE_ID; exit 0 = "
-    "succeeded, else failed with the stderr tail; a stdout line '::progress 0.5' reports "
-    "progress; other output goes to stderr prefixed with the job id";
+    "succeeded, else failed with the exit status or signal and the stderr tail; a stdout "
+    "line '::progress 0.5' reports progress; other output goes to stderr prefixed with the "
+    "job id; a command that cannot be executed stops the worker before it registers";
 
 }  // namespace
 
@@ -53,6 +55,13 @@ void AddWorkerCommands(CLI::App& worker, Context& ctx) {
   cmd->add_option("command", options->command, "-- CMD ARGS… run for each job")->required();
   OnRun(cmd, ctx, [&ctx, options] {
     options->quiet = ctx.flags().quiet;
+    // Refuse before registering: a worker that cannot start CMD would claim jobs only to
+    // fail every one of them.
+    auto found = FindExecutable(options->command.front());
+    if (!found.ok()) {
+      throw CliError(kExitUsage, "cannot_run", found.error().message,
+                     "the command after -- must exist and be executable (PATH is searched)");
+    }
     WorkerRunner runner(*options, ctx.NewApiClient(), ctx.NewApiClient(), ctx.io());
     InstallSignalHandlers(runner.stop_fd());
     int code = runner.Run();
