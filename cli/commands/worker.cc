@@ -43,10 +43,14 @@ void AddWorkerCommands(CLI::App& worker, Context& ctx) {
   auto* cmd = worker.add_subcommand("run", kRunHelp);
   auto options = std::make_shared<WorkerOptions>();
   options->identity.worker_id = DefaultWorkerId();
+  // One value per flag: a list option would otherwise swallow the `--` before CMD, and CMD's
+  // own flags (`-- sh -c …`) would be parsed as flarectl's.
   cmd->add_option("--queue", options->identity.queues, "Queue to take jobs from (repeatable)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   cmd->add_option("--type,--job-type", options->identity.job_types,
-                  "Only these job types (repeatable)");
+                  "Only these job types (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--concurrency", options->concurrency, "Jobs run at once (default 1)")
       ->check(CLI::Range(1, 100));
   cmd->add_option("--worker-id", options->identity.worker_id, "Worker id (default <host>-<pid>)");
