@@ -137,6 +137,8 @@ TEST(CliWorker, AckIsDeliveredAfterFlaredComesBackWithinTheLease) {
   auto data = list.is_array() ? list : list["data"];
   ASSERT_EQ(data.size(), 1u) << runs.out << ReadText(log);
   EXPECT_EQ(data[0]["state"], "succeeded");
+  EXPECT_EQ(data[0]["attempt"], 1) << runs.out;  // a retry would be attempt 2 of this run
+  EXPECT_EQ(Occurrences(ReadText(log), "] started (attempt"), 1u) << ReadText(log);
   EXPECT_NE(ReadText(log).find("ack delivered"), std::string::npos) << ReadText(log);
   EXPECT_EQ(worker.Stop(), 0);
 }
