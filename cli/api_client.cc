@@ -1,9 +1,10 @@
 #include "cli/api_client.h"
 
-#include <httplib.h>
+#include <curl/curl.h>
 #include <strings.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "flare/version.h"
 
@@ -18,6 +19,59 @@ std::string Cut(std::string_view body) {
 }
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
+
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+/// curl_slist owned for one request.
+struct HeaderSlist {
+  curl_slist* list = nullptr;
+  ~HeaderSlist() { curl_slist_free_all(list); }
+  void Add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
+};
+
+/// What the callbacks of one transfer fill in.
+struct Transfer {
+  CURL* easy = nullptr;
+  HttpResponse* response = nullptr;
+  const std::function<bool(std::string_view)>* on_chunk = nullptr;
+  bool stopped_by_handler = false;
+};
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    transfer->response->headers.clear();  // a new response (after 100 Continue, a redirect)
+  } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    transfer->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return size * count;
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t bytes = size * count;
+  HttpResponse& response = *transfer->response;
+  if (response.status == 0) {
+    long status = 0;
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    response.status = static_cast<int>(status);
+  }
+  // Error statuses come back with their body; only a success streams.
+  if (transfer->on_chunk == nullptr || !IsSuccess(response.status)) {
+    response.body.append(data, bytes);
+    return bytes;
+  }
+  if ((*transfer->on_chunk)(std::string_view(data, bytes))) return bytes;
+  transfer->stopped_by_handler = true;
+  return 0;  // ends the transfer (CURLE_WRITE_ERROR)
+}
 
 /// "https://host:8443/api" → {"https://host:8443", "/api"}.
 std::pair<std::string, std::string> SplitBaseUrl(std::string url) {
@@ -109,24 +163,40 @@ CliError ErrorFromResponse(const HttpResponse& response) {
   return CliError(ExitCodeForStatus(response.status), code, message, hint);
 }
 
+struct ApiClient::Curl {
+  CURL* easy = nullptr;
+  CURLM* multi = nullptr;  // holds the connection cache, so connections outlive one call
+  std::string origin;      // "https://host:8443"
+  Curl() {
+    InitCurlOnce();
+    easy = curl_easy_init();
+    multi = curl_multi_init();
+    if (easy == nullptr || multi == nullptr) throw std::runtime_error("cannot set up libcurl");
+  }
+  ~Curl() {
+    curl_easy_cleanup(easy);
+    curl_multi_cleanup(multi);
+  }
+};
+
 ApiClient::ApiClient(const Settings& settings, Io* trace)
     : base_url_(settings.base_url),
       api_key_(settings.api_key),
       timeout_(settings.timeout),
-      trace_(trace) {
+      trace_(trace),
+      curl_(std::make_unique<Curl>()) {
   auto [origin, prefix] = SplitBaseUrl(settings.base_url);
+  curl_->origin = origin;
   path_prefix_ = prefix;
   while (!path_prefix_.empty() && path_prefix_.back() == '/') path_prefix_.pop_back();
-  client_ = std::make_unique<httplib::Client>(origin);
-  client_->set_keep_alive(true);
-  client_->set_connection_timeout(std::min<time_t>(timeout_.count(), 10), 0);
-  client_->set_read_timeout(timeout_.count(), 0);
-  client_->set_write_timeout(timeout_.count(), 0);
 }
 
 ApiClient::~ApiClient() = default;
 
-void ApiClient::Stop() { client_->stop(); }
+void ApiClient::Stop() {
+  stop_ = true;
+  curl_multi_wakeup(curl_->multi);  // thread-safe: ends the poll of the transfer at once
+}
 
 std::string ApiClient::Target(const HttpRequest& request) const {
   std::string target = path_prefix_ + request.path;
@@ -178,57 +248,95 @@ Result<HttpResponse> ApiClient::Stream(const HttpRequest& request,
 
 Result<HttpResponse> ApiClient::Execute(const HttpRequest& request,
                                         const std::function<bool(std::string_view)>* on_chunk) {
-  httplib::Request req;
-  req.method = request.method;
-  req.path = Target(request);
+  CURL* easy = curl_->easy;
+  curl_easy_reset(easy);  // options only: connections stay in the multi handle's cache
+  std::string url = curl_->origin + Target(request);
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  // The proxy comes from the environment (curl's own rules for http_proxy, HTTPS_PROXY,
+  // ALL_PROXY and NO_PROXY); nothing here overrides it.
+  HeaderSlist headers;
   bool has_accept = false;
   for (const auto& [name, value] : request.headers) {
-    req.headers.emplace(name, value);
+    headers.Add(name + ": " + value);
     has_accept = has_accept || strcasecmp(name.c_str(), "Accept") == 0;
   }
-  if (!has_accept) req.headers.emplace("Accept", "application/json");
-  req.headers.emplace("User-Agent", std::string("flarectl/") + kVersion);
-  if (!api_key_.empty()) req.headers.emplace("Authorization", "Bearer " + api_key_);
+  if (!has_accept) headers.Add("Accept: application/json");
+  headers.Add(std::string("User-Agent: flarectl/") + kVersion);
+  if (!api_key_.empty()) headers.Add("Authorization: Bearer " + api_key_);
+  headers.Add("Expect:");  // no 100-continue round trip before a body
   bool sends_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
                     request.method == "PATCH";
   if (sends_body) {
-    req.body = request.body;
-    req.headers.emplace("Content-Type", request.content_type);
+    headers.Add("Content-Type: " + request.content_type);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
-  HttpResponse response;
-  if (on_chunk != nullptr) {
-    req.response_handler = [&](const httplib::Response& head) {
-      response.status = head.status;
-      return true;
-    };
-    req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
-      if (!IsSuccess(response.status)) {
-        response.body.append(data, size);
-        return true;
-      }
-      return (*on_chunk)(std::string_view(data, size));
-    };
+  if (request.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (request.method != "GET" || sends_body) {
+    if (request.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
-  TraceRequest(request);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.list);
   auto timeout = request.read_timeout.count() > 0 ? request.read_timeout : timeout_;
-  client_->set_read_timeout(timeout.count(), 0);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, std::min<long>(timeout_.count(), 10));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+  HttpResponse response;
+  Transfer transfer{easy, &response, on_chunk};
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  char detail[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, detail);
+
+  TraceRequest(request);
   auto started = std::chrono::steady_clock::now();
-  httplib::Response res;
-  httplib::Error error = httplib::Error::Success;
-  bool sent = client_->send(req, res, error);
-  client_->set_read_timeout(timeout_.count(), 0);
+  // The multi interface, so Stop() from another thread ends the wait at once.
+  CURLcode result = CURLE_OK;
+  bool stopped = false;
+  curl_multi_add_handle(curl_->multi, easy);
+  while (true) {
+    int running = 0;
+    if (curl_multi_perform(curl_->multi, &running) != CURLM_OK) {
+      result = CURLE_FAILED_INIT;
+      break;
+    }
+    if (running == 0) {
+      int left = 0;
+      while (CURLMsg* message = curl_multi_info_read(curl_->multi, &left)) {
+        if (message->msg == CURLMSG_DONE) result = message->data.result;
+      }
+      break;
+    }
+    if (stop_.exchange(false)) {
+      stopped = true;
+      break;
+    }
+    curl_multi_poll(curl_->multi, nullptr, 0, 1000, nullptr);
+  }
+  curl_multi_remove_handle(curl_->multi, easy);
+  if (response.status == 0 && result == CURLE_OK && !stopped) {
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    response.status = static_cast<int>(status);
+  }
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  // A stream that got its status and then ended (stopped by us, read timeout) is an answer.
-  if (!sent && (on_chunk == nullptr || response.status == 0)) {
-    if (trace_ != nullptr) trace_->ErrLine("< no answer: " + httplib::to_string(error));
+  bool answered = result == CURLE_OK && !stopped && response.status > 0;
+  // A stream that got its status and then ended (stopped by us or the handler, a timeout)
+  // is an answer.
+  if (on_chunk != nullptr && response.status > 0 && IsSuccess(response.status)) answered = true;
+  if (!answered) {
+    std::string reason = stopped ? "stopped"
+                         : detail[0] != '\0' ? std::string(detail)
+                                             : std::string(curl_easy_strerror(result));
+    if (trace_ != nullptr) trace_->ErrLine("< no answer: " + reason);
     return Error{ErrorCode::kUnavailable,
-                 "cannot reach the API at " + base_url_ + " (" + httplib::to_string(error) + ")",
-                 ""};
+                 "cannot reach the API at " + base_url_ + " (" + reason + ")", ""};
   }
-  response.status = res.status != -1 ? res.status : response.status;
-  if (on_chunk == nullptr) response.body = std::move(res.body);
-  for (const auto& [name, value] : res.headers) response.headers.emplace_back(name, value);
   TraceResponse(response, elapsed);
   return response;
 }

@@ -1,10 +1,13 @@
 #pragma once
-// ApiClient: the only place in flarectl that knows URLs and speaks HTTP (cpp-httplib, with
-// OpenSSL so https:// base URLs work). One keep-alive connection per client. It sends the
+// ApiClient: the only place in flarectl that knows URLs and speaks HTTP, through libcurl:
+// https:// with the system CAs, and the proxy variables every curl user knows (http_proxy,
+// HTTPS_PROXY, ALL_PROXY, NO_PROXY), which hosted users behind a corporate proxy need.
+// Keep-alive connections are reused across calls of one client (pagination). It sends the
 // Bearer key, JSON in and out, maps the error body {"error":{code,message,field}} and
 // transport failures to CliError with the exit codes of SPEC §9, follows list cursors, and
 // with --debug traces every request on stderr (bodies cut at 4 KiB) — never the key.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -19,10 +22,6 @@
 #include "cli/config.h"
 #include "cli/io.h"
 #include "common/result.h"
-
-namespace httplib {
-class Client;
-}
 
 namespace flare::cli {
 
@@ -90,7 +89,8 @@ class ApiClient {
   /// "next_cursor"} with every item. `on_page` (may be null) hears the running count.
   nlohmann::json List(const std::string& path, Query query, const PageOptions& page,
                       const std::function<void(size_t)>& on_page = nullptr);
-  /// Aborts an in-flight request from another thread (worker shutdown).
+  /// Aborts the request in flight (or else the next one) from another thread, at once
+  /// (worker shutdown).
   void Stop();
   /// The CliError for "no HTTP answer" (exit 6), with a hint naming the base URL.
   CliError Unreachable(const std::string& reason) const;
@@ -108,7 +108,9 @@ class ApiClient {
   std::string api_key_;
   std::chrono::seconds timeout_;
   Io* trace_;
-  std::unique_ptr<httplib::Client> client_;
+  struct Curl;  // the easy and multi handles (the multi handle keeps the connections)
+  std::unique_ptr<Curl> curl_;
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace flare::cli

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +45,59 @@ void CloseAll(std::initializer_list<int> fds) {
   }
 }
 
+/// 0 when execve could run `path`, else the errno it would fail with.
+int ExecutableError(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return errno;
+  if (S_ISDIR(st.st_mode)) return EISDIR;
+  if (!S_ISREG(st.st_mode)) return EACCES;
+  return access(path.c_str(), X_OK) == 0 ? 0 : errno;
+}
+
+Error CannotRun(const std::string& command, int error, const std::string& detail = "") {
+  return Error{ErrorCode::kInvalidRequest,
+               "cannot run " + command + ": " + strerror(error) + detail, ""};
+}
+
+/// The search path execvp uses: $PATH, else the C library's default.
+std::string SearchPath() {
+  if (const char* path = getenv("PATH"); path != nullptr) return path;
+  char buffer[256] = {};
+  size_t n = confstr(_CS_PATH, buffer, sizeof buffer);
+  return n > 0 && n <= sizeof buffer ? std::string(buffer) : "/bin:/usr/bin";
+}
+
 }  // namespace
+
+Result<std::string> FindExecutable(const std::string& command) {
+  if (command.empty()) return CannotRun("''", ENOENT);
+  if (command.find('/') != std::string::npos) {
+    int error = ExecutableError(command);
+    if (error != 0) return CannotRun(command, error);
+    return command;
+  }
+  // Like execvp: the first runnable entry wins; EACCES anywhere beats "not found".
+  int error = ENOENT;
+  std::string dirs = SearchPath();
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
+    int found = ExecutableError(candidate);
+    if (found == 0) return candidate;
+    if (found == EACCES) error = EACCES;
+    start = end + 1;
+  }
+  return CannotRun(command, error, " (searched PATH)");
+}
+
+std::string DescribeExit(const ChildExit& exit) {
+  if (!exit.signaled) return "exit status " + std::to_string(exit.code);
+  const char* name = sigabbrev_np(exit.code);
+  return name != nullptr ? std::string("killed by SIG") + name
+                         : "killed by signal " + std::to_string(exit.code);
+}
 
 Result<ChildProcess> SpawnChild(const std::vector<std::string>& argv,
                                 const std::vector<std::string>& env, const std::string& input) {
@@ -53,8 +106,11 @@ Result<ChildProcess> SpawnChild(const std::vector<std::string>& argv,
   std::vector<char*> arg_ptrs = Pointers(args), env_ptrs = Pointers(vars);
   int in_fd = InputFile(input);
   int out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (in_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    CloseAll({in_fd, out[0], out[1], err[0], err[1]});
+  // The exec's errno comes back over `exec_error`; a successful exec closes it (CLOEXEC).
+  int exec_error[2] = {-1, -1};
+  if (in_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+      pipe2(exec_error, O_CLOEXEC) != 0) {
+    CloseAll({in_fd, out[0], out[1], err[0], err[1], exec_error[0], exec_error[1]});
     return Error{ErrorCode::kInternal, std::string("cannot set up the child: ") + strerror(errno),
                  ""};
   }
@@ -67,14 +123,26 @@ Result<ChildProcess> SpawnChild(const std::vector<std::string>& argv,
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
     execvpe(arg_ptrs[0], arg_ptrs.data(), env_ptrs.data());
-    const char message[] = "flare worker: cannot execute the command\n";
-    (void)!write(STDERR_FILENO, message, sizeof message - 1);
+    int error = errno;
+    (void)!write(exec_error[1], &error, sizeof error);
     _exit(127);
   }
-  CloseAll({in_fd, out[1], err[1]});
+  int fork_error = errno;
+  CloseAll({in_fd, out[1], err[1], exec_error[1]});
   if (pid < 0) {
+    CloseAll({out[0], err[0], exec_error[0]});
+    return Error{ErrorCode::kInternal, std::string("fork failed: ") + strerror(fork_error), ""};
+  }
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = read(exec_error[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  close(exec_error[0]);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    waitpid(pid, nullptr, 0);
     CloseAll({out[0], err[0]});
-    return Error{ErrorCode::kInternal, std::string("fork failed: ") + strerror(errno), ""};
+    return CannotRun(argv[0], exec_errno);
   }
   setpgid(pid, pid);  // also from the parent, so a signal right away cannot miss the group
   fcntl(out[0], F_SETFL, O_NONBLOCK);

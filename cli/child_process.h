@@ -26,7 +26,15 @@ struct ChildExit {
   int code = 0;  // exit code, or the signal number when signaled
 };
 
+/// Where execvp would find `command`: itself when it has a '/', else the first PATH entry
+/// (the default search path when PATH is unset) holding an executable regular file. Fails
+/// with "cannot run CMD: <the OS error>" when nothing there can be executed.
+Result<std::string> FindExecutable(const std::string& command);
+/// "exit status 3" or "killed by SIGSEGV".
+std::string DescribeExit(const ChildExit& exit);
+
 /// Starts argv[0] (PATH is searched) with exactly `env` ("K=V") and `input` on stdin.
+/// Fails with the OS error when the exec itself fails (reported back over a pipe).
 Result<ChildProcess> SpawnChild(const std::vector<std::string>& argv,
                                 const std::vector<std::string>& env, const std::string& input);
 /// Sends `signal` to the child's process group.

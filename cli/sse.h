@@ -1,5 +1,5 @@
 #pragma once
-// A Server-Sent Events parser fed with arbitrary chunks (as cpp-httplib hands them over):
+// A Server-Sent Events parser fed with arbitrary chunks (as the transport hands them over):
 // lines "event:", "data:" (joined with \n), "id:", comments ":…", an empty line ends an event.
 
 #include <functional>

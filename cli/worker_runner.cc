@@ -44,15 +44,24 @@ void WorkerRunner::RequestStop() { (void)!write(control_[1], "S", 1); }
 
 void WorkerRunner::Wake() { (void)!write(control_[1], "W", 1); }
 
+void WorkerRunner::NoteContact(Clock::time_point sent) {
+  auto rep = sent.time_since_epoch().count();
+  auto seen = last_contact_.load();
+  while (seen < rep && !last_contact_.compare_exchange_weak(seen, rep)) {
+  }
+}
+
 void WorkerRunner::Log(const std::string& line) {
   if (!options_.quiet) io_.ErrLine(line);
 }
 
 int WorkerRunner::Run() {
+  auto sent = Clock::now();
   auto reply = control_client_->Call("POST", std::string(kWorkersPath) + "/register",
                                      RegisterBody(options_.identity));
   heartbeat_interval_ =
       std::chrono::seconds(std::max(1, reply.value("heartbeat_interval_seconds", 30)));
+  NoteContact(sent);
   Log("worker " + options_.identity.worker_id + " registered; up to " +
       std::to_string(options_.concurrency) + " job(s) at once; Ctrl-C to stop");
   std::thread supervisor([this] { Supervise(); });
@@ -113,18 +122,22 @@ bool WorkerRunner::PollOnce() {
     }
     return false;
   }
+  NoteContact(started);
   // Claimed jobs are run even when a stop came meanwhile: they are ours now.
   auto jobs = response->Json().value("jobs", nlohmann::json::array());
-  for (const auto& claim : jobs) StartJob(claim);
+  for (const auto& claim : jobs) StartJob(claim, started);
   // An empty answer long before wait_seconds means the server does not long-poll: pace it.
   return !jobs.empty() || Clock::now() - started >= std::chrono::seconds(options_.wait_seconds / 2);
 }
 
-void WorkerRunner::StartJob(const nlohmann::json& claim) {
+void WorkerRunner::StartJob(const nlohmann::json& claim, Clock::time_point claimed) {
   auto job = std::make_unique<Running>();
   job->job_id = Str(claim, "id");
   job->run_id = Str(claim, "run_id");
   job->lease_id = Str(claim, "lease_id");
+  // The server set the lease to timeout_seconds from its own now, which is after `claimed`.
+  int timeout = claim.value("timeout_seconds", 0);
+  job->lease_until = claimed + (timeout > 0 ? std::chrono::seconds(timeout) : 3 * heartbeat_interval_);
   std::vector<std::string> vars = {"FLARE_JOB_ID=" + job->job_id,
                                    "FLARE_RUN_ID=" + job->run_id,
                                    "FLARE_ATTEMPT=" + Str(claim, "attempt"),
@@ -142,14 +155,15 @@ void WorkerRunner::StartJob(const nlohmann::json& claim) {
     ack.succeeded = false;
     ack.error_type = "SpawnError";
     ack.error_message = child.error().message;
-    auto response = poll_client_->Send(
-        PostJson(std::string(kWorkersPath) + "/ack", AckBody(options_.identity.worker_id, ack)));
-    if (!response.ok()) Log("[" + job->job_id + "] ack failed: " + response.error().message);
+    {
+      std::lock_guard lock(mutex_);
+      handed_acks_.push_back(PendingAck{ack, job->lease_until, Clock::now()});
+    }
+    Wake();
     return;
   }
   job->child = *child;
   job->started = Clock::now();
-  int timeout = claim.value("timeout_seconds", 0);
   if (timeout > 0) job->deadline = job->started + std::chrono::seconds(timeout);
   Log("[" + job->job_id + "] started (attempt " + Str(claim, "attempt") + ")");
   {

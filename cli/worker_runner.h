@@ -9,7 +9,11 @@
 // passes output through to stderr as "[job_id] line" (a stdout line "::progress 0.5" reports
 // progress instead), keeps the last 4 KiB of stderr, reaps, and acks by exit status
 // (0 → succeeded; otherwise failed with error {type ExitCode|Signal|Timeout, message: the
-// stderr tail}) with run_id and lease_id. Every heartbeat_interval_seconds it heartbeats
+// stderr tail}) with run_id and lease_id. An ack that does not land (no answer, 5xx, 429) is
+// retried with backoff until it does or the run's lease would have lapsed — the worker tracks
+// each lease from the claim's timeout_seconds and every heartbeat's extension, capped by the
+// worker-silence limit (3 heartbeat intervals since the last answered call) — because after
+// that the server runs the job again anyway. Every heartbeat_interval_seconds it heartbeats
 // with {job_id, run_id, lease_id, progress, extend_seconds} for each running job, so long
 // commands keep their lease, and kills the children of runs named in the answer's
 // `cancel_runs` (or, from an older flared, jobs in `cancel`; not acked: the run is already
@@ -17,7 +21,8 @@
 //
 // Stopping: each byte 'S' on the control pipe (the signal handler writes one, as does
 // RequestStop) is one stop request. The first stops polling (aborting the open long-poll)
-// and lets running children finish; the second kills them, acks them failed, and returns.
+// and lets running children finish; the second kills them and acks them failed. Acks still
+// pending when nothing runs any more are retried for at most kStopAckGrace, then it returns.
 // Each thread uses its own ApiClient, so no connection is shared.
 
 #include <atomic>
@@ -44,6 +49,9 @@ struct WorkerOptions {
   bool quiet = false;
 };
 
+/// How long a stopping worker keeps retrying acks the server has not taken yet.
+inline constexpr std::chrono::seconds kStopAckGrace{15};
+
 class WorkerRunner {
  public:
   WorkerRunner(WorkerOptions options, std::unique_ptr<ApiClient> poll_client,
@@ -61,10 +69,12 @@ class WorkerRunner {
   int stop_fd() const { return control_[1]; }
 
  private:
+  using Clock = std::chrono::steady_clock;
   /// One child and what the supervisor knows about it.
   struct Running {
     enum class Ending { kNatural, kCancelled, kTimedOut, kKilled };
     std::string job_id, run_id, lease_id;
+    Clock::time_point lease_until;  // when the server would take the run back, at the latest
     ChildProcess child;
     std::string stdout_line, stderr_line, stderr_tail;
     std::optional<double> progress;
@@ -72,16 +82,30 @@ class WorkerRunner {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     Ending ending = Ending::kNatural;
   };
+  /// An ack the server has not taken yet.
+  struct PendingAck {
+    AckInfo ack;
+    Clock::time_point lease_until;
+    Clock::time_point next_try;
+    std::chrono::milliseconds backoff{500};
+    int tries = 0;
+  };
   void PollLoop();
   bool PollOnce();
-  void StartJob(const nlohmann::json& claim);
+  void StartJob(const nlohmann::json& claim, Clock::time_point claimed);
   void Supervise();
   void HandleControl(int stop_requests_before);
   void DrainOutput(Running& job, int fd, bool is_stdout);
   void Finish(Running& job, bool signaled, int code);
   void Heartbeat();
   void EnforceTimeouts();
-  void Ack(const AckInfo& ack);
+  void QueueAck(const AckInfo& ack, Clock::time_point lease_until);
+  void RetryAcks();
+  /// One delivery try; true when the server answered it for good (taken or refused).
+  bool TryAck(PendingAck& pending);
+  /// When `pending` is no use any more: its lease, the silence limit, the stop grace.
+  Clock::time_point GiveUpAt(const PendingAck& pending) const;
+  void NoteContact(Clock::time_point sent);
   void Log(const std::string& line);
   void Wake();
 
@@ -95,12 +119,17 @@ class WorkerRunner {
   std::mutex mutex_;
   std::condition_variable slots_changed_;
   std::vector<std::unique_ptr<Running>> started_;  // handed from poller to supervisor
+  std::vector<PendingAck> handed_acks_;            // poller's acks (spawn failures) to send
   int active_ = 0;                                 // children alive or not yet acked
-  bool poller_done_ = false;
+  std::atomic<bool> poller_done_{false};  // read by the supervisor without the lock
   std::atomic<int> stop_requests_{0};
   std::atomic<int> fatal_exit_{0};
+  std::atomic<Clock::rep> last_contact_{0};  // when the last answered call was sent
+
 
   std::vector<std::unique_ptr<Running>> running_;  // supervisor only
+  std::vector<PendingAck> acks_;                   // supervisor only
+  std::optional<Clock::time_point> ack_grace_until_;  // set once stopped with nothing running
 };
 
 }  // namespace flare::cli

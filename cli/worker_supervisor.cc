@@ -19,6 +19,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kTailBytes = 4096;
 constexpr size_t kLongestLine = 64 * 1024;
+constexpr auto kLongestAckBackoff = std::chrono::seconds(5);
+constexpr auto kAckTryTimeout = std::chrono::seconds(10);
 
 std::string TrimRight(std::string text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
@@ -39,9 +41,20 @@ void WorkerRunner::Supervise() {
       std::lock_guard lock(mutex_);
       for (auto& job : started_) running_.push_back(std::move(job));
       started_.clear();
-      if (poller_done_ && running_.empty()) return;
+      for (auto& ack : handed_acks_) acks_.push_back(std::move(ack));
+      handed_acks_.clear();
+      if (poller_done_ && running_.empty()) {
+        if (acks_.empty()) return;
+        if (!ack_grace_until_) {
+          ack_grace_until_ = Clock::now() + kStopAckGrace;
+          Log("stopping: still delivering " + std::to_string(acks_.size()) + " ack(s) for up to " +
+              std::to_string(kStopAckGrace.count()) + " s (interrupt again to give up)");
+        }
+      }
     }
     int timeout = MillisUntil(next_heartbeat);
+    for (const auto& pending : acks_) timeout = std::min(timeout, MillisUntil(pending.next_try));
+    if (ack_grace_until_) timeout = std::min(timeout, MillisUntil(*ack_grace_until_));
     std::vector<pollfd> fds = {{control_[0], POLLIN, 0}};
     for (const auto& job : running_) {
       for (int fd : {job->child.stdout_fd, job->child.stderr_fd}) {
@@ -70,6 +83,7 @@ void WorkerRunner::Supervise() {
       it = running_.erase(it);
     }
     EnforceTimeouts();
+    RetryAcks();
     if (Clock::now() >= next_heartbeat) {
       Heartbeat();
       next_heartbeat = Clock::now() + heartbeat_interval_;
@@ -89,6 +103,7 @@ void WorkerRunner::HandleControl(int stop_requests_before) {
   if (stops != stop_requests_before) stop_requests_ = stops;
   if (stops > 0 && !poller_done_) poll_client_->Stop();
   if (stops == stop_requests_before) return;
+  if (ack_grace_until_) ack_grace_until_ = Clock::now();  // only acks were left: give up now
   if (stop_requests_before == 0) {
     Log("stopping: no new jobs; waiting for " + std::to_string(running_.size()) +
         " running job(s) (interrupt again to kill them)");
@@ -165,9 +180,8 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
     case Running::Ending::kNatural:
       if (!ack.succeeded) {
         ack.error_type = signaled ? "Signal" : "ExitCode";
-        ack.error_message = !tail.empty() ? tail
-                            : signaled    ? "killed by signal " + std::to_string(code)
-                                          : "exited with code " + std::to_string(code);
+        ack.error_message = DescribeExit({signaled, code});
+        if (!tail.empty()) ack.error_message += ": " + tail;
       }
       break;
   }
@@ -176,7 +190,7 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
   } else {
     Log("[" + job.job_id + "] " + (ack.succeeded ? "succeeded" : "failed: " + ack.error_type) +
         " in " + std::to_string(duration.count()) + " ms");
-    Ack(ack);
+    QueueAck(ack, job.lease_until);
   }
   {
     std::lock_guard lock(mutex_);
@@ -185,20 +199,73 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
   slots_changed_.notify_all();
 }
 
-void WorkerRunner::Ack(const AckInfo& ack) {
+void WorkerRunner::QueueAck(const AckInfo& ack, Clock::time_point lease_until) {
+  PendingAck pending{ack, lease_until, Clock::now()};
+  if (!TryAck(pending)) acks_.push_back(std::move(pending));
+}
+
+void WorkerRunner::RetryAcks() {
+  for (auto it = acks_.begin(); it != acks_.end();) {
+    if (Clock::now() >= GiveUpAt(*it)) {
+      Log("[" + it->ack.job_id + "] ack not delivered after " + std::to_string(it->tries) +
+          " tries; giving up (the server runs the job again when its lease lapses)");
+      it = acks_.erase(it);
+    } else if (Clock::now() >= it->next_try && TryAck(*it)) {
+      it = acks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+WorkerRunner::Clock::time_point WorkerRunner::GiveUpAt(const PendingAck& pending) const {
+  // A worker silent for 3 heartbeat intervals loses its runs (SPEC §6).
+  auto silent_at = Clock::time_point(Clock::duration(last_contact_.load())) + 3 * heartbeat_interval_;
+  auto at = std::min(pending.lease_until, silent_at);
+  return ack_grace_until_ ? std::min(at, *ack_grace_until_) : at;
+}
+
+bool WorkerRunner::TryAck(PendingAck& pending) {
+  const AckInfo& ack = pending.ack;
   HttpRequest request =
       PostJson(std::string(kWorkersPath) + "/ack", AckBody(options_.identity.worker_id, ack));
-  for (int attempt = 1; attempt <= 3; ++attempt) {
-    auto response = control_client_->Send(request);
-    if (response.ok() && response->status < 300) return;
-    if (response.ok()) {
-      CliError error = ErrorFromResponse(*response);
-      Log("[" + ack.job_id + "] ack refused: " + error.what() + " (" + error.code() + ")");
-      return;
+  request.read_timeout = kAckTryTimeout;
+  auto sent = Clock::now();
+  auto response = control_client_->Send(request);
+  ++pending.tries;
+  if (response.ok() && response->status < 300) {
+    NoteContact(sent);
+    if (pending.tries > 1) {
+      Log("[" + ack.job_id + "] ack delivered (try " + std::to_string(pending.tries) + ")");
     }
-    Log("[" + ack.job_id + "] ack failed: " + response.error().message);
-    if (attempt < 3) std::this_thread::sleep_for(std::chrono::seconds(attempt));
+    return true;
   }
+  // Only a missing answer, a server error or 429 can change on a retry; 4xx is final.
+  bool transient = !response.ok() || response->status >= 500 || response->status == 429;
+  std::string reason;
+  if (response.ok()) {
+    CliError error = ErrorFromResponse(*response);
+    reason = std::string(error.what()) + " (" + error.code() + ")";
+  } else {
+    reason = response.error().message;
+  }
+  if (!transient) {
+    Log("[" + ack.job_id + "] ack refused: " + reason);
+    return true;
+  }
+  // Retry with backoff, and once more just before the lease lapses rather than never.
+  auto now = Clock::now();
+  auto last_chance = GiveUpAt(pending) - std::chrono::milliseconds(500);
+  pending.next_try = std::min(now + pending.backoff, last_chance);
+  pending.backoff = std::min<std::chrono::milliseconds>(pending.backoff * 2, kLongestAckBackoff);
+  if (pending.next_try <= now) {
+    Log("[" + ack.job_id + "] ack failed: " + reason +
+        "; giving up (the server runs the job again when its lease lapses)");
+    return true;
+  }
+  Log("[" + ack.job_id + "] ack failed: " + reason + "; retrying in " +
+      std::to_string(MillisUntil(pending.next_try)) + " ms");
+  return false;
 }
 
 void WorkerRunner::Heartbeat() {
@@ -209,14 +276,20 @@ void WorkerRunner::Heartbeat() {
                                  static_cast<int>(3 * heartbeat_interval_.count()), job->progress));
   }
   nlohmann::json body = {{"worker_id", options_.identity.worker_id}, {"jobs", jobs}};
+  auto sent = Clock::now();
   auto response = control_client_->Send(PostJson(std::string(kWorkersPath) + "/heartbeat", body));
   if (!response.ok() || response->status >= 300) {
     Log(std::string("heartbeat failed: ") +
         (response.ok() ? ErrorFromResponse(*response).what() : response.error().message));
     return;
   }
+  NoteContact(sent);
   nlohmann::json answer = response->Json();
   for (auto& job : running_) {
+    // The heartbeat pushed every lease it named out to `sent + extend_seconds` at least.
+    if (job->ending != Running::Ending::kCancelled) {
+      job->lease_until = std::max(job->lease_until, sent + 3 * heartbeat_interval_);
+    }
     if (!HeartbeatCancels(answer, job->job_id, job->run_id)) continue;
     job->ending = Running::Ending::kCancelled;
     SignalChild(job->child.pid, SIGKILL);

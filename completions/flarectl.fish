@@ -156,7 +156,7 @@ complete -c flarectl -n '__flarectl_at '\''workers heartbeat'\''' -l worker-id -
 complete -c flarectl -n '__flarectl_at '\''workers heartbeat'\''' -l job -r -d 'Held job, optionally with progress: ID or ID=0.5'
 complete -c flarectl -n '__flarectl_at '\''workers heartbeat'\''' -l extend -r -d 'Push the held jobs'\'' leases out by this (e.g. 5m)'
 complete -c flarectl -n '__flarectl_at '\''workers progress'\''' -l worker-id -r -d 'Worker id (default <host>-<pid>)'
-complete -c flarectl -n '__flarectl_at '\''worker'\''' -a run -d 'Run CMD once per claimed job: payload JSON on stdin; env FLARE_JOB_ID FLARE_RUN_ID FLARE_ATTEMPT FLARE_MAX_ATTEMPTS FLARE_JOB_TYPE FLARE_QUEUE FLARE_LEASE_ID; exit 0 = succeeded, else failed with the stderr tail; a stdout line '\''::progress 0.5'\'' reports progress; other output goes to stderr prefixed with the job id'
+complete -c flarectl -n '__flarectl_at '\''worker'\''' -a run -d 'Run CMD once per claimed job: payload JSON on stdin; env FLARE_JOB_ID FLARE_RUN_ID FLARE_ATTEMPT FLARE_MAX_ATTEMPTS FLARE_JOB_TYPE FLARE_QUEUE FLARE_LEASE_ID; exit 0 = succeeded, else failed with the exit status or signal and the stderr tail; a stdout line '\''::progress 0.5'\'' reports progress; other output goes to stderr prefixed with the job id; a command that cannot be executed stops the worker before it registers'
 complete -c flarectl -n '__flarectl_at '\''worker run'\''' -l queue -r -d 'Queue to take jobs from (repeatable)'
 complete -c flarectl -n '__flarectl_at '\''worker run'\''' -l type -l job-type -r -d 'Only these job types (repeatable)'
 complete -c flarectl -n '__flarectl_at '\''worker run'\''' -l concurrency -r -d 'Jobs run at once (default 1)'

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libcli11-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev
-          libssl-dev libhowardhinnant-date-dev libjemalloc-dev tzdata libgtest-dev libgmock-dev curl)
+          libssl-dev libcurl4-openssl-dev libhowardhinnant-date-dev libjemalloc-dev tzdata libgtest-dev libgmock-dev curl)
 # clang + its runtime libraries for the libFuzzer targets, clang-format for the format check.
 packages+=(clang libclang-rt-14-dev clang-format)
 missing=()

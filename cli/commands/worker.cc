@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "cli/child_process.h"
 #include "cli/commands/command.h"
 #include "cli/worker_runner.h"
 
@@ -32,8 +33,9 @@ void InstallSignalHandlers(int fd) {
 constexpr const char* kRunHelp =
     "Run CMD once per claimed job: payload JSON on stdin; env FLARE_JOB_ID FLARE_RUN_ID "
     "FLARE_ATTEMPT FLARE_MAX_ATTEMPTS FLARE_JOB_TYPE FLARE_QUEUE FLARE_LEASE_ID; exit 0 = "
-    "succeeded, else failed with the stderr tail; a stdout line '::progress 0.5' reports "
-    "progress; other output goes to stderr prefixed with the job id";
+    "succeeded, else failed with the exit status or signal and the stderr tail; a stdout "
+    "line '::progress 0.5' reports progress; other output goes to stderr prefixed with the "
+    "job id; a command that cannot be executed stops the worker before it registers";
 
 }  // namespace
 
@@ -41,10 +43,14 @@ void AddWorkerCommands(CLI::App& worker, Context& ctx) {
   auto* cmd = worker.add_subcommand("run", kRunHelp);
   auto options = std::make_shared<WorkerOptions>();
   options->identity.worker_id = DefaultWorkerId();
+  // One value per flag: a list option would otherwise swallow the `--` before CMD, and CMD's
+  // own flags (`-- sh -c …`) would be parsed as flarectl's.
   cmd->add_option("--queue", options->identity.queues, "Queue to take jobs from (repeatable)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);
   cmd->add_option("--type,--job-type", options->identity.job_types,
-                  "Only these job types (repeatable)");
+                  "Only these job types (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--concurrency", options->concurrency, "Jobs run at once (default 1)")
       ->check(CLI::Range(1, 100));
   cmd->add_option("--worker-id", options->identity.worker_id, "Worker id (default <host>-<pid>)");
@@ -53,6 +59,13 @@ void AddWorkerCommands(CLI::App& worker, Context& ctx) {
   cmd->add_option("command", options->command, "-- CMD ARGS… run for each job")->required();
   OnRun(cmd, ctx, [&ctx, options] {
     options->quiet = ctx.flags().quiet;
+    // Refuse before registering: a worker that cannot start CMD would claim jobs only to
+    // fail every one of them.
+    auto found = FindExecutable(options->command.front());
+    if (!found.ok()) {
+      throw CliError(kExitUsage, "cannot_run", found.error().message,
+                     "the command after -- must exist and be executable (PATH is searched)");
+    }
     WorkerRunner runner(*options, ctx.NewApiClient(), ctx.NewApiClient(), ctx.io());
     InstallSignalHandlers(runner.stop_fd());
     int code = runner.Run();

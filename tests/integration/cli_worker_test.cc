@@ -6,9 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/testutil/flared_process.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace flare::testing {
 namespace {
@@ -16,12 +20,14 @@ namespace {
 /// `flarectl worker run` as a child process; SIGTERM and reap on destruction.
 class WorkerProcess {
  public:
-  WorkerProcess(const FlaredProcess& flared, const std::string& script) {
+  /// Runs `script` for each job; the worker's output goes to `log_path`.
+  WorkerProcess(const FlaredProcess& flared, const std::string& script,
+                const std::string& log_path = "/dev/null") {
     pid_ = fork();
     if (pid_ == 0) {
-      int null_fd = open("/dev/null", O_WRONLY);
-      dup2(null_fd, STDOUT_FILENO);
-      dup2(null_fd, STDERR_FILENO);
+      int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      dup2(log_fd, STDOUT_FILENO);
+      dup2(log_fd, STDERR_FILENO);
       execl(FLARECTL_PATH, FLARECTL_PATH, "--base-url", flared.base_url().c_str(), "--api-key",
             flared.admin_key().c_str(), "worker", "run", "--queue", "default", "--concurrency", "2",
             "--", "/bin/sh", "-c", script.c_str(), static_cast<char*>(nullptr));
@@ -82,6 +88,91 @@ TEST(CliWorker, WaitTimesOutAndReportsCancelled) {
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", id, "--timeout", "1s"}).exit_code, 12);
   EXPECT_EQ(flared.Flarectl({"jobs", "cancel", id, "--yes"}).exit_code, 0);
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", id, "--timeout", "10s"}).exit_code, 11);
+}
+
+std::string ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+size_t Occurrences(const std::string& text, const std::string& needle) {
+  size_t count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+// flared goes down while a job finishes and comes back within the lease: the worker keeps
+// retrying the ack until it lands, so the job runs once (not again when the lease lapses).
+TEST(CliWorker, AckIsDeliveredAfterFlaredComesBackWithinTheLease) {
+  FlaredProcess flared;
+  TempDir dir;
+  auto started = dir / "started", go = dir / "go", log = dir / "worker.log";
+  WorkerProcess worker(flared,
+                       "touch '" + started.string() + "'; while [ ! -e '" + go.string() +
+                           "' ]; do sleep 0.05; done; exit 0",
+                       log.string());
+  auto created = flared.Flarectl({"-o", "id", "jobs", "create", "--type", "t", "--payload", "{}",
+                                  "--max-attempts", "2", "--timeout", "20s", "--retry-delay", "1s"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string id = created.out.substr(0, created.out.find('\n'));
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(started); }, std::chrono::seconds(30)));
+
+  flared.Kill9();
+  std::ofstream(go).put('\n');
+  // Three failed tries: as many as the worker used to make before giving up for good.
+  ASSERT_TRUE(WaitFor([&] { return Occurrences(ReadText(log), "ack failed") >= 3; },
+                      std::chrono::seconds(30)))
+      << ReadText(log);
+  flared.RestartOnSamePort();
+
+  auto waited = flared.Flarectl({"jobs", "wait", id, "--timeout", "60s"});
+  EXPECT_EQ(waited.exit_code, 0) << waited.err << ReadText(log);
+  auto runs = flared.Flarectl({"-o", "json", "runs", "list", "--job", id});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  auto list = nlohmann::json::parse(runs.out);
+  auto data = list.is_array() ? list : list["data"];
+  ASSERT_EQ(data.size(), 1u) << runs.out << ReadText(log);
+  EXPECT_EQ(data[0]["state"], "succeeded");
+  EXPECT_EQ(data[0]["attempt"], 1) << runs.out;  // a retry would be attempt 2 of this run
+  EXPECT_EQ(Occurrences(ReadText(log), "] started (attempt"), 1u) << ReadText(log);
+  EXPECT_NE(ReadText(log).find("ack delivered"), std::string::npos) << ReadText(log);
+  EXPECT_EQ(worker.Stop(), 0);
+}
+
+TEST(CliWorker, RefusesToStartWhenTheCommandCannotRun) {
+  FlaredProcess flared;
+  auto result = flared.Flarectl(
+      {"worker", "run", "--queue", "default", "--", "./does-not-exist.sh", "--flag"});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("cannot run ./does-not-exist.sh: No such file or directory"),
+            std::string::npos)
+      << result.err;
+  // It never registered, so it claimed nothing.
+  auto workers = flared.Call("GET", "/flare/v1/workers");
+  ASSERT_EQ(workers.status, 200) << workers.body;
+  EXPECT_EQ(workers.body.find("does-not-exist"), std::string::npos);
+  auto data = workers.json().is_array() ? workers.json() : workers.json()["data"];
+  EXPECT_TRUE(data.empty()) << workers.body;
+}
+
+TEST(CliWorker, FailedRunRecordsTheExitStatusAndSignalName) {
+  FlaredProcess flared;
+  WorkerProcess worker(flared,
+                       R"(p=$(cat); case "$p" in *segv*) ulimit -c 0; kill -SEGV $$;; esac; exit 3)");
+  std::string status = CreateJob(flared, R"({"do":"exit"})");
+  std::string signal = CreateJob(flared, R"({"do":"segv"})");
+  EXPECT_EQ(flared.Flarectl({"jobs", "wait", status, "--timeout", "30s"}).exit_code, 10);
+  EXPECT_EQ(flared.Flarectl({"jobs", "wait", signal, "--timeout", "30s"}).exit_code, 10);
+  auto by_status = nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", status}).out);
+  EXPECT_EQ(by_status["error"]["message"], "exit status 3");
+  auto by_signal = nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", signal}).out);
+  EXPECT_EQ(by_signal["error"]["type"], "Signal");
+  EXPECT_EQ(by_signal["error"]["message"], "killed by SIGSEGV");
+  EXPECT_EQ(worker.Stop(), 0);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ FlaredProcess::~FlaredProcess() {
 
 void FlaredProcess::Start() {
   std::filesystem::remove(data_dir_.path() / "flared.addr");
-  std::vector<std::string> args = {FLARED_PATH, "--listen", "127.0.0.1:0", "--data-dir",
+  std::vector<std::string> args = {FLARED_PATH, "--listen", listen_, "--data-dir",
                                    data_dir_.path().string()};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   pid_t pid = fork();
@@ -142,6 +142,13 @@ int FlaredProcess::Stop(std::chrono::seconds timeout) {
 void FlaredProcess::Restart() {
   if (pid_ > 0) Kill9();
   Start();
+}
+
+void FlaredProcess::RestartOnSamePort() {
+  if (pid_ > 0) Kill9();
+  listen_ = "127.0.0.1:" + std::to_string(port_);
+  Start();
+  listen_ = "127.0.0.1:0";
 }
 
 namespace {

@@ -50,6 +50,9 @@ class FlaredProcess {
   int Stop(std::chrono::seconds timeout = std::chrono::seconds(15));
   /// Starts again on the same data dir (and a new port).
   void Restart();
+  /// SIGKILL if running, then start again on the same data dir and the same port (clients
+  /// that know the address, such as a running worker, reach the new process).
+  void RestartOnSamePort();
   bool running() const { return pid_ > 0; }
 
   /// One HTTP call with the admin key (or `key` when given; "" sends no Authorization).
@@ -75,6 +78,7 @@ class FlaredProcess {
 
   TempDir data_dir_;
   std::vector<std::string> extra_args_;
+  std::string listen_ = "127.0.0.1:0";
   std::filesystem::path log_path_;
   pid_t pid_ = -1;
   int port_ = 0;

@@ -44,7 +44,17 @@ class WorkerTest : public ::testing::Test {
   void SetUp() override {
     api.Reply("POST /flare/v1/workers/register", 200,
               {{"worker_id", "w1"}, {"heartbeat_interval_seconds", 1}});
-    api.Reply("POST /flare/v1/workers/ack", 200, {{"state", "succeeded"}});
+    api.On("POST /flare/v1/workers/ack", [this](const httplib::Request&, httplib::Response& r) {
+      std::lock_guard lock(mutex);
+      if (acks_to_fail > 0) {
+        --acks_to_fail;
+        r.status = 503;
+        r.set_content(R"({"error":{"code":"unavailable","message":"try again"}})",
+                      "application/json");
+        return;
+      }
+      r.set_content(R"({"state":"succeeded"})", "application/json");
+    });
     api.On("POST /flare/v1/workers/heartbeat", [this](const httplib::Request&,
                                                       httplib::Response& r) {
       std::lock_guard lock(mutex);
@@ -116,6 +126,7 @@ class WorkerTest : public ::testing::Test {
   std::mutex mutex;
   std::deque<nlohmann::json> queue;
   nlohmann::json cancel = nlohmann::json::array();
+  int acks_to_fail = 0;  // answer this many acks 503 first
   std::unique_ptr<WorkerRunner> runner;
   std::thread thread;
   int exit_code = -1;
@@ -138,11 +149,12 @@ TEST_F(WorkerTest, AcksByExitStatusWithStderrTailAndEnv) {
   auto fail = AckFor("job_fail");
   EXPECT_EQ(fail["status"], "failed");
   EXPECT_EQ(fail["error"]["type"], "ExitCode");
-  EXPECT_EQ(fail["error"]["message"], "first line\nboom: disk full");
+  EXPECT_EQ(fail["error"]["message"], "exit status 3: first line\nboom: disk full");
 
   auto sig = AckFor("job_sig");
   EXPECT_EQ(sig["status"], "failed");
   EXPECT_EQ(sig["error"]["type"], "Signal");
+  EXPECT_EQ(sig["error"]["message"], "killed by SIGKILL");
 
   EXPECT_NE(fake.err.str().find("[job_ok] hello from stdout"), std::string::npos);
   EXPECT_EQ(fake.err.str().find("::progress"), std::string::npos);
@@ -191,6 +203,57 @@ TEST_F(WorkerTest, SecondStopKillsRunningJobs) {
   auto ack = AckFor("job_stuck");
   EXPECT_EQ(ack["status"], "failed");
   EXPECT_EQ(ack["error"]["type"], "Signal");
+}
+
+size_t CountAcks(const FakeApi& api) { return api.RequestsTo("POST /flare/v1/workers/ack").size(); }
+
+TEST_F(WorkerTest, AckIsRetriedWithBackoffUntilTheServerTakesIt) {
+  acks_to_fail = 3;
+  auto started = std::chrono::steady_clock::now();
+  Start({Claim("ok")});
+  ASSERT_TRUE(api.WaitFor(
+      [this](const std::vector<testing::Recorded>&) {
+        return fake.err.str().find("[job_ok] ack delivered (try 4)") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << fake.err.str();
+  // Backoff 0.5 s, 1 s, 2 s: not a burst of retries.
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(3000));
+  EXPECT_EQ(StopAndJoin(), 0);
+  EXPECT_EQ(CountAcks(api), 4u);
+  EXPECT_EQ(AckFor("job_ok")["status"], "succeeded");
+}
+
+TEST_F(WorkerTest, AckRetriesEndWhenTheLeaseWouldHaveLapsed) {
+  acks_to_fail = 1000;
+  auto claim = Claim("ok");
+  claim["timeout_seconds"] = 3;
+  auto started = std::chrono::steady_clock::now();
+  Start({claim});
+  ASSERT_TRUE(api.WaitFor(
+      [this](const std::vector<testing::Recorded>&) {
+        return fake.err.str().find("[job_ok] ack failed") != std::string::npos &&
+               fake.err.str().find("giving up") != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << fake.err.str();
+  auto gave_up = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(gave_up, std::chrono::seconds(6));
+  size_t tries = CountAcks(api);
+  EXPECT_GE(tries, 3u);  // 0 s, 0.5 s, 1.5 s, and a last one before the lease lapses
+  EXPECT_EQ(StopAndJoin(), 0);
+  EXPECT_EQ(CountAcks(api), tries);
+}
+
+TEST_F(WorkerTest, StopStillDeliversPendingAcks) {
+  acks_to_fail = 2;
+  Start({Claim("slow")});
+  ASSERT_TRUE(api.WaitFor([this](const std::vector<testing::Recorded>&) {
+    return fake.err.str().find("[job_slow] started") != std::string::npos;
+  }));
+  EXPECT_EQ(StopAndJoin(1), 0);
+  EXPECT_EQ(CountAcks(api), 3u) << fake.err.str();
+  EXPECT_EQ(AckFor("job_slow")["status"], "succeeded");
 }
 
 }  // namespace
