@@ -7,7 +7,12 @@
 namespace flare::daemon {
 namespace {
 
+// Runs considered per state and slice.
 constexpr int kSlice = 200;
+// How long one slice may hold the writer (plus its commit); the rest waits for the next.
+constexpr auto kSliceBudget = std::chrono::milliseconds(2);
+// Events deleted per statement: a run with a huge history is cut down over several slices.
+constexpr int kEventChunk = 500;
 
 OptTime Plus(OptTime t, std::chrono::seconds d) {
   if (t) *t += d;
@@ -20,19 +25,37 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
   return ctx_.writer.Run<RetentionOutcome>([&](Tx& tx) -> Result<RetentionOutcome> {
     RetentionOutcome outcome;
     auto& c = tx.conn();
+    const auto started = std::chrono::steady_clock::now();
+    // Once spent, the slice stops where it is and says there is more.
+    auto spent = [&] {
+      if (std::chrono::steady_clock::now() - started < kSliceBudget) return false;
+      outcome.more = true;
+      return true;
+    };
+    // Deletes events by chunks until none are left (true) or the slice is spent (false).
+    auto drain = [&](auto delete_chunk, const std::string& key) {
+      while (delete_chunk(c, key, kEventChunk) == kEventChunk) {
+        if (spent()) return false;
+      }
+      return true;
+    };
     auto prune = [&](std::initializer_list<const char*> states, std::chrono::seconds age) {
+      if (outcome.more) return;
       auto runs = FinishedRunsBefore(c, states, tx.now() - age, kSlice);
-      outcome.more = outcome.more || runs.size() == kSlice;
       for (const FinishedRun& finished : runs) {
+        if (outcome.runs_deleted > 0 && spent()) return;  // each slice removes at least one
         auto job = FindJobInAnyProject(c, finished.job_id);
         if (job && job->last_run_id == finished.run_id && !IsRecurring(*job)) {
-          DeleteJobWithHistory(c, job->id);
+          if (!drain(DeleteEventsOfJob, job->id)) return;
+          DeleteJobAndRuns(c, job->id);
           ++outcome.jobs_deleted;
         } else {
-          DeleteRunWithEvents(c, finished.run_id);
+          if (!drain(DeleteEventsOfRun, finished.run_id)) return;
+          DeleteRun(c, finished.run_id);
         }
         ++outcome.runs_deleted;
       }
+      outcome.more = outcome.more || runs.size() == kSlice;
     };
     prune({"succeeded"}, policy_.succeeded);
     prune({"dead_letter", "cancelled"}, policy_.failed);

@@ -5,6 +5,7 @@
 // held long, and the next pass is planned for when the oldest kept run expires.
 
 #include <chrono>
+#include <initializer_list>
 
 #include "common/result.h"
 #include "daemon/service/context.h"

@@ -28,7 +28,8 @@ SQLite::Statement& Ready(std::unique_ptr<SQLite::Statement>& slot, SQLite::Datab
   if (!slot) {
     slot = std::make_unique<SQLite::Statement>(db, sql);
   } else {
-    slot->reset();
+    // tryReset: after a failed step, reset() would throw that old error again.
+    slot->tryReset();
     slot->clearBindings();
   }
   return *slot;
@@ -41,8 +42,9 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
 }
 
 void Connection::ResetStatements() {
-  for (auto& [sql, statement] : statements_) statement->reset();
-  for (auto& [sql, statement] : dynamic_statements_) statement->reset();
+  // tryReset: it never throws (it only repeats the error of a failed last step).
+  for (auto& [sql, statement] : statements_) statement->tryReset();
+  for (auto& [sql, statement] : dynamic_statements_) statement->tryReset();
 }
 
 SQLite::Statement& Connection::PrepareDynamic(const std::string& sql) {

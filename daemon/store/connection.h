@@ -23,7 +23,8 @@ class Connection {
   /// The same for SQL built at run time (filters, IN lists); cached by its text.
   SQLite::Statement& PrepareDynamic(const std::string& sql);
   /// Resets every cached statement. A statement left mid-result keeps its read transaction
-  /// (and so its old snapshot) open; call this before a connection is reused.
+  /// (and so its old snapshot) open and pins the WAL. The one place statements are reset:
+  /// the writer calls this after every transaction, the reader pool when a lease ends.
   void ResetStatements();
   SQLite::Database& db() { return db_; }
   void Exec(const char* sql) { db_.exec(sql); }

@@ -1,5 +1,8 @@
 #pragma once
 // SQL for retention: finding old terminal runs and deleting runs, events and jobs.
+// Every statement here is served by an index (events_by_run, events_by_job, runs_finished,
+// runs_by_job), and event deletes take a bounded chunk, so a retention slice costs the
+// writer the same few ms however large the tables are.
 
 #include <string>
 #include <utility>
@@ -18,10 +21,14 @@ struct FinishedRun {
 /// Up to `limit` runs in `states` completed before `cutoff`, oldest first.
 std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list<const char*> states,
                                             TimePoint cutoff, int limit);
-/// Deletes a run and the events that belong to it.
-void DeleteRunWithEvents(Connection& c, const std::string& run_id);
-/// Deletes a job with all its runs and events.
-void DeleteJobWithHistory(Connection& c, const std::string& job_id);
+/// Deletes up to `limit` events of a run; returns how many it deleted.
+int DeleteEventsOfRun(Connection& c, const std::string& run_id, int limit);
+/// Deletes up to `limit` events of a job (of all its runs); returns how many it deleted.
+int DeleteEventsOfJob(Connection& c, const std::string& job_id, int limit);
+/// Deletes a run row (its events must be gone first).
+void DeleteRun(Connection& c, const std::string& run_id);
+/// Deletes a job row and all its runs (their events must be gone first).
+void DeleteJobAndRuns(Connection& c, const std::string& job_id);
 /// The oldest completion time among runs in `states`.
 OptTime OldestFinished(Connection& c, std::initializer_list<const char*> states);
 

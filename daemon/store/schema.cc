@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -148,6 +148,17 @@ CREATE TABLE workers (
   last_seen_at INTEGER NOT NULL,
   PRIMARY KEY (project_id, worker_id)
 ) WITHOUT ROWID;
+)sql",
+    // Version 2 shipped as an empty step (the array grew without an entry); kept so that
+    // databases at version 2 take the steps after it.
+    "",
+    R"sql(
+-- Retention deletes a run's events by run_id; without this index each delete scanned
+-- every event. Job-level events (run_id NULL) are never looked up this way.
+CREATE INDEX events_by_run ON events(run_id) WHERE run_id IS NOT NULL;
+-- Retention finds finished runs by state and age (and the oldest one per state). Only
+-- runs with a completion time are indexed, so pending and processing runs cost nothing.
+CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NOT NULL;
 )sql",
 };
 

@@ -1,13 +1,20 @@
 #include "daemon/store/writer.h"
 
 #include <SQLiteCpp/Exception.h>
+#include <cxxabi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
 
 #include "daemon/log.h"
 #include "daemon/store/schema.h"
 
 namespace flare::daemon {
 
-// One queued operation; it lives on the submitting thread's stack until `done`.
+// One queued operation; it lives on the submitting thread's stack. The writer sets `done`
+// and notifies `finished` while holding the writer's mutex, so the submitter (which waits
+// on that mutex) cannot return and destroy this object while the writer still touches it.
 struct Writer::Pending {
   Body body;
   OnFailure on_failure;
@@ -24,6 +31,36 @@ constexpr size_t kMaxBatch = 512;
 // operation costs a SAVEPOINT and a RELEASE; through sqlite3_exec each was parsed again
 // (about 6% of flared's CPU when creating jobs one by one).
 void Step(Connection& connection, const char* sql) { connection.Prepare(sql).exec(); }
+
+// The writer whose thread this is, if any: an operation or after-commit action that calls
+// Writer::Run would wait for itself forever.
+thread_local const Writer* t_writer_of_this_thread = nullptr;
+
+// An after-commit action slower than this stalls every write queued behind it.
+constexpr auto kSlowAction = std::chrono::milliseconds(5);
+
+// The readable type of an action (for a lambda, the function that registered it).
+std::string ActionName(const std::function<void()>& action) {
+  const char* mangled = action.target_type().name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? demangled.get() : mangled;
+}
+
+// Resets every cached statement of the writer's connection when a transaction ends, however
+// it ends. A lookup that stopped after its first row would otherwise keep a read transaction
+// open across commits, and SQLite could never restart (so never stop growing) the WAL.
+class ResetStatementsOnExit {
+ public:
+  explicit ResetStatementsOnExit(Connection& connection) : connection_(connection) {}
+  ~ResetStatementsOnExit() { connection_.ResetStatements(); }
+  ResetStatementsOnExit(const ResetStatementsOnExit&) = delete;
+  ResetStatementsOnExit& operator=(const ResetStatementsOnExit&) = delete;
+
+ private:
+  Connection& connection_;
+};
 }  // namespace
 
 Writer::Writer(const std::string& path, Durability durability, const Clock& clock)
@@ -54,6 +91,11 @@ void Writer::Submit(Body body, OnFailure on_failure) {
   Pending pending;
   pending.body = std::move(body);
   pending.on_failure = std::move(on_failure);
+  if (t_writer_of_this_thread == this) {
+    LogError("Writer::Run called on the writer thread (from an operation or after-commit action)");
+    pending.on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
+    return;
+  }
   std::unique_lock lock(mutex_);
   if (stopping_) {
     lock.unlock();
@@ -66,6 +108,7 @@ void Writer::Submit(Body body, OnFailure on_failure) {
 }
 
 void Writer::Loop() {
+  t_writer_of_this_thread = this;
   std::vector<Pending*> batch;
   while (true) {
     {
@@ -77,20 +120,25 @@ void Writer::Loop() {
         queue_.pop_front();
       }
     }
-    RunBatch(batch);
+    std::vector<Action> actions = RunBatch(batch);
+    RunAfterCommit(actions);
     {
       std::lock_guard lock(mutex_);
       ++commits_;
-      for (Pending* pending : batch) pending->done = true;
+      // Under the lock: once it is released the submitter may return and destroy `pending`.
+      for (Pending* pending : batch) {
+        pending->done = true;
+        pending->finished.notify_one();
+      }
     }
-    for (Pending* pending : batch) pending->finished.notify_one();
     batch.clear();
   }
 }
 
-void Writer::RunBatch(std::vector<Pending*>& batch) {
+std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
+  ResetStatementsOnExit reset(*connection_);
   Tx tx(*connection_, clock_.Now());
-  std::vector<std::function<void()>> after_commit;
+  std::vector<Action> after_commit;
   try {
     Step(*connection_, "BEGIN IMMEDIATE");
     for (Pending* pending : batch) {
@@ -122,9 +170,27 @@ void Writer::RunBatch(std::vector<Pending*>& batch) {
     for (Pending* pending : batch) {
       pending->on_failure(Error{ErrorCode::kInternal, "flared could not commit the write; retry"});
     }
-    return;
+    return {};
   }
-  for (auto& action : after_commit) action();
+  return after_commit;
+}
+
+void Writer::RunAfterCommit(std::vector<Action>& actions) {
+  for (Action& action : actions) {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      action();
+    } catch (const std::exception& e) {
+      // The write is committed and answered as such; a failed signal must not end the writer.
+      LogError("after-commit action failed", {{"action", ActionName(action)}, {"error", e.what()}});
+    }
+    auto took = std::chrono::steady_clock::now() - start;
+    if (took > kSlowAction) {
+      LogWarn("slow after-commit action held the writer",
+              {{"action", ActionName(action)},
+               {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count())}});
+    }
+  }
 }
 
 }  // namespace flare::daemon

@@ -11,6 +11,19 @@
 //
 // Operations may register after-commit actions (waking long-polls, nudging the timer);
 // they run on the writer thread after COMMIT and only for operations that succeeded.
+//
+// THE RULE: the writer waits on nothing but SQLite. An after-commit action only hands off
+// (sets a flag, notifies a condition variable, pushes onto a queue guarded by a mutex that
+// is never held across I/O) and returns in microseconds. It never does I/O, never waits for
+// another thread, never calls Writer::Run (that would deadlock), and never takes a lock
+// that a thread may hold while it waits for the writer. Everything queued behind a slow
+// action waits with it: one blocking action freezes every write in flared. The writer
+// times each action and logs a warning naming any that takes longer than a few ms.
+//
+// Also: after every transaction the writer resets every cached statement of its
+// connection (Connection::ResetStatements), so a lookup that read only its first row
+// does not keep a read transaction open. An open read transaction pins the WAL: SQLite
+// could never restart it and it would grow without bound.
 
 #include <condition_variable>
 #include <deque>
@@ -34,7 +47,8 @@ class Tx {
   Connection& conn() { return connection_; }
   /// The transaction's time: every row an operation writes carries this "now".
   TimePoint now() const { return now_; }
-  /// Runs `action` after the commit, if the operation succeeds.
+  /// Runs `action` on the writer thread after the commit, if the operation succeeds. It may
+  /// only hand off (notify, enqueue): see the rule at the top of this file.
   void OnCommit(std::function<void()> action) { after_commit_.push_back(std::move(action)); }
 
  private:
@@ -53,6 +67,8 @@ class Writer {
 
   /// Runs `op` in the next group transaction and returns its result once committed.
   /// An op that returns an error is rolled back (its savepoint) and commits nothing.
+  /// Called on the writer thread itself (from an op or an after-commit action) it fails at
+  /// once with kInternal instead of waiting for itself forever.
   template <typename T>
   Result<T> Run(std::function<Result<T>(Tx&)> op) {
     std::optional<Result<T>> result;
@@ -72,10 +88,14 @@ class Writer {
   struct Pending;
   using Body = std::function<bool(Tx&)>;
   using OnFailure = std::function<void(const Error&)>;
+  using Action = std::function<void()>;
 
   void Submit(Body body, OnFailure on_failure);
   void Loop();
-  void RunBatch(std::vector<Pending*>& batch);
+  /// Runs the batch in one transaction; returns the after-commit actions of the operations
+  /// that stand (none if the transaction failed).
+  std::vector<Action> RunBatch(std::vector<Pending*>& batch);
+  void RunAfterCommit(std::vector<Action>& actions);
 
   std::unique_ptr<Connection> connection_;
   const Clock& clock_;

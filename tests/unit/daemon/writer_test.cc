@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <thread>
+
+#include "daemon/log.h"
 
 #include "tests/testutil/temp_dir.h"
 
@@ -74,6 +78,78 @@ TEST(Writer, AFailedOperationRollsBackAloneAndSkipsItsAfterCommitActions) {
   });
   EXPECT_EQ(*sum, 3);
   EXPECT_EQ(actions.load(), 1);
+}
+
+// Each submitter waits on a condition variable in its own stack frame and returns as soon as
+// it sees its operation done; the writer must be finished with that frame by then. Run under
+// ASan (stack-use-after-return) and TSan, many short operations from many threads.
+TEST(Writer, ManyThreadsSubmittingTinyOperationsAllGetTheirOwnResult) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  constexpr int kThreads = 32, kEach = 400;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::atomic<int> wrong{0}, done{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach && std::chrono::steady_clock::now() < give_up; ++i) {
+        int mine = t * kEach + i;
+        auto answer = writer.Run<int>([&](Tx& tx) -> Result<int> {
+          tx.OnCommit([] {});
+          return mine;
+        });
+        if (!answer.ok() || *answer != mine) ++wrong;
+        ++done;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(done.load(), kThreads) << "the hammer did not get going within its time";
+}
+
+TEST(Writer, ASlowAfterCommitActionIsReportedByName) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  ConfigureLog(LogFormat::kText, LogLevel::kWarn);
+  ::testing::internal::CaptureStderr();
+  auto done = writer.Run<Ok>([](Tx& tx) -> Status {
+    // The defect being reported: an action that blocks the writer thread.
+    tx.OnCommit([] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); });
+    return Ok{};
+  });
+  std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(done.ok());
+  EXPECT_NE(log.find("slow after-commit action"), std::string::npos) << log;
+  EXPECT_NE(log.find("ASlowAfterCommitActionIsReportedByName"), std::string::npos)
+      << "the warning should name the code that registered the action: " << log;
+}
+
+TEST(Writer, AnAfterCommitActionThatThrowsLeavesTheWriterRunning) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  ConfigureLog(LogFormat::kText, LogLevel::kError);
+  auto first = writer.Run<Ok>([](Tx& tx) -> Status {
+    tx.OnCommit([] { throw std::runtime_error("signal failed"); });
+    return Ok{};
+  });
+  EXPECT_TRUE(first.ok()) << "the write was committed";
+  EXPECT_TRUE(writer.Run<int>([](Tx&) -> Result<int> { return 1; }).ok());
+}
+
+TEST(Writer, RunFromAnAfterCommitActionFailsInsteadOfWaitingForItself) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  ConfigureLog(LogFormat::kText, LogLevel::kError);
+  std::optional<Status> nested;
+  auto outer = writer.Run<Ok>([&](Tx& tx) -> Status {
+    tx.OnCommit([&] { nested = writer.Run<Ok>([](Tx&) -> Status { return Ok{}; }); });
+    return Ok{};
+  });
+  EXPECT_TRUE(outer.ok());
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_FALSE(nested->ok());
+  EXPECT_TRUE(writer.Run<int>([](Tx&) -> Result<int> { return 2; }).ok());
 }
 
 }  // namespace
