@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libcli11-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev
-          libssl-dev libhowardhinnant-date-dev libjemalloc-dev tzdata libgtest-dev libgmock-dev curl)
+          libssl-dev libhowardhinnant-date-dev libjemalloc-dev tzdata libgtest-dev libgmock-dev curl
+          libcurl4-openssl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
