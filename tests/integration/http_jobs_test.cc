@@ -101,7 +101,7 @@ TEST_F(HttpJobs, RequestsNameFlaredTheJobTheRunAndTheAttempt) {
 }
 
 TEST_F(HttpJobs, UrlsTheExecutorCannotRequestAreRefusedAtCreate) {
-  for (const std::string& url :
+  for (const char* url :
        {"http://user:secret@127.0.0.1/hook", "http://127.0.0.1:0/", "http://127.0.0.1:65536/"}) {
     HttpReply reply = flared().Call("POST", "/flare/v1/jobs", HttpJobBody(url));
     EXPECT_TRUE(IsApiError(reply, 400, "invalid_request", "http.url")) << url;
