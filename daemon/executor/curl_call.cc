@@ -136,10 +136,9 @@ void SetMethodAndBody(CURL* easy, const HttpCallSpec& spec) {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     return;
   }
-  if (!spec.body.empty()) {
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec.body.size()));
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, spec.body.data());
-  }
+  // Always framed, even when empty ("Content-Length: 0"): servers wait for a PUT/PATCH body.
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(spec.body.size()));
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, spec.body.data());
   curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, spec.method.c_str());
 }
 
