@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/http_status.h"
+#include "common/http_url.h"
 #include "common/json_fields.h"
 
 namespace flare {
@@ -65,16 +66,12 @@ Status ParseHeaders(HttpTarget& target, const nlohmann::json& value) {
   return Ok{};
 }
 
+// The executor's own parser decides, so a URL accepted here is one the transport can request.
 Status ParseUrl(HttpTarget& target, const nlohmann::json& value) {
   auto url = ReadString(value, "http.url", kMaxUrl);
   if (!url) return url.error();
-  std::string lower = *url;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  bool http = lower.rfind("http://", 0) == 0, https = lower.rfind("https://", 0) == 0;
-  size_t host_start = http ? 7 : 8;
-  if ((!http && !https) || lower.size() <= host_start || lower[host_start] == '/' ||
-      std::any_of(url->begin(), url->end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
-    return InvalidRequest("http.url must be an absolute http:// or https:// URL", "http.url");
+  if (auto parsed = ParseHttpUrl(*url); !parsed) {
+    return InvalidRequest("http.url " + parsed.error().message, "http.url");
   }
   target.url = *url;
   return Ok{};

@@ -17,7 +17,7 @@ struct DaemonConfig {
   std::string db_path;
   bool allow_private_targets = false;
   std::vector<std::string> allow_targets;  // CIDRs
-  int executor_concurrency = 64;
+  int executor_concurrency = 256;
   Durability durability = Durability::kFull;
   std::string retain_succeeded = "7d";
   std::string retain_failed = "90d";

@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <curl/curl.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -139,8 +140,11 @@ int Daemon::Run() {
     LogError("cannot start", {{"error", policy.error().message}});
     return 2;
   }
-  p.executor = std::make_unique<Executor>(*p.http_runs, MakeHttplibTransport(*policy),
-                                          config_.executor_concurrency);
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread uses curl
+  ExecutorOptions executor_options;
+  executor_options.concurrency = config_.executor_concurrency;
+  p.executor = std::make_unique<Executor>(*p.http_runs, MakeCurlTransport(*policy),
+                                          executor_options);
   p.notifier.executor = p.executor.get();
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
   p.router = std::make_unique<Router>(*p.auth);

@@ -1,95 +1,166 @@
 #include "daemon/executor/executor.h"
 
+#include <algorithm>
+
 #include "daemon/log.h"
 
 namespace flare::daemon {
 
-Executor::Executor(HttpRunService& runs, std::unique_ptr<HttpTransport> transport, int concurrency)
-    : runs_(runs), transport_(std::move(transport)), concurrency_(concurrency) {}
+Executor::Executor(HttpRunService& runs, std::unique_ptr<HttpTransport> transport,
+                   ExecutorOptions options)
+    : runs_(runs), transport_(std::move(transport)), options_(options) {
+  options_.concurrency = std::max(1, options_.concurrency);
+  options_.bookkeepers = std::max(1, options_.bookkeepers);
+}
 
 Executor::~Executor() { Stop(std::chrono::milliseconds(0)); }
 
 void Executor::Start() {
   auto pending = runs_.Recover();
+  std::lock_guard lock(mutex_);
   if (!pending) {
     LogError("executor recovery failed", {{"error", pending.error().message}});
   } else {
-    for (const auto& item : *pending) Enqueue(item.project_id, item.run_id);
+    for (const auto& item : *pending) EnqueueLocked(item);
   }
-  for (int i = 0; i < concurrency_; ++i) threads_.emplace_back([this] { Work(); });
+  next_rescan_ = Clock::now() + options_.rescan_interval;
+  for (int i = 0; i < options_.bookkeepers; ++i) threads_.emplace_back([this] { Bookkeep(); });
 }
 
 void Executor::Enqueue(const std::string& project_id, const std::string& run_id) {
   std::lock_guard lock(mutex_);
-  if (stopping_ || !queued_.insert(run_id).second) return;
-  queue_.push_back({project_id, run_id});
-  ready_.notify_one();
+  EnqueueLocked({project_id, run_id});
+}
+
+void Executor::EnqueueLocked(const PendingHttpRun& item) {
+  if (stopping_ || active_.count(item.run_id) != 0 || !queued_.insert(item.run_id).second) return;
+  queue_.push_back(item);
+  wake_.notify_one();
 }
 
 void Executor::Cancel(const std::string& run_id) {
   std::lock_guard lock(mutex_);
-  auto it = in_flight_.find(run_id);
-  if (it != in_flight_.end()) it->second->Cancel();
+  auto it = active_.find(run_id);
+  if (it == active_.end() || it->second.cancelled) return;
+  it->second.cancelled = true;
+  if (it->second.calling) transport_->Cancel(it->second.call_id);  // a hand-off, never a wait
 }
 
 void Executor::Stop(std::chrono::milliseconds grace) {
   {
     std::unique_lock lock(mutex_);
-    if (threads_.empty()) return;
+    if (abandoning_) return;
     stopping_ = true;
     queue_.clear();
     queued_.clear();
-    ready_.notify_all();
-    if (!idle_.wait_for(lock, grace, [&] { return in_flight_.empty(); })) {
-      shutting_down_calls_ = true;
-      for (auto& [id, flag] : in_flight_) flag->Cancel();
-    }
+    wake_.notify_all();
+    idle_.wait_for(lock, grace, [&] { return active_.empty(); });
+    abandoning_ = true;
+    wake_.notify_all();
   }
+  // Without the lock: the transport's thread may be waiting for it to report an outcome.
+  transport_->Shutdown();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
 }
 
-void Executor::Work() {
+bool Executor::CanBegin() const {
+  return !stopping_ && !queue_.empty() &&
+         active_.size() < static_cast<size_t>(options_.concurrency);
+}
+
+void Executor::Bookkeep() {
   std::unique_lock lock(mutex_);
-  while (true) {
-    ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
-    PendingHttpRun item = queue_.front();
-    queue_.pop_front();
-    queued_.erase(item.run_id);
-    lock.unlock();
-    Perform(item);
-    lock.lock();
+  while (!abandoning_) {
+    if (!outcomes_.empty()) {
+      Outcome done = std::move(outcomes_.front());
+      outcomes_.pop_front();
+      FinishRun(std::move(done), lock);
+    } else if (CanBegin()) {
+      PendingHttpRun item = std::move(queue_.front());
+      queue_.pop_front();
+      queued_.erase(item.run_id);
+      BeginRun(item, lock);
+    } else if (!stopping_ && Clock::now() >= next_rescan_) {
+      Rescan(lock);
+    } else if (stopping_) {
+      wake_.wait(lock);
+    } else {
+      wake_.wait_until(lock, next_rescan_);  // re-evaluated: a failed Begin moves it earlier
+    }
   }
 }
 
-void Executor::Perform(const PendingHttpRun& item) {
-  // The flag is reachable by Cancel() before the run is marked processing, so a cancel
-  // that commits between Begin and the call still aborts it (the transport checks the
-  // flag before it connects).
-  CancelFlag cancel;
-  {
-    std::lock_guard lock(mutex_);
-    in_flight_[item.run_id] = &cancel;
-  }
-  auto work = runs_.Begin(item.project_id, item.run_id);
-  bool abandoned = false;
-  std::optional<HttpCallOutcome> outcome;
-  if (work && *work) outcome = transport_->Perform((*work)->call, cancel);
-  {
-    std::lock_guard lock(mutex_);
-    in_flight_.erase(item.run_id);
-    abandoned = shutting_down_calls_;
+void Executor::BeginRun(const PendingHttpRun& item, std::unique_lock<std::mutex>& lock) {
+  HttpTransport::CallId call_id = next_call_id_++;
+  active_[item.run_id].call_id = call_id;
+  lock.unlock();
+  Result<std::optional<HttpWork>> work = runs_.Begin(item.project_id, item.run_id);
+  lock.lock();
+  auto it = active_.find(item.run_id);
+  if (!work || !*work) {
+    active_.erase(it);
     idle_.notify_all();
-  }
-  if (!work) {
+    if (work) return;  // not a pending HTTP run any more
     LogError("cannot start HTTP run", {{"run", item.run_id}, {"error", work.error().message}});
+    ++failed_begins_;
+    // The run is still pending: read the pending runs again soon, then less and less often.
+    failure_backoff_ = failure_backoff_.count() == 0
+                           ? options_.retry_after_failure
+                           : std::min(failure_backoff_ * 2, options_.rescan_interval);
+    next_rescan_ = std::min(next_rescan_, Clock::now() + failure_backoff_);
+    wake_.notify_all();
     return;
   }
-  if (!outcome || abandoned) return;  // not pending any more, or left for the next start
-  if (auto finished = runs_.Finish(**work, *outcome); !finished) {
-    LogError("cannot record HTTP run", {{"run", item.run_id}, {"error", finished.error().message}});
+  failure_backoff_ = std::chrono::milliseconds(0);
+  Active& active = it->second;
+  active.work = std::move(**work);
+  if (abandoning_) {
+    active_.erase(it);  // stays processing; the next start fails it with WORKER_LOST
+    idle_.notify_all();
+    return;
   }
+  if (active.cancelled) {
+    HttpCallOutcome cancelled;
+    cancelled.failure = FailureReason::kCancelled;
+    outcomes_.push_back({item.run_id, std::move(cancelled)});
+    return;
+  }
+  active.calling = true;
+  // Under the lock, so a Cancel that sees `calling` reaches a call the transport knows.
+  transport_->Start(call_id, std::move(active.work.call),
+                    [this, run_id = item.run_id](HttpCallOutcome outcome) {
+                      std::lock_guard done_lock(mutex_);
+                      outcomes_.push_back({run_id, std::move(outcome)});
+                      wake_.notify_one();
+                    });
+}
+
+void Executor::FinishRun(Outcome done, std::unique_lock<std::mutex>& lock) {
+  auto it = active_.find(done.run_id);
+  if (it == active_.end()) return;
+  HttpWork work = std::move(it->second.work);
+  lock.unlock();
+  Status finished = runs_.Finish(work, done.outcome);
+  if (!finished) {
+    LogError("cannot record HTTP run", {{"run", done.run_id}, {"error", finished.error().message}});
+  }
+  lock.lock();
+  active_.erase(done.run_id);
+  idle_.notify_all();
+  wake_.notify_one();  // room for one more call
+}
+
+void Executor::Rescan(std::unique_lock<std::mutex>& lock) {
+  next_rescan_ = Clock::now() + options_.rescan_interval;
+  lock.unlock();
+  Result<std::vector<PendingHttpRun>> pending = runs_.PendingRuns();
+  lock.lock();
+  if (!pending) {
+    LogError("cannot read pending HTTP runs", {{"error", pending.error().message}});
+    return;
+  }
+  for (const PendingHttpRun& item : *pending) EnqueueLocked(item);
 }
 
 }  // namespace flare::daemon

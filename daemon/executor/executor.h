@@ -1,11 +1,23 @@
 #pragma once
-// The HTTP executor: a fixed pool of threads performing pending HTTP runs. Runs arrive by
-// after-commit notification (and, at start, from recovery); each thread takes one, marks it
-// processing through the service, performs the call through the HttpTransport seam, and
-// records the outcome. A run cancelled while in flight is aborted through its CancelFlag.
-// At shutdown, calls still in flight after the grace period are aborted without a verdict:
-// they stay processing and the next start fails them with WORKER_LOST (and retries them).
+// The HTTP executor: takes pending HTTP runs, marks them processing, has the transport
+// perform the calls (all at once, on the transport's own thread) and records how each
+// ended.
+//
+// Runs arrive by after-commit notification (Enqueue), at start from recovery, and from
+// the database itself: after a Begin fails (a transient database error) the executor
+// re-reads the pending HTTP runs with a backoff, and a slow safety timer does the same, so
+// a run no notification announced is still performed. Begin and Finish are writes, which
+// block until their group commit; a few bookkeeping threads do them so that writes of many
+// runs share one commit, and the transport's loop never waits on the database.
+//
+// Enqueue and Cancel only hand off (a queue, a flag, a transport wake-up): they run on the
+// writer thread after a commit and must never block it. A run cancelled while in flight
+// ends at once; one cancelled between Begin and the call never reaches the wire.
+// At shutdown, calls still in flight after the grace period are abandoned without a
+// verdict: they stay processing and the next start fails them with WORKER_LOST (and
+// retries them).
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -20,34 +32,75 @@
 
 namespace flare::daemon {
 
+struct ExecutorOptions {
+  int concurrency = 256;  // calls in flight at once
+  int bookkeepers = 16;   // threads that record starts and outcomes
+  /// The safety re-read of pending HTTP runs.
+  std::chrono::milliseconds rescan_interval{std::chrono::seconds(60)};
+  /// The first re-read after a failed Begin; doubles up to rescan_interval.
+  std::chrono::milliseconds retry_after_failure{std::chrono::seconds(1)};
+};
+
 class Executor {
  public:
-  Executor(HttpRunService& runs, std::unique_ptr<HttpTransport> transport, int concurrency);
+  Executor(HttpRunService& runs, std::unique_ptr<HttpTransport> transport, ExecutorOptions options);
   ~Executor();
 
-  /// Recovers runs left by a previous flared and starts the pool.
+  /// Recovers runs left by a previous flared and starts the bookkeeping threads.
   void Start();
+  /// A run became pending. Never blocks.
   void Enqueue(const std::string& project_id, const std::string& run_id);
-  /// Aborts the run if it is in flight here.
+  /// Aborts the run if it is in flight here. Never blocks.
   void Cancel(const std::string& run_id);
-  /// Waits up to `grace` for in-flight calls, aborts the rest, joins the pool.
+  /// Waits up to `grace` for runs in flight, abandons the rest, joins the threads.
   void Stop(std::chrono::milliseconds grace);
+  /// Begins that failed so far (each one schedules an early re-read of pending runs).
+  uint64_t failed_begins() const {
+    std::lock_guard lock(mutex_);
+    return failed_begins_;
+  }
+  /// Connections the transport opened so far.
+  int64_t connections_opened() const { return transport_->connections_opened(); }
 
  private:
-  void Work();
-  void Perform(const PendingHttpRun& item);
+  using Clock = std::chrono::steady_clock;
+
+  // A run taken from the queue, from Begin until its outcome is recorded.
+  struct Active {
+    HttpTransport::CallId call_id = 0;
+    bool cancelled = false;
+    bool calling = false;  // handed to the transport
+    HttpWork work;
+  };
+  struct Outcome {
+    std::string run_id;
+    HttpCallOutcome outcome;
+  };
+
+  void Bookkeep();
+  void BeginRun(const PendingHttpRun& item, std::unique_lock<std::mutex>& lock);
+  void FinishRun(Outcome done, std::unique_lock<std::mutex>& lock);
+  void Rescan(std::unique_lock<std::mutex>& lock);
+  void EnqueueLocked(const PendingHttpRun& item);
+  bool CanBegin() const;
 
   HttpRunService& runs_;
   std::unique_ptr<HttpTransport> transport_;
-  int concurrency_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::condition_variable idle_;
+  ExecutorOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;  // bookkeepers: work arrived
+  std::condition_variable idle_;  // Stop: a run ended
   std::deque<PendingHttpRun> queue_;
   std::set<std::string> queued_;  // run ids in queue_, so a run is never queued twice
-  std::map<std::string, CancelFlag*> in_flight_;
+  std::map<std::string, Active> active_;
+  std::deque<Outcome> outcomes_;
+  HttpTransport::CallId next_call_id_ = 1;
+  Clock::time_point next_rescan_;
+  std::chrono::milliseconds failure_backoff_{0};
+  uint64_t failed_begins_ = 0;
   bool stopping_ = false;
-  bool shutting_down_calls_ = false;
+  bool abandoning_ = false;
   std::vector<std::thread> threads_;
 };
 

@@ -1,17 +1,14 @@
 #include "daemon/executor/http_json.h"
 
 namespace flare::daemon {
-namespace {
 
-// nlohmann refuses to dump invalid UTF-8 by default; a response body may be anything.
-// Round-tripping through dump(replace) turns invalid bytes into U+FFFD.
+// nlohmann refuses to dump invalid UTF-8 by default (it throws), and a target may send any
+// bytes. Round-tripping through dump(replace) turns invalid bytes into U+FFFD.
 std::string Utf8Safe(const std::string& text) {
   std::string quoted =
       nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return nlohmann::json::parse(quoted).get<std::string>();
 }
-
-}  // namespace
 
 nlohmann::json RedactedRequest(const HttpCallSpec& spec) {
   nlohmann::json headers = nlohmann::json::array();
@@ -26,7 +23,8 @@ nlohmann::json RedactedRequest(const HttpCallSpec& spec) {
 
 nlohmann::json ResultJson(const HttpCallOutcome& outcome) {
   nlohmann::json headers = nlohmann::json::object();
-  for (const auto& [name, value] : outcome.headers) {
+  for (const auto& [raw_name, value] : outcome.headers) {
+    std::string name = Utf8Safe(raw_name);
     auto it = headers.find(name);
     if (it == headers.end()) {
       headers[name] = Utf8Safe(value);

@@ -8,6 +8,10 @@
 
 namespace flare::daemon {
 
+/// `text` with every invalid UTF-8 sequence replaced by U+FFFD: what a target sends
+/// (header names and values, body, a Location in an error message) before it goes to JSON.
+std::string Utf8Safe(const std::string& text);
+
 /// {"method", "url", "headers": [{"name", "value": "***"}], "body_bytes"}.
 nlohmann::json RedactedRequest(const HttpCallSpec& spec);
 

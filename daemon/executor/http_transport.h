@@ -1,15 +1,15 @@
 #pragma once
-// The HttpTransport seam: the executor hands it one HTTP call and gets back
-// what happened, so executor tests can use a fake. The real transport
-// (MakeHttplibTransport) resolves the host once, checks every address with the
-// egress guard, connects only to the checked address, follows redirects only
-// when asked (re-checking every hop) and never logs header values.
+// The HttpTransport seam: the executor hands it HTTP calls and is told, on a transport
+// thread, how each ended, so executor tests can use a fake. The real transport
+// (MakeCurlTransport) is libcurl's multi interface: one event-loop thread carries every
+// call at once. It checks the address of every connection it opens with the egress guard
+// (the address connected to, on every redirect hop), follows redirects only when asked and
+// never logs header values.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "common/egress.h"
-#include "daemon/executor/resolver.h"
 
 namespace flare::daemon {
 
@@ -41,8 +40,10 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpCallSpec {
   std::string method = "POST";
-  std::string url;  // absolute http:// or https://
-  HeaderList headers;
+  std::string url;     // absolute http:// or https://
+  HeaderList headers;  // the job's own: sent to the job's origin only
+  /// flared's own (User-Agent aside): which job, run and attempt; sent on every hop.
+  HeaderList identity_headers;
   std::string body;
   std::chrono::milliseconds timeout{30000};  // the whole call, redirects included
   bool tls_verify = true;
@@ -51,11 +52,10 @@ struct HttpCallSpec {
 };
 
 /// Milliseconds. queue_wait_ms is the executor's to fill (the transport leaves 0).
-/// connect_ms: name resolution plus, on a new connection, TCP connect and TLS
-///   handshake, as far as observable (see the file-top comment of httplib_transport.cc).
-/// ttfb_ms: from the end of connect_ms until the response headers arrived (final hop).
-/// transfer_ms: from the response headers until the body was read (final hop).
-/// total_ms: the whole Perform call, every hop included.
+/// connect_ms: name resolution, TCP connect and TLS handshake (0 on a reused connection),
+///   summed over the hops. ttfb_ms: from then until the response headers began (final
+///   hop). transfer_ms: from there until the body was read (final hop). total_ms: the whole
+///   call, every hop included.
 struct HttpTrace {
   int64_t queue_wait_ms = 0;
   int64_t connect_ms = 0;
@@ -78,36 +78,34 @@ struct HttpCallOutcome {
   std::optional<std::chrono::seconds> retry_after;  // from a 429/503 Retry-After
 };
 
-/// Cancels one call from another thread. Transports install an abort hook for
-/// the time a request is in flight; Cancel() runs it at once.
-class CancelFlag {
- public:
-  /// Marks the call cancelled and aborts it if it is in flight. Thread-safe; may
-  /// wait for a TCP connect in progress to finish (bounded by the call's timeout).
-  void Cancel();
-  bool cancelled() const;
-
-  /// For transports: Cancel() calls `abort` until ClearAbort(). Runs it at once
-  /// when already cancelled.
-  void SetAbort(std::function<void()> abort);
-  /// After this returns no abort hook is running or will run.
-  void ClearAbort();
-
- private:
-  mutable std::mutex mutex_;
-  bool cancelled_ = false;
-  std::function<void()> abort_;
-};
-
 class HttpTransport {
  public:
+  using CallId = uint64_t;
+  using Done = std::function<void(HttpCallOutcome)>;
+
   virtual ~HttpTransport() = default;
-  /// Performs the call; blocks until done, failed, timed out or cancelled.
-  virtual HttpCallOutcome Perform(const HttpCallSpec& spec, CancelFlag& cancel) = 0;
+  /// Starts a call; `done` runs exactly once, on a transport thread, when it ended (unless
+  /// Shutdown() came first). `id` is the caller's, unique among calls in flight. Never blocks.
+  virtual void Start(CallId id, HttpCallSpec spec, Done done) = 0;
+  /// Ends call `id` as kCancelled if it is still running; no effect otherwise. Never blocks:
+  /// it only hands the request to the transport thread.
+  virtual void Cancel(CallId id) = 0;
+  /// Abandons every call without running its `done` and stops the transport's threads.
+  virtual void Shutdown() = 0;
+  /// Connections opened so far (a reused connection is not counted again).
+  virtual int64_t connections_opened() const = 0;
 };
 
-/// The cpp-httplib transport. `resolver` null means getaddrinfo.
-std::unique_ptr<HttpTransport> MakeHttplibTransport(EgressPolicy policy,
-                                                    std::shared_ptr<Resolver> resolver = nullptr);
+/// Starts a call and waits for its outcome (tools and tests).
+HttpCallOutcome PerformAndWait(HttpTransport& transport, HttpCallSpec spec);
+
+struct CurlTransportOptions {
+  /// Extra CURLOPT_RESOLVE entries ("host:port:address"), for tests that need a name.
+  std::vector<std::string> fixed_names;
+};
+
+/// The libcurl transport. Call curl_global_init once before the first one is made.
+std::unique_ptr<HttpTransport> MakeCurlTransport(EgressPolicy policy,
+                                                 CurlTransportOptions options = {});
 
 }  // namespace flare::daemon

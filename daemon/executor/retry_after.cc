@@ -1,9 +1,9 @@
 #include "daemon/executor/retry_after.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
 #include <string>
 
 namespace flare::daemon {
@@ -17,35 +17,12 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-int MonthIndex(const char* name) {
-  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (int i = 0; i < 12; ++i) {
-    if (std::strcmp(name, kMonths[i]) == 0) return i + 1;
-  }
-  return 0;
-}
-
-// IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"), the form senders must use.
+// curl_getdate reads the three HTTP-date forms (IMF-fixdate, RFC 850, asctime) and more.
 std::optional<TimePoint> ParseHttpDate(std::string_view value) {
   std::string text(value);
-  char weekday[4] = {}, month[4] = {}, zone[4] = {};
-  int day = 0, year = 0, hour = 0, minute = 0, second = 0;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d %3s%n", weekday, &day, month, &year, &hour,
-                  &minute, &second, zone, &consumed) != 8 ||
-      static_cast<size_t>(consumed) != text.size() || std::strcmp(zone, "GMT") != 0) {
-    return std::nullopt;
-  }
-  int month_index = MonthIndex(month);
-  using namespace std::chrono;
-  year_month_day date{std::chrono::year{year},
-                      std::chrono::month{static_cast<unsigned>(month_index)},
-                      std::chrono::day{static_cast<unsigned>(day)}};
-  if (month_index == 0 || !date.ok() || hour > 23 || minute > 59 || second > 60)
-    return std::nullopt;
-  return time_point_cast<milliseconds>(sys_days{date} + hours{hour} + minutes{minute} +
-                                       seconds{second});
+  time_t seconds = curl_getdate(text.c_str(), nullptr);
+  if (seconds < 0) return std::nullopt;
+  return TimePoint{std::chrono::seconds{seconds}};
 }
 
 }  // namespace

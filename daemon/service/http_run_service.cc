@@ -13,6 +13,14 @@ namespace {
 // The executor finishes a call by its own timeout; the lease only catches a lost result.
 constexpr std::chrono::seconds kLeaseGrace{30};
 
+// Names the job, run and attempt so a receiver can tell a retry (same run, next attempt)
+// from a new call and deduplicate (README "Requests flared sends").
+HeaderList IdentityHeaders(const RunRecord& run) {
+  return {{"Flare-Job-Id", run.job_id},
+          {"Flare-Run-Id", run.id},
+          {"Flare-Attempt", std::to_string(run.attempt)}};
+}
+
 HttpCallSpec BuildCall(const HttpTarget& target, const nlohmann::json& payload, int timeout_seconds) {
   HttpCallSpec call;
   call.method = target.method;
@@ -39,13 +47,16 @@ AttemptFailure FailureOf(const HttpCallOutcome& outcome, const std::string& succ
   AttemptFailure failure;
   if (outcome.failure == FailureReason::kNone) {
     failure.reason = "NON_SUCCESS_STATUS";
+    std::string message = "the target answered " + std::to_string(outcome.status) +
+                          ", expected " + success_status;
+    // e.g. "stopped after 5 redirects", "did not follow a redirect from https to http"
+    if (!outcome.error_message.empty()) message += " (" + outcome.error_message + ")";
     failure.error = {{"type", "NON_SUCCESS_STATUS"},
-                     {"message", "the target answered " + std::to_string(outcome.status) +
-                                     ", expected " + success_status},
+                     {"message", Utf8Safe(message)},
                      {"stack_trace", nullptr}};
   } else {
     failure.reason = std::string(FailureReasonName(outcome.failure));
-    failure.error = {{"type", failure.reason}, {"message", outcome.error_message}, {"stack_trace", nullptr}};
+    failure.error = {{"type", failure.reason}, {"message", Utf8Safe(outcome.error_message)}, {"stack_trace", nullptr}};
   }
   // A refused address stays refused: retrying cannot help until flared's flags change.
   failure.retryable = outcome.failure != FailureReason::kSsrfBlocked;
@@ -70,6 +81,7 @@ Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project
                   BuildCall(*target, run->payload.is_null() ? job->payload : run->payload,
                             run->timeout_seconds),
                   target->success_status, 0};
+    work.call.identity_headers = IdentityHeaders(*run);
     if (run->ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run->ready_at);
     run->lease_expires_at = *run->lease_expires_at + kLeaseGrace;
     run->request = RedactedRequest(work.call);
@@ -99,6 +111,17 @@ Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outco
     }
     return Ok{};
   });
+}
+
+Result<std::vector<PendingHttpRun>> HttpRunService::PendingRuns() {
+  try {
+    auto reader = ctx_.readers.Acquire();
+    std::vector<PendingHttpRun> pending;
+    for (const RunRecord& run : PendingHttpRuns(*reader)) pending.push_back({run.project_id, run.id});
+    return pending;
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::kUnavailable, std::string("cannot read pending HTTP runs: ") + e.what(), ""};
+  }
 }
 
 Result<std::vector<PendingHttpRun>> HttpRunService::Recover() {

@@ -35,6 +35,9 @@ class HttpRunService {
   Result<std::optional<HttpWork>> Begin(const std::string& project_id, const std::string& run_id);
   /// Records the outcome, unless the run was cancelled, replaced or timed out meanwhile.
   Status Finish(const HttpWork& work, const HttpCallOutcome& outcome);
+  /// The pending HTTP runs, read from the database (not the writer): what the executor
+  /// performs when no notification announced a run, e.g. after a failed Begin.
+  Result<std::vector<PendingHttpRun>> PendingRuns();
   /// At start: HTTP runs left processing by a previous flared fail with WORKER_LOST (and
   /// retry per policy); returns the pending HTTP runs to perform.
   Result<std::vector<PendingHttpRun>> Recover();

@@ -85,6 +85,30 @@ TEST_F(HttpJobs, ExplicitBodyAndBothHeaderFormsArrive) {
   EXPECT_EQ(HeaderOf(echo, "X-Three"), "third");
 }
 
+TEST_F(HttpJobs, RequestsNameFlaredTheJobTheRunAndTheAttempt) {
+  // /echo answers 200, so with success_status 201 both attempts fail.
+  json body = HttpJobBody(sink_.Url("/echo"), {{"method", "GET"}, {"success_status", 201}},
+                          {{"max_attempts", 2}, {"retry", FixedRetry()}});
+  json job = CreateJob(flared(), body);
+  std::string run_id = WaitForFirstRun(flared(), job.value("id", ""));
+  json run = WaitForRunDone(flared(), run_id);
+  ASSERT_EQ(run.value("attempt", 0), 2) << run.dump();
+  json echo = EchoOf(run);  // the last attempt's request
+  EXPECT_EQ(HeaderOf(echo, "User-Agent").rfind("flared/", 0), 0u) << echo.dump();
+  EXPECT_EQ(HeaderOf(echo, "Flare-Job-Id"), job.value("id", ""));
+  EXPECT_EQ(HeaderOf(echo, "Flare-Run-Id"), run_id);
+  EXPECT_EQ(HeaderOf(echo, "Flare-Attempt"), "2");
+}
+
+TEST_F(HttpJobs, UrlsTheExecutorCannotRequestAreRefusedAtCreate) {
+  for (const char* url :
+       {"http://user:secret@127.0.0.1/hook", "http://127.0.0.1:0/", "http://127.0.0.1:65536/"}) {
+    HttpReply reply = flared().Call("POST", "/flare/v1/jobs", HttpJobBody(url));
+    EXPECT_TRUE(IsApiError(reply, 400, "invalid_request", "http.url")) << url;
+    EXPECT_EQ(reply.body.find("secret"), std::string::npos) << reply.body;
+  }
+}
+
 TEST_F(HttpJobs, EveryMethodReachesTheSink) {
   std::map<std::string, std::string> jobs;  // method -> job id
   for (const char* method : {"GET", "PUT", "PATCH", "DELETE"}) {

@@ -1,14 +1,17 @@
 #include "daemon/executor/http_transport.h"
 
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "daemon/executor/http_json.h"
-#include "daemon/executor/http_url.h"
 #include "daemon/executor/retry_after.h"
+#include "flare/version.h"
+#include "tests/testutil/hostile_server.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/test_http_server.h"
 #include "tests/testutil/test_tls.h"
@@ -18,25 +21,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using testing::TestHttpServer;
-
-// Maps names to addresses and counts the questions.
-class FakeResolver final : public Resolver {
- public:
-  explicit FakeResolver(std::map<std::string, std::vector<std::string>> names)
-      : names_(std::move(names)) {}
-  Result<std::vector<IpAddress>> Resolve(const std::string& host) override {
-    ++calls;
-    auto it = names_.find(host);
-    if (it == names_.end()) return Error{ErrorCode::kUnavailable, "unknown host " + host, ""};
-    std::vector<IpAddress> addresses;
-    for (const std::string& text : it->second) addresses.push_back(*ParseIpLiteral(text));
-    return addresses;
-  }
-  int calls = 0;
-
- private:
-  std::map<std::string, std::vector<std::string>> names_;
-};
 
 EgressPolicy OpenPolicy() {
   EgressPolicy policy;
@@ -53,14 +37,28 @@ HttpCallSpec Get(const std::string& url) {
 }
 
 HttpCallOutcome Call(HttpTransport& transport, const HttpCallSpec& spec) {
-  CancelFlag cancel;
-  return transport.Perform(spec, cancel);
+  return PerformAndWait(transport, spec);
 }
+
+// Starts a call whose outcome a test collects later (for cancels).
+class PendingCall {
+ public:
+  PendingCall(HttpTransport& transport, HttpTransport::CallId id, HttpCallSpec spec) {
+    transport.Start(id, std::move(spec),
+                    [this](HttpCallOutcome outcome) { promise_.set_value(std::move(outcome)); });
+  }
+  HttpCallOutcome Wait() { return future_.get(); }
+
+ private:
+  std::promise<HttpCallOutcome> promise_;
+  std::future<HttpCallOutcome> future_ = promise_.get_future();
+};
 
 class HttpTransportTest : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
   TestHttpServer server_;
-  std::unique_ptr<HttpTransport> transport_ = MakeHttplibTransport(OpenPolicy());
+  std::unique_ptr<HttpTransport> transport_ = MakeCurlTransport(OpenPolicy());
 };
 
 TEST_F(HttpTransportTest, RecordsStatusHeadersBodyAndTrace) {
@@ -167,14 +165,6 @@ TEST_F(HttpTransportTest, ResetConnectionIsConnectionError) {
   EXPECT_EQ(outcome.failure, FailureReason::kConnectionError) << outcome.error_message;
 }
 
-TEST_F(HttpTransportTest, UnresolvableNameIsConnectionError) {
-  auto resolver = std::make_shared<FakeResolver>(std::map<std::string, std::vector<std::string>>{});
-  auto transport = MakeHttplibTransport(OpenPolicy(), resolver);
-  HttpCallOutcome outcome = Call(*transport, Get("http://nowhere.test/"));
-  EXPECT_EQ(outcome.failure, FailureReason::kConnectionError);
-  EXPECT_NE(outcome.error_message.find("nowhere.test"), std::string::npos);
-}
-
 TEST_F(HttpTransportTest, RejectsUrlsThatAreNotAbsoluteHttp) {
   for (const char* url : {"ftp://127.0.0.1/", "/relative", "http://user:pw@127.0.0.1/",
                           "http://127.0.0.1:99999/", "http:// spaced/"}) {
@@ -185,14 +175,11 @@ TEST_F(HttpTransportTest, RejectsUrlsThatAreNotAbsoluteHttp) {
 }
 
 TEST_F(HttpTransportTest, ConnectsToTheCheckedAddressKeepingTheName) {
-  auto resolver = std::make_shared<FakeResolver>(
-      std::map<std::string, std::vector<std::string>>{{"sink.test", {"127.0.0.1"}}});
-  auto transport = MakeHttplibTransport(OpenPolicy(), resolver);
   std::string port = std::to_string(server_.port());
+  auto transport = MakeCurlTransport(OpenPolicy(), {{"sink.test:" + port + ":127.0.0.1"}});
   HttpCallOutcome outcome = Call(*transport, Get("http://sink.test:" + port + "/echo"));
   ASSERT_EQ(outcome.status, 200) << outcome.error_message;
   EXPECT_EQ(nlohmann::json::parse(outcome.body)["headers"]["Host"], "sink.test:" + port);
-  EXPECT_EQ(resolver->calls, 1);
 }
 
 TEST_F(HttpTransportTest, ReusesOneConnectionForSeveralCalls) {
@@ -201,27 +188,54 @@ TEST_F(HttpTransportTest, ReusesOneConnectionForSeveralCalls) {
   }
   EXPECT_EQ(server_.requests(), 3);
   EXPECT_EQ(server_.connections(), 1);
+  EXPECT_EQ(transport_->connections_opened(), 1);
+}
+
+TEST_F(HttpTransportTest, CarriesManyCallsAtOnce) {
+  std::vector<std::unique_ptr<PendingCall>> calls;
+  // As many as the sink serves at once (its pool has 8 threads).
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 8; ++i) {
+    calls.push_back(
+        std::make_unique<PendingCall>(*transport_, i + 1, Get(server_.Url("/delay/1000"))));
+  }
+  for (auto& call : calls) EXPECT_EQ(call->Wait().status, 200);
+  // One after another they would take 8 s; the transport has a single thread.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
 }
 
 TEST_F(HttpTransportTest, CancelAbortsTheRequestInFlight) {
-  CancelFlag cancel;
-  std::thread canceller([&] {
-    server_.WaitForRequests(1, milliseconds(3000));
-    cancel.Cancel();
-  });
-  HttpCallSpec spec = Get(server_.Url("/delay/4000"));
-  HttpCallOutcome outcome = transport_->Perform(spec, cancel);
-  canceller.join();
+  PendingCall call(*transport_, 7, Get(server_.Url("/delay/4000")));
+  ASSERT_TRUE(server_.WaitForRequests(1, milliseconds(3000)));
+  transport_->Cancel(7);
+  HttpCallOutcome outcome = call.Wait();
   EXPECT_EQ(outcome.failure, FailureReason::kCancelled) << outcome.error_message;
   EXPECT_LT(outcome.trace.total_ms, 2000);
 }
 
-TEST_F(HttpTransportTest, CancelledBeforeStartSendsNothing) {
-  CancelFlag cancel;
-  cancel.Cancel();
-  HttpCallOutcome outcome = transport_->Perform(Get(server_.Url("/status/200")), cancel);
+TEST_F(HttpTransportTest, CancelEndsACallStuckInTheTlsHandshakeAtOnce) {
+  testing::HostileServer silent(testing::HostileServer::Behaviour::kSilent);
+  HttpCallSpec spec = Get(silent.Url("/", true));
+  spec.timeout = milliseconds(30000);
+  PendingCall call(*transport_, 8, spec);
+  ASSERT_TRUE(silent.WaitForConnections(1, milliseconds(3000)));
+  auto before = std::chrono::steady_clock::now();
+  transport_->Cancel(8);  // returns at once: it only hands the request over
+  EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(50));
+  HttpCallOutcome outcome = call.Wait();
   EXPECT_EQ(outcome.failure, FailureReason::kCancelled);
-  EXPECT_EQ(server_.requests(), 0);
+  EXPECT_LT(outcome.trace.total_ms, 2000);
+}
+
+TEST_F(HttpTransportTest, SendsUserAgentAndIdentityHeaders) {
+  HttpCallSpec spec = Get(server_.Url("/echo"));
+  spec.identity_headers = {{"Flare-Run-Id", "run_1"}, {"Flare-Attempt", "2"}};
+  HttpCallOutcome outcome = Call(*transport_, spec);
+  ASSERT_EQ(outcome.status, 200) << outcome.error_message;
+  nlohmann::json headers = nlohmann::json::parse(outcome.body)["headers"];
+  EXPECT_EQ(headers["User-Agent"], std::string("flared/") + kVersion);
+  EXPECT_EQ(headers["Flare-Run-Id"], "run_1");
+  EXPECT_EQ(headers["Flare-Attempt"], "2");
 }
 
 TEST_F(HttpTransportTest, ParsesRetryAfterOn429And503) {
@@ -238,9 +252,11 @@ TEST(RetryAfter, ParsesSecondsAndHttpDates) {
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), std::chrono::seconds(0));
   EXPECT_EQ(ParseRetryAfter("Wed, 18 Mar 2026 15:31:30 GMT", now), std::chrono::seconds(90));
   EXPECT_EQ(ParseRetryAfter("Wed, 18 Mar 2026 15:00:00 GMT", now), std::chrono::seconds(0));
+  EXPECT_EQ(ParseRetryAfter("Wednesday, 18-Mar-26 15:31:30 GMT", now), std::chrono::seconds(90));
+  EXPECT_EQ(ParseRetryAfter("Wed Mar 18 15:31:30 2026", now), std::chrono::seconds(90));
   EXPECT_EQ(ParseRetryAfter("99999999999999999999", now), std::chrono::seconds(366 * 24 * 3600));
-  for (const char* bad : {"", "-5", "soon", "Wed, 32 Mar 2026 15:31:30 GMT",
-                          "Wed, 18 Foo 2026 15:31:30 GMT", "Wed, 18 Mar 2026 15:31:30 PST"}) {
+  for (const char* bad :
+       {"", "-5", "soon", "Wed, 32 Mar 2026 15:31:30 GMT", "Wed, 18 Foo 2026 15:31:30 GMT"}) {
     EXPECT_FALSE(ParseRetryAfter(bad, now).has_value()) << bad;
   }
 }
@@ -281,7 +297,7 @@ TEST_F(HttpTransportTest, SeeOtherTurnsIntoGet) {
 }
 
 TEST_F(HttpTransportTest, RefusesLoopbackInEveryNotation) {
-  auto guarded = MakeHttplibTransport(EgressPolicy{});
+  auto guarded = MakeCurlTransport(EgressPolicy{});
   std::string port = ":" + std::to_string(server_.port());
   for (const char* host : {"127.0.0.1", "2130706433", "0x7f000001", "0x7f.0.0.1", "0177.0.0.1",
                            "017700000001", "127.1", "127.0.1", "[::1]", "[::ffff:127.0.0.1]",
@@ -294,25 +310,24 @@ TEST_F(HttpTransportTest, RefusesLoopbackInEveryNotation) {
 }
 
 TEST_F(HttpTransportTest, RefusesNamesThatResolvePrivately) {
-  auto resolver = std::make_shared<FakeResolver>(std::map<std::string, std::vector<std::string>>{
-      {"evil.test", {"127.0.0.1"}}, {"mixed.test", {"93.184.216.34", "169.254.169.254"}}});
-  auto guarded = MakeHttplibTransport(EgressPolicy{}, resolver);
-  HttpCallOutcome outcome =
-      Call(*guarded, Get("http://evil.test:" + std::to_string(server_.port()) + "/"));
+  std::string port = std::to_string(server_.port());
+  auto guarded = MakeCurlTransport(EgressPolicy{}, {{"evil.test:" + port + ":127.0.0.1",
+                                                     "mixed.test:80:169.254.169.254,10.1.2.3"}});
+  HttpCallOutcome outcome = Call(*guarded, Get("http://evil.test:" + port + "/"));
   EXPECT_EQ(outcome.failure, FailureReason::kSsrfBlocked);
   EXPECT_NE(outcome.error_message.find("target evil.test (127.0.0.1) is a loopback address"),
             std::string::npos)
       << outcome.error_message;
   HttpCallOutcome mixed = Call(*guarded, Get("http://mixed.test/"));
   EXPECT_EQ(mixed.failure, FailureReason::kSsrfBlocked);
-  EXPECT_NE(mixed.error_message.find("link-local"), std::string::npos);
+  EXPECT_NE(mixed.error_message.find("link-local"), std::string::npos) << mixed.error_message;
   EXPECT_EQ(server_.requests(), 0);
 }
 
 TEST_F(HttpTransportTest, ChecksEveryRedirectHop) {
   EgressPolicy policy;
   policy.allowed = {*ParseCidr("127.0.0.1/32")};
-  auto guarded = MakeHttplibTransport(policy);
+  auto guarded = MakeCurlTransport(policy);
   std::string port = std::to_string(server_.port());
   HttpCallSpec spec = Get(server_.Url("/to?url=http://0x7f000002:" + port + "/echo"));
   spec.max_redirects = 3;
@@ -325,12 +340,38 @@ TEST_F(HttpTransportTest, ChecksEveryRedirectHop) {
   EXPECT_EQ(Call(*guarded, spec).status, 200);
 }
 
+TEST_F(HttpTransportTest, ARedirectToAnotherOriginDropsTheJobsHeaders) {
+  TestHttpServer other;
+  HttpCallSpec spec = Get(server_.Url("/to?code=307&url=" + other.Url("/echo")));
+  spec.method = "POST";
+  spec.body = R"({"a":1})";
+  spec.headers = {{"Authorization", "Bearer s3cret"},
+                  {"X-Api-Key", "k3y"},
+                  {"Content-Type", "application/json"}};
+  spec.identity_headers = {{"Flare-Run-Id", "run_1"}};
+  spec.max_redirects = 1;
+  HttpCallOutcome outcome = Call(*transport_, spec);
+  ASSERT_EQ(outcome.status, 200) << outcome.error_message;
+  nlohmann::json echo = nlohmann::json::parse(outcome.body);
+  EXPECT_FALSE(echo["headers"].contains("Authorization"));
+  EXPECT_FALSE(echo["headers"].contains("X-Api-Key"));
+  EXPECT_EQ(echo["headers"]["Content-Type"], "application/json") << "the body still goes along";
+  EXPECT_EQ(echo["headers"]["Flare-Run-Id"], "run_1");
+  EXPECT_EQ(echo["body"], R"({"a":1})");
+  // Within the origin the job's headers stay.
+  spec.url = server_.Url("/to?code=307&url=/echo");
+  nlohmann::json same = nlohmann::json::parse(Call(*transport_, spec).body);
+  EXPECT_EQ(same["headers"]["Authorization"], "Bearer s3cret");
+  EXPECT_EQ(same["headers"]["X-Api-Key"], "k3y");
+  transport_.reset();  // closes the kept connection before `other` stops
+}
+
 class HttpTransportTlsTest : public ::testing::Test {
  protected:
   testing::TempDir dir_;
   testing::TestCertificates certificates_ = testing::MakeTestCertificates(dir_.path());
   TestHttpServer server_{&certificates_};
-  std::unique_ptr<HttpTransport> transport_ = MakeHttplibTransport(OpenPolicy());
+  std::unique_ptr<HttpTransport> transport_ = MakeCurlTransport(OpenPolicy());
 };
 
 TEST_F(HttpTransportTlsTest, UntrustedCertificateIsTlsError) {
@@ -358,24 +399,25 @@ TEST_F(HttpTransportTlsTest, AnotherCaIsNotTrusted) {
   EXPECT_NE(bad.error_message.find("ca_cert"), std::string::npos);
 }
 
+TEST_F(HttpTransportTlsTest, ARedirectFromHttpsToHttpIsNotFollowed) {
+  TestHttpServer plain;
+  HttpCallSpec spec = Get(server_.Url("/to?url=" + plain.Url("/echo")));
+  spec.ca_cert_pem = certificates_.ca_pem;
+  spec.max_redirects = 5;
+  HttpCallOutcome outcome = Call(*transport_, spec);
+  EXPECT_EQ(outcome.failure, FailureReason::kNone) << outcome.error_message;
+  EXPECT_EQ(outcome.status, 302);
+  EXPECT_EQ(outcome.redirects, 0);
+  EXPECT_NE(outcome.error_message.find("downgrade"), std::string::npos) << outcome.error_message;
+  EXPECT_EQ(plain.requests(), 0);
+}
+
 TEST_F(HttpTransportTlsTest, VerificationCanBeTurnedOff) {
   HttpCallSpec spec = Get(server_.Url("/status/200"));
   spec.tls_verify = false;
   HttpCallOutcome outcome = Call(*transport_, spec);
   EXPECT_EQ(outcome.status, 200) << outcome.error_message;
   EXPECT_EQ(outcome.failure, FailureReason::kNone);
-}
-
-TEST(HttpUrl, ParsesAndResolvesLocations) {
-  Result<HttpUrl> url = ParseHttpUrl("HTTPS://Example.COM/a/b?x=1#frag");
-  ASSERT_TRUE(url.ok());
-  EXPECT_EQ(url->ToString(), "https://example.com:443/a/b?x=1");
-  EXPECT_EQ(ResolveLocation(*url, "/c")->ToString(), "https://example.com:443/c");
-  EXPECT_EQ(ResolveLocation(*url, "d?y=2")->ToString(), "https://example.com:443/a/d?y=2");
-  EXPECT_EQ(ResolveLocation(*url, "//other.test/e")->ToString(), "https://other.test:443/e");
-  EXPECT_EQ(ResolveLocation(*url, "http://x.test:8080")->ToString(), "http://x.test:8080/");
-  EXPECT_EQ(ParseHttpUrl("http://[::1]:8080/")->host, "::1");
-  EXPECT_EQ(ParseHttpUrl("http://h?q")->target, "/?q");
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 #include "common/result.h"
 
-namespace flare::daemon {
+namespace flare {
 
 struct HttpUrl {
   bool https = false;
@@ -28,4 +28,4 @@ Result<HttpUrl> ParseHttpUrl(std::string_view text);
 /// The URL a Location header points to, relative to `base`.
 Result<HttpUrl> ResolveLocation(const HttpUrl& base, std::string_view location);
 
-}  // namespace flare::daemon
+}  // namespace flare

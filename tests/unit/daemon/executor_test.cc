@@ -1,0 +1,84 @@
+// The executor finds ready HTTP runs in the database, not only from after-commit
+// notifications (issue 6, item 8): the fixture's notifier never reaches the executor, and a
+// run whose Begin failed is performed once Begin can succeed. Real services over SQLite, the
+// real curl transport, a loopback sink.
+
+#include "daemon/executor/executor.h"
+
+#include <curl/curl.h>
+
+#include "daemon/service/http_run_service.h"
+#include "tests/testutil/flared_process.h"
+#include "tests/testutil/test_http_server.h"
+#include "tests/unit/daemon/service_fixture.h"
+
+namespace flare::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ExecutorTest : public ServiceTest {
+ protected:
+  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+  void StartExecutor(ExecutorOptions options) {
+    EgressPolicy open;
+    open.allow_private = true;
+    executor_ = std::make_unique<Executor>(http_runs_, MakeCurlTransport(open), options);
+    executor_->Start();
+  }
+
+  std::string CreateHttpJob() {
+    return MustCreate({{"http", {{"url", sink_.Url("/status/200")}, {"method", "GET"}}}})["id"];
+  }
+
+  bool WaitForState(const std::string& job_id, const std::string& state) {
+    return testing::WaitFor([&] { return Job(job_id)["state"] == state; }, 10s);
+  }
+
+  // Rewrites the job's stored http.method inside the writer's own transaction.
+  void SetStoredMethod(const std::string& job_id, const std::string& method) {
+    auto done = writer_.Run<Ok>([&](Tx& tx) -> Status {
+      auto& update = tx.conn().db();
+      SQLite::Statement st(update,
+                           "UPDATE jobs SET spec = json_set(spec, '$.http.method', ?) "
+                           "WHERE id = ?");
+      st.bind(1, method);
+      st.bind(2, job_id);
+      st.exec();
+      return Ok{};
+    });
+    ASSERT_TRUE(done.ok());
+  }
+
+  testing::TestHttpServer sink_;
+  HttpRunService http_runs_{context_};
+  std::unique_ptr<Executor> executor_;  // last: stops before the services go
+};
+
+TEST_F(ExecutorTest, PerformsAPendingRunNoNotificationAnnounced) {
+  ExecutorOptions options;
+  options.rescan_interval = 200ms;
+  StartExecutor(options);
+  std::string job_id = CreateHttpJob();  // the notification goes to the fixture only
+  ASSERT_EQ(notifier_.http_ready.size(), 1u);
+  EXPECT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  EXPECT_EQ(sink_.requests(), 1);
+}
+
+TEST_F(ExecutorTest, ARunWhoseBeginFailedIsPerformedWhenBeginCanSucceed) {
+  std::string job_id = CreateHttpJob();
+  SetStoredMethod(job_id, "BOGUS");  // Begin cannot build the request now
+  ExecutorOptions options;
+  options.rescan_interval = 60s;  // only the retry after the failed Begin can find it
+  options.retry_after_failure = 100ms;
+  StartExecutor(options);
+  ASSERT_TRUE(testing::WaitFor([&] { return executor_->failed_begins() >= 1; }, 5s));
+  EXPECT_EQ(Job(job_id)["state"], "pending");
+  SetStoredMethod(job_id, "GET");
+  EXPECT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  EXPECT_EQ(sink_.requests(), 1);
+}
+
+}  // namespace
+}  // namespace flare::daemon
