@@ -72,7 +72,9 @@ inline double ProcessCpuSeconds(int pid) {
 class CpuMeter {
  public:
   explicit CpuMeter(int server_pid)
-      : server_pid_(server_pid), self0_(SelfCpuSeconds()), server0_(ProcessCpuSeconds(server_pid)) {}
+      : server_pid_(server_pid),
+        self0_(SelfCpuSeconds()),
+        server0_(ProcessCpuSeconds(server_pid)) {}
   void Put(nlohmann::json& out, double jobs) const {
     double self = SelfCpuSeconds() - self0_;
     out["client_cpu_s"] = R3(self);

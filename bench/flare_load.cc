@@ -51,11 +51,13 @@ namespace {
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux
 
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 Clock::time_point Deadline(double seconds) {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  return Clock::now() +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 double Seconds(Clock::time_point from) {
@@ -180,7 +182,8 @@ class Conn {
     size_t head_end;
     while ((head_end = in_.find("\r\n\r\n")) == std::string::npos) Fill();
     // Status line: "HTTP/1.1 201 Created"
-    if (in_.size() < 12 || in_.compare(0, 5, "HTTP/") != 0) throw std::runtime_error("bad status line");
+    if (in_.size() < 12 || in_.compare(0, 5, "HTTP/") != 0)
+      throw std::runtime_error("bad status line");
     reply.status = std::atoi(in_.c_str() + 9);
     size_t length = 0;
     bool have_length = false;
@@ -260,8 +263,8 @@ std::string Payload(long i, int64_t stamp_ns = -1) {
 }
 
 std::string JobBody(const Options& o, long i, int64_t stamp_ns = -1) {
-  return "{\"job_type\":\"email.send\",\"queue\":\"" + o.queue + "\",\"payload\":" +
-         Payload(i, stamp_ns) + "}";
+  return "{\"job_type\":\"email.send\",\"queue\":\"" + o.queue +
+         "\",\"payload\":" + Payload(i, stamp_ns) + "}";
 }
 
 using bench::CpuMeter;
@@ -366,8 +369,11 @@ nlohmann::json RunCreate(const Options& o) {
   double secs = Seconds(t0);
   std::vector<double> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
-  nlohmann::json out{{"mode", "create"}, {"conns", o.conns}, {"n", created.load()},
-                     {"seconds", R3(secs)}, {"per_s", R1(static_cast<double>(created) / secs)},
+  nlohmann::json out{{"mode", "create"},
+                     {"conns", o.conns},
+                     {"n", created.load()},
+                     {"seconds", R3(secs)},
+                     {"per_s", R1(static_cast<double>(created) / secs)},
                      {"capped", created < o.n}};
   auto s = Summary(all);
   for (const char* k : {"p50_ms", "p90_ms", "p99_ms", "mean_ms"}) out[k] = s[k];
@@ -382,8 +388,9 @@ nlohmann::json RunBatch(const Options& o) {
   auto t0 = Clock::now();
   long created = LoadBacklog(o, o.n, o.conns, deadline);
   double secs = Seconds(t0);
-  nlohmann::json out{{"mode", "batch"}, {"conns", o.conns}, {"batch", o.batch}, {"n", created},
-                     {"seconds", R3(secs)}, {"per_s", R1(static_cast<double>(created) / secs)},
+  nlohmann::json out{{"mode", "batch"},        {"conns", o.conns},
+                     {"batch", o.batch},       {"n", created},
+                     {"seconds", R3(secs)},    {"per_s", R1(static_cast<double>(created) / secs)},
                      {"capped", created < o.n}};
   cpu.Put(out, static_cast<double>(std::max(1L, created)));
   return out;
@@ -408,8 +415,9 @@ std::vector<Claimed> ParseClaims(const std::string& body) {
 }
 
 std::string PollBody(const Options& o, const std::string& worker, int max_jobs, int wait_s) {
-  return "{\"worker_id\":\"" + worker + "\",\"queues\":[\"" + o.queue + "\"],\"max_jobs\":" +
-         std::to_string(max_jobs) + ",\"wait_seconds\":" + std::to_string(wait_s) + "}";
+  return "{\"worker_id\":\"" + worker + "\",\"queues\":[\"" + o.queue +
+         "\"],\"max_jobs\":" + std::to_string(max_jobs) +
+         ",\"wait_seconds\":" + std::to_string(wait_s) + "}";
 }
 
 std::string AckBody(const Claimed& c, const std::string& worker) {
@@ -424,7 +432,8 @@ long AckAll(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed
   long acked = 0;
   for (size_t i = 0; i < claims.size(); i += conns.size()) {
     size_t k = std::min(conns.size(), claims.size() - i);
-    for (size_t c = 0; c < k; ++c) conns[c]->Send("/flare/v1/workers/ack", AckBody(claims[i + c], worker));
+    for (size_t c = 0; c < k; ++c)
+      conns[c]->Send("/flare/v1/workers/ack", AckBody(claims[i + c], worker));
     for (size_t c = 0; c < k; ++c) {
       Reply r = conns[c]->Receive();
       if (r.status == 200) {
@@ -474,16 +483,11 @@ nlohmann::json RunProcess(const Options& o) {
   }
   for (auto& t : threads) t.join();
   double secs = Seconds(t0);
-  nlohmann::json out{{"mode", "process"},
-                     {"workers", o.workers},
-                     {"max_jobs", o.max_jobs},
-                     {"ack_conns", o.ack_conns},
-                     {"backlog", backlog},
-                     {"backlog_load_s", R3(load_secs)},
-                     {"n", acked.load()},
-                     {"polls", polls.load()},
-                     {"seconds", R3(secs)},
-                     {"per_s", R1(static_cast<double>(acked) / secs)},
+  nlohmann::json out{{"mode", "process"},        {"workers", o.workers},
+                     {"max_jobs", o.max_jobs},   {"ack_conns", o.ack_conns},
+                     {"backlog", backlog},       {"backlog_load_s", R3(load_secs)},
+                     {"n", acked.load()},        {"polls", polls.load()},
+                     {"seconds", R3(secs)},      {"per_s", R1(static_cast<double>(acked) / secs)},
                      {"capped", acked < backlog}};
   cpu.Put(out, static_cast<double>(std::max(1L, acked.load())));
   return out;
@@ -508,7 +512,8 @@ nlohmann::json RunLatency(const Options& o) {
       std::string body = PollBody(o, id, 1, 25);
       std::string short_body = PollBody(o, id, 1, 1);
       // Bounded: at most `total` deliveries plus one empty poll per second of the cap.
-      for (long round = 0; round < total + static_cast<long>(cap) + 2 && Clock::now() < deadline; ++round) {
+      for (long round = 0; round < total + static_cast<long>(cap) + 2 && Clock::now() < deadline;
+           ++round) {
         if (static_cast<long>(lat.size()) >= total) break;
         // Once the producers are done, poll with a short wait so a lost job ends the run
         // within the cap rather than hanging on a 25 s poll.

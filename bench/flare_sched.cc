@@ -232,7 +232,9 @@ class Sink {
       if (in.size() < head_end + 4 + length) break;
       Record(in, now);
       in.erase(0, head_end + 4 + length);
-      out_ += "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
+      out_ +=
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+          "11\r\n\r\n{\"ok\":true}";
     }
     if (!out_.empty() && !SendAll(fd)) Close(fd);
   }
@@ -300,8 +302,9 @@ std::string FormatMs(int64_t ms) {
   tm t{};
   ::gmtime_r(&secs, &t);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
-                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900,
+                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+                static_cast<int>(ms % 1000));
   return buf;
 }
 
@@ -315,7 +318,8 @@ class Api {
   }
 
   /// Creates the jobs in batches of 1000; returns the batch items (id, created_at, …).
-  std::vector<nlohmann::json> CreateAll(const std::vector<std::string>& bodies, Steady::time_point deadline) {
+  std::vector<nlohmann::json> CreateAll(const std::vector<std::string>& bodies,
+                                        Steady::time_point deadline) {
     std::vector<nlohmann::json> items;
     for (size_t i = 0; i < bodies.size() && Steady::now() < deadline; i += 1000) {
       std::string body = "{\"jobs\":[";
@@ -366,7 +370,8 @@ std::string HttpJob(const std::string& schedule, int sink_port, char kind, long 
 
 // Waits until the sink has `n` requests, or the deadline; true when it has.
 bool AwaitSink(const Sink& sink, long n, Steady::time_point deadline) {
-  while (sink.requests() < n && Steady::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (sink.requests() < n && Steady::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   return sink.requests() >= n;
 }
 
@@ -392,7 +397,8 @@ void AddRun(const nlohmann::json& run, Lateness& l) {
 // ---- modes ------------------------------------------------------------------------------
 
 nlohmann::json RunCron(const Options& o) {
-  auto deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.cap_s));
+  auto deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(
+                                      std::chrono::duration<double>(o.cap_s));
   Sink sink(static_cast<size_t>(o.n) * 2);
   Api api(o);
   const int64_t minute = 60LL * 1000000000LL;
@@ -411,9 +417,13 @@ nlohmann::json RunCron(const Options& o) {
   SleepUntilRealNs(boundary);
   bool all = AwaitSink(sink, static_cast<long>(items.size()), deadline);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the last runs commit
-  nlohmann::json out{{"mode", "cron"}, {"n", items.size()}, {"create_s", R3(create_s)},
-                     {"created_before_boundary", created_in_time}, {"wait_for_boundary_s", R3(wait_s)},
-                     {"sink_requests", sink.requests()}, {"sink_connections", sink.connections_accepted()},
+  nlohmann::json out{{"mode", "cron"},
+                     {"n", items.size()},
+                     {"create_s", R3(create_s)},
+                     {"created_before_boundary", created_in_time},
+                     {"wait_for_boundary_s", R3(wait_s)},
+                     {"sink_requests", sink.requests()},
+                     {"sink_connections", sink.connections_accepted()},
                      {"timed_out", !all}};
   cpu.Put(out, static_cast<double>(std::max<size_t>(1, items.size())));
 
@@ -432,13 +442,15 @@ nlohmann::json RunCron(const Options& o) {
   l.Put(out);
   if (last > first) {
     out["burst_s"] = R3(static_cast<double>(last - first) / 1e9);
-    out["burst_runs_per_s"] = R1(static_cast<double>(l.sink.size()) / (static_cast<double>(last - first) / 1e9));
+    out["burst_runs_per_s"] =
+        R1(static_cast<double>(l.sink.size()) / (static_cast<double>(last - first) / 1e9));
   }
   return out;
 }
 
 nlohmann::json RunEvery(const Options& o) {
-  auto deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.cap_s));
+  auto deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(
+                                      std::chrono::duration<double>(o.cap_s));
   long expected = std::lround(static_cast<double>(o.n) * (o.seconds + 2));
   Sink sink(static_cast<size_t>(expected) * 2);
   Api api(o);
@@ -454,7 +466,9 @@ nlohmann::json RunEvery(const Options& o) {
   // Window: fires due from t0 + 1 s to t_end − 1 s, all surely started (or late) by now.
   int64_t lo_ms = t0 / 1000000 + 1000, hi_ms = t_end / 1000000 - 1000;
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  nlohmann::json out{{"mode", "every"}, {"n", items.size()}, {"seconds", o.seconds},
+  nlohmann::json out{{"mode", "every"},
+                     {"n", items.size()},
+                     {"seconds", o.seconds},
                      {"sink_connections", sink.connections_accepted()}};
   cpu.Put(out, static_cast<double>(std::max<long>(1, sink.requests())));
   Lateness l;
@@ -469,7 +483,8 @@ nlohmann::json RunEvery(const Options& o) {
   for (const Arrival& a : sink.Arrivals()) {
     if (a.kind != 'e' || a.index < 0 || static_cast<size_t>(a.index) >= anchor.size()) continue;
     int64_t since = a.real_ns - anchor[static_cast<size_t>(a.index)] * 1000000;
-    int64_t due_ns = anchor[static_cast<size_t>(a.index)] * 1000000 + (since / 1000000000) * 1000000000;
+    int64_t due_ns =
+        anchor[static_cast<size_t>(a.index)] * 1000000 + (since / 1000000000) * 1000000000;
     if (due_ns / 1000000 < lo_ms || due_ns / 1000000 > hi_ms) continue;
     l.sink.push_back(static_cast<double>(a.real_ns - due_ns) / 1e6);  // assumes lateness < 1 s
   }
@@ -483,7 +498,8 @@ nlohmann::json RunEvery(const Options& o) {
 nlohmann::json Wrk(const Options& o, int port) {
   if (o.wrk_s <= 0) return nullptr;
   std::string cmd = "timeout " + std::to_string(static_cast<int>(o.wrk_s) + 30) + " wrk -t2 -c" +
-                    std::to_string(o.wrk_conns) + " -d" + std::to_string(static_cast<int>(o.wrk_s)) +
+                    std::to_string(o.wrk_conns) + " -d" +
+                    std::to_string(static_cast<int>(o.wrk_s)) +
                     "s http://127.0.0.1:" + std::to_string(port) + "/ 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return nullptr;
@@ -493,24 +509,30 @@ nlohmann::json Wrk(const Options& o, int port) {
   ::pclose(p);
   size_t at = text.find("Requests/sec:");
   if (at == std::string::npos) return {{"error", text.substr(0, 200)}};
-  return {{"conns", o.wrk_conns}, {"seconds", o.wrk_s}, {"rps", R1(std::stod(text.substr(at + 13)))}};
+  return {
+      {"conns", o.wrk_conns}, {"seconds", o.wrk_s}, {"rps", R1(std::stod(text.substr(at + 13)))}};
 }
 
 nlohmann::json RunExec(const Options& o) {
-  auto deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.cap_s));
+  auto deadline = Steady::now() + std::chrono::duration_cast<Steady::duration>(
+                                      std::chrono::duration<double>(o.cap_s));
   Sink sink(static_cast<size_t>(o.n));  // wrk's requests later are counted, not recorded
   Api api(o);
   // One run_at for all, far enough ahead that the creates are done (≤ N/5000 s + 2 s).
   int64_t run_at_ms = (RealNowNs() / 1000000000 + 3 + o.n / 5000) * 1000;
   std::vector<std::string> bodies;
-  for (long i = 0; i < o.n; ++i) bodies.push_back(HttpJob(FormatMs(run_at_ms), sink.port(), 'x', i));
+  for (long i = 0; i < o.n; ++i)
+    bodies.push_back(HttpJob(FormatMs(run_at_ms), sink.port(), 'x', i));
   auto items = api.CreateAll(bodies, deadline);
   bool created_in_time = RealNowNs() / 1000000 < run_at_ms;
   bench::CpuMeter cpu(o.server_pid);
   bool all = AwaitSink(sink, static_cast<long>(items.size()), deadline);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  nlohmann::json out{{"mode", "exec"}, {"n", items.size()}, {"created_before_run_at", created_in_time},
-                     {"sink_requests", sink.requests()}, {"sink_connections", sink.connections_accepted()},
+  nlohmann::json out{{"mode", "exec"},
+                     {"n", items.size()},
+                     {"created_before_run_at", created_in_time},
+                     {"sink_requests", sink.requests()},
+                     {"sink_connections", sink.connections_accepted()},
                      {"timed_out", !all}};
   cpu.Put(out, static_cast<double>(std::max<size_t>(1, items.size())));
   int64_t first_fire = INT64_MAX, last_fire = 0, first_start = INT64_MAX, last_done = 0;
@@ -538,7 +560,9 @@ nlohmann::json RunExec(const Options& o) {
     first = std::min(first, a.real_ns);
     last = std::max(last, a.real_ns);
   }
-  if (last > first) out["sink_runs_per_s"] = R1(static_cast<double>(o.n) / (static_cast<double>(last - first) / 1e9));
+  if (last > first)
+    out["sink_runs_per_s"] =
+        R1(static_cast<double>(o.n) / (static_cast<double>(last - first) / 1e9));
   // A one-off's run exists from its creation (state scheduled), so only the start is timed.
   out["start_lateness"] = Summary(l.start);
   out["wrk"] = Wrk(o, sink.port());

@@ -48,8 +48,10 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     transfer->response->headers.clear();  // a new response (after 100 Continue, a redirect)
   } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    transfer->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    transfer->response->headers.emplace_back(std::string(line.substr(0, colon)),
+                                             std::string(value));
   }
   return size * count;
 }
@@ -272,12 +274,14 @@ Result<HttpResponse> ApiClient::Execute(const HttpRequest& request,
   if (sends_body) {
     headers.Add("Content-Type: " + request.content_type);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
   }
   if (request.method == "HEAD") {
     curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET" || sends_body) {
-    if (request.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != "POST")
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.list);
   auto timeout = request.read_timeout.count() > 0 ? request.read_timeout : timeout_;
@@ -330,7 +334,7 @@ Result<HttpResponse> ApiClient::Execute(const HttpRequest& request,
   // is an answer.
   if (on_chunk != nullptr && response.status > 0 && IsSuccess(response.status)) answered = true;
   if (!answered) {
-    std::string reason = stopped ? "stopped"
+    std::string reason = stopped             ? "stopped"
                          : detail[0] != '\0' ? std::string(detail)
                                              : std::string(curl_easy_strerror(result));
     if (trace_ != nullptr) trace_->ErrLine("< no answer: " + reason);

@@ -64,7 +64,8 @@ bool HeartbeatCancels(const nlohmann::json& answer, const std::string& job_id,
                       const std::string& run_id) {
   auto contains = [&answer](const char* list, const std::string& id) {
     auto it = answer.find(list);
-    return it != answer.end() && it->is_array() && std::find(it->begin(), it->end(), id) != it->end();
+    return it != answer.end() && it->is_array() &&
+           std::find(it->begin(), it->end(), id) != it->end();
   };
   if (!run_id.empty() && answer.contains("cancel_runs")) return contains("cancel_runs", run_id);
   return contains("cancel", job_id);

@@ -137,7 +137,8 @@ void WorkerRunner::StartJob(const nlohmann::json& claim, Clock::time_point claim
   job->lease_id = Str(claim, "lease_id");
   // The server set the lease to timeout_seconds from its own now, which is after `claimed`.
   int timeout = claim.value("timeout_seconds", 0);
-  job->lease_until = claimed + (timeout > 0 ? std::chrono::seconds(timeout) : 3 * heartbeat_interval_);
+  job->lease_until =
+      claimed + (timeout > 0 ? std::chrono::seconds(timeout) : 3 * heartbeat_interval_);
   std::vector<std::string> vars = {"FLARE_JOB_ID=" + job->job_id,
                                    "FLARE_RUN_ID=" + job->run_id,
                                    "FLARE_ATTEMPT=" + Str(claim, "attempt"),

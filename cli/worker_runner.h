@@ -121,14 +121,13 @@ class WorkerRunner {
   std::vector<std::unique_ptr<Running>> started_;  // handed from poller to supervisor
   std::vector<PendingAck> handed_acks_;            // poller's acks (spawn failures) to send
   int active_ = 0;                                 // children alive or not yet acked
-  std::atomic<bool> poller_done_{false};  // read by the supervisor without the lock
+  std::atomic<bool> poller_done_{false};           // read by the supervisor without the lock
   std::atomic<int> stop_requests_{0};
   std::atomic<int> fatal_exit_{0};
   std::atomic<Clock::rep> last_contact_{0};  // when the last answered call was sent
 
-
-  std::vector<std::unique_ptr<Running>> running_;  // supervisor only
-  std::vector<PendingAck> acks_;                   // supervisor only
+  std::vector<std::unique_ptr<Running>> running_;     // supervisor only
+  std::vector<PendingAck> acks_;                      // supervisor only
   std::optional<Clock::time_point> ack_grace_until_;  // set once stopped with nothing running
 };
 

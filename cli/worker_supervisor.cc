@@ -220,7 +220,8 @@ void WorkerRunner::RetryAcks() {
 
 WorkerRunner::Clock::time_point WorkerRunner::GiveUpAt(const PendingAck& pending) const {
   // A worker silent for 3 heartbeat intervals loses its runs (SPEC §6).
-  auto silent_at = Clock::time_point(Clock::duration(last_contact_.load())) + 3 * heartbeat_interval_;
+  auto silent_at =
+      Clock::time_point(Clock::duration(last_contact_.load())) + 3 * heartbeat_interval_;
   auto at = std::min(pending.lease_until, silent_at);
   return ack_grace_until_ ? std::min(at, *ack_grace_until_) : at;
 }

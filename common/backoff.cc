@@ -11,17 +11,22 @@ constexpr int64_t kMaxDelaySeconds = 7 * 86400;
 
 const char* StrategyName(RetryStrategy s) {
   switch (s) {
-    case RetryStrategy::kExponential: return "exponential";
-    case RetryStrategy::kLinear: return "linear";
-    case RetryStrategy::kFixed: return "fixed";
-    case RetryStrategy::kCustom: return "custom";
+    case RetryStrategy::kExponential:
+      return "exponential";
+    case RetryStrategy::kLinear:
+      return "linear";
+    case RetryStrategy::kFixed:
+      return "fixed";
+    case RetryStrategy::kCustom:
+      return "custom";
   }
   return "exponential";
 }
 
 Result<int64_t> ReadSeconds(const nlohmann::json& value, const std::string& field, int64_t min) {
   if (!value.is_number_integer()) {
-    return InvalidRequest("retry." + field + " must be a whole number of seconds", "retry." + field);
+    return InvalidRequest("retry." + field + " must be a whole number of seconds",
+                          "retry." + field);
   }
   int64_t seconds = value.get<int64_t>();
   if (seconds < min || seconds > kMaxDelaySeconds) {
@@ -49,12 +54,17 @@ Result<RetryPolicy> ParseRetryPolicy(const nlohmann::json& value) {
   for (const auto& [key, item] : value.items()) {
     if (key == "strategy") {
       std::string name = item.is_string() ? item.get<std::string>() : "";
-      if (name == "exponential") policy.strategy = RetryStrategy::kExponential;
-      else if (name == "linear") policy.strategy = RetryStrategy::kLinear;
-      else if (name == "fixed") policy.strategy = RetryStrategy::kFixed;
-      else if (name == "custom") policy.strategy = RetryStrategy::kCustom;
-      else return InvalidRequest("retry.strategy must be exponential, linear, fixed or custom",
-                                 "retry.strategy");
+      if (name == "exponential")
+        policy.strategy = RetryStrategy::kExponential;
+      else if (name == "linear")
+        policy.strategy = RetryStrategy::kLinear;
+      else if (name == "fixed")
+        policy.strategy = RetryStrategy::kFixed;
+      else if (name == "custom")
+        policy.strategy = RetryStrategy::kCustom;
+      else
+        return InvalidRequest("retry.strategy must be exponential, linear, fixed or custom",
+                              "retry.strategy");
     } else if (key == "initial_delay_seconds") {
       auto seconds = ReadSeconds(item, key, 0);
       if (!seconds) return seconds.error();
@@ -75,14 +85,16 @@ Result<RetryPolicy> ParseRetryPolicy(const nlohmann::json& value) {
         policy.delays_seconds.push_back(*seconds);
       }
     } else if (key == "jitter") {
-      if (!item.is_boolean()) return InvalidRequest("retry.jitter must be true or false", "retry.jitter");
+      if (!item.is_boolean())
+        return InvalidRequest("retry.jitter must be true or false", "retry.jitter");
       policy.jitter = item.get<bool>();
     } else {
       return InvalidRequest("unknown field retry." + key, "retry." + key);
     }
   }
   if (policy.strategy == RetryStrategy::kCustom && policy.delays_seconds.empty()) {
-    return InvalidRequest("retry.strategy custom needs retry.delays_seconds", "retry.delays_seconds");
+    return InvalidRequest("retry.strategy custom needs retry.delays_seconds",
+                          "retry.delays_seconds");
   }
   if (policy.strategy != RetryStrategy::kCustom && !policy.delays_seconds.empty()) {
     return InvalidRequest("retry.delays_seconds is only used with strategy custom",
@@ -97,7 +109,8 @@ std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int failed_attem
   double seconds = 0;
   switch (policy.strategy) {
     case RetryStrategy::kExponential:
-      seconds = static_cast<double>(policy.initial_delay_seconds) * std::pow(2.0, std::min(n - 1, 40));
+      seconds =
+          static_cast<double>(policy.initial_delay_seconds) * std::pow(2.0, std::min(n - 1, 40));
       break;
     case RetryStrategy::kLinear:
       seconds = static_cast<double>(policy.initial_delay_seconds) * n;
@@ -107,7 +120,8 @@ std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int failed_attem
       break;
     case RetryStrategy::kCustom: {
       size_t index = std::min(static_cast<size_t>(n - 1), policy.delays_seconds.size() - 1);
-      seconds = static_cast<double>(policy.delays_seconds.empty() ? 0 : policy.delays_seconds[index]);
+      seconds =
+          static_cast<double>(policy.delays_seconds.empty() ? 0 : policy.delays_seconds[index]);
       break;
     }
   }

@@ -10,31 +10,31 @@
 namespace flare {
 
 enum class ErrorCode {
-  kInvalidRequest,       // 400
-  kInvalidFrom,          // 400 (export)
-  kInvalidUntil,         // 400 (export)
-  kInvalidRange,         // 400 (export)
-  kRangeTooLarge,        // 400 (export)
-  kInvalidFormat,        // 400 (export)
-  kUnauthorized,         // 401
-  kBillingStateBlocked,  // 402
-  kForbidden,            // 403
-  kNotFound,             // 404
-  kJobNotFound,          // 404
-  kRunNotFound,          // 404
-  kMethodNotAllowed,     // 405
-  kInvalidState,         // 409
-  kIdempotencyKeyReuse,  // 409
-  kParentTerminal,       // 409
-  kLeaseLost,            // 409
-  kConflict,             // 409
-  kPayloadTooLarge,      // 413
-  kUnsupportedMediaType, // 415
-  kParentNotFound,       // 422
-  kRateLimitExceeded,    // 429
-  kInternal,             // 500
-  kNotSupported,         // 501
-  kUnavailable,          // 503
+  kInvalidRequest,        // 400
+  kInvalidFrom,           // 400 (export)
+  kInvalidUntil,          // 400 (export)
+  kInvalidRange,          // 400 (export)
+  kRangeTooLarge,         // 400 (export)
+  kInvalidFormat,         // 400 (export)
+  kUnauthorized,          // 401
+  kBillingStateBlocked,   // 402
+  kForbidden,             // 403
+  kNotFound,              // 404
+  kJobNotFound,           // 404
+  kRunNotFound,           // 404
+  kMethodNotAllowed,      // 405
+  kInvalidState,          // 409
+  kIdempotencyKeyReuse,   // 409
+  kParentTerminal,        // 409
+  kLeaseLost,             // 409
+  kConflict,              // 409
+  kPayloadTooLarge,       // 413
+  kUnsupportedMediaType,  // 415
+  kParentNotFound,        // 422
+  kRateLimitExceeded,     // 429
+  kInternal,              // 500
+  kNotSupported,          // 501
+  kUnavailable,           // 503
 };
 
 /// The wire spelling of a code, e.g. "invalid_request".

@@ -17,13 +17,15 @@ constexpr size_t kMaxHeaders = 50;
 bool ValidHeaderName(std::string_view name) {
   if (name.empty() || name.size() > 256) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
   });
 }
 
 bool ValidHeaderValue(std::string_view value) {
-  return value.size() <= 8192 &&
-         std::none_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  return value.size() <= 8192 && std::none_of(value.begin(), value.end(), [](char c) {
+           return c == '\r' || c == '\n' || c == '\0';
+         });
 }
 
 Status AddHeader(HttpTarget& target, const std::string& name, const nlohmann::json& value) {
@@ -51,11 +53,12 @@ Status ParseHeaders(HttpTarget& target, const nlohmann::json& value) {
     return Ok{};
   }
   if (!value.is_array()) {
-    return InvalidRequest("http.headers must be a list of {name, value} or an object", "http.headers");
+    return InvalidRequest("http.headers must be a list of {name, value} or an object",
+                          "http.headers");
   }
   for (const auto& item : value) {
-    if (!item.is_object() || !item.contains("name") || !item.contains("value") || item.size() != 2 ||
-        !item["name"].is_string()) {
+    if (!item.is_object() || !item.contains("name") || !item.contains("value") ||
+        item.size() != 2 || !item["name"].is_string()) {
       return InvalidRequest("each entry of http.headers must be {\"name\": …, \"value\": …}",
                             "http.headers");
     }
@@ -78,8 +81,9 @@ Status ParseUrl(HttpTarget& target, const nlohmann::json& value) {
 }
 
 Status ParseSuccessStatus(HttpTarget& target, const nlohmann::json& value) {
-  std::string spec = value.is_number_integer() ? std::to_string(value.get<int>())
-                                               : (value.is_string() ? value.get<std::string>() : "");
+  std::string spec = value.is_number_integer()
+                         ? std::to_string(value.get<int>())
+                         : (value.is_string() ? value.get<std::string>() : "");
   std::transform(spec.begin(), spec.end(), spec.begin(), ::tolower);
   if (!IsValidSuccessStatus(spec)) {
     return InvalidRequest("http.success_status must be a status code like 200 or a class like 2xx",
@@ -160,9 +164,11 @@ nlohmann::json HttpTarget::ToJson(bool reveal_secrets) const {
 }
 
 Result<HttpTarget> ParseHttpTarget(const nlohmann::json& value) {
-  if (!value.is_object()) return InvalidRequest("http must be an object with at least a url", "http");
-  if (auto unknown = RejectUnknownFields(value, {"method", "url", "headers", "body", "success_status",
-                                                 "tls_verify", "ca_cert", "follow_redirects"},
+  if (!value.is_object())
+    return InvalidRequest("http must be an object with at least a url", "http");
+  if (auto unknown = RejectUnknownFields(value,
+                                         {"method", "url", "headers", "body", "success_status",
+                                          "tls_verify", "ca_cert", "follow_redirects"},
                                          "http.");
       !unknown) {
     return unknown.error();

@@ -17,7 +17,7 @@ struct HttpTarget {
   std::optional<std::string> body;
   std::string success_status = "2xx";  // "200" (a code) or "2xx" (a class)
   bool tls_verify = true;
-  std::string ca_cert;  // PEM bundle; empty = system trust store
+  std::string ca_cert;       // PEM bundle; empty = system trust store
   int follow_redirects = 0;  // 0 = do not follow; at most 5 hops
 
   /// The wire form; header values are "***" unless `reveal_secrets`.

@@ -55,14 +55,16 @@ Status ParseSlug(JobSpec& spec, const nlohmann::json& value) {
   bool valid = std::islower(static_cast<unsigned char>((*slug)[0])) ||
                std::isdigit(static_cast<unsigned char>((*slug)[0]));
   for (char c : *slug) {
-    valid = valid && (std::islower(static_cast<unsigned char>(c)) ||
-                      std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+    valid =
+        valid && (std::islower(static_cast<unsigned char>(c)) ||
+                  std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
   }
   // A slug that looks like an id would make GET /jobs/{id} ambiguous.
   if (!valid || slug->rfind("job_", 0) == 0) {
-    return InvalidRequest("slug must start with a lowercase letter or digit, use only a-z 0-9 - _ . "
-                          "and not start with job_",
-                          "slug");
+    return InvalidRequest(
+        "slug must start with a lowercase letter or digit, use only a-z 0-9 - _ . "
+        "and not start with job_",
+        "slug");
   }
   spec.slug = *slug;
   return Ok{};
@@ -185,18 +187,24 @@ Status ParseField(JobSpec& spec, const std::string& key, const nlohmann::json& v
 
 std::string_view ConcurrencyPolicyName(ConcurrencyPolicy p) {
   switch (p) {
-    case ConcurrencyPolicy::kAllow: return "allow";
-    case ConcurrencyPolicy::kForbid: return "forbid";
-    case ConcurrencyPolicy::kReplace: return "replace";
+    case ConcurrencyPolicy::kAllow:
+      return "allow";
+    case ConcurrencyPolicy::kForbid:
+      return "forbid";
+    case ConcurrencyPolicy::kReplace:
+      return "replace";
   }
   return "allow";
 }
 
 std::string_view MisfirePolicyName(MisfirePolicy p) {
   switch (p) {
-    case MisfirePolicy::kRunOnce: return "run_once";
-    case MisfirePolicy::kSkip: return "skip";
-    case MisfirePolicy::kRunAll: return "run_all";
+    case MisfirePolicy::kRunOnce:
+      return "run_once";
+    case MisfirePolicy::kSkip:
+      return "skip";
+    case MisfirePolicy::kRunAll:
+      return "run_all";
   }
   return "run_once";
 }
@@ -207,11 +215,26 @@ bool IsImmutableField(std::string_view field) {
 
 Result<JobSpec> ParseJobSpec(const nlohmann::json& body, SpecUse use) {
   if (!body.is_object()) return InvalidRequest("a job must be a JSON object");
-  if (auto unknown = RejectUnknownFields(
-          body, {"job_type", "payload", "queue", "run_at", "max_attempts", "timeout_seconds",
-                 "idempotency_key", "tags", "parent_job_id", "name", "slug", "description",
-                 "schedule", "timezone", "http", "retry", "priority", "concurrency_policy",
-                 "misfire_policy", "enabled"});
+  if (auto unknown = RejectUnknownFields(body, {"job_type",
+                                                "payload",
+                                                "queue",
+                                                "run_at",
+                                                "max_attempts",
+                                                "timeout_seconds",
+                                                "idempotency_key",
+                                                "tags",
+                                                "parent_job_id",
+                                                "name",
+                                                "slug",
+                                                "description",
+                                                "schedule",
+                                                "timezone",
+                                                "http",
+                                                "retry",
+                                                "priority",
+                                                "concurrency_policy",
+                                                "misfire_policy",
+                                                "enabled"});
       !unknown) {
     return unknown.error();
   }

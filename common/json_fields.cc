@@ -22,9 +22,9 @@ Result<int64_t> ReadInteger(const nlohmann::json& value, std::string_view field,
                             int64_t max) {
   std::string name(field);
   std::string range = " between " + std::to_string(min) + " and " + std::to_string(max);
-  bool whole = value.is_number_integer() ||
-               (value.is_number_float() && std::isfinite(value.get<double>()) &&
-                std::floor(value.get<double>()) == value.get<double>());
+  bool whole =
+      value.is_number_integer() || (value.is_number_float() && std::isfinite(value.get<double>()) &&
+                                    std::floor(value.get<double>()) == value.get<double>());
   if (!whole) return InvalidRequest(name + " must be a whole number" + range, name);
   double as_double = value.get<double>();
   if (as_double < static_cast<double>(min) || as_double > static_cast<double>(max)) {
@@ -61,8 +61,8 @@ Status RejectUnknownFields(const nlohmann::json& object,
   for (const auto& item : object.items()) {
     if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
       std::string name = std::string(prefix) + item.key();
-      return InvalidRequest("unknown field '" + name + "'; check the spelling against the API reference",
-                            name);
+      return InvalidRequest(
+          "unknown field '" + name + "'; check the spelling against the API reference", name);
     }
   }
   return Ok{};
@@ -80,8 +80,10 @@ bool TooDeep(std::string_view body) {
   for (size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -116,7 +118,8 @@ Result<nlohmann::json> ParseJsonBody(std::string_view body) {
 
 Result<nlohmann::json> ParseJsonObject(std::string_view body) {
   auto parsed = ParseJsonBody(body);
-  if (parsed && !parsed->is_object()) return InvalidRequest("the request body must be a JSON object");
+  if (parsed && !parsed->is_object())
+    return InvalidRequest("the request body must be a JSON object");
   return parsed;
 }
 

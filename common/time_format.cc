@@ -123,11 +123,20 @@ Result<seconds> ParseDuration(std::string_view text) {
     int64_t unit = 1;
     if (pos < text.size()) {
       switch (text[pos]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return bad();
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        default:
+          return bad();
       }
       ++pos;
     } else if (start != 0) {

@@ -33,7 +33,8 @@ void WriteSecretFile(const std::string& dir, const std::string& path, const std:
   if (fd < 0) throw WriteFailure(temp);
   std::string line = content + "\n";
   bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+            ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+            ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) throw WriteFailure(path);
   int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -56,9 +57,8 @@ std::string KeyLeftByInterruptedStart(const std::string& path) {
 }  // namespace
 
 std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir) {
-  auto exists = writer.Run<bool>([](Tx& tx) -> Result<bool> {
-    return FindProjectByName(tx.conn(), "default").has_value();
-  });
+  auto exists = writer.Run<bool>(
+      [](Tx& tx) -> Result<bool> { return FindProjectByName(tx.conn(), "default").has_value(); });
   if (!exists) throw std::runtime_error("cannot read the projects: " + exists.error().message);
   if (*exists) return "";
   // The key file first, the hash second: a failure in between leaves a key file that
@@ -86,7 +86,8 @@ std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir) {
     InsertApiKey(tx.conn(), key);
     return true;
   });
-  if (!created) throw std::runtime_error("cannot create the default project: " + created.error().message);
+  if (!created)
+    throw std::runtime_error("cannot create the default project: " + created.error().message);
   return *created ? path : "";
 }
 

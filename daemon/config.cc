@@ -10,16 +10,19 @@ namespace flare::daemon {
 
 std::string DefaultDataDir() {
   if (const char* dir = std::getenv("FLARE_DATA_DIR"); dir && *dir) return dir;
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/flare";
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/flare";
   const char* home = std::getenv("HOME");
   return std::string(home && *home ? home : ".") + "/.local/share/flare";
 }
 
 Status ParseListen(const std::string& text, std::string& host, int& port) {
   size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return InvalidRequest("--listen must be HOST:PORT, e.g. 127.0.0.1:5100");
+  if (colon == std::string::npos)
+    return InvalidRequest("--listen must be HOST:PORT, e.g. 127.0.0.1:5100");
   host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "127.0.0.1";
   std::string port_text = text.substr(colon + 1);
   char* end = nullptr;
@@ -32,31 +35,52 @@ Status ParseListen(const std::string& text, std::string& host, int& port) {
 }
 
 ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::string& message) {
-  CLI::App app{"flared: background jobs and cron scheduling daemon (HTTP API, SQLite storage)", "flared"};
-  std::string listen = "127.0.0.1:5100", durability = "full", log_format = "text", log_level = "info";
+  CLI::App app{"flared: background jobs and cron scheduling daemon (HTTP API, SQLite storage)",
+               "flared"};
+  std::string listen = "127.0.0.1:5100", durability = "full", log_format = "text",
+              log_level = "info";
   bool show_version = false;
   app.add_option("--listen", listen, "Address to serve the API on (HOST:PORT; port 0 picks one)")
-      ->envname("FLARE_LISTEN")->capture_default_str();
-  app.add_option("--data-dir", config.data_dir, "Data directory (database, admin.key)")->envname("FLARE_DATA_DIR");
-  app.add_option("--db", config.db_path, "SQLite database file (default <data-dir>/flare.db)")->envname("FLARE_DB");
+      ->envname("FLARE_LISTEN")
+      ->capture_default_str();
+  app.add_option("--data-dir", config.data_dir, "Data directory (database, admin.key)")
+      ->envname("FLARE_DATA_DIR");
+  app.add_option("--db", config.db_path, "SQLite database file (default <data-dir>/flare.db)")
+      ->envname("FLARE_DB");
   app.add_flag("--allow-private-targets", config.allow_private_targets,
-               "Let HTTP jobs reach loopback/private addresses")->envname("FLARE_ALLOW_PRIVATE_TARGETS");
-  app.add_option("--allow-target", config.allow_targets, "Allow HTTP jobs to reach this CIDR (repeatable)")
+               "Let HTTP jobs reach loopback/private addresses")
+      ->envname("FLARE_ALLOW_PRIVATE_TARGETS");
+  app.add_option("--allow-target", config.allow_targets,
+                 "Allow HTTP jobs to reach this CIDR (repeatable)")
       ->envname("FLARE_ALLOW_TARGET");
-  app.add_option("--executor-concurrency", config.executor_concurrency, "HTTP runs performed at once")
-      ->envname("FLARE_EXECUTOR_CONCURRENCY")->check(CLI::Range(1, 4096))->capture_default_str();
-  app.add_option("--durability", durability, "full: fsync every commit; normal: survive crashes, not power loss")
-      ->envname("FLARE_DURABILITY")->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
+  app.add_option("--executor-concurrency", config.executor_concurrency,
+                 "HTTP runs performed at once")
+      ->envname("FLARE_EXECUTOR_CONCURRENCY")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--durability", durability,
+                 "full: fsync every commit; normal: survive crashes, not power loss")
+      ->envname("FLARE_DURABILITY")
+      ->check(CLI::IsMember({"full", "normal"}))
+      ->capture_default_str();
   app.add_option("--retain-succeeded", config.retain_succeeded, "Keep succeeded runs this long")
-      ->envname("FLARE_RETAIN_SUCCEEDED")->capture_default_str();
+      ->envname("FLARE_RETAIN_SUCCEEDED")
+      ->capture_default_str();
   app.add_option("--retain-failed", config.retain_failed, "Keep failed runs this long")
-      ->envname("FLARE_RETAIN_FAILED")->capture_default_str();
-  app.add_option("--log-format", log_format, "text or json")->envname("FLARE_LOG_FORMAT")
-      ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  app.add_option("--log-level", log_level, "debug, info, warn or error")->envname("FLARE_LOG_LEVEL")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
+      ->envname("FLARE_RETAIN_FAILED")
+      ->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json")
+      ->envname("FLARE_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->envname("FLARE_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
   app.add_option("--max-waiters", config.max_waiters, "Long-polls allowed to wait at once")
-      ->envname("FLARE_MAX_WAITERS")->check(CLI::Range(1, 100000))->capture_default_str();
+      ->envname("FLARE_MAX_WAITERS")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -85,9 +109,10 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
   if (config.db_path.empty()) config.db_path = config.data_dir + "/flare.db";
   config.durability = durability == "normal" ? Durability::kNormal : Durability::kFull;
   config.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
-  config.log_level = log_level == "debug" ? LogLevel::kDebug
-                     : log_level == "warn" ? LogLevel::kWarn
-                     : log_level == "error" ? LogLevel::kError : LogLevel::kInfo;
+  config.log_level = log_level == "debug"   ? LogLevel::kDebug
+                     : log_level == "warn"  ? LogLevel::kWarn
+                     : log_level == "error" ? LogLevel::kError
+                                            : LogLevel::kInfo;
   return ParseOutcome::kRun;
 }
 

@@ -8,12 +8,12 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "common/egress.h"
+#include "common/time_format.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/routes.h"
 #include "daemon/bootstrap.h"
-#include "common/egress.h"
-#include "common/time_format.h"
 #include "daemon/dispatcher.h"
 #include "daemon/executor/executor.h"
 #include "daemon/fd_limit.h"
@@ -57,7 +57,9 @@ Result<EgressPolicy> BuildEgressPolicy(const DaemonConfig& config) {
   policy.allow_private = config.allow_private_targets;
   for (const auto& text : config.allow_targets) {
     auto cidr = ParseCidr(text);
-    if (!cidr) return Error{ErrorCode::kInvalidRequest, "--allow-target " + text + ": " + cidr.error().message};
+    if (!cidr)
+      return Error{ErrorCode::kInvalidRequest,
+                   "--allow-target " + text + ": " + cidr.error().message};
     policy.allowed.push_back(*cidr);
   }
   return policy;
@@ -90,7 +92,8 @@ struct Daemon::Parts {
   std::optional<InstanceLock> lock;
 };
 
-Daemon::Daemon(DaemonConfig config) : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
+Daemon::Daemon(DaemonConfig config)
+    : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
 
 Daemon::~Daemon() = default;
 
@@ -129,7 +132,8 @@ int Daemon::Run() {
     std::lock_guard lock(stop_mutex_);
     p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
   }
-  RetentionPolicy retention{*ParseDuration(config_.retain_succeeded), *ParseDuration(config_.retain_failed)};
+  RetentionPolicy retention{*ParseDuration(config_.retain_succeeded),
+                            *ParseDuration(config_.retain_failed)};
   p.retention = std::make_unique<RetentionService>(context, retention);
   p.scheduler = std::make_unique<Scheduler>(*p.timer, *p.retention);
   p.notifier.dispatcher = p.dispatcher.get();
@@ -143,8 +147,8 @@ int Daemon::Run() {
   curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread uses curl
   ExecutorOptions executor_options;
   executor_options.concurrency = config_.executor_concurrency;
-  p.executor = std::make_unique<Executor>(*p.http_runs, MakeCurlTransport(*policy),
-                                          executor_options);
+  p.executor =
+      std::make_unique<Executor>(*p.http_runs, MakeCurlTransport(*policy), executor_options);
   p.notifier.executor = p.executor.get();
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
   p.router = std::make_unique<Router>(*p.auth);
@@ -172,9 +176,11 @@ int Daemon::Run() {
   std::string address = FormatAddress(config_.listen_host, *port);
   p.addr_file = config_.data_dir + "/flared.addr";
   std::ofstream(p.addr_file) << address << "\n";
-  LogInfo("flared listening", {{"address", address}, {"version", kVersion},
-                               {"db", config_.db_path},
-                               {"durability", config_.durability == Durability::kFull ? "full" : "normal"}});
+  LogInfo("flared listening",
+          {{"address", address},
+           {"version", kVersion},
+           {"db", config_.db_path},
+           {"durability", config_.durability == Durability::kFull ? "full" : "normal"}});
   bool served = p.server->Serve();
   std::filesystem::remove(p.addr_file);
   p.executor->Stop(std::chrono::seconds(8));

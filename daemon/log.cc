@@ -16,10 +16,14 @@ std::mutex g_write_mutex;
 
 const char* LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -49,8 +53,10 @@ std::string FormatLogLine(LogFormat format, LogLevel level, std::string_view mes
   std::string line = time + " " + LevelName(level) + " " + std::string(message);
   for (const auto& [key, value] : fields) {
     const auto& json = value.json();
-    std::string text = json.is_string() ? json.get<std::string>() : json.dump(-1, ' ', false, kReplace);
-    line += " " + std::string(key) + "=" + (NeedsQuotes(text) ? nlohmann::json(text).dump(-1, ' ', false, kReplace) : text);
+    std::string text =
+        json.is_string() ? json.get<std::string>() : json.dump(-1, ' ', false, kReplace);
+    line += " " + std::string(key) + "=" +
+            (NeedsQuotes(text) ? nlohmann::json(text).dump(-1, ' ', false, kReplace) : text);
   }
   return line;
 }

@@ -40,9 +40,17 @@ std::string FormatLogLine(LogFormat format, LogLevel level, std::string_view mes
                           std::initializer_list<LogField> fields);
 void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
 
-inline void LogDebug(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kDebug, m, f); }
-inline void LogInfo(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kInfo, m, f); }
-inline void LogWarn(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kWarn, m, f); }
-inline void LogError(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kError, m, f); }
+inline void LogDebug(std::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kDebug, m, f);
+}
+inline void LogInfo(std::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kInfo, m, f);
+}
+inline void LogWarn(std::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kWarn, m, f);
+}
+inline void LogError(std::string_view m, std::initializer_list<LogField> f = {}) {
+  Log(LogLevel::kError, m, f);
+}
 
 }  // namespace flare::daemon

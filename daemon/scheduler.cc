@@ -88,7 +88,8 @@ void Scheduler::RunRetention(std::unique_lock<std::mutex>& lock) {
                           {"jobs_deleted", std::to_string(outcome->jobs_deleted)}});
   }
   // Between slices, a short pause leaves the writer to the API.
-  next_prune_ = outcome->more ? OptTime(WallNow() + std::chrono::milliseconds(50)) : outcome->next_due;
+  next_prune_ =
+      outcome->more ? OptTime(WallNow() + std::chrono::milliseconds(50)) : outcome->next_due;
 }
 
 }  // namespace flare::daemon

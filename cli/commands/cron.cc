@@ -27,8 +27,11 @@ TimePoint StartTime(Context& ctx, const std::string& from) {
 nlohmann::json FireRow(const FirePreview& fire) {
   std::string marks = fire.dst_shift ? "DST shift" : "";
   if (!fire.note.empty()) marks += (marks.empty() ? "" : "; ") + fire.note;
-  return {{"id", FormatTime(fire.utc)}, {"utc", FormatTime(fire.utc)}, {"local", fire.local},
-          {"offset", fire.utc_offset}, {"note", marks}};
+  return {{"id", FormatTime(fire.utc)},
+          {"utc", FormatTime(fire.utc)},
+          {"local", fire.local},
+          {"offset", fire.utc_offset},
+          {"note", marks}};
 }
 
 int PrintFires(Context& ctx, const std::vector<FirePreview>& fires) {
@@ -66,7 +69,8 @@ void AddNext(CLI::App& cron, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--from", args->from, "Start after this RFC 3339 time (default now)");
   OnRun(cmd, ctx, [&ctx, args] {
-    auto fires = PreviewFires(args->expression, args->zone, StartTime(ctx, args->from), args->count);
+    auto fires =
+        PreviewFires(args->expression, args->zone, StartTime(ctx, args->from), args->count);
     if (!fires) throw UsageError(fires.error().message, "see 'flarectl help cron' for the dialect");
     return PrintFires(ctx, *fires);
   });

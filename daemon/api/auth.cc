@@ -13,7 +13,8 @@ bool ScopeAllows(const std::vector<std::string>& scopes, const std::string& requ
   auto has = [&](const char* scope) {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
   };
-  if (has("admin") || std::find(scopes.begin(), scopes.end(), required) != scopes.end()) return true;
+  if (has("admin") || std::find(scopes.begin(), scopes.end(), required) != scopes.end())
+    return true;
   return required == "jobs:read" && has("jobs:write");
 }
 
@@ -32,8 +33,9 @@ Result<Principal> Authenticator::Authenticate(const httplib::Request& request,
                            "a valid API key is required: send Authorization: Bearer <key>"};
   std::string header = request.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
-                                                     [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+  if (header.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
     return unauthorized;
   }
   std::string hash = Sha256(std::string_view(header).substr(kBearer.size()));

@@ -1,6 +1,6 @@
-#include "flare/version.h"
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
+#include "flare/version.h"
 
 namespace flare::daemon {
 

@@ -63,11 +63,13 @@ class InlineQueue final : public httplib::TaskQueue {
 Error LibraryError(int status) {
   switch (status) {
     case 413:
-      return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB; send a smaller body"};
+      return Error{ErrorCode::kPayloadTooLarge,
+                   "the request body is larger than 2 MiB; send a smaller body"};
     case 414:
       return Error{ErrorCode::kInvalidRequest, "the request URI is too long"};
     case 415:
-      return Error{ErrorCode::kUnsupportedMediaType, "send the body as JSON with Content-Type: application/json"};
+      return Error{ErrorCode::kUnsupportedMediaType,
+                   "send the body as JSON with Content-Type: application/json"};
     case 404:
       return Error{ErrorCode::kNotFound, "no such endpoint; see the API reference"};
     case 400:
@@ -84,7 +86,9 @@ bool HasBody(const httplib::Request& request) {
   return request.get_header_value<uint64_t>("Content-Length") > 0;
 }
 
-bool EqualsIgnoreCase(const std::string& a, const char* b) { return ::strcasecmp(a.c_str(), b) == 0; }
+bool EqualsIgnoreCase(const std::string& a, const char* b) {
+  return ::strcasecmp(a.c_str(), b) == 0;
+}
 
 // What can be refused from the head alone, before a body byte is read.
 std::optional<Error> RefuseBeforeBody(const httplib::Request& request, size_t max_body_bytes) {
@@ -95,11 +99,13 @@ std::optional<Error> RefuseBeforeBody(const httplib::Request& request, size_t ma
                      Printable(encoding) + "); send the body uncompressed"};
   }
   if (request.get_header_value<uint64_t>("Content-Length") > max_body_bytes) {
-    return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB; send a smaller body"};
+    return Error{ErrorCode::kPayloadTooLarge,
+                 "the request body is larger than 2 MiB; send a smaller body"};
   }
   if (request.is_multipart_form_data()) {
-    return Error{ErrorCode::kUnsupportedMediaType,
-                 "flared does not read multipart bodies; send JSON with Content-Type: application/json"};
+    return Error{
+        ErrorCode::kUnsupportedMediaType,
+        "flared does not read multipart bodies; send JSON with Content-Type: application/json"};
   }
   return std::nullopt;
 }
@@ -124,7 +130,8 @@ Status ReadBody(const httplib::Request& request, const httplib::ContentReader& r
     return true;
   });
   if (too_large) {
-    return Error{ErrorCode::kPayloadTooLarge, "the request body is larger than 2 MiB; send a smaller body"};
+    return Error{ErrorCode::kPayloadTooLarge,
+                 "the request body is larger than 2 MiB; send a smaller body"};
   }
   if (!complete) {
     t_body_failed = true;
@@ -146,7 +153,8 @@ class HttpServer::Impl {
   Impl(const Router& router, HttpServerOptions options)
       : options_(options),
         pool_(kInitialThreads, options.max_threads),
-        gate_(options.gate, [this](PendingConnection connection) { Dispatch(std::move(connection)); }) {
+        gate_(options.gate,
+              [this](PendingConnection connection) { Dispatch(std::move(connection)); }) {
     server_.on_accept = [this](int fd) {
       // Without it every answer waits ~40 ms on Nagle + delayed ACK.
       int yes = 1;
@@ -172,16 +180,18 @@ class HttpServer::Impl {
                               : httplib::Server::HandlerResponse::Unhandled;
     });
     // "Expect: 100-continue": refuse before the client sends the body at all.
-    server_.set_expect_100_continue_handler([refuse](const httplib::Request& req, httplib::Response& res) {
-      return refuse(req, res) ? res.status : 100;
-    });
+    server_.set_expect_100_continue_handler(
+        [refuse](const httplib::Request& req, httplib::Response& res) {
+          return refuse(req, res) ? res.status : 100;
+        });
     auto without_body = [&router](const httplib::Request& req, httplib::Response& res) {
       router.Dispatch(req, res);
     };
     auto with_body = [&router, max_body](const httplib::Request& req, httplib::Response& res,
                                          const httplib::ContentReader& reader) {
       CloseIfBodyUnread(req, res);
-      router.Dispatch(req, res, [&](std::string& body) { return ReadBody(req, reader, max_body, body); });
+      router.Dispatch(req, res,
+                      [&](std::string& body) { return ReadBody(req, reader, max_body, body); });
       if (!t_body_unread) res.headers.erase("Connection");
     };
     server_.Get(".*", without_body);
@@ -192,21 +202,23 @@ class HttpServer::Impl {
     server_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) SendError(res, LibraryError(res.status));
     });
-    server_.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                     std::exception_ptr error) {
-      std::string what = "unknown";
-      try {
-        if (error) std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      LogError("handler failed", {{"method", req.method}, {"path", req.path}, {"error", what}});
-      SendError(res, Error{ErrorCode::kInternal, "flared failed to handle the request; see its log"});
-    });
+    server_.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+          std::string what = "unknown";
+          try {
+            if (error) std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          LogError("handler failed", {{"method", req.method}, {"path", req.path}, {"error", what}});
+          SendError(
+              res, Error{ErrorCode::kInternal, "flared failed to handle the request; see its log"});
+        });
     server_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       if (!LogEnabled(LogLevel::kInfo)) return;
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t_request_start)
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() -
+                                                                          t_request_start)
                         .count();
       // Only the path: query strings may carry cursors and filters, never secrets, but
       // headers (Authorization) are never logged.
@@ -232,7 +244,8 @@ class HttpServer::Impl {
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
     addrinfo* found = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+    if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found);
+        rc != 0) {
       return Error{ErrorCode::kUnavailable,
                    "cannot listen on " + where + ": " + Lowercase(::gai_strerror(rc))};
     }
@@ -258,16 +271,19 @@ class HttpServer::Impl {
     }
     ::freeaddrinfo(found);
     if (bound_fd < 0) {
-      std::string hint = error == EADDRINUSE ? "; is another flared running? Stop it or pick another port with --listen"
-                                             : "";
+      std::string hint =
+          error == EADDRINUSE
+              ? "; is another flared running? Stop it or pick another port with --listen"
+              : "";
       return Error{ErrorCode::kUnavailable,
                    "cannot listen on " + where + ": " + Lowercase(std::strerror(error)) + hint};
     }
     sockaddr_storage bound{};
     socklen_t length = sizeof bound;
     ::getsockname(bound_fd, reinterpret_cast<sockaddr*>(&bound), &length);
-    int bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-                                                 : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    int bound_port = bound.ss_family == AF_INET6
+                         ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                         : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     std::lock_guard lock(mutex_);
     listen_fd_ = bound_fd;
     if (!stopping_) server_.UseListeningSocket(listen_fd_);
@@ -301,16 +317,20 @@ class HttpServer::Impl {
   // Gate thread: a whole head is in; find it a thread or answer 503.
   void Dispatch(PendingConnection connection) {
     int fd = connection.fd;
-    if (pool_.TrySubmit([this, connection = std::move(connection)]() mutable { ServeOne(std::move(connection)); })) {
+    if (pool_.TrySubmit([this, connection = std::move(connection)]() mutable {
+          ServeOne(std::move(connection));
+        })) {
       return;
     }
-    static const std::string kBusy = RawErrorResponse(
-        503, "Service Unavailable",
-        Error{ErrorCode::kUnavailable, "flared has no thread free for the request; retry in a moment"});
+    static const std::string kBusy =
+        RawErrorResponse(503, "Service Unavailable",
+                         Error{ErrorCode::kUnavailable,
+                               "flared has no thread free for the request; retry in a moment"});
     auto now = SteadyClock::now();
     if (now >= next_busy_log_) {
       next_busy_log_ = now + std::chrono::seconds(1);
-      LogWarn("no thread free for a request; answered 503", {{"max_threads", options_.max_threads}});
+      LogWarn("no thread free for a request; answered 503",
+              {{"max_threads", options_.max_threads}});
     }
     gate_.Refuse(fd, kBusy);
   }
@@ -329,7 +349,8 @@ class HttpServer::Impl {
     t_request_start = SteadyClock::now();
     t_body_unread = false;
     t_body_failed = false;
-    auto first_byte = connection.first_byte == SteadyClock::time_point{} ? t_request_start : connection.first_byte;
+    auto first_byte = connection.first_byte == SteadyClock::time_point{} ? t_request_start
+                                                                         : connection.first_byte;
     DeadlineStream stream(fd, std::move(connection.buffered), first_byte + options_.request_timeout,
                           options_.write_timeout);
     bool connection_closed = false;

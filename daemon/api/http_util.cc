@@ -30,11 +30,16 @@ bool IsValidUtf8(std::string_view text) {
   while (i < text.size()) {
     auto c = static_cast<unsigned char>(text[i]);
     size_t extra = 0;
-    if (c < 0x80) extra = 0;
-    else if ((c >> 5) == 0x6) extra = 1;
-    else if ((c >> 4) == 0xE) extra = 2;
-    else if ((c >> 3) == 0x1E) extra = 3;
-    else return false;
+    if (c < 0x80)
+      extra = 0;
+    else if ((c >> 5) == 0x6)
+      extra = 1;
+    else if ((c >> 4) == 0xE)
+      extra = 2;
+    else if ((c >> 3) == 0x1E)
+      extra = 3;
+    else
+      return false;
     if (i + extra >= text.size()) return false;
     uint32_t code = extra == 0 ? c : c & (0x3Fu >> extra);
     for (size_t k = 1; k <= extra; ++k) {
@@ -70,8 +75,10 @@ Status CheckRequestText(const httplib::Request& request) {
 }
 
 void SendResult(httplib::Response& response, const Result<nlohmann::json>& result, int status) {
-  if (result) SendJson(response, status, *result);
-  else SendError(response, result.error());
+  if (result)
+    SendJson(response, status, *result);
+  else
+    SendError(response, result.error());
 }
 
 Result<nlohmann::json> BodyObject(const httplib::Request& request) {
@@ -92,7 +99,8 @@ Result<int> QueryLimit(const httplib::Request& request) {
 Result<std::optional<TimePoint>> QueryTime(const httplib::Request& request, const char* name) {
   if (!request.has_param(name)) return std::optional<TimePoint>();
   auto t = ParseTime(request.get_param_value(name));
-  if (!t) return Error{ErrorCode::kInvalidRequest, std::string(name) + ": " + t.error().message, name};
+  if (!t)
+    return Error{ErrorCode::kInvalidRequest, std::string(name) + ": " + t.error().message, name};
   return std::optional<TimePoint>(*t);
 }
 

@@ -22,7 +22,8 @@ bool IsValidUtf8(std::string_view text);
 /// a 400 saying which; these bytes would otherwise reach JSON (which must be UTF-8).
 Status CheckRequestText(const httplib::Request& request);
 /// Sends `result` with `status` on success, the error otherwise.
-void SendResult(httplib::Response& response, const Result<nlohmann::json>& result, int status = 200);
+void SendResult(httplib::Response& response, const Result<nlohmann::json>& result,
+                int status = 200);
 /// The body as a JSON object (400 when it is not one).
 Result<nlohmann::json> BodyObject(const httplib::Request& request);
 /// `limit` in 1..100, default 50.

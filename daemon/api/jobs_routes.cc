@@ -12,13 +12,14 @@ constexpr const char* kWrite = "jobs:write";
 Result<JobFilter> ParseFilter(const httplib::Request& request) {
   JobFilter filter;
   filter.state = request.get_param_value("state");
-  static const std::vector<std::string> kStates = {"pending", "scheduled", "processing", "succeeded",
-                                                   "failed", "dead_letter", "cancelled"};
+  static const std::vector<std::string> kStates = {
+      "pending", "scheduled", "processing", "succeeded", "failed", "dead_letter", "cancelled"};
   if (!filter.state.empty() &&
       std::find(kStates.begin(), kStates.end(), filter.state) == kStates.end()) {
-    return InvalidRequest("state must be one of pending, scheduled, processing, succeeded, "
-                          "failed, dead_letter, cancelled",
-                          "state");
+    return InvalidRequest(
+        "state must be one of pending, scheduled, processing, succeeded, "
+        "failed, dead_letter, cancelled",
+        "state");
   }
   filter.queue = request.get_param_value("queue");
   filter.job_type = request.get_param_value("job_type");
@@ -43,8 +44,8 @@ Result<JobFilter> ParseFilter(const httplib::Request& request) {
 void Create(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
-  auto created = jobs.Create(ctx.principal.project_id, *body,
-                             ctx.request.get_header_value("Idempotency-Key"));
+  auto created =
+      jobs.Create(ctx.principal.project_id, *body, ctx.request.get_header_value("Idempotency-Key"));
   if (!created) return SendError(response, created.error());
   response.set_header("Location", "/flare/v1/jobs/" + created->id);
   if (created->replayed) response.set_header("Idempotent-Replay", "true");
@@ -96,9 +97,8 @@ void AddJobRoutes(Router& router, JobService& jobs) {
   router.Add("POST", "/flare/v1/jobs", kWrite, [&](Ctx& c, Res& r) { Create(jobs, c, r); });
   router.Add("POST", "/flare/v1/jobs/batch", kWrite, [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
   router.Add("GET", "/flare/v1/jobs", kRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
-  router.Add("GET", "/flare/v1/jobs/{id}", kRead, [&](Ctx& c, Res& r) {
-    SendResult(r, jobs.Get(c.principal.project_id, c.params[0]));
-  });
+  router.Add("GET", "/flare/v1/jobs/{id}", kRead,
+             [&](Ctx& c, Res& r) { SendResult(r, jobs.Get(c.principal.project_id, c.params[0])); });
   router.Add("PATCH", "/flare/v1/jobs/{id}", kWrite, [&](Ctx& c, Res& r) { Update(jobs, c, r); });
   router.Add("DELETE", "/flare/v1/jobs/{id}", kWrite, [&](Ctx& c, Res& r) {
     SendResult(r, jobs.Delete(c.principal.project_id, c.params[0]));
@@ -109,7 +109,8 @@ void AddJobRoutes(Router& router, JobService& jobs) {
   router.Add("POST", "/flare/v1/jobs/{id}/retry", kWrite, [&](Ctx& c, Res& r) {
     SendResult(r, jobs.Retry(c.principal.project_id, c.params[0]));
   });
-  router.Add("GET", "/flare/v1/jobs/{id}/events", kRead, [&](Ctx& c, Res& r) { Events(jobs, c, r); });
+  router.Add("GET", "/flare/v1/jobs/{id}/events", kRead,
+             [&](Ctx& c, Res& r) { Events(jobs, c, r); });
 }
 
 }  // namespace flare::daemon

@@ -18,16 +18,21 @@ bool OneOf(const std::string& value, std::initializer_list<const char*> choices)
 void List(RunService& runs, RequestContext& ctx, httplib::Response& response) {
   RunFilter filter{ctx.request.get_param_value("job"), ctx.request.get_param_value("state"),
                    ctx.request.get_param_value("trigger")};
-  if (!filter.state.empty() && !OneOf(filter.state, {"pending", "scheduled", "processing", "succeeded",
-                                                      "failed", "dead_letter", "cancelled"})) {
+  if (!filter.state.empty() &&
+      !OneOf(filter.state, {"pending", "scheduled", "processing", "succeeded", "failed",
+                            "dead_letter", "cancelled"})) {
     return SendError(response, InvalidRequest("state is not a run state", "state"));
   }
-  if (!filter.trigger.empty() && !OneOf(filter.trigger, {"API", "SCHEDULE", "MANUAL", "RERUN", "RETRY"})) {
-    return SendError(response, InvalidRequest("trigger must be API, SCHEDULE, MANUAL, RERUN or RETRY", "trigger"));
+  if (!filter.trigger.empty() &&
+      !OneOf(filter.trigger, {"API", "SCHEDULE", "MANUAL", "RERUN", "RETRY"})) {
+    return SendError(
+        response,
+        InvalidRequest("trigger must be API, SCHEDULE, MANUAL, RERUN or RETRY", "trigger"));
   }
   auto limit = QueryLimit(ctx.request);
   if (!limit) return SendError(response, limit.error());
-  SendResult(response, runs.List(ctx.principal.project_id, filter, ctx.request.get_param_value("cursor"), *limit));
+  SendResult(response, runs.List(ctx.principal.project_id, filter,
+                                 ctx.request.get_param_value("cursor"), *limit));
 }
 
 void Trigger(RunService& runs, RequestContext& ctx, httplib::Response& response) {
@@ -46,16 +51,16 @@ void AddRunRoutes(Router& router, RunService& runs) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
   router.Add("GET", "/flare/v1/runs", kRead, [&](Ctx& c, Res& r) { List(runs, c, r); });
-  router.Add("GET", "/flare/v1/runs/{id}", kRead, [&](Ctx& c, Res& r) {
-    SendResult(r, runs.Get(c.principal.project_id, c.params[0]));
-  });
+  router.Add("GET", "/flare/v1/runs/{id}", kRead,
+             [&](Ctx& c, Res& r) { SendResult(r, runs.Get(c.principal.project_id, c.params[0])); });
   router.Add("POST", "/flare/v1/runs/{id}/cancel", kWrite, [&](Ctx& c, Res& r) {
     SendResult(r, runs.Cancel(c.principal.project_id, c.params[0]));
   });
   router.Add("POST", "/flare/v1/runs/{id}/rerun", kWrite, [&](Ctx& c, Res& r) {
     SendResult(r, runs.Rerun(c.principal.project_id, c.params[0]), 201);
   });
-  router.Add("POST", "/flare/v1/jobs/{id}/trigger", kWrite, [&](Ctx& c, Res& r) { Trigger(runs, c, r); });
+  router.Add("POST", "/flare/v1/jobs/{id}/trigger", kWrite,
+             [&](Ctx& c, Res& r) { Trigger(runs, c, r); });
 }
 
 }  // namespace flare::daemon

@@ -8,7 +8,8 @@ namespace {
 
 constexpr const char* kScope = "workers";
 
-using BodyCall = Result<nlohmann::json> (WorkerService::*)(const std::string&, const nlohmann::json&);
+using BodyCall = Result<nlohmann::json> (WorkerService::*)(const std::string&,
+                                                           const nlohmann::json&);
 
 RouteHandler WithBody(WorkerService& workers, BodyCall call) {
   return [&workers, call](RequestContext& ctx, httplib::Response& response) {
@@ -21,10 +22,13 @@ RouteHandler WithBody(WorkerService& workers, BodyCall call) {
 }  // namespace
 
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher) {
-  router.Add("POST", "/flare/v1/workers/register", kScope, WithBody(workers, &WorkerService::Register));
+  router.Add("POST", "/flare/v1/workers/register", kScope,
+             WithBody(workers, &WorkerService::Register));
   router.Add("POST", "/flare/v1/workers/ack", kScope, WithBody(workers, &WorkerService::Ack));
-  router.Add("POST", "/flare/v1/workers/heartbeat", kScope, WithBody(workers, &WorkerService::Heartbeat));
-  router.Add("POST", "/flare/v1/workers/progress", kScope, WithBody(workers, &WorkerService::Progress));
+  router.Add("POST", "/flare/v1/workers/heartbeat", kScope,
+             WithBody(workers, &WorkerService::Heartbeat));
+  router.Add("POST", "/flare/v1/workers/progress", kScope,
+             WithBody(workers, &WorkerService::Progress));
   router.Add("POST", "/flare/v1/workers/poll", kScope,
              [&](RequestContext& ctx, httplib::Response& response) {
                auto body = BodyObject(ctx.request);
@@ -33,9 +37,10 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
                if (!request) return SendError(response, request.error());
                SendResult(response, dispatcher.Poll(ctx.principal.project_id, *request));
              });
-  router.Add("GET", "/flare/v1/workers", kScope, [&](RequestContext& ctx, httplib::Response& response) {
-    SendResult(response, workers.List(ctx.principal.project_id));
-  });
+  router.Add("GET", "/flare/v1/workers", kScope,
+             [&](RequestContext& ctx, httplib::Response& response) {
+               SendResult(response, workers.List(ctx.principal.project_id));
+             });
 }
 
 }  // namespace flare::daemon

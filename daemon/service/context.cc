@@ -15,8 +15,8 @@ std::string EncodeCursor(const PageCursor& cursor) {
 }
 
 Result<PageCursor> DecodeCursor(const std::string& text) {
-  auto bad = InvalidRequest("cursor is not one this API returned; pass next_cursor unchanged",
-                            "cursor");
+  auto bad =
+      InvalidRequest("cursor is not one this API returned; pass next_cursor unchanged", "cursor");
   auto raw = Base64UrlDecode(text);
   if (!raw) return bad;
   auto parsed = nlohmann::json::parse(*raw, nullptr, false);

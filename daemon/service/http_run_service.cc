@@ -21,7 +21,8 @@ HeaderList IdentityHeaders(const RunRecord& run) {
           {"Flare-Attempt", std::to_string(run.attempt)}};
 }
 
-HttpCallSpec BuildCall(const HttpTarget& target, const nlohmann::json& payload, int timeout_seconds) {
+HttpCallSpec BuildCall(const HttpTarget& target, const nlohmann::json& payload,
+                       int timeout_seconds) {
   HttpCallSpec call;
   call.method = target.method;
   call.url = target.url;
@@ -47,16 +48,17 @@ AttemptFailure FailureOf(const HttpCallOutcome& outcome, const std::string& succ
   AttemptFailure failure;
   if (outcome.failure == FailureReason::kNone) {
     failure.reason = "NON_SUCCESS_STATUS";
-    std::string message = "the target answered " + std::to_string(outcome.status) +
-                          ", expected " + success_status;
+    std::string message =
+        "the target answered " + std::to_string(outcome.status) + ", expected " + success_status;
     // e.g. "stopped after 5 redirects", "did not follow a redirect from https to http"
     if (!outcome.error_message.empty()) message += " (" + outcome.error_message + ")";
-    failure.error = {{"type", "NON_SUCCESS_STATUS"},
-                     {"message", Utf8Safe(message)},
-                     {"stack_trace", nullptr}};
+    failure.error = {
+        {"type", "NON_SUCCESS_STATUS"}, {"message", Utf8Safe(message)}, {"stack_trace", nullptr}};
   } else {
     failure.reason = std::string(FailureReasonName(outcome.failure));
-    failure.error = {{"type", failure.reason}, {"message", Utf8Safe(outcome.error_message)}, {"stack_trace", nullptr}};
+    failure.error = {{"type", failure.reason},
+                     {"message", Utf8Safe(outcome.error_message)},
+                     {"stack_trace", nullptr}};
   }
   // A refused address stays refused: retrying cannot help until flared's flags change.
   failure.retryable = outcome.failure != FailureReason::kSsrfBlocked;
@@ -77,10 +79,14 @@ Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project
     if (!target) return target.error();
     StateMachine machine(tx, ctx_.notifier);
     machine.Start(*job, *run, "executor");
-    HttpWork work{project_id, job->id, run->id, run->lease_id,
+    HttpWork work{project_id,
+                  job->id,
+                  run->id,
+                  run->lease_id,
                   BuildCall(*target, run->payload.is_null() ? job->payload : run->payload,
                             run->timeout_seconds),
-                  target->success_status, 0};
+                  target->success_status,
+                  0};
     work.call.identity_headers = IdentityHeaders(*run);
     if (run->ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run->ready_at);
     run->lease_expires_at = *run->lease_expires_at + kLeaseGrace;
@@ -107,7 +113,8 @@ Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outco
                MatchesSuccessStatus(outcome.status, work.success_status)) {
       machine.Succeed(*job, *run, outcome.trace.total_ms, run->result);
     } else {
-      machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status), outcome.trace.total_ms);
+      machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status),
+                          outcome.trace.total_ms);
     }
     return Ok{};
   });
@@ -117,10 +124,12 @@ Result<std::vector<PendingHttpRun>> HttpRunService::PendingRuns() {
   try {
     auto reader = ctx_.readers.Acquire();
     std::vector<PendingHttpRun> pending;
-    for (const RunRecord& run : PendingHttpRuns(*reader)) pending.push_back({run.project_id, run.id});
+    for (const RunRecord& run : PendingHttpRuns(*reader))
+      pending.push_back({run.project_id, run.id});
     return pending;
   } catch (const std::exception& e) {
-    return Error{ErrorCode::kUnavailable, std::string("cannot read pending HTTP runs: ") + e.what(), ""};
+    return Error{ErrorCode::kUnavailable, std::string("cannot read pending HTTP runs: ") + e.what(),
+                 ""};
   }
 }
 
@@ -140,7 +149,8 @@ Result<std::vector<PendingHttpRun>> HttpRunService::Recover() {
           machine.FailAttempt(*job, run, failure, std::nullopt);
         }
         std::vector<PendingHttpRun> pending;
-        for (const RunRecord& run : PendingHttpRuns(tx.conn())) pending.push_back({run.project_id, run.id});
+        for (const RunRecord& run : PendingHttpRuns(tx.conn()))
+          pending.push_back({run.project_id, run.id});
         return pending;
       });
 }

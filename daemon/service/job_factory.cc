@@ -61,7 +61,8 @@ Result<SchedulePlan> PlanSchedule(const JobSpec& spec, TimePoint now, TimePoint 
   if (!schedule) return schedule.error();
   SchedulePlan plan;
   if (schedule->recurring()) {
-    if (spec.run_at) return InvalidRequest("run_at cannot be combined with a recurring schedule", "run_at");
+    if (spec.run_at)
+      return InvalidRequest("run_at cannot be combined with a recurring schedule", "run_at");
     plan.recurring = true;
     plan.next_run_at = NextFire(*schedule, *zone, now, anchor);
     if (!plan.next_run_at) return InvalidRequest("this schedule never fires", "schedule");

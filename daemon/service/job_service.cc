@@ -38,8 +38,9 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
   auto plan = PlanSchedule(*spec, now, now);
   if (!plan) return plan.error();
   if (plan->recurring && !spec->parent_job_id.empty()) {
-    return InvalidRequest("a recurring job cannot be a continuation; drop schedule or parent_job_id",
-                          "parent_job_id");
+    return InvalidRequest(
+        "a recurring job cannot be a continuation; drop schedule or parent_job_id",
+        "parent_job_id");
   }
   ValidatedCreate input{BuildJob(*spec, project_id, now), "", *plan};
   JobRecord& job = input.job;
@@ -53,11 +54,14 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
 
 /// The seed-004 create answer for one job of a batch: small, so 1000 of them stay cheap.
 nlohmann::json BatchItemView(const JobRecord& job) {
-  return {{"id", job.id},           {"state", job.state},
-          {"job_type", job.job_type}, {"queue", job.queue},
+  return {{"id", job.id},
+          {"state", job.state},
+          {"job_type", job.job_type},
+          {"queue", job.queue},
           {"created_at", FormatTime(job.created_at)},
           {"run_at", job.spec.contains("run_at") ? job.spec["run_at"] : nlohmann::json(nullptr)},
-          {"attempt", job.attempt}, {"max_attempts", job.max_attempts}};
+          {"attempt", job.attempt},
+          {"max_attempts", job.max_attempts}};
 }
 
 // One entry of a refused batch's `errors`: which item, which of its fields, why.
@@ -239,16 +243,16 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
     }
   }
   if (!errors.empty()) {
-    Error error = InvalidRequest(std::to_string(errors.size()) + " of " +
-                                 std::to_string(items->size()) +
-                                 " jobs are invalid; nothing was created (see errors)");
+    Error error =
+        InvalidRequest(std::to_string(errors.size()) + " of " + std::to_string(items->size()) +
+                       " jobs are invalid; nothing was created (see errors)");
     error.field = BatchItemField(errors[0]);
     if (item_errors) *item_errors = std::move(errors);
     return error;
   }
   std::optional<size_t> failed_item;
-  auto created = ctx_.writer.Run<std::vector<CreatedJob>>(
-      [&](Tx& tx) -> Result<std::vector<CreatedJob>> {
+  auto created =
+      ctx_.writer.Run<std::vector<CreatedJob>>([&](Tx& tx) -> Result<std::vector<CreatedJob>> {
         std::vector<CreatedJob> all;
         all.reserve(inputs.size());
         for (size_t i = 0; i < inputs.size(); ++i) {
@@ -299,7 +303,8 @@ Result<nlohmann::json> JobService::Delete(const std::string& project_id,
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+    for (RunRecord& run :
+         RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
       machine.Cancel(*job, run, "job deleted");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was deleted");
@@ -323,7 +328,8 @@ Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
                        "; only pending or scheduled jobs can be cancelled"};
     }
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+    for (RunRecord& run :
+         RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
       machine.Cancel(*job, run, "cancelled by request");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");

@@ -13,7 +13,7 @@
 namespace flare::daemon {
 
 struct CreatedJob {
-  nlohmann::json body;   // the 201 body (built after commit unless it had to be kept)
+  nlohmann::json body;    // the 201 body (built after commit unless it had to be kept)
   bool replayed = false;  // an Idempotency-Key replay of an earlier create
   std::string id;
   JobRecord job;  // the row as created (empty for a replay)

@@ -128,8 +128,8 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     if (!job || job->deleted_at) return JobNotFound(id_or_slug);
     if (expected_version && *expected_version != job->version) {
       return Error{ErrorCode::kConflict,
-                   "job " + job->id + " is at version " + std::to_string(job->version) +
-                       ", not " + std::to_string(*expected_version) + "; fetch it and try again",
+                   "job " + job->id + " is at version " + std::to_string(job->version) + ", not " +
+                       std::to_string(*expected_version) + "; fetch it and try again",
                    "version"};
     }
     nlohmann::json before = CurrentBody(*job);
@@ -139,7 +139,8 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     if (!spec) return spec.error();
     if (!spec->slug.empty() && spec->slug != job->slug &&
         SlugTaken(tx.conn(), project_id, spec->slug, job->id)) {
-      return Error{ErrorCode::kConflict, "slug '" + spec->slug + "' belongs to another job", "slug"};
+      return Error{ErrorCode::kConflict, "slug '" + spec->slug + "' belongs to another job",
+                   "slug"};
     }
     auto plan = PlanSchedule(*spec, tx.now(), job->created_at);
     if (!plan) return plan.error();
@@ -153,7 +154,8 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     job->version += 1;
     job->updated_at = tx.now();
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+    for (RunRecord& run :
+         RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
       RefreshRunSettings(*job, run);
       if (!plan->recurring && run.state == "scheduled" && run.due_at && job->enabled) {
         // A one-off whose time moved: wait for the new time, or go now if it has passed.
@@ -174,12 +176,13 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     if (plan->recurring) {
       // Resuming or changing the schedule plans from now: paused time is not caught up.
       job->next_run_at = job->enabled ? NextScheduledFire(*job, tx.now()) : std::nullopt;
-      if (job->next_run_at) tx.OnCommit([&n = ctx_.notifier, t = *job->next_run_at] { n.WakeAt(t); });
+      if (job->next_run_at)
+        tx.OnCommit([&n = ctx_.notifier, t = *job->next_run_at] { n.WakeAt(t); });
     }
     SaveJob(tx.conn(), *job);
-    machine.Record(*job, nullptr, "updated",
-                   {{"fields", ChangedFields(before, CurrentBody(*job), patch)},
-                    {"version", job->version}});
+    machine.Record(
+        *job, nullptr, "updated",
+        {{"fields", ChangedFields(before, CurrentBody(*job), patch)}, {"version", job->version}});
     return JobView(*job);
   });
 }

@@ -26,7 +26,8 @@ struct RetentionOutcome {
 
 class RetentionService {
  public:
-  RetentionService(ServiceContext context, RetentionPolicy policy) : ctx_(context), policy_(policy) {}
+  RetentionService(ServiceContext context, RetentionPolicy policy)
+      : ctx_(context), policy_(policy) {}
   Result<RetentionOutcome> PruneSlice();
 
  private:

@@ -46,7 +46,8 @@ Result<nlohmann::json> RunService::Trigger(const std::string& project_id,
     auto job = FindJob(tx.conn(), project_id, job_id_or_slug);
     if (!job || job->deleted_at) return JobNotFound(job_id_or_slug);
     StateMachine machine(tx, ctx_.notifier);
-    RunRecord run = BuildRunForTrigger(tx, machine, *job, "MANUAL", body.value("payload", nlohmann::json()));
+    RunRecord run =
+        BuildRunForTrigger(tx, machine, *job, "MANUAL", body.value("payload", nlohmann::json()));
     machine.Record(*job, &run, "created", {{"trigger", "MANUAL"}});
     return RunView(run);
   });
@@ -59,7 +60,8 @@ Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const st
     auto job = FindJob(tx.conn(), project_id, original->job_id);
     if (!job) return RunNotFound(run_id);
     if (job->deleted_at) {
-      return Error{ErrorCode::kInvalidState, "job " + job->id + " was deleted; its runs cannot be rerun"};
+      return Error{ErrorCode::kInvalidState,
+                   "job " + job->id + " was deleted; its runs cannot be rerun"};
     }
     StateMachine machine(tx, ctx_.notifier);
     RunRecord run = BuildRunForTrigger(tx, machine, *job, "RERUN", original->payload, original->id);
@@ -68,12 +70,14 @@ Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const st
   });
 }
 
-Result<nlohmann::json> RunService::Cancel(const std::string& project_id, const std::string& run_id) {
+Result<nlohmann::json> RunService::Cancel(const std::string& project_id,
+                                          const std::string& run_id) {
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     auto run = FindRun(tx.conn(), project_id, run_id);
     if (!run) return RunNotFound(run_id);
     if (run->state == "succeeded" || run->state == "dead_letter" || run->state == "cancelled") {
-      return Error{ErrorCode::kInvalidState, "run " + run->id + " is " + run->state + " and cannot be cancelled"};
+      return Error{ErrorCode::kInvalidState,
+                   "run " + run->id + " is " + run->state + " and cannot be cancelled"};
     }
     auto job = FindJob(tx.conn(), project_id, run->job_id);
     if (!job) return RunNotFound(run_id);
@@ -81,7 +85,8 @@ Result<nlohmann::json> RunService::Cancel(const std::string& project_id, const s
     run->cancel_requested = in_flight && !run->is_http;  // a worker learns it at its heartbeat
     StateMachine machine(tx, ctx_.notifier);
     machine.Cancel(*job, *run, "cancelled by request");
-    if (in_flight && run->is_http) tx.OnCommit([&n = ctx_.notifier, id = run->id] { n.RunCancelled(id); });
+    if (in_flight && run->is_http)
+      tx.OnCommit([&n = ctx_.notifier, id = run->id] { n.RunCancelled(id); });
     if (job->last_run_id == run->id) {
       machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
     }

@@ -23,9 +23,10 @@ bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord&
   auto active = RunsOfJobInState(tx.conn(), job.id, {"pending", "processing", "failed"});
   if (active.empty()) return true;
   if (policy == "forbid") {
-    machine.Record(job, &active.back(), "skipped",
-                   {{"scheduled_for", FormatTime(fire)},
-                    {"reason", "concurrency_policy forbid: run " + active.back().id + " is still active"}});
+    machine.Record(
+        job, &active.back(), "skipped",
+        {{"scheduled_for", FormatTime(fire)},
+         {"reason", "concurrency_policy forbid: run " + active.back().id + " is still active"}});
     return false;
   }
   for (RunRecord& run : active) {  // replace

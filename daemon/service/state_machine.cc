@@ -13,7 +13,10 @@ namespace {
 
 void LogTransition(const RunRecord& run, const std::string& from) {
   if (!LogEnabled(LogLevel::kInfo)) return;
-  LogInfo("run", {{"run", run.id}, {"job", run.job_id}, {"from", from}, {"to", run.state},
+  LogInfo("run", {{"run", run.id},
+                  {"job", run.job_id},
+                  {"from", from},
+                  {"to", run.state},
                   {"attempt", std::to_string(run.attempt)}});
 }
 
@@ -65,11 +68,11 @@ void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std:
 
 void StateMachine::Announce(const RunRecord& run) {
   if (run.is_http) {
-    tx_.OnCommit([&n = notifier_, project = run.project_id, id = run.id] { n.HttpRunReady(project, id); });
+    tx_.OnCommit(
+        [&n = notifier_, project = run.project_id, id = run.id] { n.HttpRunReady(project, id); });
   } else {
-    tx_.OnCommit([&n = notifier_, project = run.project_id, queue = run.queue, type = run.job_type] {
-      n.WorkerRunReady(project, queue, type);
-    });
+    tx_.OnCommit([&n = notifier_, project = run.project_id, queue = run.queue,
+                  type = run.job_type] { n.WorkerRunReady(project, queue, type); });
   }
 }
 
@@ -146,9 +149,10 @@ int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t>
   std::string from = run.state;
   run.state = "succeeded";
   run.completed_at = tx_.now();
-  run.duration_ms = duration_ms ? duration_ms
-                                : std::optional<int64_t>(ToMillis(tx_.now()) -
-                                                         ToMillis(run.started_at.value_or(tx_.now())));
+  run.duration_ms = duration_ms
+                        ? duration_ms
+                        : std::optional<int64_t>(ToMillis(tx_.now()) -
+                                                 ToMillis(run.started_at.value_or(tx_.now())));
   run.progress = 1.0;
   run.error = nullptr;
   run.failure_reason.clear();
@@ -164,9 +168,10 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
                                std::optional<int64_t> duration_ms) {
   std::string from = run.state;
   run.completed_at = tx_.now();
-  run.duration_ms = duration_ms ? duration_ms
-                                : std::optional<int64_t>(ToMillis(tx_.now()) -
-                                                         ToMillis(run.started_at.value_or(tx_.now())));
+  run.duration_ms = duration_ms
+                        ? duration_ms
+                        : std::optional<int64_t>(ToMillis(tx_.now()) -
+                                                 ToMillis(run.started_at.value_or(tx_.now())));
   run.failure_reason = failure.reason;
   run.error = failure.error;
   run.lease_expires_at.reset();
@@ -240,8 +245,9 @@ int StateMachine::ActivateChildren(const JobRecord& parent) {
     for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled"})) {
       if (run.due_at) continue;  // waiting for its own run_at, not for the parent
       auto run_at = child.spec.find("run_at");
-      auto at = run_at != child.spec.end() && run_at->is_string() ? ParseTime(run_at->get<std::string>())
-                                                                   : Result<TimePoint>(Error{});
+      auto at = run_at != child.spec.end() && run_at->is_string()
+                    ? ParseTime(run_at->get<std::string>())
+                    : Result<TimePoint>(Error{});
       if (at.ok() && *at > tx_.now()) {
         Wait(child, run, *at);
       } else {

@@ -22,7 +22,7 @@
 namespace flare::daemon {
 
 struct AttemptFailure {
-  std::string reason;  // TIMEOUT, CONNECTION_ERROR, …, WORKER_ERROR, WORKER_LOST
+  std::string reason;    // TIMEOUT, CONNECTION_ERROR, …, WORKER_ERROR, WORKER_LOST
   nlohmann::json error;  // {type, message, stack_trace} or null
   bool retryable = true;
   std::optional<std::chrono::seconds> retry_after;  // a target's Retry-After

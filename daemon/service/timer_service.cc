@@ -41,13 +41,13 @@ Result<DueOutcome> TimerService::ProcessDue() {
     for (RunRecord& run : expired) {
       auto job = FindJob(c, run.project_id, run.job_id);
       if (!job) continue;
-      AttemptFailure failure{"TIMEOUT",
-                             {{"type", "Timeout"},
-                              {"message", "no ack within the lease (" +
-                                              std::to_string(run.timeout_seconds) + " s)"},
-                              {"stack_trace", nullptr}},
-                             true,
-                             std::nullopt};
+      AttemptFailure failure{
+          "TIMEOUT",
+          {{"type", "Timeout"},
+           {"message", "no ack within the lease (" + std::to_string(run.timeout_seconds) + " s)"},
+           {"stack_trace", nullptr}},
+          true,
+          std::nullopt};
       machine.FailAttempt(*job, run, failure, std::nullopt);
       ++outcome.timed_out;
     }
@@ -55,12 +55,13 @@ Result<DueOutcome> TimerService::ProcessDue() {
       for (RunRecord& run : RunsHeldBy(c, worker.project_id, worker.worker_id)) {
         auto job = FindJob(c, run.project_id, run.job_id);
         if (!job || run.is_http) continue;
-        AttemptFailure failure{"WORKER_LOST",
-                               {{"type", "WorkerLost"},
-                                {"message", "worker " + worker.worker_id + " stopped sending heartbeats"},
-                                {"stack_trace", nullptr}},
-                               true,
-                               std::nullopt};
+        AttemptFailure failure{
+            "WORKER_LOST",
+            {{"type", "WorkerLost"},
+             {"message", "worker " + worker.worker_id + " stopped sending heartbeats"},
+             {"stack_trace", nullptr}},
+            true,
+            std::nullopt};
         machine.FailAttempt(*job, run, failure, std::nullopt);
         ++outcome.lost;
       }

@@ -76,7 +76,8 @@ nlohmann::json JobView(const JobRecord& job) {
 
 nlohmann::json RunView(const RunRecord& run) {
   std::optional<int64_t> pending_ms;
-  if (run.started_at && run.ready_at) pending_ms = ToMillis(*run.started_at) - ToMillis(*run.ready_at);
+  if (run.started_at && run.ready_at)
+    pending_ms = ToMillis(*run.started_at) - ToMillis(*run.ready_at);
   return nlohmann::json{
       {"id", run.id},
       {"job_id", run.job_id},

@@ -13,8 +13,10 @@ Result<std::string> OptionalText(const nlohmann::json& body, const char* field, 
 
 Result<nlohmann::json> ReadError(const nlohmann::json& value) {
   if (value.is_null()) return nlohmann::json(nullptr);
-  if (value.is_string()) return nlohmann::json{{"type", "Error"}, {"message", value}, {"stack_trace", nullptr}};
-  if (!value.is_object()) return InvalidRequest("error must be {type, message, stack_trace}", "error");
+  if (value.is_string())
+    return nlohmann::json{{"type", "Error"}, {"message", value}, {"stack_trace", nullptr}};
+  if (!value.is_object())
+    return InvalidRequest("error must be {type, message, stack_trace}", "error");
   if (auto unknown = RejectUnknownFields(value, {"type", "message", "stack_trace"}, "error.");
       !unknown) {
     return unknown.error();
@@ -71,8 +73,9 @@ Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const 
 }
 
 Result<AckRequest> ParseAck(const nlohmann::json& body) {
-  if (auto unknown = RejectUnknownFields(body, {"job_id", "run_id", "lease_id", "worker_id", "status",
-                                                "duration_ms", "result", "error", "retryable"});
+  if (auto unknown =
+          RejectUnknownFields(body, {"job_id", "run_id", "lease_id", "worker_id", "status",
+                                     "duration_ms", "result", "error", "retryable"});
       !unknown) {
     return unknown.error();
   }
@@ -89,7 +92,8 @@ Result<AckRequest> ParseAck(const nlohmann::json& body) {
   ack.worker_id = *worker_id;
   ack.run_id = *run_id;
   ack.lease_id = *lease_id;
-  std::string status = body.value("status", nlohmann::json()).is_string() ? body["status"].get<std::string>() : "";
+  std::string status =
+      body.value("status", nlohmann::json()).is_string() ? body["status"].get<std::string>() : "";
   if (status != "succeeded" && status != "failed") {
     return InvalidRequest("status must be succeeded or failed", "status");
   }
@@ -117,8 +121,8 @@ Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body
   std::vector<HeartbeatItem> items;
   if (!body.contains("jobs") || body["jobs"].is_null()) return items;
   if (!body["jobs"].is_array() || body["jobs"].size() > 1000) {
-    return InvalidRequest("jobs must be a list of {job_id, run_id?, lease_id?, progress?, extend_seconds?}",
-                          "jobs");
+    return InvalidRequest(
+        "jobs must be a list of {job_id, run_id?, lease_id?, progress?, extend_seconds?}", "jobs");
   }
   for (const auto& entry : body["jobs"]) {
     if (!entry.is_object() || !entry.contains("job_id")) {

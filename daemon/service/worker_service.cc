@@ -90,7 +90,8 @@ Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, 
   } else {
     AttemptFailure failure{"WORKER_ERROR", ack.error, ack.retryable, std::nullopt};
     if (failure.error.is_null()) {
-      failure.error = {{"type", "WorkerError"}, {"message", "the worker reported a failure"},
+      failure.error = {{"type", "WorkerError"},
+                       {"message", "the worker reported a failure"},
                        {"stack_trace", nullptr}};
     }
     machine.FailAttempt(job, run, failure, ack.duration_ms);
@@ -120,8 +121,8 @@ Result<nlohmann::json> WorkerService::Register(const std::string& project_id,
 }
 
 Result<PollRequest> WorkerService::ParsePoll(const nlohmann::json& body) {
-  if (auto unknown = RejectUnknownFields(body, {"worker_id", "queues", "job_types", "max_jobs",
-                                                "wait_seconds"});
+  if (auto unknown = RejectUnknownFields(
+          body, {"worker_id", "queues", "job_types", "max_jobs", "wait_seconds"});
       !unknown) {
     return unknown.error();
   }
@@ -179,9 +180,11 @@ Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
     TouchWorker(tx.conn(), project_id, ack->worker_id, tx.now());
     auto held = HeldRuns(tx, job->id, ack->worker_id, ack->run_id, ack->lease_id);
     if (!held.empty()) return ApplyAck(tx, ctx_.notifier, *job, held.front(), *ack);
-    auto run = FindRunOfJob(tx.conn(), job->id, ack->run_id.empty() ? job->last_run_id : ack->run_id);
+    auto run =
+        FindRunOfJob(tx.conn(), job->id, ack->run_id.empty() ? job->last_run_id : ack->run_id);
     if (!run) {
-      return Error{ErrorCode::kRunNotFound, "run " + ack->run_id + " of job " + job->id + " does not exist"};
+      return Error{ErrorCode::kRunNotFound,
+                   "run " + ack->run_id + " of job " + job->id + " does not exist"};
     }
     // The same ack again (a retry after a lost response) answers as the first one did.
     const auto& earlier = run->ack_response;
@@ -198,7 +201,8 @@ Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
 
 Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
                                                 const nlohmann::json& body) {
-  if (auto unknown = RejectUnknownFields(body, {"worker_id", "jobs"}); !unknown) return unknown.error();
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "jobs"}); !unknown)
+    return unknown.error();
   auto worker_id = ReadWorkerId(body);
   if (!worker_id) return worker_id.error();
   auto items = ParseHeartbeatJobs(body);
@@ -211,7 +215,8 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
     nlohmann::json cancel_runs = nlohmann::json::array();
     auto tell = [&](const std::string& job_id, const std::string& run_id) {
       if (std::find(cancel.begin(), cancel.end(), job_id) == cancel.end()) cancel.push_back(job_id);
-      if (!run_id.empty() && std::find(cancel_runs.begin(), cancel_runs.end(), run_id) == cancel_runs.end()) {
+      if (!run_id.empty() &&
+          std::find(cancel_runs.begin(), cancel_runs.end(), run_id) == cancel_runs.end()) {
         cancel_runs.push_back(run_id);
       }
     };
@@ -236,13 +241,15 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
     for (const CancelNotice& notice : TakeCancelNotices(tx.conn(), project_id, *worker_id)) {
       tell(notice.job_id, notice.run_id);
     }
-    return nlohmann::json{{"ok", true}, {"cancel", std::move(cancel)}, {"cancel_runs", std::move(cancel_runs)}};
+    return nlohmann::json{
+        {"ok", true}, {"cancel", std::move(cancel)}, {"cancel_runs", std::move(cancel_runs)}};
   });
 }
 
 Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
                                                const nlohmann::json& body) {
-  if (auto unknown = RejectUnknownFields(body, {"worker_id", "job_id", "run_id", "lease_id", "progress"});
+  if (auto unknown =
+          RejectUnknownFields(body, {"worker_id", "job_id", "run_id", "lease_id", "progress"});
       !unknown) {
     return unknown.error();
   }
@@ -270,7 +277,8 @@ Result<nlohmann::json> WorkerService::List(const std::string& project_id) {
   auto reader = ctx_.readers.Acquire();
   nlohmann::json data = nlohmann::json::array();
   TimePoint now = ctx_.clock.Now();
-  for (const auto& worker : ListWorkers(*reader, project_id)) data.push_back(WorkerView(worker, now));
+  for (const auto& worker : ListWorkers(*reader, project_id))
+    data.push_back(WorkerView(worker, now));
   return PageJson(std::move(data), false, "");
 }
 

@@ -13,24 +13,32 @@
 namespace flare::daemon {
 
 inline void BindText(SQLite::Statement& st, int index, const std::string& text) {
-  if (text.empty()) st.bind(index);
-  else st.bind(index, text);
+  if (text.empty())
+    st.bind(index);
+  else
+    st.bind(index, text);
 }
 inline void BindTime(SQLite::Statement& st, int index, const OptTime& t) {
-  if (t) st.bind(index, static_cast<int64_t>(ToMillis(*t)));
-  else st.bind(index);
+  if (t)
+    st.bind(index, static_cast<int64_t>(ToMillis(*t)));
+  else
+    st.bind(index);
 }
 inline void BindTime(SQLite::Statement& st, int index, TimePoint t) {
   st.bind(index, static_cast<int64_t>(ToMillis(t)));
 }
 inline void BindJson(SQLite::Statement& st, int index, const nlohmann::json& value) {
-  if (value.is_null()) st.bind(index);
-  else st.bind(index, value.dump());
+  if (value.is_null())
+    st.bind(index);
+  else
+    st.bind(index, value.dump());
 }
 template <typename T>
 void BindOptional(SQLite::Statement& st, int index, const std::optional<T>& value) {
-  if (value) st.bind(index, *value);
-  else st.bind(index);
+  if (value)
+    st.bind(index, *value);
+  else
+    st.bind(index);
 }
 
 inline std::string ColText(SQLite::Statement& st, int index) {

@@ -12,7 +12,8 @@ Connection::Connection(const std::string& path, Durability durability, Access ac
   if (access == Access::kReadWrite) db_.exec("PRAGMA journal_mode=WAL");
   // FULL fsyncs the WAL at every commit: a 2xx survives power loss. NORMAL survives a
   // process crash (kill -9) but may lose the last commits on power loss.
-  db_.exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db_.exec(durability == Durability::kFull ? "PRAGMA synchronous=FULL"
+                                           : "PRAGMA synchronous=NORMAL");
   db_.exec("PRAGMA foreign_keys=OFF");
   db_.exec("PRAGMA temp_store=MEMORY");
   db_.exec("PRAGMA cache_size=-32768");  // 32 MiB per connection

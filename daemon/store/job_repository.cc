@@ -5,10 +5,10 @@
 namespace flare::daemon {
 namespace {
 
-#define JOB_SELECT                                                                              \
-  "SELECT rowid, id, project_id, slug, job_type, queue, payload, tags, spec, is_http, "         \
-  "parent_job_id, idempotency_key, request_hash, enabled, next_run_at, version, last_run_id, "  \
-  "state, attempt, max_attempts, started_at, completed_at, next_retry_at, progress, "           \
+#define JOB_SELECT                                                                             \
+  "SELECT rowid, id, project_id, slug, job_type, queue, payload, tags, spec, is_http, "        \
+  "parent_job_id, idempotency_key, request_hash, enabled, next_run_at, version, last_run_id, " \
+  "state, attempt, max_attempts, started_at, completed_at, next_retry_at, progress, "          \
   "duration_ms, error, created_at, updated_at, deleted_at FROM jobs "
 
 // Binds ?1..?28 in the column order of JOB_SELECT without rowid.
@@ -19,8 +19,10 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   st.bind(4, j.job_type);
   st.bind(5, j.queue);
   st.bind(6, j.payload_text.empty() ? j.payload.dump() : j.payload_text);
-  if (!j.tags_text.empty()) st.bind(7, j.tags_text);
-  else BindJson(st, 7, j.tags);
+  if (!j.tags_text.empty())
+    st.bind(7, j.tags_text);
+  else
+    BindJson(st, 7, j.tags);
   st.bind(8, j.spec_text.empty() ? j.spec.dump() : j.spec_text);
   st.bind(9, j.is_http ? 1 : 0);
   BindText(st, 10, j.parent_job_id);
@@ -136,9 +138,9 @@ void SaveJobState(Connection& c, const JobRecord& j) {
 std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
                                  const std::string& id_or_slug) {
   bool by_id = id_or_slug.rfind("job_", 0) == 0;
-  auto& st = by_id ? c.Prepare(JOB_SELECT "WHERE id = ?1 AND project_id = ?2")
-                   : c.Prepare(JOB_SELECT
-                               "WHERE slug = ?1 AND project_id = ?2 AND deleted_at IS NULL");
+  auto& st =
+      by_id ? c.Prepare(JOB_SELECT "WHERE id = ?1 AND project_id = ?2")
+            : c.Prepare(JOB_SELECT "WHERE slug = ?1 AND project_id = ?2 AND deleted_at IS NULL");
   st.bind(1, id_or_slug);
   st.bind(2, project_id);
   if (!st.executeStep()) return std::nullopt;
@@ -197,8 +199,7 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
 
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
                                        const std::string& state) {
-  auto& st = c.Prepare(JOB_SELECT
-                       "WHERE parent_job_id = ?1 AND state = ?2 AND deleted_at IS NULL");
+  auto& st = c.Prepare(JOB_SELECT "WHERE parent_job_id = ?1 AND state = ?2 AND deleted_at IS NULL");
   st.bind(1, parent_job_id);
   st.bind(2, state);
   return ReadAll(st);

@@ -12,8 +12,8 @@ std::optional<ProjectRecord> FindProjectByName(Connection& c, const std::string&
 }
 
 void InsertProject(Connection& c, const ProjectRecord& p) {
-  auto& st = c.Prepare(
-      "INSERT INTO projects (id, name, settings, created_at) VALUES (?1, ?2, ?3, ?4)");
+  auto& st =
+      c.Prepare("INSERT INTO projects (id, name, settings, created_at) VALUES (?1, ?2, ?3, ?4)");
   st.bind(1, p.id);
   st.bind(2, p.name);
   st.bind(3, p.settings.dump());
@@ -47,7 +47,8 @@ std::vector<ApiKeyRecord> ActiveApiKeys(Connection& c) {
     k.name = ColText(st, 2);
     k.prefix = ColText(st, 3);
     auto blob = st.getColumn(4);
-    k.key_hash.assign(static_cast<const char*>(blob.getBlob()), static_cast<size_t>(blob.getBytes()));
+    k.key_hash.assign(static_cast<const char*>(blob.getBlob()),
+                      static_cast<size_t>(blob.getBytes()));
     auto scopes = ColJson(st, 5);
     if (scopes.is_array()) {
       for (const auto& s : scopes) k.scopes.push_back(s.get<std::string>());

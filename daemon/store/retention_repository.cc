@@ -16,7 +16,8 @@ int DeleteChunk(Connection& c, const char* sql, const std::string& key, int limi
 
 }  // namespace
 
-std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list<const char*> states,
+std::vector<FinishedRun> FinishedRunsBefore(Connection& c,
+                                            std::initializer_list<const char*> states,
                                             TimePoint cutoff, int limit) {
   // One range of runs_finished per state (an IN list would make SQLite sort every match),
   // merged oldest first.
@@ -28,7 +29,8 @@ std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list
     st.bind(1, state);
     BindTime(st, 2, cutoff);
     st.bind(3, limit);
-    while (st.executeStep()) found.push_back({ColTimeRequired(st, 2), {ColText(st, 0), ColText(st, 1)}});
+    while (st.executeStep())
+      found.push_back({ColTimeRequired(st, 2), {ColText(st, 0), ColText(st, 1)}});
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

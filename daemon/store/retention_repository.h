@@ -19,7 +19,8 @@ struct FinishedRun {
 };
 
 /// Up to `limit` runs in `states` completed before `cutoff`, oldest first.
-std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list<const char*> states,
+std::vector<FinishedRun> FinishedRunsBefore(Connection& c,
+                                            std::initializer_list<const char*> states,
                                             TimePoint cutoff, int limit);
 /// Deletes up to `limit` events of a run; returns how many it deleted.
 int DeleteEventsOfRun(Connection& c, const std::string& run_id, int limit);

@@ -5,11 +5,11 @@
 namespace flare::daemon {
 namespace {
 
-#define RUN_SELECT                                                                             \
-  "SELECT rowid, id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "      \
+#define RUN_SELECT                                                                              \
+  "SELECT rowid, id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "       \
   "state, attempt, max_attempts, timeout_seconds, queue, job_type, priority, is_http, due_at, " \
-  "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "      \
-  "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "  \
+  "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "       \
+  "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "   \
   "trace, cancel_requested, acked_lease_id, ack_response FROM runs "
 
 // Binds ?1..?35 in the column order of RUN_SELECT without rowid.
@@ -166,8 +166,10 @@ std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id
 std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_id,
                                      const std::vector<std::string>& queues,
                                      const std::vector<std::string>& job_types, int limit) {
-  std::string sql = RUN_SELECT "WHERE project_id = ? AND state = 'pending' AND is_http = 0 AND "
-                               "queue IN (" + Placeholders(queues.size()) + ")";
+  std::string sql = RUN_SELECT
+                    "WHERE project_id = ? AND state = 'pending' AND is_http = 0 AND "
+                    "queue IN (" +
+                    Placeholders(queues.size()) + ")";
   if (!job_types.empty()) sql += " AND job_type IN (" + Placeholders(job_types.size()) + ")";
   sql += " ORDER BY priority DESC, due_at, rowid LIMIT ?";
   auto& st = c.PrepareDynamic(sql);
@@ -199,8 +201,8 @@ std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit) {
 
 std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
                                   const std::string& worker_id) {
-  auto& st = c.Prepare(RUN_SELECT
-                       "WHERE state = 'processing' AND project_id = ?1 AND worker_id = ?2");
+  auto& st =
+      c.Prepare(RUN_SELECT "WHERE state = 'processing' AND project_id = ?1 AND worker_id = ?2");
   st.bind(1, project_id);
   st.bind(2, worker_id);
   return ReadAll(st);

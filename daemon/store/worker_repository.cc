@@ -32,9 +32,9 @@ std::vector<WorkerRecord> ReadWorkers(SQLite::Statement& st) {
   return workers;
 }
 
-#define WORKER_SELECT                                                                     \
-  "SELECT w.project_id, w.worker_id, w.queues, w.job_types, w.registered_at, "            \
-  "w.last_seen_at, (SELECT COUNT(*) FROM runs r WHERE r.state = 'processing' AND "        \
+#define WORKER_SELECT                                                              \
+  "SELECT w.project_id, w.worker_id, w.queues, w.job_types, w.registered_at, "     \
+  "w.last_seen_at, (SELECT COUNT(*) FROM runs r WHERE r.state = 'processing' AND " \
   "r.project_id = w.project_id AND r.worker_id = w.worker_id) AS held FROM workers w "
 
 }  // namespace
@@ -72,9 +72,10 @@ std::vector<WorkerRecord> ListWorkers(Connection& c, const std::string& project_
 }
 
 std::vector<WorkerRecord> SilentWorkersHoldingRuns(Connection& c, TimePoint cutoff) {
-  auto& st = c.Prepare(WORKER_SELECT "WHERE w.last_seen_at < ?1 AND EXISTS (SELECT 1 FROM runs r "
-                                     "WHERE r.state = 'processing' AND r.project_id = "
-                                     "w.project_id AND r.worker_id = w.worker_id)");
+  auto& st = c.Prepare(WORKER_SELECT
+                       "WHERE w.last_seen_at < ?1 AND EXISTS (SELECT 1 FROM runs r "
+                       "WHERE r.state = 'processing' AND r.project_id = "
+                       "w.project_id AND r.worker_id = w.worker_id)");
   BindTime(st, 1, cutoff);
   return ReadWorkers(st);
 }

@@ -188,7 +188,8 @@ void Writer::RunAfterCommit(std::vector<Action>& actions) {
     if (took > kSlowAction) {
       LogWarn("slow after-commit action held the writer",
               {{"action", ActionName(action)},
-               {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count())}});
+               {"ms", std::to_string(
+                          std::chrono::duration_cast<std::chrono::milliseconds>(took).count())}});
     }
   }
 }

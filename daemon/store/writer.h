@@ -72,10 +72,12 @@ class Writer {
   template <typename T>
   Result<T> Run(std::function<Result<T>(Tx&)> op) {
     std::optional<Result<T>> result;
-    Submit([&](Tx& tx) {
-      result.emplace(op(tx));
-      return result->ok();
-    }, [&](const Error& failure) { result.emplace(failure); });
+    Submit(
+        [&](Tx& tx) {
+          result.emplace(op(tx));
+          return result->ok();
+        },
+        [&](const Error& failure) { result.emplace(failure); });
     return std::move(*result);
   }
 

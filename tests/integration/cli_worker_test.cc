@@ -115,8 +115,9 @@ TEST(CliWorker, AckIsDeliveredAfterFlaredComesBackWithinTheLease) {
                        "touch '" + started.string() + "'; while [ ! -e '" + go.string() +
                            "' ]; do sleep 0.05; done; exit 0",
                        log.string());
-  auto created = flared.Flarectl({"-o", "id", "jobs", "create", "--type", "t", "--payload", "{}",
-                                  "--max-attempts", "2", "--timeout", "20s", "--retry-delay", "1s"});
+  auto created =
+      flared.Flarectl({"-o", "id", "jobs", "create", "--type", "t", "--payload", "{}",
+                       "--max-attempts", "2", "--timeout", "20s", "--retry-delay", "1s"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   std::string id = created.out.substr(0, created.out.find('\n'));
   ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(started); }, std::chrono::seconds(30)));
@@ -161,15 +162,17 @@ TEST(CliWorker, RefusesToStartWhenTheCommandCannotRun) {
 
 TEST(CliWorker, FailedRunRecordsTheExitStatusAndSignalName) {
   FlaredProcess flared;
-  WorkerProcess worker(flared,
-                       R"(p=$(cat); case "$p" in *segv*) ulimit -c 0; kill -SEGV $$;; esac; exit 3)");
+  WorkerProcess worker(
+      flared, R"(p=$(cat); case "$p" in *segv*) ulimit -c 0; kill -SEGV $$;; esac; exit 3)");
   std::string status = CreateJob(flared, R"({"do":"exit"})");
   std::string signal = CreateJob(flared, R"({"do":"segv"})");
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", status, "--timeout", "30s"}).exit_code, 10);
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", signal, "--timeout", "30s"}).exit_code, 10);
-  auto by_status = nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", status}).out);
+  auto by_status =
+      nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", status}).out);
   EXPECT_EQ(by_status["error"]["message"], "exit status 3");
-  auto by_signal = nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", signal}).out);
+  auto by_signal =
+      nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", signal}).out);
   EXPECT_EQ(by_signal["error"]["type"], "Signal");
   EXPECT_EQ(by_signal["error"]["message"], "killed by SIGSEGV");
   EXPECT_EQ(worker.Stop(), 0);

@@ -37,8 +37,10 @@ TEST_F(Concurrency, FourPollersClaimEveryJobExactlyOnce) {
       int max_jobs = 1 + p + (p == kPollers - 1 ? 1 : 0);  // 1, 2, 3, 5
       while (acked.load() < kJobs && Clock::now() < deadline) {
         HttpReply reply = flared().Call("POST", "/flare/v1/workers/poll",
-                                        {{"worker_id", worker}, {"queues", {queue}},
-                                         {"max_jobs", max_jobs}, {"wait_seconds", 1}});
+                                        {{"worker_id", worker},
+                                         {"queues", {queue}},
+                                         {"max_jobs", max_jobs},
+                                         {"wait_seconds", 1}});
         if (reply.status != 200) {
           ++errors;
           continue;
@@ -50,8 +52,10 @@ TEST_F(Concurrency, FourPollersClaimEveryJobExactlyOnce) {
             claimed_by[claim["id"]].push_back(worker);
           }
           HttpReply ack = Ack(flared(), claim, worker, "succeeded");
-          if (ack.status == 200) ++acked;
-          else ++errors;
+          if (ack.status == 200)
+            ++acked;
+          else
+            ++errors;
         }
       }
     });
@@ -75,7 +79,8 @@ TEST_F(Concurrency, FourPollersClaimEveryJobExactlyOnce) {
     EXPECT_EQ(workers.size(), 1u) << id << " was claimed " << workers.size() << " times";
     for (const auto& worker : workers) ++per_worker[worker];
   }
-  for (const auto& [worker, count] : per_worker) std::printf("[ measure  ] %s claimed %d\n", worker.c_str(), count);
+  for (const auto& [worker, count] : per_worker)
+    std::printf("[ measure  ] %s claimed %d\n", worker.c_str(), count);
 
   // Every job of the queue is succeeded.
   int succeeded = 0;
@@ -136,17 +141,20 @@ TEST(ConcurrencyLimits, PollsBeyondMaxWaitersAre429WithRetryAfter) {
   std::vector<std::future<HttpReply>> polls;
   for (int i = 0; i < 3; ++i) {
     polls.push_back(std::async(std::launch::async, [&, i] {
-      return flared.Call("POST", "/flare/v1/workers/poll",
-                         {{"worker_id", "w" + std::to_string(i)}, {"queues", {queue}}, {"wait_seconds", 8}});
+      return flared.Call(
+          "POST", "/flare/v1/workers/poll",
+          {{"worker_id", "w" + std::to_string(i)}, {"queues", {queue}}, {"wait_seconds", 8}});
     }));
   }
   int refused_index = -1;
-  bool one_returned = WaitFor([&] {
-    for (int i = 0; i < 3; ++i) {
-      if (polls[i].wait_for(milliseconds(0)) == std::future_status::ready) refused_index = i;
-    }
-    return refused_index >= 0;
-  }, seconds(6));
+  bool one_returned = WaitFor(
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          if (polls[i].wait_for(milliseconds(0)) == std::future_status::ready) refused_index = i;
+        }
+        return refused_index >= 0;
+      },
+      seconds(6));
   ASSERT_TRUE(one_returned) << "no poll was refused";
   HttpReply refused = polls[refused_index].get();
   EXPECT_TRUE(IsError(refused, 429, "rate_limit_exceeded"));

@@ -18,7 +18,9 @@ class Continuations : public FlaredSuite {
  protected:
   void SetUp() override { queue_ = Unique("q"); }
 
-  json Parent(const json& extra = json::object()) { return CreateJob(flared(), JobBody(queue_, extra)); }
+  json Parent(const json& extra = json::object()) {
+    return CreateJob(flared(), JobBody(queue_, extra));
+  }
   HttpReply ChildOf(const json& parent) {
     return flared().Call("POST", "/flare/v1/jobs",
                          JobBody(queue_, {{"job_type", "notification.send"},
@@ -30,7 +32,8 @@ class Continuations : public FlaredSuite {
     return reply.json();
   }
   // Claims the parent (the only pending job of the queue) and acks it.
-  HttpReply FinishParent(const json& parent, const std::string& status, const json& extra = json::object()) {
+  HttpReply FinishParent(const json& parent, const std::string& status,
+                         const json& extra = json::object()) {
     json claims = Poll(flared(), "w-cont", queue_);
     EXPECT_EQ(claims.size(), 1u);
     if (claims.empty()) return {};
@@ -83,8 +86,8 @@ TEST_F(Continuations, ChildOfSucceededParentIsPendingAtOnce) {
 TEST_F(Continuations, ParentDeadLetterCancelsTheChild) {
   json parent = Parent();
   json child = Child(parent);
-  HttpReply ack = FinishParent(parent, "failed",
-                               {{"retryable", false}, {"error", {{"type", "Fatal"}, {"message", "no"}}}});
+  HttpReply ack = FinishParent(
+      parent, "failed", {{"retryable", false}, {"error", {{"type", "Fatal"}, {"message", "no"}}}});
   ASSERT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(ack.json()["state"], "dead_letter");
   EXPECT_EQ(ack.json()["children_activated"], 0);
@@ -94,7 +97,8 @@ TEST_F(Continuations, ParentDeadLetterCancelsTheChild) {
 }
 
 TEST_F(Continuations, FailedAttemptWithRetriesLeftKeepsTheChildWaiting) {
-  json parent = Parent({{"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 3600}, {"jitter", false}}}});
+  json parent = Parent(
+      {{"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 3600}, {"jitter", false}}}});
   json child = Child(parent);
   HttpReply ack = FinishParent(parent, "failed");
   ASSERT_EQ(ack.status, 200) << ack.body;
@@ -108,7 +112,8 @@ TEST_F(Continuations, ParentCancelCancelsTheChild) {
   json parent = Parent({{"run_at", "2099-01-01T00:00:00Z"}});
   json child = Child(parent);
   EXPECT_EQ(child["state"], "scheduled");
-  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + parent.value("id", "") + "/cancel").status, 200);
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + parent.value("id", "") + "/cancel").status,
+            200);
   EXPECT_EQ(State(child), "cancelled");
   EXPECT_TRUE(IsError(ChildOf(parent), 409, "parent_terminal"));
 }
@@ -116,7 +121,8 @@ TEST_F(Continuations, ParentCancelCancelsTheChild) {
 TEST_F(Continuations, CancelledChildStaysCancelledWhenTheParentSucceeds) {
   json parent = Parent();
   json child = Child(parent);
-  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + child.value("id", "") + "/cancel").status, 200);
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + child.value("id", "") + "/cancel").status,
+            200);
   HttpReply ack = FinishParent(parent, "succeeded");
   ASSERT_EQ(ack.status, 200);
   EXPECT_EQ(ack.json()["children_activated"], 0);
@@ -124,10 +130,12 @@ TEST_F(Continuations, CancelledChildStaysCancelledWhenTheParentSucceeds) {
 }
 
 TEST_F(Continuations, UnknownParentIs422) {
-  HttpReply reply = flared().Call("POST", "/flare/v1/jobs",
-                                  JobBody(queue_, {{"parent_job_id", "job_01AAAAAAAAAAAAAAAAAAAAAAAA"}}));
+  HttpReply reply =
+      flared().Call("POST", "/flare/v1/jobs",
+                    JobBody(queue_, {{"parent_job_id", "job_01AAAAAAAAAAAAAAAAAAAAAAAA"}}));
   EXPECT_TRUE(IsError(reply, 422, "parent_not_found"));
-  HttpReply other = flared().Call("POST", "/flare/v1/jobs", JobBody(queue_, {{"parent_job_id", "nope"}}));
+  HttpReply other =
+      flared().Call("POST", "/flare/v1/jobs", JobBody(queue_, {{"parent_job_id", "nope"}}));
   EXPECT_TRUE(IsError(other, 422, "parent_not_found"));
   HttpReply list = flared().Call("GET", "/flare/v1/jobs?queue=" + queue_);
   EXPECT_TRUE(list.json()["data"].empty()) << "a refused child must not be created";
@@ -142,8 +150,9 @@ std::string UniqueSlug(const std::string& prefix) {
 TEST_F(Continuations, ParentGivenBySlugIsKeptByIdAndActivatesTheChild) {
   std::string slug = UniqueSlug("parent");
   json parent = Parent({{"slug", slug}});
-  HttpReply reply = flared().Call("POST", "/flare/v1/jobs",
-                                  JobBody(queue_, {{"job_type", "notification.send"}, {"parent_job_id", slug}}));
+  HttpReply reply =
+      flared().Call("POST", "/flare/v1/jobs",
+                    JobBody(queue_, {{"job_type", "notification.send"}, {"parent_job_id", slug}}));
   ASSERT_EQ(reply.status, 201) << reply.body;
   json child = reply.json();
   EXPECT_EQ(child["state"], "scheduled");
@@ -185,7 +194,8 @@ TEST(ContinuationChain, CancellingTheRootOfADeepChainCancelsEveryLevel) {
   FlaredProcess& flared = *process;
   std::string queue = Unique("q");
   std::string prefix = UniqueSlug("chain");
-  json root = CreateJob(flared, JobBody(queue, {{"slug", prefix + "-0"}, {"run_at", "2099-01-01T00:00:00Z"}}));
+  json root = CreateJob(
+      flared, JobBody(queue, {{"slug", prefix + "-0"}, {"run_at", "2099-01-01T00:00:00Z"}}));
   auto started = Clock::now();
   for (int first = 1; first <= kDepth; first += kBatch) {
     json jobs = json::array();
@@ -196,7 +206,8 @@ TEST(ContinuationChain, CancellingTheRootOfADeepChainCancelsEveryLevel) {
     HttpReply batch = flared.Call("POST", "/flare/v1/jobs/batch", {{"jobs", jobs}});
     ASSERT_EQ(batch.status, 201) << batch.body.substr(0, 500);
   }
-  std::printf("[ measure  ] %d-deep chain created in %.0f ms\n", kDepth, MillisBetween(started, Clock::now()));
+  std::printf("[ measure  ] %d-deep chain created in %.0f ms\n", kDepth,
+              MillisBetween(started, Clock::now()));
   std::string leaf = prefix + "-" + std::to_string(kDepth);
   ASSERT_EQ(GetJob(flared, leaf)["state"], "scheduled");
 
@@ -205,7 +216,8 @@ TEST(ContinuationChain, CancellingTheRootOfADeepChainCancelsEveryLevel) {
   double took = MillisBetween(started, Clock::now());
   std::printf("[ measure  ] cancelling the root of the chain took %.0f ms\n", took);
   std::string log = flared.Log();
-  ASSERT_EQ(cancelled.status, 200) << cancelled.body << "\n" << log.substr(log.size() - std::min<size_t>(log.size(), 2000));
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body << "\n"
+                                   << log.substr(log.size() - std::min<size_t>(log.size(), 2000));
   EXPECT_LT(took, 120000.0);
   EXPECT_EQ(GetJob(flared, prefix + "-1")["state"], "cancelled");
   EXPECT_EQ(GetJob(flared, prefix + "-" + std::to_string(kDepth / 2))["state"], "cancelled");

@@ -62,7 +62,8 @@ TEST(Faults, KillNineMidLoadLosesNothingThatWasAnswered) {
     clients.emplace_back([&, t] {
       for (int i = 0; !stop.load() && Clock::now() < deadline; ++i) {
         json body = JobBody("load", {{"payload", {{"t", t}, {"i", i}}}});
-        if (i % 5 == 4) body["idempotency_key"] = "k-" + std::to_string(t) + "-" + std::to_string(i);
+        if (i % 5 == 4)
+          body["idempotency_key"] = "k-" + std::to_string(t) + "-" + std::to_string(i);
         HttpReply reply = flared.Call("POST", "/flare/v1/jobs", body);
         if (reply.status == 201) {
           std::lock_guard lock(mutex);
@@ -71,10 +72,12 @@ TEST(Faults, KillNineMidLoadLosesNothingThatWasAnswered) {
       }
     });
   }
-  bool reached = WaitFor([&] {
-    std::lock_guard lock(mutex);
-    return answered.size() >= kill_after;
-  }, seconds(15));
+  bool reached = WaitFor(
+      [&] {
+        std::lock_guard lock(mutex);
+        return answered.size() >= kill_after;
+      },
+      seconds(15));
   flared.Kill9();  // while the four clients keep creating
   stop = true;
   for (auto& client : clients) client.join();
@@ -87,10 +90,12 @@ TEST(Faults, KillNineMidLoadLosesNothingThatWasAnswered) {
     if (reply.status != 200) ++missing;
     EXPECT_EQ(reply.status, 200) << id << " was answered 201 but is gone after kill -9";
   }
-  std::printf("[ measure  ] %zu answered before kill -9, %zu missing after restart\n", answered.size(), missing);
+  std::printf("[ measure  ] %zu answered before kill -9, %zu missing after restart\n",
+              answered.size(), missing);
   // And the restarted daemon works: everything answered is still claimable, once.
-  HttpReply poll = flared.Call("POST", "/flare/v1/workers/poll",
-                               {{"worker_id", "after"}, {"queues", {"load"}}, {"max_jobs", 100}, {"wait_seconds", 0}});
+  HttpReply poll = flared.Call(
+      "POST", "/flare/v1/workers/poll",
+      {{"worker_id", "after"}, {"queues", {"load"}}, {"max_jobs", 100}, {"wait_seconds", 0}});
   EXPECT_EQ(poll.status, 200);
   ExpectHealthy(flared);
   ExpectCleanShutdown(flared);
@@ -107,8 +112,9 @@ TEST(Faults, ProcessingJobKeepsItsLeaseAcrossKillNine) {
   EXPECT_EQ(after["state"], "processing") << after.dump();
   EXPECT_EQ(after["attempt"], 1);
   EXPECT_TRUE(Poll(flared, "w-thief", "survive").empty()) << "a live lease is not reclaimed";
-  HttpReply beat = flared.Call("POST", "/flare/v1/workers/heartbeat",
-                               {{"worker_id", "w-survive"}, {"jobs", {{{"job_id", job["id"]}, {"progress", 0.5}}}}});
+  HttpReply beat = flared.Call(
+      "POST", "/flare/v1/workers/heartbeat",
+      {{"worker_id", "w-survive"}, {"jobs", {{{"job_id", job["id"]}, {"progress", 0.5}}}}});
   ASSERT_EQ(beat.status, 200) << beat.body;
   EXPECT_EQ(beat.json()["cancel"], json::array());
   HttpReply ack = Ack(flared, claims[0], "w-survive", "succeeded");
@@ -119,10 +125,12 @@ TEST(Faults, ProcessingJobKeepsItsLeaseAcrossKillNine) {
 
 TEST(Faults, LapsedLeaseIsReclaimedAfterRestart) {
   FlaredProcess flared;
-  json job = CreateJob(flared, JobBody("reclaim", {{"timeout_seconds", 2},
-                                                   {"retry", {{"strategy", "fixed"},
-                                                              {"initial_delay_seconds", 1},
-                                                              {"jitter", false}}}}));
+  json job = CreateJob(
+      flared,
+      JobBody(
+          "reclaim",
+          {{"timeout_seconds", 2},
+           {"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 1}, {"jitter", false}}}}));
   json claims = Poll(flared, "w-gone", "reclaim");
   ASSERT_EQ(claims.size(), 1u);
   auto claimed = Clock::now();
@@ -130,7 +138,8 @@ TEST(Faults, LapsedLeaseIsReclaimedAfterRestart) {
   flared.Restart();
   json again = Poll(flared, "w-new", "reclaim", 1, 8);
   double after_ms = MillisBetween(claimed, Clock::now());
-  std::printf("[ measure  ] reclaimed %.0f ms after the claim (lease 2 s, retry delay 1 s)\n", after_ms);
+  std::printf("[ measure  ] reclaimed %.0f ms after the claim (lease 2 s, retry delay 1 s)\n",
+              after_ms);
   ASSERT_EQ(again.size(), 1u) << "the lapsed run was not reclaimed after restart";
   EXPECT_EQ(again[0]["id"], job["id"]);
   EXPECT_EQ(again[0]["attempt"], 2);
@@ -147,7 +156,8 @@ TEST(Faults, CommittedStateSurvivesAGracefulRestartToo) {
   ASSERT_EQ(Ack(flared, Poll(flared, "w", "keep")[0], "w", "succeeded").status, 200);
   json waiting = CreateJob(flared, JobBody("keep", {{"run_at", "2099-01-01T00:00:00Z"}}));
   json cancelled = CreateJob(flared, JobBody("keep"));
-  ASSERT_EQ(flared.Call("POST", "/flare/v1/jobs/" + cancelled.value("id", "") + "/cancel").status, 200);
+  ASSERT_EQ(flared.Call("POST", "/flare/v1/jobs/" + cancelled.value("id", "") + "/cancel").status,
+            200);
   ASSERT_EQ(flared.Stop(), 0);
   flared.Restart();
   EXPECT_EQ(GetJob(flared, done["id"])["state"], "succeeded");
@@ -161,9 +171,13 @@ class BadInput : public FlaredSuite {};
 TEST_F(BadInput, RandomGarbageBodiesAre4xx) {
   std::mt19937 random(12345);
   std::uniform_int_distribution<int> byte(0, 255), length(0, 600);
-  const char* paths[] = {"/flare/v1/jobs", "/flare/v1/jobs/batch", "/flare/v1/workers/poll",
-                         "/flare/v1/workers/ack", "/flare/v1/workers/heartbeat",
-                         "/flare/v1/workers/register", "/flare/v1/workers/progress"};
+  const char* paths[] = {"/flare/v1/jobs",
+                         "/flare/v1/jobs/batch",
+                         "/flare/v1/workers/poll",
+                         "/flare/v1/workers/ack",
+                         "/flare/v1/workers/heartbeat",
+                         "/flare/v1/workers/register",
+                         "/flare/v1/workers/progress"};
   for (int i = 0; i < 140; ++i) {
     std::string body;
     int n = length(random);
@@ -181,25 +195,30 @@ TEST_F(BadInput, DeeplyNestedJsonIs4xxOrAcceptedButNeverFatal) {
   std::string open(100000, '[');
   EXPECT_TRUE(IsError(flared().CallRaw("POST", "/flare/v1/jobs", open), 400, "invalid_request"));
   std::string balanced = open + std::string(100000, ']');
-  EXPECT_TRUE(IsError(flared().CallRaw("POST", "/flare/v1/jobs", balanced), 400, "invalid_request"));
+  EXPECT_TRUE(
+      IsError(flared().CallRaw("POST", "/flare/v1/jobs", balanced), 400, "invalid_request"));
   std::string objects;
   for (int i = 0; i < 50000; ++i) objects += "{\"a\":";
   objects += "1" + std::string(50000, '}');
-  EXPECT_TRUE(IsError(flared().CallRaw("POST", "/flare/v1/workers/poll", objects), 400, "invalid_request"));
-  EXPECT_TRUE(IsError(flared().CallRaw("POST", "/flare/v1/jobs/batch", open), 400, "invalid_request"));
+  EXPECT_TRUE(
+      IsError(flared().CallRaw("POST", "/flare/v1/workers/poll", objects), 400, "invalid_request"));
+  EXPECT_TRUE(
+      IsError(flared().CallRaw("POST", "/flare/v1/jobs/batch", open), 400, "invalid_request"));
   std::string deep_item = R"({"jobs":[{"job_type":"deep","queue":"deep","payload":{"x":)" +
                           std::string(100000, '[') + std::string(100000, ']') + "}}]}";
   HttpReply batch = flared().CallRaw("POST", "/flare/v1/jobs/batch", deep_item);
-  EXPECT_TRUE(IsError(batch, 400, "invalid_request")) << "the create limit on nesting applies to batch items too";
+  EXPECT_TRUE(IsError(batch, 400, "invalid_request"))
+      << "the create limit on nesting applies to batch items too";
   ExpectHealthy(flared());
 
   // A deep payload in an otherwise valid job: refused or stored, but flared survives
   // storing it, reading it back and handing it to a worker.
-  std::string deep = R"({"job_type":"deep","queue":"deep","payload":{"x":)" + std::string(20000, '[') +
-                     std::string(20000, ']') + "}}";
+  std::string deep = R"({"job_type":"deep","queue":"deep","payload":{"x":)" +
+                     std::string(20000, '[') + std::string(20000, ']') + "}}";
   HttpReply reply = flared().CallRaw("POST", "/flare/v1/jobs", deep);
   std::printf("[ measure  ] 20000-deep payload answered %d\n", reply.status);
-  EXPECT_TRUE(reply.status == 201 || (reply.status >= 400 && reply.status < 500)) << reply.body.substr(0, 300);
+  EXPECT_TRUE(reply.status == 201 || (reply.status >= 400 && reply.status < 500))
+      << reply.body.substr(0, 300);
   if (reply.status == 201) {
     EXPECT_EQ(flared().Call("GET", "/flare/v1/jobs/" + reply.json().value("id", "")).status, 200);
     EXPECT_EQ(flared().Call("GET", "/flare/v1/jobs?queue=deep").status, 200);
@@ -211,34 +230,37 @@ TEST_F(BadInput, DeeplyNestedJsonIs4xxOrAcceptedButNeverFatal) {
 TEST_F(BadInput, HugeNumbersAndInvalidUtf8Are400) {
   static const char kNul[] = "{\"job_type\":\"a\0b\",\"payload\":{}}";
   const std::vector<std::string> bodies = {
-           R"({"job_type":"a","payload":{},"max_attempts":1e400})",
-           R"({"job_type":"a","payload":{},"max_attempts":99999999999999999999999999})",
-           R"({"job_type":"a","payload":{},"timeout_seconds":-99999999999999999999})",
-           R"({"job_type":"a","payload":{},"max_attempts":3.0000000000000001e2})",
-           R"({"job_type":"a","payload":{},"max_attempts":NaN})",
-           R"({"job_type":"a","payload":{},"timeout_seconds":Infinity})",
-           "{\"job_type\":\"\xff\xfe\",\"payload\":{}}",
-           "{\"job_type\":\"a\",\"payload\":{\"s\":\"\xc3\x28\"}}",
-           "{\"job_type\":\"a\",\"payload\":{\"s\":\"\xed\xa0\x80\"}}",  // a UTF-16 surrogate
-           "{\"job_type\":\"a\",\"payload\":{\"s\":\"\\ud800\"}}",        // a lone escaped surrogate
-           std::string(kNul, sizeof kNul - 1),
+      R"({"job_type":"a","payload":{},"max_attempts":1e400})",
+      R"({"job_type":"a","payload":{},"max_attempts":99999999999999999999999999})",
+      R"({"job_type":"a","payload":{},"timeout_seconds":-99999999999999999999})",
+      R"({"job_type":"a","payload":{},"max_attempts":3.0000000000000001e2})",
+      R"({"job_type":"a","payload":{},"max_attempts":NaN})",
+      R"({"job_type":"a","payload":{},"timeout_seconds":Infinity})",
+      "{\"job_type\":\"\xff\xfe\",\"payload\":{}}",
+      "{\"job_type\":\"a\",\"payload\":{\"s\":\"\xc3\x28\"}}",
+      "{\"job_type\":\"a\",\"payload\":{\"s\":\"\xed\xa0\x80\"}}",  // a UTF-16 surrogate
+      "{\"job_type\":\"a\",\"payload\":{\"s\":\"\\ud800\"}}",       // a lone escaped surrogate
+      std::string(kNul, sizeof kNul - 1),
   };
   for (const auto& body : bodies) {
     HttpReply reply = flared().CallRaw("POST", "/flare/v1/jobs", body);
     EXPECT_TRUE(IsError(reply, 400, "invalid_request")) << "body: " << body;
   }
   // Big but in-range numbers inside a payload are data, kept exactly.
-  json job = CreateJob(flared(), JobBody("nums", {{"payload", {{"big", 9007199254740993LL}, {"neg", -0.0}}}}));
+  json job = CreateJob(
+      flared(), JobBody("nums", {{"payload", {{"big", 9007199254740993LL}, {"neg", -0.0}}}}));
   EXPECT_EQ(GetJob(flared(), job.value("id", ""))["payload"]["big"], 9007199254740993LL);
   ExpectHealthy(flared());
 }
 
 TEST_F(BadInput, WrongContentTypesLongUrlsAndRawGarbage) {
   std::string valid = JobBody("ctype").dump();
-  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "application/xml", ""}) {
+  for (const char* type :
+       {"text/plain", "application/x-www-form-urlencoded", "application/xml", ""}) {
     HttpReply reply = flared().CallRaw("POST", "/flare/v1/jobs", valid, type);
     // Either JSON is accepted whatever the label, or the label is refused; never a 5xx.
-    EXPECT_TRUE(reply.status == 201 || (reply.status >= 400 && reply.status < 500)) << type << ": " << reply.status;
+    EXPECT_TRUE(reply.status == 201 || (reply.status >= 400 && reply.status < 500))
+        << type << ": " << reply.status;
   }
   HttpReply multipart = flared().CallRaw("POST", "/flare/v1/jobs", "--x\r\ngarbage\r\n--x--",
                                          "multipart/form-data; boundary=x");
@@ -251,7 +273,8 @@ TEST_F(BadInput, WrongContentTypesLongUrlsAndRawGarbage) {
     EXPECT_TRUE(reply.status == 0 || (reply.status >= 400 && reply.status < 500))
         << length << ": " << reply.status;
     HttpReply query = flared().Call("GET", "/flare/v1/jobs?queue=" + id);
-    EXPECT_TRUE(query.status == 0 || query.status == 200 || (query.status >= 400 && query.status < 500))
+    EXPECT_TRUE(query.status == 0 || query.status == 200 ||
+                (query.status >= 400 && query.status < 500))
         << length << ": " << query.status;
   }
   HttpReply big_header = flared().Send("GET", "/flare/v1/jobs", "", "application/json",
@@ -267,16 +290,22 @@ TEST_F(BadInput, WrongContentTypesLongUrlsAndRawGarbage) {
     SendRawBytes(flared().port(), noise);
   }
   std::string bad_request = SendRawBytes(flared().port(), "GARBAGE / HTTP/9.9\r\nHost: x\r\n\r\n");
-  EXPECT_TRUE(bad_request.empty() || bad_request.rfind("HTTP/1.1 4", 0) == 0) << bad_request.substr(0, 100);
+  EXPECT_TRUE(bad_request.empty() || bad_request.rfind("HTTP/1.1 4", 0) == 0)
+      << bad_request.substr(0, 100);
   std::string bad_length = SendRawBytes(
       flared().port(), "POST /flare/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n{}");
-  EXPECT_TRUE(bad_length.empty() || bad_length.rfind("HTTP/1.1 4", 0) == 0) << bad_length.substr(0, 100);
+  EXPECT_TRUE(bad_length.empty() || bad_length.rfind("HTTP/1.1 4", 0) == 0)
+      << bad_length.substr(0, 100);
   std::string huge_length = SendRawBytes(
-      flared().port(), "POST /flare/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n{}");
-  EXPECT_TRUE(huge_length.empty() || huge_length.rfind("HTTP/1.1 4", 0) == 0) << huge_length.substr(0, 100);
-  std::string truncated = SendRawBytes(
-      flared().port(), "POST /flare/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"job");
-  EXPECT_TRUE(truncated.empty() || truncated.rfind("HTTP/1.1 4", 0) == 0) << truncated.substr(0, 100);
+      flared().port(),
+      "POST /flare/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n{}");
+  EXPECT_TRUE(huge_length.empty() || huge_length.rfind("HTTP/1.1 4", 0) == 0)
+      << huge_length.substr(0, 100);
+  std::string truncated =
+      SendRawBytes(flared().port(),
+                   "POST /flare/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"job");
+  EXPECT_TRUE(truncated.empty() || truncated.rfind("HTTP/1.1 4", 0) == 0)
+      << truncated.substr(0, 100);
   ExpectHealthy(flared());
 }
 
@@ -295,7 +324,8 @@ TEST(Faults, SigtermWhileALongPollWaitsExitsZeroQuickly) {
   EXPECT_LT(took, 10000.0);
   ASSERT_EQ(poll.wait_for(seconds(2)), std::future_status::ready) << "the poll did not return";
   HttpReply reply = poll.get();
-  EXPECT_EQ(reply.status, 200) << "the waiting poll should be answered, not dropped: " << reply.body;
+  EXPECT_EQ(reply.status, 200) << "the waiting poll should be answered, not dropped: "
+                               << reply.body;
   EXPECT_EQ(reply.json().value("jobs", json()), json::array());
   EXPECT_EQ(flared.Log().find("AddressSanitizer"), std::string::npos);
 }
@@ -308,15 +338,18 @@ TEST(Faults, LogsNeverContainTheAdminKey) {
   GetJob(flared, job["id"]);
   flared.Call("GET", "/flare/v1/jobs?limit=5");
   flared.Call("POST", "/flare/v1/jobs", JobBody("logs", {{"max_attempts", 0}}));  // 400
-  flared.Call("GET", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA");           // 404
-  flared.Call("GET", "/flare/v1/jobs", nullptr, key + "x");                      // 401, key-like
-  flared.Call("GET", "/flare/v1/jobs", nullptr, key.substr(0, key.size() - 1));  // 401, key prefix
-  flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"Authorization", "Basic " + key}}, "");
+  flared.Call("GET", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA");            // 404
+  flared.Call("GET", "/flare/v1/jobs", nullptr, key + "x");                       // 401, key-like
+  flared.Call("GET", "/flare/v1/jobs", nullptr, key.substr(0, key.size() - 1));   // 401, key prefix
+  flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"Authorization", "Basic " + key}},
+              "");
   flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"Authorization", key}}, "");
   flared.Send("GET", "/flare/v1/jobs", "", "application/json", {{"X-Api-Key", key}}, "");
   flared.Call("GET", "/flare/v1/jobs?api_key=" + key + "&cursor=" + key);  // 400, key in the query
-  flared.Call("POST", "/flare/v1/workers/poll", {{"worker_id", "w"}, {"queues", {"logs"}}, {"wait_seconds", 0}});
-  flared.Call("POST", "/flare/v1/workers/ack", {{"job_id", job["id"]}, {"worker_id", "w"}, {"status", "succeeded"}});
+  flared.Call("POST", "/flare/v1/workers/poll",
+              {{"worker_id", "w"}, {"queues", {"logs"}}, {"wait_seconds", 0}});
+  flared.Call("POST", "/flare/v1/workers/ack",
+              {{"job_id", job["id"]}, {"worker_id", "w"}, {"status", "succeeded"}});
   ASSERT_EQ(flared.Stop(), 0);
   std::string log = flared.Log();
   EXPECT_EQ(log.find(key), std::string::npos) << "the admin key is in the log";

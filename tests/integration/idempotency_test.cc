@@ -13,7 +13,8 @@ namespace {
 class Idempotency : public FlaredSuite {};
 
 HttpReply CreateWithHeader(const json& body, const std::string& key) {
-  return FlaredSuite::flared().Call("POST", "/flare/v1/jobs", body, "\x01", {{"Idempotency-Key", key}});
+  return FlaredSuite::flared().Call("POST", "/flare/v1/jobs", body, "\x01",
+                                    {{"Idempotency-Key", key}});
 }
 
 size_t JobsInQueue(const std::string& queue) {
@@ -71,7 +72,8 @@ TEST_F(Idempotency, BodyFieldReplaysAndRefusesLikeTheHeader) {
   EXPECT_EQ(second.json()["id"], first.json()["id"]);
   json changed = body;
   changed["max_attempts"] = 9;
-  EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs", changed), 409, "idempotency_key_reuse"));
+  EXPECT_TRUE(
+      IsError(flared().Call("POST", "/flare/v1/jobs", changed), 409, "idempotency_key_reuse"));
   EXPECT_EQ(JobsInQueue(queue), 1u);
 }
 

@@ -14,11 +14,14 @@ std::string Unique(const std::string& prefix) {
 
 namespace {
 
-std::string Tail(const std::string& log) { return log.substr(log.size() > 4000 ? log.size() - 4000 : 0); }
+std::string Tail(const std::string& log) {
+  return log.substr(log.size() > 4000 ? log.size() - 4000 : 0);
+}
 
 void ExpectNoSanitizerReport(const std::string& log) {
   for (const char* mark : {"Sanitizer", "runtime error:"}) {
-    EXPECT_EQ(log.find(mark), std::string::npos) << "flared log has a " << mark << " report:\n" << Tail(log);
+    EXPECT_EQ(log.find(mark), std::string::npos) << "flared log has a " << mark << " report:\n"
+                                                 << Tail(log);
   }
 }
 
@@ -41,7 +44,8 @@ bool IsUtcMillis(const std::string& text) {
   const std::string shape = "dddd-dd-ddTdd:dd:dd.dddZ";
   if (text.size() != shape.size()) return false;
   for (size_t i = 0; i < shape.size(); ++i) {
-    bool ok = shape[i] == 'd' ? std::isdigit(static_cast<unsigned char>(text[i])) != 0 : text[i] == shape[i];
+    bool ok = shape[i] == 'd' ? std::isdigit(static_cast<unsigned char>(text[i])) != 0
+                              : text[i] == shape[i];
     if (!ok) return false;
   }
   return true;
@@ -102,10 +106,9 @@ HttpReply Ack(const FlaredProcess& flared, const json& claim, const std::string&
                                    const std::string& field) {
   json body = reply.json();
   auto failure = [&](const std::string& why) {
-    return ::testing::AssertionFailure()
-           << why << "; wanted " << status << " " << code
-           << (field.empty() ? "" : " field=" + field) << ", got " << reply.status << " "
-           << reply.body.substr(0, 400);
+    return ::testing::AssertionFailure() << why << "; wanted " << status << " " << code
+                                         << (field.empty() ? "" : " field=" + field) << ", got "
+                                         << reply.status << " " << reply.body.substr(0, 400);
   };
   if (reply.status != status) return failure("wrong status");
   if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) {

@@ -12,7 +12,6 @@ namespace {
 
 class JobsApi : public FlaredSuite {};
 
-
 std::string Jobs(const std::string& query) { return "/flare/v1/jobs?" + query; }
 
 // All ids of a list answer's page, in order.
@@ -28,8 +27,10 @@ std::vector<std::string> BatchIds(const json& answer) {
   for (const char* key : {"data", "jobs", "results"}) {
     if (!answer.contains(key) || !answer[key].is_array()) continue;
     for (const auto& item : answer[key]) {
-      if (item.contains("id")) ids.push_back(item["id"]);
-      else if (item.contains("job") && item["job"].contains("id")) ids.push_back(item["job"]["id"]);
+      if (item.contains("id"))
+        ids.push_back(item["id"]);
+      else if (item.contains("job") && item["job"].contains("id"))
+        ids.push_back(item["job"]["id"]);
     }
   }
   return ids;
@@ -42,7 +43,8 @@ json List(const std::string& query) {
 }
 
 // Claims the one job of `queue` and acks it with `status` (+ extra ack fields).
-json ClaimAndAck(const std::string& queue, const std::string& status, const json& extra = json::object()) {
+json ClaimAndAck(const std::string& queue, const std::string& status,
+                 const json& extra = json::object()) {
   json claims = Poll(FlaredSuite::flared(), "w-" + queue, queue);
   EXPECT_EQ(claims.size(), 1u);
   if (claims.empty()) return json();
@@ -52,8 +54,8 @@ json ClaimAndAck(const std::string& queue, const std::string& status, const json
 }
 
 TEST_F(JobsApi, MinimalCreateAnswers201WithLocationAndSeedDefaults) {
-  HttpReply reply = flared().Call("POST", "/flare/v1/jobs",
-                                  {{"job_type", "report.generate"}, {"payload", {{"report_id", 1}}}});
+  HttpReply reply = flared().Call(
+      "POST", "/flare/v1/jobs", {{"job_type", "report.generate"}, {"payload", {{"report_id", 1}}}});
   ASSERT_EQ(reply.status, 201) << reply.body;
   json job = reply.json();
   std::string id = job.value("id", "");
@@ -79,13 +81,14 @@ TEST_F(JobsApi, MinimalCreateAnswers201WithLocationAndSeedDefaults) {
 
 TEST_F(JobsApi, FullSeedBodyIsEchoed) {
   std::string key = Unique("welcome-email");
-  json body = {{"job_type", "email.send"},
-               {"payload", {{"to", "user@example.com"}, {"subject", "Welcome!"}, {"body", "Thanks"}}},
-               {"queue", Unique("email")},
-               {"max_attempts", 5},
-               {"timeout_seconds", 60},
-               {"idempotency_key", key},
-               {"tags", {{"env", "dev"}, {"priority", "high"}}}};
+  json body = {
+      {"job_type", "email.send"},
+      {"payload", {{"to", "user@example.com"}, {"subject", "Welcome!"}, {"body", "Thanks"}}},
+      {"queue", Unique("email")},
+      {"max_attempts", 5},
+      {"timeout_seconds", 60},
+      {"idempotency_key", key},
+      {"tags", {{"env", "dev"}, {"priority", "high"}}}};
   json job = CreateJob(flared(), body);
   EXPECT_EQ(job["state"], "pending");
   EXPECT_EQ(job["queue"], body["queue"]);
@@ -104,7 +107,8 @@ TEST_F(JobsApi, BoundaryValuesAreAccepted) {
                                               {"idempotency_key", std::string(199, 'k') + "1"}});
   json job = CreateJob(flared(), body);
   EXPECT_EQ(job["max_attempts"], 100);
-  json low = CreateJob(flared(), JobBody(Unique("q"), {{"max_attempts", 1}, {"timeout_seconds", 1}}));
+  json low =
+      CreateJob(flared(), JobBody(Unique("q"), {{"max_attempts", 1}, {"timeout_seconds", 1}}));
   EXPECT_EQ(low["max_attempts"], 1);
   EXPECT_EQ(GetJob(flared(), low.value("id", ""))["timeout_seconds"], 1);
 }
@@ -123,8 +127,8 @@ TEST_F(JobsApi, RunAtWithAnOffsetIsNormalisedToUtcMillis) {
 
 struct Invalid {
   const char* name;
-  json patch;             // merged onto a valid body; null values remove the field
-  std::string field;      // the error must name this field
+  json patch;         // merged onto a valid body; null values remove the field
+  std::string field;  // the error must name this field
 };
 
 class JobsValidation : public JobsApi, public ::testing::WithParamInterface<Invalid> {};
@@ -132,8 +136,10 @@ class JobsValidation : public JobsApi, public ::testing::WithParamInterface<Inva
 TEST_P(JobsValidation, Answers400NamingTheField) {
   json body = JobBody(Unique("q"));
   for (const auto& [key, value] : GetParam().patch.items()) {
-    if (value.is_null()) body.erase(key);
-    else body[key] = value;
+    if (value.is_null())
+      body.erase(key);
+    else
+      body[key] = value;
   }
   HttpReply reply = flared().Call("POST", "/flare/v1/jobs", body);
   json error = reply.json().value("error", json::object());
@@ -196,14 +202,16 @@ TEST_F(JobsApi, BodyOver2MiBIs413AndUnder2MiBIsAccepted) {
 
   json fits = JobBody(Unique("q"), {{"payload", {{"blob", std::string(1536 * 1024, 'a')}}}});
   json job = CreateJob(flared(), fits);
-  EXPECT_EQ(GetJob(flared(), job.value("id", ""))["payload"]["blob"].get<std::string>().size(), 1536u * 1024);
+  EXPECT_EQ(GetJob(flared(), job.value("id", ""))["payload"]["blob"].get<std::string>().size(),
+            1536u * 1024);
   EXPECT_EQ(flared().Call("GET", "/healthz", nullptr, "").status, 200);
 }
 
 TEST_F(JobsApi, MissingOrBadKeyIs401) {
   json body = JobBody(Unique("q"));
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs", body, ""), 401, "unauthorized"));
-  EXPECT_TRUE(IsError(flared().Call("GET", "/flare/v1/jobs", nullptr, "wrong"), 401, "unauthorized"));
+  EXPECT_TRUE(
+      IsError(flared().Call("GET", "/flare/v1/jobs", nullptr, "wrong"), 401, "unauthorized"));
   EXPECT_TRUE(IsError(flared().Call("GET", "/flare/v1/jobs", nullptr, flared().admin_key() + "x"),
                       401, "unauthorized"));
   EXPECT_TRUE(IsError(flared().Send("GET", "/flare/v1/jobs", "", "application/json",
@@ -233,12 +241,15 @@ TEST_F(JobsApi, GetByIdAndBySlugAnd404) {
 
 TEST_F(JobsApi, ListFiltersByStateQueueTypeTagAndCreationTime) {
   std::string queue = Unique("q");
-  json a1 = CreateJob(flared(), JobBody(queue, {{"job_type", "type.a"}, {"tags", {{"env", "prod"}}}}));
+  json a1 =
+      CreateJob(flared(), JobBody(queue, {{"job_type", "type.a"}, {"tags", {{"env", "prod"}}}}));
   // Distinct creation milliseconds, so created_after/before have a clean boundary.
   std::this_thread::sleep_for(milliseconds(15));
-  json b1 = CreateJob(flared(), JobBody(queue, {{"job_type", "type.b"}, {"tags", {{"env", "dev"}}}}));
+  json b1 =
+      CreateJob(flared(), JobBody(queue, {{"job_type", "type.b"}, {"tags", {{"env", "dev"}}}}));
   std::this_thread::sleep_for(milliseconds(15));
-  json a2 = CreateJob(flared(), JobBody(queue, {{"job_type", "type.a"}, {"run_at", "2099-01-01T00:00:00Z"}}));
+  json a2 = CreateJob(flared(),
+                      JobBody(queue, {{"job_type", "type.a"}, {"run_at", "2099-01-01T00:00:00Z"}}));
   CreateJob(flared(), JobBody(Unique("other"), {{"job_type", "type.a"}}));
 
   auto ids = [&](const std::string& query) {
@@ -258,7 +269,8 @@ TEST_F(JobsApi, ListFiltersByStateQueueTypeTagAndCreationTime) {
   auto before = ids("created_before=" + middle);
   EXPECT_TRUE(before.count(id_a1) && !before.count(id_a2)) << "created_before=" << middle;
 
-  EXPECT_TRUE(IsError(flared().Call("GET", Jobs("state=running")), 400, "invalid_request", "state"));
+  EXPECT_TRUE(
+      IsError(flared().Call("GET", Jobs("state=running")), 400, "invalid_request", "state"));
   EXPECT_TRUE(IsError(flared().Call("GET", Jobs("created_after=yesterday")), 400, "invalid_request",
                       "created_after"));
 }
@@ -315,7 +327,8 @@ TEST_F(JobsApi, CursorPagesVisitEveryJobOnceNewestFirst) {
     std::string prev_at = seen[i - 1]["created_at"], at = seen[i]["created_at"];
     std::string prev_id = seen[i - 1]["id"];
     EXPECT_TRUE(prev_at > at || (prev_at == at && prev_id > id))
-        << "order broken at " << i << ": " << prev_at << " " << prev_id << " then " << at << " " << id;
+        << "order broken at " << i << ": " << prev_at << " " << prev_id << " then " << at << " "
+        << id;
   }
   for (const auto& id : created) EXPECT_TRUE(ids.count(id)) << "missing " << id;
 }
@@ -324,7 +337,8 @@ TEST_F(JobsApi, PatchMergesBumpsVersionAndChecksIt) {
   std::string queue = Unique("q");
   json job = CreateJob(flared(), JobBody(queue, {{"tags", {{"env", "dev"}}}}));
   std::string path = "/flare/v1/jobs/" + job.value("id", "");
-  HttpReply patched = flared().Call("PATCH", path, {{"max_attempts", 7}, {"description", "nightly"}});
+  HttpReply patched =
+      flared().Call("PATCH", path, {{"max_attempts", 7}, {"description", "nightly"}});
   ASSERT_EQ(patched.status, 200) << patched.body;
   json updated = patched.json();
   EXPECT_EQ(updated["version"], 2);
@@ -347,9 +361,9 @@ TEST_F(JobsApi, PatchMergesBumpsVersionAndChecksIt) {
   EXPECT_EQ(current.json()["version"], 3);
   EXPECT_EQ(current.json()["priority"], 5);
   EXPECT_EQ(GetJob(flared(), job["id"])["version"], 3);  // the failed PATCHes changed nothing
-  EXPECT_TRUE(IsError(flared().Call("PATCH", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA",
-                                    {{"priority", 1}}),
-                      404, "job_not_found"));
+  EXPECT_TRUE(IsError(
+      flared().Call("PATCH", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA", {{"priority", 1}}),
+      404, "job_not_found"));
 }
 
 TEST_F(JobsApi, DeleteIsSoftHidesFromListAndFreesTheSlug) {
@@ -388,11 +402,13 @@ TEST_F(JobsApi, CancelWorksOnPendingAndScheduledOnly) {
   EXPECT_EQ(cancel(scheduled).status, 200);
   EXPECT_EQ(GetJob(flared(), scheduled["id"])["state"], "cancelled");
 
-  json failed = CreateJob(flared(), JobBody(queue, {{"retry", {{"strategy", "fixed"},
-                                                             {"initial_delay_seconds", 3600}}}}));
+  json failed = CreateJob(
+      flared(),
+      JobBody(queue, {{"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 3600}}}}));
   ClaimAndAck(queue, "failed");
   EXPECT_EQ(GetJob(flared(), failed["id"])["state"], "failed");
-  EXPECT_TRUE(IsError(cancel(failed), 409, "invalid_state")) << "seed 004: failed jobs cannot be cancelled";
+  EXPECT_TRUE(IsError(cancel(failed), 409, "invalid_state"))
+      << "seed 004: failed jobs cannot be cancelled";
 
   json processing = CreateJob(flared(), JobBody(queue));
   json claims = Poll(flared(), "w-cancel", queue);
@@ -400,12 +416,14 @@ TEST_F(JobsApi, CancelWorksOnPendingAndScheduledOnly) {
   EXPECT_TRUE(IsError(cancel(processing), 409, "invalid_state"));
   ASSERT_EQ(Ack(flared(), claims[0], "w-cancel", "succeeded").status, 200);
   EXPECT_TRUE(IsError(cancel(processing), 409, "invalid_state"));  // succeeded
-  EXPECT_TRUE(Poll(flared(), "w-cancel", queue).empty());  // cancelled jobs never run
+  EXPECT_TRUE(Poll(flared(), "w-cancel", queue).empty());          // cancelled jobs never run
 }
 
 TEST_F(JobsApi, RetryWorksOnFailedAndDeadLetterAndBumpsMaxAttempts) {
   std::string queue = Unique("q");
-  auto retry = [&](const std::string& id) { return flared().Call("POST", "/flare/v1/jobs/" + id + "/retry"); };
+  auto retry = [&](const std::string& id) {
+    return flared().Call("POST", "/flare/v1/jobs/" + id + "/retry");
+  };
   json pending = CreateJob(flared(), JobBody(queue));
   EXPECT_TRUE(IsError(retry(pending["id"]), 409, "invalid_state"));
   ClaimAndAck(queue, "succeeded");
@@ -413,7 +431,8 @@ TEST_F(JobsApi, RetryWorksOnFailedAndDeadLetterAndBumpsMaxAttempts) {
 
   // Dead letter after its only attempt: retry grants one more.
   json dead = CreateJob(flared(), JobBody(queue, {{"max_attempts", 1}}));
-  ClaimAndAck(queue, "failed", {{"error", {{"type", "Boom"}, {"message", "exploded"}, {"stack_trace", "at x"}}}});
+  ClaimAndAck(queue, "failed",
+              {{"error", {{"type", "Boom"}, {"message", "exploded"}, {"stack_trace", "at x"}}}});
   json failed_job = GetJob(flared(), dead["id"]);
   EXPECT_EQ(failed_job["state"], "dead_letter");
   EXPECT_EQ(failed_job["error"]["type"], "Boom");
@@ -436,9 +455,11 @@ TEST_F(JobsApi, RetryWorksOnFailedAndDeadLetterAndBumpsMaxAttempts) {
   ASSERT_EQ(Ack(flared(), claims[0], "w-retry", "succeeded").status, 200);
 
   // Failed with attempts left (retry due far away): retry makes it pending now, same limit.
-  json failing = CreateJob(flared(), JobBody(queue, {{"retry", {{"strategy", "fixed"},
-                                                              {"initial_delay_seconds", 3600},
-                                                              {"jitter", false}}}}));
+  json failing = CreateJob(
+      flared(),
+      JobBody(queue,
+              {{"retry",
+                {{"strategy", "fixed"}, {"initial_delay_seconds", 3600}, {"jitter", false}}}}));
   ClaimAndAck(queue, "failed");
   EXPECT_EQ(GetJob(flared(), failing["id"])["state"], "failed");
   ASSERT_EQ(retry(failing["id"]).status, 200);
@@ -453,8 +474,9 @@ TEST_F(JobsApi, RetryWorksOnFailedAndDeadLetterAndBumpsMaxAttempts) {
 
 TEST_F(JobsApi, BatchIsAllOrNothingUpTo1000) {
   std::string queue = Unique("q");
-  json three = {{"jobs", {JobBody(queue), JobBody(queue, {{"queue", queue}, {"max_attempts", 9}}),
-                          JobBody(queue, {{"run_at", "2099-01-01T00:00:00Z"}})}}};
+  json three = {{"jobs",
+                 {JobBody(queue), JobBody(queue, {{"queue", queue}, {"max_attempts", 9}}),
+                  JobBody(queue, {{"run_at", "2099-01-01T00:00:00Z"}})}}};
   HttpReply reply = flared().Call("POST", "/flare/v1/jobs/batch", three);
   ASSERT_EQ(reply.status, 201) << reply.body;
   auto ids = BatchIds(reply.json());
@@ -463,7 +485,9 @@ TEST_F(JobsApi, BatchIsAllOrNothingUpTo1000) {
   EXPECT_EQ(GetJob(flared(), ids[2])["state"], "scheduled");
 
   std::string bad_queue = Unique("q");
-  json bad = {{"jobs", {JobBody(bad_queue), JobBody(bad_queue, {{"max_attempts", 0}}), JobBody(bad_queue)}}};
+  json bad = {
+      {"jobs",
+       {JobBody(bad_queue), JobBody(bad_queue, {{"max_attempts", 0}}), JobBody(bad_queue)}}};
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs/batch", bad), 400, "invalid_request"));
   EXPECT_TRUE(Ids(List("queue=" + bad_queue)).empty()) << "an invalid item must create nothing";
 
@@ -478,8 +502,9 @@ TEST_F(JobsApi, BatchIsAllOrNothingUpTo1000) {
   EXPECT_EQ(BatchIds(thousand.json()).size(), 1000u);
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", json::array()}}), 400,
                       "invalid_request"));
-  EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs/batch", {{"items", json::array({JobBody(queue)})}}),
-                      400, "invalid_request"));
+  EXPECT_TRUE(IsError(
+      flared().Call("POST", "/flare/v1/jobs/batch", {{"items", json::array({JobBody(queue)})}}),
+      400, "invalid_request"));
 }
 
 TEST_F(JobsApi, BatchErrorsNameEachRefusedItemItsFieldAndWhy) {
@@ -505,7 +530,9 @@ TEST_F(JobsApi, BatchErrorsNameEachRefusedItemItsFieldAndWhy) {
   reply = flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", jobs}});
   ASSERT_TRUE(IsError(reply, 422, "parent_not_found", "jobs[1].parent_job_id")) << reply.body;
   EXPECT_EQ(reply.json()["error"]["errors"],
-            json::array({{{"index", 1}, {"field", "parent_job_id"}, {"code", "parent_not_found"},
+            json::array({{{"index", 1},
+                          {"field", "parent_job_id"},
+                          {"code", "parent_not_found"},
                           {"message", reply.json()["error"]["errors"][0]["message"]}}}))
       << reply.body;
   EXPECT_TRUE(Ids(List("queue=" + queue)).empty());
@@ -569,8 +596,10 @@ TEST_F(JobsApi, EventHistoryRecordsCreatedStartedSucceeded) {
   EXPECT_EQ(by_type["started"]["attempt"], 1);
   EXPECT_EQ(by_type["succeeded"]["run_id"], claim["run_id"]);
   EXPECT_EQ(by_type["succeeded"]["attempt"], 1);
-  EXPECT_LE(by_type["created"]["at"].get<std::string>(), by_type["started"]["at"].get<std::string>());
-  EXPECT_LE(by_type["started"]["at"].get<std::string>(), by_type["succeeded"]["at"].get<std::string>());
+  EXPECT_LE(by_type["created"]["at"].get<std::string>(),
+            by_type["started"]["at"].get<std::string>());
+  EXPECT_LE(by_type["started"]["at"].get<std::string>(),
+            by_type["succeeded"]["at"].get<std::string>());
   EXPECT_TRUE(IsError(flared().Call("GET", "/flare/v1/jobs/job_01AAAAAAAAAAAAAAAAAAAAAAAA/events"),
                       404, "job_not_found"));
 }
@@ -589,8 +618,8 @@ TEST_F(JobsApi, EventHistoryNamesEveryTransition) {
   std::multiset<std::string> types;
   json events = reply.json()["data"];
   for (const auto& event : events) types.insert(event.value("type", ""));
-  for (const char* type : {"created", "started", "attempt_failed", "dead_lettered", "retried", "updated",
-                           "cancelled", "deleted"}) {
+  for (const char* type : {"created", "started", "attempt_failed", "dead_lettered", "retried",
+                           "updated", "cancelled", "deleted"}) {
     EXPECT_EQ(types.count(type), 1u) << type << " in " << reply.body.substr(0, 1500);
   }
   EXPECT_EQ(events.size(), types.size());

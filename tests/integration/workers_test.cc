@@ -27,7 +27,9 @@ class Workers : public FlaredSuite {
     return flared().Call("POST", "/flare/v1/workers/heartbeat",
                          {{"worker_id", worker.empty() ? worker_ : worker}, {"jobs", jobs}});
   }
-  HttpReply PollRaw(const json& body) { return flared().Call("POST", "/flare/v1/workers/poll", body); }
+  HttpReply PollRaw(const json& body) {
+    return flared().Call("POST", "/flare/v1/workers/poll", body);
+  }
 
   std::string queue_;
   std::string worker_;
@@ -36,15 +38,16 @@ class Workers : public FlaredSuite {
 const json kFastRetry = {{"strategy", "fixed"}, {"initial_delay_seconds", 1}, {"jitter", false}};
 
 TEST_F(Workers, RegisterAnswersTheHeartbeatInterval) {
-  HttpReply reply = flared().Call("POST", "/flare/v1/workers/register",
-                                  {{"worker_id", worker_}, {"queues", {queue_}}, {"job_types", {"itest.work"}}});
+  HttpReply reply =
+      flared().Call("POST", "/flare/v1/workers/register",
+                    {{"worker_id", worker_}, {"queues", {queue_}}, {"job_types", {"itest.work"}}});
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.json(), json({{"worker_id", worker_}, {"heartbeat_interval_seconds", 30}}));
-  EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/workers/register", {{"queues", {queue_}}}), 400,
-                      "invalid_request", "worker_id"));
-  EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/workers/register", {{"worker_id", worker_}},
-                                    "bad-key"),
-                      401, "unauthorized"));
+  EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/workers/register", {{"queues", {queue_}}}),
+                      400, "invalid_request", "worker_id"));
+  EXPECT_TRUE(IsError(
+      flared().Call("POST", "/flare/v1/workers/register", {{"worker_id", worker_}}, "bad-key"), 401,
+      "unauthorized"));
 }
 
 TEST_F(Workers, PollClaimsWithALeaseAndAckSucceeds) {
@@ -72,7 +75,9 @@ TEST_F(Workers, PollClaimsWithALeaseAndAckSucceeds) {
 
   HttpReply ack = Ack(flared(), claim, worker_, "succeeded", {{"result", {{"sent", true}}}});
   ASSERT_EQ(ack.status, 200) << ack.body;
-  EXPECT_EQ(ack.json(), json({{"job_id", job["id"]}, {"run_id", claim["run_id"]}, {"state", "succeeded"},
+  EXPECT_EQ(ack.json(), json({{"job_id", job["id"]},
+                              {"run_id", claim["run_id"]},
+                              {"state", "succeeded"},
                               {"children_activated", 0}}));
   json done = GetJob(flared(), job["id"]);
   EXPECT_EQ(done["state"], "succeeded");
@@ -101,14 +106,16 @@ TEST_F(Workers, AckDurationIsKept) {
 TEST_F(Workers, FailedAttemptRetriesWithANewLeaseThenDeadLetters) {
   json job = CreateJob(flared(), JobBody(queue_, {{"max_attempts", 2}, {"retry", kFastRetry}}));
   json first = ClaimOne();
-  HttpReply ack = Ack(flared(), first, worker_, "failed",
-                      {{"error", {{"type", "IOError"}, {"message", "disk full"}, {"stack_trace", "at f()"}}}});
+  HttpReply ack =
+      Ack(flared(), first, worker_, "failed",
+          {{"error", {{"type", "IOError"}, {"message", "disk full"}, {"stack_trace", "at f()"}}}});
   ASSERT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(ack.json()["state"], "failed");
   json failed = GetJob(flared(), job["id"]);
   EXPECT_EQ(failed["state"], "failed");
   EXPECT_TRUE(failed["next_retry_at"].is_string()) << failed.dump();
-  EXPECT_EQ(failed["error"], json({{"type", "IOError"}, {"message", "disk full"}, {"stack_trace", "at f()"}}));
+  EXPECT_EQ(failed["error"],
+            json({{"type", "IOError"}, {"message", "disk full"}, {"stack_trace", "at f()"}}));
   EXPECT_TRUE(Poll(flared(), worker_, queue_).empty()) << "not claimable before next_retry_at";
 
   // Due after ~1 s: a waiting poll receives the second attempt with a new lease.
@@ -125,7 +132,8 @@ TEST_F(Workers, FailedAttemptRetriesWithANewLeaseThenDeadLetters) {
   EXPECT_TRUE(IsError(Ack(flared(), first, worker_, "succeeded"), 409, "lease_lost"));
   EXPECT_EQ(GetJob(flared(), job["id"])["state"], "processing");
 
-  HttpReply last = Ack(flared(), second[0], worker_, "failed", {{"error", {{"type", "IOError"}, {"message", "again"}}}});
+  HttpReply last = Ack(flared(), second[0], worker_, "failed",
+                       {{"error", {{"type", "IOError"}, {"message", "again"}}}});
   ASSERT_EQ(last.status, 200) << last.body;
   EXPECT_EQ(last.json()["state"], "dead_letter");
   json dead = GetJob(flared(), job["id"]);
@@ -158,7 +166,8 @@ TEST_F(Workers, AckFromAnotherWorkerOrWithAnotherLeaseIsLeaseLost) {
   EXPECT_EQ(state["attempt"], 1);
   EXPECT_EQ(Ack(flared(), claim, worker_, "succeeded").status, 200);
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/workers/ack",
-                                    {{"job_id", "job_01AAAAAAAAAAAAAAAAAAAAAAAA"}, {"worker_id", worker_},
+                                    {{"job_id", "job_01AAAAAAAAAAAAAAAAAAAAAAAA"},
+                                     {"worker_id", worker_},
                                      {"status", "succeeded"}}),
                       404, "job_not_found"));
   EXPECT_TRUE(IsError(Ack(flared(), claim, worker_, "done"), 400, "invalid_request", "status"));
@@ -168,8 +177,8 @@ TEST_F(Workers, HeartbeatNamesJobsNotHeldAndProgressUpdatesTheJob) {
   json job = CreateJob(flared(), JobBody(queue_));
   json other = CreateJob(flared(), JobBody(Unique("q")));
   json claim = ClaimOne();
-  HttpReply beat = Heartbeat({{{"job_id", job["id"]}, {"progress", 0.25}},
-                              {{"job_id", other["id"]}, {"progress", 0.5}}});
+  HttpReply beat = Heartbeat(
+      {{{"job_id", job["id"]}, {"progress", 0.25}}, {{"job_id", other["id"]}, {"progress", 0.5}}});
   ASSERT_EQ(beat.status, 200) << beat.body;
   EXPECT_EQ(beat.json()["ok"], true);
   EXPECT_EQ(beat.json()["cancel"], json::array({other["id"]}));
@@ -234,14 +243,18 @@ TEST_F(Workers, PollOrderIsPriorityThenDueTime) {
   json normal_b = CreateJob(flared(), JobBody(queue_));
   std::vector<std::string> order;
   for (int i = 0; i < 4; ++i) order.push_back(ClaimOne().value("id", ""));
-  EXPECT_EQ(order, (std::vector<std::string>{high["id"], normal_a["id"], normal_b["id"], low["id"]}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{high["id"], normal_a["id"], normal_b["id"], low["id"]}));
 }
 
 TEST_F(Workers, PollFiltersByJobType) {
   json other_type = CreateJob(flared(), JobBody(queue_, {{"job_type", "other.type"}}));
   json mine = CreateJob(flared(), JobBody(queue_, {{"job_type", "mine.type"}}));
-  HttpReply reply = PollRaw({{"worker_id", worker_}, {"queues", {queue_}}, {"job_types", {"mine.type"}},
-                             {"max_jobs", 10}, {"wait_seconds", 0}});
+  HttpReply reply = PollRaw({{"worker_id", worker_},
+                             {"queues", {queue_}},
+                             {"job_types", {"mine.type"}},
+                             {"max_jobs", 10},
+                             {"wait_seconds", 0}});
   ASSERT_EQ(reply.status, 200) << reply.body;
   ASSERT_EQ(reply.json()["jobs"].size(), 1u);
   EXPECT_EQ(reply.json()["jobs"][0]["id"], mine["id"]);
@@ -294,7 +307,8 @@ TEST_F(Workers, WaitingPollTimesOutEmpty) {
 
 // Lease expiry and extension together: both jobs have a 1 s timeout, one lease is extended.
 TEST_F(Workers, ExpiredLeaseFailsTheAttemptWithTimeoutAndExtensionKeepsIt) {
-  json lapsing = CreateJob(flared(), JobBody(queue_, {{"timeout_seconds", 1}, {"retry", kFastRetry}}));
+  json lapsing =
+      CreateJob(flared(), JobBody(queue_, {{"timeout_seconds", 1}, {"retry", kFastRetry}}));
   json extended = CreateJob(flared(), JobBody(queue_, {{"timeout_seconds", 1}}));
   json claims = Poll(flared(), worker_, queue_, 2);
   ASSERT_EQ(claims.size(), 2u);
@@ -334,7 +348,8 @@ TEST_F(Workers, ExpiredLeaseFailsTheAttemptWithTimeoutAndExtensionKeepsIt) {
   EXPECT_EQ(Ack(flared(), extended_claim, worker_, "succeeded").status, 200);
 
   // The run's failure_reason (SPEC §2) is TIMEOUT; the attempt_failed event carries it.
-  HttpReply events = flared().Call("GET", "/flare/v1/jobs/" + lapsing.value("id", "") + "/events?limit=100");
+  HttpReply events =
+      flared().Call("GET", "/flare/v1/jobs/" + lapsing.value("id", "") + "/events?limit=100");
   json history = events.json()["data"];
   json failed_event;
   for (const auto& event : history) {

@@ -34,8 +34,9 @@ std::vector<char*> ToArgv(std::vector<std::string>& strings) {
 // never reads that output: ASan, LSan, UBSan and TSan builds of flared and flarectl print
 // these to stderr (and, under halt_on_error, also exit).
 void ExpectNoSanitizerReport(const std::string& output, const std::string& program) {
-  for (const char* mark : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                           "WARNING: ThreadSanitizer", "FATAL: ThreadSanitizer", "runtime error:"}) {
+  for (const char* mark :
+       {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+        "FATAL: ThreadSanitizer", "runtime error:"}) {
     size_t at = output.find(mark);
     if (at == std::string::npos) continue;
     size_t from = at > 200 ? at - 200 : 0;
@@ -221,7 +222,8 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
       close(fd);
     }
     // A hermetic environment: no user config, no colours, no inherited FLARE_* settings.
-    for (const char* name : {"FLARE_BASE_URL", "FLARE_API_KEY", "FLARE_PROFILE", "FLARE_DATA_DIR"}) {
+    for (const char* name :
+         {"FLARE_BASE_URL", "FLARE_API_KEY", "FLARE_PROFILE", "FLARE_DATA_DIR"}) {
       unsetenv(name);
     }
     setenv("NO_COLOR", "1", 1);

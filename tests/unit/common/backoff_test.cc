@@ -22,7 +22,8 @@ TEST(Backoff, DefaultsAreExponentialFromTenSecondsWithJitter) {
 }
 
 TEST(Backoff, ExponentialDoublesAndCaps) {
-  RetryPolicy policy = Parse(R"({"jitter": false, "initial_delay_seconds": 10, "max_delay_seconds": 100})");
+  RetryPolicy policy =
+      Parse(R"({"jitter": false, "initial_delay_seconds": 10, "max_delay_seconds": 100})");
   EXPECT_EQ(RetryDelay(policy, 1, 0.0), milliseconds(10'000));
   EXPECT_EQ(RetryDelay(policy, 2, 0.0), milliseconds(20'000));
   EXPECT_EQ(RetryDelay(policy, 3, 0.0), milliseconds(40'000));
@@ -32,11 +33,14 @@ TEST(Backoff, ExponentialDoublesAndCaps) {
 }
 
 TEST(Backoff, LinearFixedAndCustom) {
-  RetryPolicy linear = Parse(R"({"strategy": "linear", "initial_delay_seconds": 5, "jitter": false})");
+  RetryPolicy linear =
+      Parse(R"({"strategy": "linear", "initial_delay_seconds": 5, "jitter": false})");
   EXPECT_EQ(RetryDelay(linear, 3, 0.5), milliseconds(15'000));
-  RetryPolicy fixed = Parse(R"({"strategy": "fixed", "initial_delay_seconds": 7, "jitter": false})");
+  RetryPolicy fixed =
+      Parse(R"({"strategy": "fixed", "initial_delay_seconds": 7, "jitter": false})");
   EXPECT_EQ(RetryDelay(fixed, 9, 0.5), milliseconds(7'000));
-  RetryPolicy custom = Parse(R"({"strategy": "custom", "delays_seconds": [1, 5, 30], "jitter": false})");
+  RetryPolicy custom =
+      Parse(R"({"strategy": "custom", "delays_seconds": [1, 5, 30], "jitter": false})");
   EXPECT_EQ(RetryDelay(custom, 1, 0.0), milliseconds(1'000));
   EXPECT_EQ(RetryDelay(custom, 2, 0.0), milliseconds(5'000));
   EXPECT_EQ(RetryDelay(custom, 3, 0.0), milliseconds(30'000));

@@ -8,7 +8,8 @@ namespace flare {
 namespace {
 
 TEST(Encoding, Base64RoundTripsWithAndWithoutPadding) {
-  for (const std::string& text : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& text : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba",
+                                                          "foobar", std::string("\0\xff\x10", 3)}) {
     auto decoded = Base64Decode(Base64Encode(text));
     ASSERT_TRUE(decoded.has_value()) << text;
     EXPECT_EQ(*decoded, text);

@@ -1,12 +1,11 @@
 // Retention with a fake clock: old terminal runs go; one-off jobs go with them; recurring
 // jobs stay.
 
-#include "daemon/service/retention_service.h"
-
 #include <sqlite3.h>
 
 #include <atomic>
 
+#include "daemon/service/retention_service.h"
 #include "tests/unit/daemon/service_fixture.h"
 
 namespace flare::daemon {
@@ -16,8 +15,8 @@ using namespace std::chrono_literals;
 
 class RetentionTest : public ServiceTest {
  protected:
-  RetentionService retention_{context_, RetentionPolicy{std::chrono::hours(24 * 7),
-                                                        std::chrono::hours(24 * 90)}};
+  RetentionService retention_{
+      context_, RetentionPolicy{std::chrono::hours(24 * 7), std::chrono::hours(24 * 90)}};
 
   void Succeed(const nlohmann::json& claimed) {
     nlohmann::json ack = {{"job_id", claimed["id"]}, {"worker_id", "w1"}, {"status", "succeeded"}};
@@ -26,7 +25,8 @@ class RetentionTest : public ServiceTest {
 
   // A recurring job with one succeeded run, eight days old (past the 7-day limit).
   std::string RecurringJobWithAnExpiredRun() {
-    auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"schedule", "@every 1h"}});
+    auto job = MustCreate(
+        {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"schedule", "@every 1h"}});
     Advance(std::chrono::hours(1));
     EXPECT_EQ(Tick().fired, 1);
     Succeed(Claim()[0]);
@@ -36,21 +36,24 @@ class RetentionTest : public ServiceTest {
 
   // `sql` run `count` times with :n = 0..count-1, in one transaction.
   void Fill(const std::string& sql, int count) {
-    ASSERT_TRUE(writer_.Run<Ok>([&](Tx& tx) -> Status {
-      SQLite::Statement st(tx.conn().db(), sql);
-      for (int n = 0; n < count; ++n) {
-        st.reset();
-        st.bind(":n", n);
-        st.exec();
-      }
-      return Ok{};
-    }).ok());
+    ASSERT_TRUE(writer_
+                    .Run<Ok>([&](Tx& tx) -> Status {
+                      SQLite::Statement st(tx.conn().db(), sql);
+                      for (int n = 0; n < count; ++n) {
+                        st.reset();
+                        st.bind(":n", n);
+                        st.exec();
+                      }
+                      return Ok{};
+                    })
+                    .ok());
   }
 
   int64_t Count(const std::string& sql) {
-    return writer_.Run<int64_t>([&](Tx& tx) -> Result<int64_t> {
-      return tx.conn().db().execAndGet(sql).getInt64();
-    }).value();
+    return writer_
+        .Run<int64_t>(
+            [&](Tx& tx) -> Result<int64_t> { return tx.conn().db().execAndGet(sql).getInt64(); })
+        .value();
   }
 
   // SQLite virtual-machine steps (in hundreds) one prune slice takes: proportional to the
@@ -62,15 +65,19 @@ class RetentionTest : public ServiceTest {
       ++ticks;
       return 0;
     };
-    EXPECT_TRUE(writer_.Run<Ok>([&](Tx& tx) -> Status {
-      sqlite3_progress_handler(tx.conn().db().getHandle(), 100, count, nullptr);
-      return Ok{};
-    }).ok());
+    EXPECT_TRUE(writer_
+                    .Run<Ok>([&](Tx& tx) -> Status {
+                      sqlite3_progress_handler(tx.conn().db().getHandle(), 100, count, nullptr);
+                      return Ok{};
+                    })
+                    .ok());
     outcome = retention_.PruneSlice().value();
-    EXPECT_TRUE(writer_.Run<Ok>([&](Tx& tx) -> Status {
-      sqlite3_progress_handler(tx.conn().db().getHandle(), 0, nullptr, nullptr);
-      return Ok{};
-    }).ok());
+    EXPECT_TRUE(writer_
+                    .Run<Ok>([&](Tx& tx) -> Status {
+                      sqlite3_progress_handler(tx.conn().db().getHandle(), 0, nullptr, nullptr);
+                      return Ok{};
+                    })
+                    .ok());
     return ticks.load();
   }
 };
@@ -90,9 +97,12 @@ TEST_F(RetentionTest, SucceededOneOffJobIsDeletedAfterSevenDays) {
 }
 
 TEST_F(RetentionTest, DeadLetteredJobsAreKeptNinetyDays) {
-  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"max_attempts", 1}});
+  auto job =
+      MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"max_attempts", 1}});
   auto claimed = Claim()[0];
-  ASSERT_TRUE(workers_.Ack(kProject, {{"job_id", claimed["id"]}, {"worker_id", "w1"}, {"status", "failed"}}).ok());
+  ASSERT_TRUE(
+      workers_.Ack(kProject, {{"job_id", claimed["id"]}, {"worker_id", "w1"}, {"status", "failed"}})
+          .ok());
   Advance(std::chrono::hours(24 * 30));
   EXPECT_EQ(retention_.PruneSlice().value().runs_deleted, 0);
   EXPECT_TRUE(jobs_.Get(kProject, job["id"]).ok());
@@ -101,7 +111,8 @@ TEST_F(RetentionTest, DeadLetteredJobsAreKeptNinetyDays) {
 }
 
 TEST_F(RetentionTest, RecurringJobKeepsLivingWhenItsOldRunsGo) {
-  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"schedule", "@every 1h"}});
+  auto job = MustCreate(
+      {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"schedule", "@every 1h"}});
   Advance(1h);
   ASSERT_EQ(Tick().fired, 1);
   Succeed(Claim()[0]);
@@ -118,29 +129,33 @@ TEST_F(RetentionTest, PruningAnExpiredRunVisitsOnlyItsOwnRows) {
   RecurringJobWithAnExpiredRun();
   constexpr int kOther = 20'000;
   const int64_t recent = ToMillis(clock_.Now()) - 1000;
-  Fill("INSERT INTO runs (id, project_id, job_id, job_version, trigger, state, attempt, "
-       "max_attempts, timeout_seconds, queue, job_type, priority, is_http, created_at, "
-       "completed_at) VALUES ('run_other' || :n, 'prj_test', 'job_other', 1, 'API', "
-       "'succeeded', 1, 1, 60, 'default', 't', 0, 0, " + std::to_string(recent) + ", " +
-       std::to_string(recent) + ")",
-       kOther);
-  Fill("INSERT INTO events (id, project_id, job_id, run_id, type, at) VALUES ('evt_other' || "
-       ":n, 'prj_test', 'job_other', 'run_other' || :n, 'succeeded', 0)",
-       kOther);
+  Fill(
+      "INSERT INTO runs (id, project_id, job_id, job_version, trigger, state, attempt, "
+      "max_attempts, timeout_seconds, queue, job_type, priority, is_http, created_at, "
+      "completed_at) VALUES ('run_other' || :n, 'prj_test', 'job_other', 1, 'API', "
+      "'succeeded', 1, 1, 60, 'default', 't', 0, 0, " +
+          std::to_string(recent) + ", " + std::to_string(recent) + ")",
+      kOther);
+  Fill(
+      "INSERT INTO events (id, project_id, job_id, run_id, type, at) VALUES ('evt_other' || "
+      ":n, 'prj_test', 'job_other', 'run_other' || :n, 'succeeded', 0)",
+      kOther);
   RetentionOutcome outcome;
   int64_t hundreds = PruneSteps(outcome);
   EXPECT_EQ(outcome.runs_deleted, 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE job_id = 'job_other'"), kOther);
-  EXPECT_LT(hundreds * 100, kOther) << "the slice took about " << hundreds * 100
-                                    << " SQLite steps: it scanned a table";
+  EXPECT_LT(hundreds * 100, kOther)
+      << "the slice took about " << hundreds * 100 << " SQLite steps: it scanned a table";
 }
 
 TEST_F(RetentionTest, ARunWithThousandsOfEventsIsPrunedCompletelyOverSlices) {
   auto job_id = RecurringJobWithAnExpiredRun();
   std::string run_id = Job(job_id)["last_run_id"];
-  Fill("INSERT INTO events (id, project_id, job_id, run_id, type, at) VALUES ('evt_p' || :n, "
-       "'prj_test', '" + job_id + "', '" + run_id + "', 'progress', 0)",
-       2'345);
+  Fill(
+      "INSERT INTO events (id, project_id, job_id, run_id, type, at) VALUES ('evt_p' || :n, "
+      "'prj_test', '" +
+          job_id + "', '" + run_id + "', 'progress', 0)",
+      2'345);
   int runs_deleted = 0;
   for (int slice = 0; slice < 100; ++slice) {
     auto outcome = retention_.PruneSlice().value();

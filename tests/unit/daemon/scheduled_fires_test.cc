@@ -8,7 +8,8 @@ namespace {
 using namespace std::chrono_literals;
 
 nlohmann::json Every(const char* every, nlohmann::json extra = nlohmann::json::object()) {
-  nlohmann::json body = {{"job_type", "tick"}, {"payload", nlohmann::json::object()}, {"schedule", every}};
+  nlohmann::json body = {
+      {"job_type", "tick"}, {"payload", nlohmann::json::object()}, {"schedule", every}};
   body.update(extra);
   return body;
 }
@@ -31,7 +32,8 @@ TEST_F(ServiceTest, EachFireMakesOneScheduleRunAndKeepsThePhase) {
     EXPECT_EQ(Tick().fired, 1);
     auto now = Job(job["id"]);
     EXPECT_EQ(now["state"], "pending");
-    EXPECT_EQ(now["next_run_at"], FormatTime(*ParseTime("2026-03-08T06:00:00Z") + std::chrono::seconds(10 * (i + 1))));
+    EXPECT_EQ(now["next_run_at"],
+              FormatTime(*ParseTime("2026-03-08T06:00:00Z") + std::chrono::seconds(10 * (i + 1))));
   }
   auto runs = runs_.List(kProject, {job["id"], "", ""}, "", 10).value()["data"];
   ASSERT_EQ(runs.size(), 3u);
@@ -117,7 +119,10 @@ TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
 TEST_F(ServiceTest, ScheduleChangeRecomputesNextRunAt) {
   auto job = MustCreate(Every("0 * * * *"));
   EXPECT_EQ(job["next_run_at"], "2026-03-08T07:00:00.000Z");
-  auto changed = jobs_.Update(kProject, job["id"], {{"schedule", "30 6 * * *"}, {"timezone", "America/New_York"}}).value();
+  auto changed = jobs_
+                     .Update(kProject, job["id"],
+                             {{"schedule", "30 6 * * *"}, {"timezone", "America/New_York"}})
+                     .value();
   // 06:30 in New York on 2026-03-08 (EDT from 02:00 local that day) is 10:30Z.
   EXPECT_EQ(changed["next_run_at"], "2026-03-08T10:30:00.000Z");
   EXPECT_EQ(changed["version"], 2);

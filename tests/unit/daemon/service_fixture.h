@@ -22,7 +22,9 @@ class RecordingNotifier final : public WorkNotifier {
   void WorkerRunReady(const std::string&, const std::string& queue, const std::string&) override {
     ready_queues.push_back(queue);
   }
-  void HttpRunReady(const std::string&, const std::string& run_id) override { http_ready.push_back(run_id); }
+  void HttpRunReady(const std::string&, const std::string& run_id) override {
+    http_ready.push_back(run_id);
+  }
   void WakeAt(TimePoint t) override { wakes.push_back(t); }
   void RunCancelled(const std::string& run_id) override { cancelled.push_back(run_id); }
   std::vector<std::string> ready_queues, http_ready, cancelled;

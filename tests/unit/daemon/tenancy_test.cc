@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kOther = "prj_other";
 
 TEST_F(ServiceTest, AnotherProjectsJobAnswersLikeAMissingOne) {
-  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "mine"}});
+  auto job =
+      MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "mine"}});
   std::string id = job["id"];
   auto missing = jobs_.Get(kOther, "job_01HYX3K7M8N9P2Q4R5S6T7V8W9");
   auto foreign = jobs_.Get(kOther, id);
@@ -31,7 +32,8 @@ TEST_F(ServiceTest, WorkersOfAnotherProjectCannotClaimOrAck) {
   EXPECT_EQ(workers_.Claim(kOther, request).value()["jobs"].size(), 0u);
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);
-  auto ack = workers_.Ack(kOther, {{"job_id", job["id"]}, {"worker_id", "w1"}, {"status", "succeeded"}});
+  auto ack =
+      workers_.Ack(kOther, {{"job_id", job["id"]}, {"worker_id", "w1"}, {"status", "succeeded"}});
   ASSERT_FALSE(ack.ok());
   EXPECT_EQ(ack.error().code, ErrorCode::kJobNotFound);
   EXPECT_FALSE(runs_.Get(kOther, claimed[0]["run_id"]).ok());
@@ -40,10 +42,18 @@ TEST_F(ServiceTest, WorkersOfAnotherProjectCannotClaimOrAck) {
 
 TEST_F(ServiceTest, SlugsAreUniquePerProjectOnly) {
   MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "shared-name"}});
-  auto again = jobs_.Create(kProject, {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "shared-name"}}, "");
+  auto again = jobs_.Create(
+      kProject, {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "shared-name"}},
+      "");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kConflict);
-  EXPECT_TRUE(jobs_.Create(kOther, {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "shared-name"}}, "").ok());
+  EXPECT_TRUE(
+      jobs_
+          .Create(
+              kOther,
+              {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "shared-name"}},
+              "")
+          .ok());
 }
 
 }  // namespace

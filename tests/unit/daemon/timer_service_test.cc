@@ -8,7 +8,8 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST_F(ServiceTest, FutureRunAtWaitsScheduledThenBecomesPendingOnTime) {
-  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()},
+  auto job = MustCreate({{"job_type", "t"},
+                         {"payload", nlohmann::json::object()},
                          {"run_at", "2026-03-08T06:00:10Z"}});
   EXPECT_EQ(job["state"], "scheduled");
   EXPECT_EQ(job["next_run_at"], "2026-03-08T06:00:10.000Z");
@@ -25,9 +26,11 @@ TEST_F(ServiceTest, FutureRunAtWaitsScheduledThenBecomesPendingOnTime) {
 }
 
 TEST_F(ServiceTest, ExpiredLeaseFailsWithTimeoutAndRetriesAfterTheDelay) {
-  auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()},
-                         {"timeout_seconds", 5},
-                         {"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 7}, {"jitter", false}}}});
+  auto job = MustCreate(
+      {{"job_type", "t"},
+       {"payload", nlohmann::json::object()},
+       {"timeout_seconds", 5},
+       {"retry", {{"strategy", "fixed"}, {"initial_delay_seconds", 7}, {"jitter", false}}}});
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);
   Advance(4'999ms);
@@ -63,10 +66,12 @@ TEST_F(ServiceTest, SilentWorkerLosesItsRunsAfterThreeHeartbeatIntervals) {
 }
 
 TEST_F(ServiceTest, ExhaustedAttemptsDeadLetterAndCancelWaitingChildren) {
-  auto parent = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"max_attempts", 1},
+  auto parent = MustCreate({{"job_type", "t"},
+                            {"payload", nlohmann::json::object()},
+                            {"max_attempts", 1},
                             {"timeout_seconds", 1}});
-  auto child = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()},
-                           {"parent_job_id", parent["id"]}});
+  auto child = MustCreate(
+      {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"parent_job_id", parent["id"]}});
   EXPECT_EQ(child["state"], "scheduled");
   ASSERT_EQ(Claim().size(), 1u);
   Advance(1s);

@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "daemon/log.h"
-
 #include "tests/testutil/temp_dir.h"
 
 namespace flare::daemon {
@@ -19,10 +18,12 @@ namespace {
 TEST(Writer, ConcurrentOperationsShareCommits) {
   testing::TempDir dir;
   Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
-  ASSERT_TRUE(writer.Run<Ok>([](Tx& tx) -> Status {
-    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
-    return Ok{};
-  }).ok());
+  ASSERT_TRUE(writer
+                  .Run<Ok>([](Tx& tx) -> Status {
+                    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
+                    return Ok{};
+                  })
+                  .ok());
   uint64_t before = writer.commit_count();
   constexpr int kThreads = 16, kEach = 50;
   std::vector<std::thread> threads;
@@ -49,10 +50,12 @@ TEST(Writer, ConcurrentOperationsShareCommits) {
 TEST(Writer, AFailedOperationRollsBackAloneAndSkipsItsAfterCommitActions) {
   testing::TempDir dir;
   Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
-  ASSERT_TRUE(writer.Run<Ok>([](Tx& tx) -> Status {
-    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
-    return Ok{};
-  }).ok());
+  ASSERT_TRUE(writer
+                  .Run<Ok>([](Tx& tx) -> Status {
+                    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
+                    return Ok{};
+                  })
+                  .ok());
   std::atomic<int> actions{0};
   auto failed = writer.Run<Ok>([&](Tx& tx) -> Status {
     tx.conn().Exec("INSERT INTO t VALUES (1)");
