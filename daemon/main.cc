@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "daemon/config.h"
@@ -38,17 +39,29 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   Daemon daemon(config);
-  std::thread signal_thread([&] {
+  // The signal thread stays detached (it may be blocked in sigwait when main returns), so
+  // the daemon's lifetime is guarded: once Run has returned, a late signal must not reach
+  // the daemon that main is about to destroy. Both outlive main (static storage), since the
+  // thread may wake while the process exits.
+  static std::mutex lifetime;
+  static bool daemon_finished = false;
+  std::thread signal_thread([&daemon, stop_signals] {
     int signal_number = 0;
     if (sigwait(&stop_signals, &signal_number) != 0) return;
-    daemon.RequestStop();
+    {
+      std::lock_guard lock(lifetime);
+      if (!daemon_finished) daemon.RequestStop();
+    }
     if (sigwait(&stop_signals, &signal_number) == 0) _exit(130);
   });
   signal_thread.detach();
+  int status = 1;
   try {
-    return daemon.Run();
+    status = daemon.Run();
   } catch (const std::exception& e) {
     LogError("flared failed", {{"error", e.what()}});
-    return 1;
   }
+  std::lock_guard lock(lifetime);
+  daemon_finished = true;
+  return status;
 }
