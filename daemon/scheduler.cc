@@ -84,8 +84,8 @@ void Scheduler::RunRetention(std::unique_lock<std::mutex>& lock) {
     return;
   }
   if (outcome->runs_deleted > 0) {
-    LogInfo("retention", {{"runs_deleted", std::to_string(outcome->runs_deleted)},
-                          {"jobs_deleted", std::to_string(outcome->jobs_deleted)}});
+    LogInfo("retention",
+            {{"runs_deleted", outcome->runs_deleted}, {"jobs_deleted", outcome->jobs_deleted}});
   }
   // Between slices, a short pause leaves the writer to the API.
   next_prune_ =

@@ -17,7 +17,7 @@ void LogTransition(const RunRecord& run, const std::string& from) {
                   {"job", run.job_id},
                   {"from", from},
                   {"to", run.state},
-                  {"attempt", std::to_string(run.attempt)}});
+                  {"attempt", run.attempt}});
 }
 
 RetryPolicy PolicyOf(const JobRecord& job) {

@@ -188,8 +188,7 @@ void Writer::RunAfterCommit(std::vector<Action>& actions) {
     if (took > kSlowAction) {
       LogWarn("slow after-commit action held the writer",
               {{"action", ActionName(action)},
-               {"ms", std::to_string(
-                          std::chrono::duration_cast<std::chrono::milliseconds>(took).count())}});
+               {"ms", std::chrono::duration<double, std::milli>(took).count()}});
     }
   }
 }
