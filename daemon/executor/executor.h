@@ -34,7 +34,7 @@ namespace flare::daemon {
 
 struct ExecutorOptions {
   int concurrency = 256;  // calls in flight at once
-  int bookkeepers = 16;   // threads that record starts and outcomes
+  int bookkeepers = 64;   // threads that record starts and outcomes
   /// The safety re-read of pending HTTP runs.
   std::chrono::milliseconds rescan_interval{std::chrono::seconds(60)};
   /// The first re-read after a failed Begin; doubles up to rescan_interval.
