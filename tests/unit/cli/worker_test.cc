@@ -121,12 +121,14 @@ class WorkerTest : public ::testing::Test {
     });
   }
 
-  FakeApi api;
   testing::FakeIo fake;
+  // What the fake API's handlers read; declared before `api` so that it outlives the server
+  // thread, which `api`'s destructor stops first.
   std::mutex mutex;
   std::deque<nlohmann::json> queue;
   nlohmann::json cancel = nlohmann::json::array();
   int acks_to_fail = 0;  // answer this many acks 503 first
+  FakeApi api;
   std::unique_ptr<WorkerRunner> runner;
   std::thread thread;
   int exit_code = -1;
