@@ -50,6 +50,8 @@ class EngineNotifier final : public WorkNotifier {
   void RunCancelled(const std::string& run_id) override {
     if (executor) executor->Cancel(run_id);
   }
+  EventObserver* events() override { return &observers; }
+  EventObservers observers;
 };
 
 Result<EgressPolicy> BuildEgressPolicy(const DaemonConfig& config) {

@@ -1,10 +1,13 @@
 #pragma once
 // How the domain tells the engines that work appeared. Calls arrive after the commit that
 // made the work visible, on the writer thread: implementations must only signal, never block.
+// The one exception is events(): the observers it returns see each event inside its
+// transaction (event_observer.h).
 
 #include <string>
 
 #include "common/time_format.h"
+#include "daemon/service/event_observer.h"
 
 namespace flare::daemon {
 
@@ -20,6 +23,8 @@ class WorkNotifier {
   virtual void WakeAt(TimePoint t) = 0;
   /// A processing run was cancelled: abort it if it is being performed here.
   virtual void RunCancelled(const std::string& run_id) = 0;
+  /// Who watches the event log (webhooks, live streams, counters); none by default.
+  virtual EventObserver* events() { return nullptr; }
 };
 
 /// For tests and tools that need no engines.

@@ -64,6 +64,7 @@ void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std:
   event.at = tx_.now();
   event.details = std::move(details);
   AppendEvent(tx_.conn(), event);
+  if (EventObserver* observers = notifier_.events()) observers->OnEvent(tx_, job, run, event);
 }
 
 void StateMachine::Announce(const RunRecord& run) {
