@@ -13,11 +13,12 @@ targets=(cron job_spec request)
 
 case "${1:-}" in
   build)
+    # -O1 with line tables: libFuzzer's advice, and much quicker to build than -O2 -g.
     generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
     cmake -S . -B "$tree" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_COMPILER=clang++ -DFLARE_FUZZ=ON -DFLARE_BUILD_TESTS=OFF \
-      -DFLARE_BUILD_BENCH=OFF >/dev/null
+      -DFLARE_BUILD_BENCH=OFF "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" >/dev/null
     cmake --build "$tree" --parallel "$(nproc)" --target "${targets[@]/%/_fuzz}"
     ;;
   run)
