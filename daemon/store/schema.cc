@@ -161,8 +161,8 @@ CREATE INDEX events_by_run ON events(run_id) WHERE run_id IS NOT NULL;
 CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NOT NULL;
 )sql",
     R"sql(
--- Webhook endpoints. Secrets are AES-256-GCM boxes under <data-dir>/webhook.key, never text.
-CREATE TABLE webhooks (
+-- Webhook endpoints (IF NOT EXISTS: the step may be reordered among others at a merge). Secrets are AES-256-GCM boxes under <data-dir>/webhook.key, never text.
+CREATE TABLE IF NOT EXISTS webhooks (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   project_id TEXT NOT NULL,
@@ -177,10 +177,10 @@ CREATE TABLE webhooks (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
-CREATE INDEX webhooks_by_project ON webhooks(project_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS webhooks_by_project ON webhooks(project_id, created_at DESC, id DESC);
 -- The outbox: one row per (event, endpoint), written with the change that causes it. A claim
 -- pushes next_attempt_at to the lease expiry, so a row whose sender died is due again then.
-CREATE TABLE webhook_deliveries (
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   webhook_id TEXT NOT NULL,
@@ -198,9 +198,9 @@ CREATE TABLE webhook_deliveries (
   created_at INTEGER NOT NULL,
   completed_at INTEGER
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at DESC, id DESC);
-CREATE INDEX webhook_deliveries_by_project ON webhook_deliveries(project_id, created_at);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_project ON webhook_deliveries(project_id, created_at);
 )sql",
 };
 
