@@ -175,6 +175,9 @@ Result<nlohmann::json> WebhookService::Update(const std::string& project_id, con
     if (enabled && *enabled != webhook->enabled) {
       webhook->enabled = *enabled;
       webhook->disabled_reason = *enabled ? "" : "disabled by request";
+      // Only enabled endpoints are claimed from: what was waiting ends here, visibly.
+      if (!*enabled)
+        FailPendingDeliveries(tx.conn(), webhook->id, "the webhook was disabled", tx.now());
     }
     webhook->updated_at = tx.now();
     SaveWebhook(tx.conn(), *webhook);

@@ -198,7 +198,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   created_at INTEGER NOT NULL,
   completed_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(webhook_id, next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_project ON webhook_deliveries(project_id, created_at);
 )sql",

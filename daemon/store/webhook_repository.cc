@@ -1,5 +1,7 @@
 #include "daemon/store/webhook_repository.h"
 
+#include <algorithm>
+
 #include "daemon/store/columns.h"
 
 namespace flare::daemon {
@@ -115,12 +117,12 @@ std::vector<DeliveryRecord> ReadDeliveries(SQLite::Statement& st) {
   return out;
 }
 
-// " AND webhook_id NOT IN (?, …)" for a non-empty set; the ids are bound, never inlined.
-std::string ExcludeClause(const std::set<std::string>& exclude) {
-  if (exclude.empty()) return {};
-  std::string clause = " AND webhook_id NOT IN (";
-  for (size_t i = 0; i < exclude.size(); ++i) clause += i ? ", ?" : "?";
-  return clause + ")";
+std::vector<std::string> EnabledWebhookIds(Connection& c) {
+  auto& st = c.Prepare("SELECT id FROM webhooks WHERE enabled = 1");
+  std::vector<std::string> ids;
+  while (st.executeStep()) ids.push_back(st.getColumn(0).getString());
+  st.reset();
+  return ids;
 }
 
 }  // namespace
@@ -230,33 +232,44 @@ std::vector<DeliveryRecord> ListDeliveries(Connection& c, const std::string& web
   return ReadDeliveries(st);
 }
 
+// Each endpoint is read on its own through webhook_deliveries_due (webhook_id,
+// next_attempt_at): a claim costs one index seek per enabled endpoint, however large a
+// backlog one of them has — never a scan of every due row.
 std::vector<DeliveryRecord> DueDeliveries(Connection& c, TimePoint now, int per_webhook, int limit,
                                           const std::set<std::string>& exclude) {
-  // The window keeps one endpoint's backlog from filling a batch that others are due in.
-  std::string sql =
-      "SELECT id, webhook_id, project_id, event_type, payload, status, attempts, "
-      "next_attempt_at, lease_id, lease_expires_at, last_response_code, last_latency_ms, "
-      "last_error, created_at, completed_at FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-      "webhook_id ORDER BY next_attempt_at, rowid) AS n FROM webhook_deliveries "
-      "WHERE status = 'pending' AND next_attempt_at <= ?" +
-      ExcludeClause(exclude) + ") WHERE n <= ? ORDER BY next_attempt_at, rowid LIMIT ?";
-  auto& st = c.PrepareDynamic(sql);
-  int i = 0;
-  BindTime(st, ++i, now);
-  for (const std::string& id : exclude) st.bind(++i, id);
-  st.bind(++i, per_webhook);
-  st.bind(++i, limit);
-  return ReadDeliveries(st);
+  std::vector<DeliveryRecord> due;
+  auto& st = c.Prepare(DELIVERY_SELECT
+                       "WHERE webhook_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 "
+                       "ORDER BY next_attempt_at LIMIT ?3");
+  for (const std::string& webhook_id : EnabledWebhookIds(c)) {
+    if (exclude.contains(webhook_id)) continue;
+    st.reset();
+    st.bind(1, webhook_id);
+    BindTime(st, 2, now);
+    st.bind(3, per_webhook);
+    while (st.executeStep()) due.push_back(ReadDelivery(st));
+  }
+  std::stable_sort(due.begin(), due.end(), [](const DeliveryRecord& a, const DeliveryRecord& b) {
+    return a.next_attempt_at < b.next_attempt_at;
+  });
+  if (due.size() > static_cast<size_t>(limit)) due.resize(static_cast<size_t>(limit));
+  return due;
 }
 
 OptTime EarliestDeliveryDue(Connection& c, const std::set<std::string>& exclude) {
-  auto& st = c.PrepareDynamic(
-      "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'" +
-      ExcludeClause(exclude));
-  int i = 0;
-  for (const std::string& id : exclude) st.bind(++i, id);
-  if (!st.executeStep()) return std::nullopt;
-  return ColTime(st, 0);
+  OptTime earliest;
+  auto& st = c.Prepare(
+      "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE webhook_id = ?1 AND "
+      "status = 'pending'");
+  for (const std::string& webhook_id : EnabledWebhookIds(c)) {
+    if (exclude.contains(webhook_id)) continue;
+    st.reset();
+    st.bind(1, webhook_id);
+    if (!st.executeStep()) continue;
+    OptTime due = ColTime(st, 0);
+    if (due && (!earliest || *due < *earliest)) earliest = due;
+  }
+  return earliest;
 }
 
 int ReleaseDeliveryLeases(Connection& c, TimePoint now) {

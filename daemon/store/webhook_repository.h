@@ -63,12 +63,12 @@ void SaveDelivery(Connection& c, const DeliveryRecord& delivery);
 std::optional<DeliveryRecord> FindDelivery(Connection& c, const std::string& id);
 std::vector<DeliveryRecord> ListDeliveries(Connection& c, const std::string& webhook_id,
                                            const std::optional<PageCursor>& cursor, int limit);
-/// Pending deliveries due at `now` (a lapsed lease counts as due), oldest due first, at most
-/// `per_webhook` of any one endpoint and `limit` in all.
-/// Endpoints in `exclude` (already at their limit of calls in flight) are skipped.
+/// Pending deliveries of enabled endpoints due at `now` (a lapsed lease counts as due),
+/// oldest due first, at most `per_webhook` of any one endpoint and `limit` in all. Endpoints
+/// in `exclude` (already at their limit of calls in flight) are skipped.
 std::vector<DeliveryRecord> DueDeliveries(Connection& c, TimePoint now, int per_webhook, int limit,
                                           const std::set<std::string>& exclude);
-/// The earliest next_attempt_at of a pending delivery of an endpoint not in `exclude`.
+/// The earliest next_attempt_at of a pending delivery of an enabled endpoint not in `exclude`.
 OptTime EarliestDeliveryDue(Connection& c, const std::set<std::string>& exclude);
 /// Makes every claimed pending delivery due at `now` (at start: their sender is gone).
 int ReleaseDeliveryLeases(Connection& c, TimePoint now);

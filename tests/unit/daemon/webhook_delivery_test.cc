@@ -89,6 +89,14 @@ class DueDeliveriesTest : public ServiceTest {
   void Insert(const std::string& webhook_id, int count) {
     ASSERT_TRUE(writer_
                     .Run<Ok>([&](Tx& tx) -> Status {
+                      WebhookRecord webhook;
+                      webhook.id = webhook_id;
+                      webhook.project_id = kProject;
+                      webhook.url = "http://127.0.0.1:1/";
+                      webhook.events = {"*"};
+                      webhook.secret_box = "box";
+                      webhook.created_at = webhook.updated_at = tx.now();
+                      InsertWebhook(tx.conn(), webhook);
                       for (int i = 0; i < count; ++i) {
                         DeliveryRecord d;
                         d.id = NewId("whd", tx.now());
