@@ -73,44 +73,65 @@ Result<DeliveryCall> WebhookDeliveryService::Prepare(Tx& tx, const WebhookRecord
   return call;
 }
 
-Result<std::vector<DeliveryCall>> WebhookDeliveryService::Claim(
-    int limit, const std::map<std::string, int>& in_flight) {
+std::set<std::string> WebhookDeliveryService::Full(
+    const std::map<std::string, int>& in_flight) const {
   std::set<std::string> full;
   for (const auto& [id, count] : in_flight)
     if (count >= options_.per_endpoint_in_flight) full.insert(id);
-  return ctx_.writer.Run<std::vector<DeliveryCall>>(
-      [&](Tx& tx) -> Result<std::vector<DeliveryCall>> {
-        std::vector<DeliveryCall> calls;
-        std::map<std::string, int> taken = in_flight;
-        std::map<std::string, std::optional<WebhookRecord>> endpoints;
-        auto due = DueDeliveries(tx.conn(), tx.now(), options_.per_endpoint_in_flight, limit, full);
-        for (DeliveryRecord& delivery : due) {
-          if (taken[delivery.webhook_id] >= options_.per_endpoint_in_flight) continue;
-          auto found = endpoints.find(delivery.webhook_id);
-          if (found == endpoints.end()) {
-            found = endpoints
-                        .emplace(delivery.webhook_id,
-                                 FindWebhook(tx.conn(), delivery.project_id, delivery.webhook_id))
-                        .first;
-          }
-          const auto& webhook = found->second;
-          if (!webhook || !webhook->enabled) {
-            delivery.status = "failed";
-            delivery.next_attempt_at.reset();
-            delivery.completed_at = tx.now();
-            delivery.last_error = "the webhook is disabled" +
-                                  (webhook ? ": " + webhook->disabled_reason : std::string());
-            SaveDelivery(tx.conn(), delivery);
-            continue;
-          }
-          auto call = Prepare(tx, *webhook, delivery);
-          if (!call) return call.error();
-          SaveDelivery(tx.conn(), delivery);
-          ++taken[delivery.webhook_id];
-          calls.push_back(std::move(*call));
-        }
-        return calls;
-      });
+  return full;
+}
+
+Result<std::vector<DeliveryCall>> WebhookDeliveryService::ClaimIn(
+    Tx& tx, int limit, std::map<std::string, int>& in_flight) {
+  std::vector<DeliveryCall> calls;
+  std::map<std::string, std::optional<WebhookRecord>> endpoints;
+  auto due =
+      DueDeliveries(tx.conn(), tx.now(), options_.per_endpoint_in_flight, limit, Full(in_flight));
+  for (DeliveryRecord& delivery : due) {
+    if (in_flight[delivery.webhook_id] >= options_.per_endpoint_in_flight) continue;
+    auto found = endpoints.find(delivery.webhook_id);
+    if (found == endpoints.end()) {
+      found = endpoints
+                  .emplace(delivery.webhook_id,
+                           FindWebhook(tx.conn(), delivery.project_id, delivery.webhook_id))
+                  .first;
+    }
+    const auto& webhook = found->second;
+    if (!webhook || !webhook->enabled) {
+      delivery.status = "failed";
+      delivery.next_attempt_at.reset();
+      delivery.completed_at = tx.now();
+      delivery.last_error =
+          "the webhook is disabled" + (webhook ? ": " + webhook->disabled_reason : std::string());
+      SaveDelivery(tx.conn(), delivery);
+      continue;
+    }
+    auto call = Prepare(tx, *webhook, delivery);
+    if (!call) return call.error();
+    SaveDelivery(tx.conn(), delivery);
+    ++in_flight[delivery.webhook_id];
+    calls.push_back(std::move(*call));
+  }
+  return calls;
+}
+
+Result<DeliveryTurn> WebhookDeliveryService::Turn(const std::vector<DeliveryResult>& results,
+                                                  int limit, std::map<std::string, int> in_flight) {
+  return ctx_.writer.Run<DeliveryTurn>([&](Tx& tx) -> Result<DeliveryTurn> {
+    DeliveryTurn turn;
+    turn.statuses.resize(results.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (auto recorded = RecordOne(tx, results[i], turn.statuses[i]); !recorded)
+        return recorded.error();
+    }
+    if (limit > 0) {
+      auto calls = ClaimIn(tx, limit, in_flight);
+      if (!calls) return calls.error();
+      turn.calls = std::move(*calls);
+    }
+    turn.next_due = EarliestDeliveryDue(tx.conn(), Full(in_flight));
+    return turn;
+  });
 }
 
 Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
@@ -166,23 +187,6 @@ Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
   SaveDelivery(tx.conn(), d);
   status = d.status;
   return Ok{};
-}
-
-Result<std::vector<std::string>> WebhookDeliveryService::Record(
-    const std::vector<DeliveryResult>& results) {
-  return ctx_.writer.Run<std::vector<std::string>>([&](Tx& tx) -> Result<std::vector<std::string>> {
-    std::vector<std::string> statuses(results.size());
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (auto recorded = RecordOne(tx, results[i], statuses[i]); !recorded)
-        return recorded.error();
-    }
-    return statuses;
-  });
-}
-
-OptTime WebhookDeliveryService::NextDue(const std::set<std::string>& full) {
-  auto reader = ctx_.readers.Acquire();
-  return EarliestDeliveryDue(*reader, full);
 }
 
 }  // namespace flare::daemon

@@ -52,6 +52,13 @@ struct DeliveryResult {
   HttpCallOutcome outcome;
 };
 
+struct DeliveryTurn {
+  /// Per result: "succeeded", "pending" (retry scheduled), "failed", or "" (lease lost).
+  std::vector<std::string> statuses;
+  std::vector<DeliveryCall> calls;  // claimed, to perform now
+  OptTime next_due;
+};
+
 /// The engine, as the domain sees it. Both calls only hand off and never block.
 class DeliverySender {
  public:
@@ -72,20 +79,21 @@ class WebhookDeliveryService {
   const WebhookDeliveryOptions& options() const { return options_; }
   /// At start: deliveries claimed by a previous flared are due now; returns how many.
   Result<int> ReleaseLeases();
-  /// Claims up to `limit` due deliveries, none of an endpoint in `full` and at most
-  /// per_endpoint_in_flight minus `in_flight[endpoint]` of any other; signs each.
-  Result<std::vector<DeliveryCall>> Claim(int limit, const std::map<std::string, int>& in_flight);
-  /// Records the outcomes in one transaction; returns each delivery's status afterwards
-  /// ("succeeded", "pending", "failed", or "" when its lease was lost meanwhile).
-  Result<std::vector<std::string>> Record(const std::vector<DeliveryResult>& results);
-  /// When the next pending delivery of an endpoint not in `full` is due (a read).
-  OptTime NextDue(const std::set<std::string>& full);
+  /// One turn of the engine, in one transaction: records `results`, then claims up to
+  /// `limit` due deliveries (none of an endpoint with per_endpoint_in_flight calls in
+  /// `in_flight` already), signs each, and tells when the next one of an endpoint with room
+  /// is due.
+  Result<DeliveryTurn> Turn(const std::vector<DeliveryResult>& results, int limit,
+                            std::map<std::string, int> in_flight);
 
   /// Signs `delivery` for `webhook` now and leases it to the caller: the request to send.
   Result<DeliveryCall> Prepare(Tx& tx, const WebhookRecord& webhook, DeliveryRecord& delivery);
 
  private:
   Status RecordOne(Tx& tx, const DeliveryResult& result, std::string& status);
+  Result<std::vector<DeliveryCall>> ClaimIn(Tx& tx, int limit,
+                                            std::map<std::string, int>& in_flight);
+  std::set<std::string> Full(const std::map<std::string, int>& in_flight) const;
 
   ServiceContext ctx_;
   const WebhookSecrets& secrets_;

@@ -1,7 +1,5 @@
 #include "daemon/webhooks/delivery_engine.h"
 
-#include <set>
-
 #include "common/clock.h"
 #include "daemon/log.h"
 
@@ -78,82 +76,60 @@ void DeliveryEngine::Loop() {
       changed_.wait_until(lock, until, [&] { return stopping_ || woken_ || !finished_.empty(); });
       if (stopping_) return;
       finished.swap(finished_);
-      claim = !draining_ && (woken_ || SteadyClock::now() >= until || !finished.empty());
+      claim = !draining_;
       woken_ = false;
     }
-    if (!finished.empty()) RecordFinished(std::move(finished));
-    if (claim) ClaimAndStart();
+    RunTurn(std::move(finished), claim);
   }
 }
 
-void DeliveryEngine::RecordFinished(std::deque<Finished> finished) {
+// Records what finished and claims what is due in one transaction (one commit per turn).
+void DeliveryEngine::RunTurn(std::deque<Finished> finished, bool claim) {
   std::vector<DeliveryResult> results;
   std::vector<Flight> flights;
+  std::map<std::string, int> in_flight;
+  int room = 0;
   {
     std::lock_guard lock(mutex_);
     for (Finished& done : finished) {
       auto it = flights_.find(done.id);
       if (it == flights_.end()) continue;
+      // The row stays leased until recorded, so freeing the slot first claims nothing twice.
+      if (--in_flight_[it->second.call.delivery.webhook_id] <= 0)
+        in_flight_.erase(it->second.call.delivery.webhook_id);
       results.push_back({it->second.call, std::move(done.outcome)});
       flights.push_back(std::move(it->second));
       flights_.erase(it);
     }
+    in_flight = in_flight_;
+    room = claim ? service_.options().max_in_flight - static_cast<int>(flights_.size()) : 0;
   }
-  auto statuses = service_.Record(results);
-  if (!statuses) {
-    // Left pending and leased: the lease lapses and the delivery is sent again.
-    LogWarn("cannot record webhook deliveries", {{"error", statuses.error().message}});
+  auto turn = service_.Turn(results, std::max(room, 0), in_flight);
+  SteadyClock::time_point next = SteadyClock::now() + kSafetyRescan;
+  if (!turn) {
+    // What finished stays leased: the lease lapses and it is sent again (same webhook-id).
+    LogWarn("cannot record or claim webhook deliveries", {{"error", turn.error().message}});
+    next = SteadyClock::now() + kRetryAfterError;
   } else {
-    for (const std::string& status : *statuses) {
+    for (const std::string& status : turn->statuses) {
       if (status == "succeeded") ++delivered_;
       if (status == "failed") ++failed_;
       if (status == "pending") ++retried_;
     }
-  }
-  std::lock_guard lock(mutex_);
-  for (Flight& flight : flights) {
-    if (--in_flight_[flight.call.delivery.webhook_id] <= 0)
-      in_flight_.erase(flight.call.delivery.webhook_id);
-    if (flight.recorded) flight.recorded();
-  }
-  changed_.notify_all();  // Stop may be waiting for the last flight
-}
-
-void DeliveryEngine::ClaimAndStart() {
-  std::map<std::string, int> in_flight;
-  int room = 0;
-  {
-    std::lock_guard lock(mutex_);
-    in_flight = in_flight_;
-    room = service_.options().max_in_flight - static_cast<int>(flights_.size());
-  }
-  SteadyClock::time_point next = SteadyClock::now() + kSafetyRescan;
-  if (room > 0) {
-    auto calls = service_.Claim(room, in_flight);
-    if (!calls) {
-      LogWarn("cannot claim webhook deliveries", {{"error", calls.error().message}});
-      next = SteadyClock::now() + kRetryAfterError;
-    } else {
-      std::lock_guard lock(mutex_);
-      for (DeliveryCall& call : *calls) {
-        if (call.delivery.id.empty()) continue;
-        ++in_flight[call.delivery.webhook_id];
-        StartLocked(std::move(call), nullptr);
-      }
-      // A full batch may have left more due rows behind: look again at once.
-      if (static_cast<int>(calls->size()) == room) woken_ = true;
+    if (turn->next_due) {
+      auto wait = std::chrono::duration_cast<SteadyClock::duration>(*turn->next_due -
+                                                                    SystemClock::Instance().Now());
+      next = std::min(next, SteadyClock::now() + std::max(wait, SteadyClock::duration::zero()));
     }
   }
-  std::set<std::string> full;
-  for (const auto& [id, count] : in_flight)
-    if (count >= service_.options().per_endpoint_in_flight) full.insert(id);
-  if (OptTime due = service_.NextDue(full)) {
-    auto wait =
-        std::chrono::duration_cast<SteadyClock::duration>(*due - SystemClock::Instance().Now());
-    next = std::min(next, SteadyClock::now() + std::max(wait, SteadyClock::duration::zero()));
-  }
   std::lock_guard lock(mutex_);
+  for (Flight& flight : flights)
+    if (flight.recorded) flight.recorded();
+  if (turn) {
+    for (DeliveryCall& call : turn->calls) StartLocked(std::move(call), nullptr);
+  }
   next_wake_ = next;
+  changed_.notify_all();  // Stop may be waiting for the last flight
 }
 
 }  // namespace flare::daemon

@@ -5,13 +5,14 @@
 //
 // One loop thread does all bookkeeping. It sleeps until the earliest due delivery, a wake-up
 // (new rows were committed) or a finished call, whichever comes first — never polling. Each
-// turn it records every finished call in one transaction, then claims due rows in another
-// and starts them. A slow endpoint cannot hold up the others: it has at most
-// per_endpoint_in_flight calls at once, its due rows are not claimed while it is full, and
-// the earliest-due time the loop sleeps until ignores it. The API is never held up either:
-// the writer only ever sees short claim and record transactions, and Wake/SendNow only hand
-// off. At stop, calls still in flight after the grace period are abandoned unrecorded; their
-// leases make them due again at the next start, with the same webhook-id.
+// turn it records every finished call and claims due rows, then starts them. A slow endpoint cannot
+// hold up the others: it has at most per_endpoint_in_flight calls at once, its due rows are not
+// claimed while it is full, and the earliest-due time the loop sleeps until ignores it. A turn
+// records and claims in one transaction, so a busy engine costs one commit per turn, not one per
+// delivery. The API is never held up either: the writer only ever sees short claim and record
+// transactions, and Wake/SendNow only hand off. At stop, calls still in flight after the grace
+// period are abandoned unrecorded; their leases make them due again at the next start, with the
+// same webhook-id.
 
 #include <atomic>
 #include <chrono>
@@ -58,8 +59,7 @@ class DeliveryEngine final : public DeliverySender {
   };
 
   void Loop();
-  void RecordFinished(std::deque<Finished> finished);
-  void ClaimAndStart();
+  void RunTurn(std::deque<Finished> finished, bool claim);
   void StartLocked(DeliveryCall call, std::function<void()> recorded);
 
   WebhookDeliveryService& service_;
