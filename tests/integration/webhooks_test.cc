@@ -97,6 +97,20 @@ TEST_F(Webhooks, CreateShowsTheSecretOnceAndReadsNeverDo) {
   EXPECT_TRUE(list.json().contains("next_cursor"));
 }
 
+TEST_F(Webhooks, ListPagesNewestFirstWithACursor) {
+  json older = CreateWebhook(receiver_.Url("/page-1"));
+  json newer = CreateWebhook(receiver_.Url("/page-2"));
+  HttpReply first = flared().Call("GET", "/flare/v1/webhooks?limit=1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.json()["data"][0]["id"], newer["id"]);
+  EXPECT_EQ(first.json()["has_more"], true);
+  std::string cursor = first.json()["next_cursor"];
+  HttpReply second = flared().Call("GET", "/flare/v1/webhooks?limit=1&cursor=" + cursor);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.json()["data"][0]["id"], older["id"]);
+  EXPECT_TRUE(IsError(flared().Call("GET", "/flare/v1/webhooks?limit=0"), 400, "invalid_request"));
+}
+
 TEST_F(Webhooks, BadInputIsA400NamingTheFieldAndAMissingIdA404) {
   auto post = [&](const json& body) { return flared().Call("POST", "/flare/v1/webhooks", body); };
   EXPECT_TRUE(
