@@ -24,6 +24,10 @@ struct DaemonConfig {
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
   size_t max_waiters = 1000;
+  // Webhook delivery timing; hidden flags so tests need no real 10 s timeouts or 5 s backoffs.
+  int webhook_timeout_ms = 10000;
+  int webhook_retry_base_ms = 5000;
+  int webhook_retry_window_s = 24 * 3600;
 };
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };

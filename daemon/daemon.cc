@@ -26,6 +26,7 @@
 #include "daemon/service/timer_service.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/key_repository.h"
+#include "daemon/webhooks/webhook_wiring.h"
 #include "flare/version.h"
 
 namespace flare::daemon {
@@ -85,6 +86,7 @@ struct Daemon::Parts {
   std::unique_ptr<RetentionService> retention;
   std::unique_ptr<HttpRunService> http_runs;
   std::unique_ptr<Executor> executor;
+  std::unique_ptr<Webhooks> webhooks;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<Authenticator> auth;
@@ -152,12 +154,20 @@ int Daemon::Run() {
   p.executor =
       std::make_unique<Executor>(*p.http_runs, MakeCurlTransport(*policy), executor_options);
   p.notifier.executor = p.executor.get();
+  auto webhooks = Webhooks::Make(context, config_, *policy);
+  if (!webhooks) {
+    LogError("cannot start", {{"error", webhooks.error().message}});
+    return 1;
+  }
+  p.webhooks = std::move(*webhooks);
+  p.notifier.observers.Add(p.webhooks->outbox());
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
   p.router = std::make_unique<Router>(*p.auth);
   AddHealthRoutes(*p.router);
   AddJobRoutes(*p.router, *p.jobs);
   AddRunRoutes(*p.router, *p.runs);
   AddWorkerRoutes(*p.router, *p.workers, *p.dispatcher);
+  AddWebhookRoutes(*p.router, p.webhooks->service());
   // Every waiting poll holds a thread; ordinary requests need their own on top.
   HttpServerOptions server_options;
   server_options.max_threads = config_.max_waiters + 512;
@@ -175,6 +185,7 @@ int Daemon::Run() {
   }
   p.scheduler->Start();
   p.executor->Start();
+  p.webhooks->engine().Start();
   std::string address = FormatAddress(config_.listen_host, *port);
   p.addr_file = config_.data_dir + "/flared.addr";
   std::ofstream(p.addr_file) << address << "\n";
@@ -186,6 +197,7 @@ int Daemon::Run() {
   bool served = p.server->Serve();
   std::filesystem::remove(p.addr_file);
   p.executor->Stop(std::chrono::seconds(8));
+  p.webhooks->engine().Stop(std::chrono::seconds(2));
   p.scheduler->Stop();
   p.writer->Stop();
   LogInfo("stopped");

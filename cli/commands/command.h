@@ -45,6 +45,7 @@ const std::vector<Column>& RunDetailColumns();
 
 void AddJobsCommands(CLI::App& noun, Context& ctx);
 void AddRunsCommands(CLI::App& noun, Context& ctx);
+void AddWebhooksCommands(CLI::App& noun, Context& ctx);
 void AddWorkersCommands(CLI::App& noun, Context& ctx);
 void AddWorkerCommands(CLI::App& noun, Context& ctx);
 void AddCronCommands(CLI::App& noun, Context& ctx);

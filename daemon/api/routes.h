@@ -9,10 +9,12 @@ class JobService;
 class Dispatcher;
 class WorkerService;
 class RunService;
+class WebhookService;
 
 void AddHealthRoutes(Router& router);
 void AddJobRoutes(Router& router, JobService& jobs);
 void AddRunRoutes(Router& router, RunService& runs);
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher);
+void AddWebhookRoutes(Router& router, WebhookService& webhooks);
 
 }  // namespace flare::daemon

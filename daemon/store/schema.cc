@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -159,6 +159,48 @@ CREATE INDEX events_by_run ON events(run_id) WHERE run_id IS NOT NULL;
 -- Retention finds finished runs by state and age (and the oldest one per state). Only
 -- runs with a completion time are indexed, so pending and processing runs cost nothing.
 CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NOT NULL;
+)sql",
+    R"sql(
+-- Webhook endpoints (IF NOT EXISTS: the step may be reordered among others at a merge). Secrets are AES-256-GCM boxes under <data-dir>/webhook.key, never text.
+CREATE TABLE IF NOT EXISTS webhooks (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  project_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  description TEXT,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT,
+  secret BLOB NOT NULL,
+  previous_secret BLOB,
+  previous_secret_expires_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhooks_by_project ON webhooks(project_id, created_at DESC, id DESC);
+-- The outbox: one row per (event, endpoint), written with the change that causes it. A claim
+-- pushes next_attempt_at to the lease expiry, so a row whose sender died is due again then.
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  webhook_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  lease_id TEXT,
+  lease_expires_at INTEGER,
+  last_response_code INTEGER,
+  last_latency_ms INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(webhook_id, next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_project ON webhook_deliveries(project_id, created_at);
 )sql",
 };
 

@@ -1,0 +1,86 @@
+#include "daemon/api/http_util.h"
+#include "daemon/api/routes.h"
+#include "daemon/service/webhook_service.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr const char* kScope = "webhooks";
+constexpr const char* kCollection = "/flare/v1/webhooks";
+
+// A POST whose body is optional ({} when empty).
+Result<nlohmann::json> OptionalBody(const httplib::Request& request) {
+  if (request.body.empty()) return nlohmann::json::object();
+  return BodyObject(request);
+}
+
+void Create(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
+  auto body = BodyObject(ctx.request);
+  if (!body) return SendError(response, body.error());
+  auto created = webhooks.Create(ctx.principal.project_id, *body);
+  if (created)
+    response.set_header("Location",
+                        std::string(kCollection) + "/" + (*created)["id"].get<std::string>());
+  SendResult(response, created, 201);
+}
+
+void List(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
+  auto limit = QueryLimit(ctx.request);
+  if (!limit) return SendError(response, limit.error());
+  SendResult(response, webhooks.List(ctx.principal.project_id,
+                                     ctx.request.get_param_value("cursor"), *limit));
+}
+
+void Update(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
+  auto body = BodyObject(ctx.request);
+  if (!body) return SendError(response, body.error());
+  SendResult(response, webhooks.Update(ctx.principal.project_id, ctx.params[0], *body));
+}
+
+void Rotate(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
+  auto body = OptionalBody(ctx.request);
+  if (!body) return SendError(response, body.error());
+  SendResult(response, webhooks.RotateSecret(ctx.principal.project_id, ctx.params[0], *body));
+}
+
+void Test(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
+  auto body = OptionalBody(ctx.request);
+  if (!body) return SendError(response, body.error());
+  if (!body->empty()) {
+    return SendError(response, InvalidRequest("unknown field " + body->begin().key() +
+                                                  ": a test delivery takes no body",
+                                              body->begin().key()));
+  }
+  SendResult(response, webhooks.Test(ctx.principal.project_id, ctx.params[0]));
+}
+
+void Deliveries(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
+  auto limit = QueryLimit(ctx.request);
+  if (!limit) return SendError(response, limit.error());
+  SendResult(response, webhooks.Deliveries(ctx.principal.project_id, ctx.params[0],
+                                           ctx.request.get_param_value("cursor"), *limit));
+}
+
+}  // namespace
+
+void AddWebhookRoutes(Router& router, WebhookService& webhooks) {
+  using Ctx = RequestContext;
+  using Res = httplib::Response;
+  const std::string one = std::string(kCollection) + "/{id}";
+  router.Add("POST", kCollection, kScope, [&](Ctx& c, Res& r) { Create(webhooks, c, r); });
+  router.Add("GET", kCollection, kScope, [&](Ctx& c, Res& r) { List(webhooks, c, r); });
+  router.Add("GET", one, kScope, [&](Ctx& c, Res& r) {
+    SendResult(r, webhooks.Get(c.principal.project_id, c.params[0]));
+  });
+  router.Add("PATCH", one, kScope, [&](Ctx& c, Res& r) { Update(webhooks, c, r); });
+  router.Add("DELETE", one, kScope, [&](Ctx& c, Res& r) {
+    SendResult(r, webhooks.Delete(c.principal.project_id, c.params[0]));
+  });
+  router.Add("POST", one + "/test", kScope, [&](Ctx& c, Res& r) { Test(webhooks, c, r); });
+  router.Add("POST", one + "/rotate-secret", kScope,
+             [&](Ctx& c, Res& r) { Rotate(webhooks, c, r); });
+  router.Add("GET", one + "/deliveries", kScope,
+             [&](Ctx& c, Res& r) { Deliveries(webhooks, c, r); });
+}
+
+}  // namespace flare::daemon
