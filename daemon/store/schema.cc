@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -159,6 +159,29 @@ CREATE INDEX events_by_run ON events(run_id) WHERE run_id IS NOT NULL;
 -- Retention finds finished runs by state and age (and the oldest one per state). Only
 -- runs with a completion time are indexed, so pending and processing runs cost nothing.
 CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NOT NULL;
+)sql",
+    R"sql(
+-- Accounts: local users (each owns the project signup made) and their login sessions.
+-- Emails are unique whatever their case; passwords are stored only as KDF hashes, session
+-- tokens only as SHA-256 hashes.
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL,
+  email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX api_keys_by_project ON api_keys(project_id, created_at DESC, id DESC);
 )sql",
 };
 
