@@ -81,6 +81,18 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
       ->envname("FLARE_MAX_WAITERS")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  std::string signup = "open";
+  app.add_option("--signup", signup, "open: anyone may sign up (a new project each); closed: no")
+      ->envname("FLARE_SIGNUP")
+      ->check(CLI::IsMember({"open", "closed"}))
+      ->capture_default_str();
+  // Test-only knobs, hidden from --help: a cheap KDF keeps sanitizer runs fast, a short TTL
+  // lets a test see a session expire, the route table feeds the tenancy matrix.
+  app.add_option("--password-kdf-iterations", config.password_kdf_iterations)
+      ->check(CLI::Range(1000, 10'000'000))
+      ->group("");
+  app.add_option("--session-ttl", config.session_ttl)->group("");
+  app.add_flag("--print-routes", config.print_routes)->group("");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -94,6 +106,11 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
   if (show_version) {
     message = std::string("flared ") + kVersion;
     return ParseOutcome::kExitOk;
+  }
+  config.signup_open = signup == "open";
+  if (!ParseDuration(config.session_ttl)) {
+    message = "flared: --session-ttl '" + config.session_ttl + "' is not a duration like 30d";
+    return ParseOutcome::kExitUsage;
   }
   for (const auto& retention : {config.retain_succeeded, config.retain_failed}) {
     if (!ParseDuration(retention)) {

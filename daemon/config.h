@@ -24,6 +24,11 @@ struct DaemonConfig {
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
   size_t max_waiters = 1000;
+  bool signup_open = true;  // --signup open|closed
+  // Hidden, for tests: the password KDF's cost (default 600,000) and a session's lifetime.
+  int password_kdf_iterations = 600'000;
+  std::string session_ttl = "30d";
+  bool print_routes = false;  // hidden: print the route table as JSON lines and exit
 };
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };
