@@ -163,8 +163,9 @@ CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NO
     R"sql(
 -- Accounts: local users (each owns the project signup made) and their login sessions.
 -- Emails are unique whatever their case; passwords are stored only as KDF hashes, session
--- tokens only as SHA-256 hashes.
-CREATE TABLE users (
+-- tokens only as SHA-256 hashes. IF NOT EXISTS: the step may be replayed on a database
+-- whose version was set back (as the schema tests do).
+CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
   project_id TEXT NOT NULL,
   email TEXT NOT NULL COLLATE NOCASE UNIQUE,
@@ -172,7 +173,7 @@ CREATE TABLE users (
   password_hash TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
-CREATE TABLE sessions (
+CREATE TABLE IF NOT EXISTS sessions (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL,
   project_id TEXT NOT NULL,
@@ -181,7 +182,7 @@ CREATE TABLE sessions (
   expires_at INTEGER NOT NULL,
   revoked_at INTEGER
 );
-CREATE INDEX api_keys_by_project ON api_keys(project_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS api_keys_by_project ON api_keys(project_id, created_at DESC, id DESC);
 )sql",
 };
 
