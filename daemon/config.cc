@@ -92,6 +92,7 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
       ->check(CLI::Range(1000, 10'000'000))
       ->group("");
   app.add_option("--session-ttl", config.session_ttl)->group("");
+  app.add_option("--login-lock-base", config.login_lock_base)->group("");
   app.add_flag("--print-routes", config.print_routes)->group("");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
@@ -108,9 +109,11 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
     return ParseOutcome::kExitOk;
   }
   config.signup_open = signup == "open";
-  if (!ParseDuration(config.session_ttl)) {
-    message = "flared: --session-ttl '" + config.session_ttl + "' is not a duration like 30d";
-    return ParseOutcome::kExitUsage;
+  for (const auto& duration : {config.session_ttl, config.login_lock_base}) {
+    if (!ParseDuration(duration)) {
+      message = "flared: '" + duration + "' is not a duration like 30d or 2s";
+      return ParseOutcome::kExitUsage;
+    }
   }
   for (const auto& retention : {config.retain_succeeded, config.retain_failed}) {
     if (!ParseDuration(retention)) {

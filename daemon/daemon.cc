@@ -175,7 +175,8 @@ int Daemon::Run() {
   p.notifier.executor = p.executor.get();
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
   AccountOptions account_options{config_.signup_open, config_.password_kdf_iterations,
-                                 *ParseDuration(config_.session_ttl)};
+                                 *ParseDuration(config_.session_ttl),
+                                 *ParseDuration(config_.login_lock_base)};
   p.accounts = std::make_unique<AccountService>(context, account_options);
   p.auth->AddSessions(p.accounts->ActiveSessions());
   p.api_keys = std::make_unique<ApiKeyService>(context);

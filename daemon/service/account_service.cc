@@ -77,7 +77,7 @@ nlohmann::json UnlimitedLimits() {
 AccountService::AccountService(ServiceContext context, AccountOptions options)
     : ctx_(context),
       options_(options),
-      throttle_(context.clock),
+      throttle_(context.clock, LoginThrottleRules{.base = options.login_lock_base}),
       kdf_slots_(std::max<std::ptrdiff_t>(2, std::thread::hardware_concurrency())) {}
 
 const std::string& AccountService::DecoyHash() {

@@ -28,6 +28,7 @@ struct AccountOptions {
   bool signup_open = true;
   int kdf_iterations = kPasswordIterations;
   std::chrono::seconds session_ttl{30 * 24 * 60 * 60};
+  std::chrono::seconds login_lock_base{1};  // LoginThrottleRules::base
 };
 
 /// What signup and login hand back: the answer, and the session for the auth cache.
