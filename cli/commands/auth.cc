@@ -30,6 +30,13 @@ std::string Email(Context& ctx, const Credentials& args) {
 /// The profile a token is saved to: -p/FLARE_PROFILE, else the current one.
 std::string TargetProfile(Context& ctx) { return ctx.settings().profile; }
 
+/// `-p staging auth login` makes the profile it names (other commands refuse a missing one).
+void EnsureNamedProfile(Context& ctx) {
+  std::string named = ctx.flags().profile;
+  if (named.empty()) named = ctx.env().Get("FLARE_PROFILE").value_or("");
+  if (!named.empty() && !ctx.config().HasProfile(named)) ctx.config().Set(named, "api_key", "");
+}
+
 /// Saves the token as the profile's api_key (and --base-url, when given, as its base_url).
 void SaveToken(Context& ctx, const std::string& token) {
   ConfigFile& config = ctx.config();
@@ -62,6 +69,7 @@ void AddSignup(CLI::App& auth, Context& ctx) {
   AddCredentialFlags(cmd, *args);
   cmd->add_option("--name", args->name, "Your name (also the new project's name)");
   OnRun(cmd, ctx, [&ctx, args] {
+    EnsureNamedProfile(ctx);
     std::string email = Email(ctx, *args);
     nlohmann::json body = {{"email", email},
                            {"password", ReadPassword(ctx.io(), args->password, true)}};
@@ -75,6 +83,7 @@ void AddLogin(CLI::App& auth, Context& ctx) {
   auto args = std::make_shared<Credentials>();
   AddCredentialFlags(cmd, *args);
   OnRun(cmd, ctx, [&ctx, args] {
+    EnsureNamedProfile(ctx);
     std::string email = Email(ctx, *args);
     nlohmann::json body = {{"email", email},
                            {"password", ReadPassword(ctx.io(), args->password, false)}};

@@ -229,6 +229,13 @@ TEST_F(Accounts, FlarectlSignsUpStoresTheTokenWhoamiAndLogsOut) {
       flared_, home, {"auth", "login", "--email", "cli@example.com", "--password", kTestPassword});
   EXPECT_EQ(risky.exit_code, 0) << risky.err;
   EXPECT_NE(risky.err.find("warning:"), std::string::npos);
+  // A named profile that does not exist yet is made by login.
+  CommandResult staging = FlarectlAsUser(
+      flared_, home,
+      {"-p", "staging", "auth", "login", "--email", "cli@example.com", "--password-stdin"},
+      std::string(kTestPassword) + "\n");
+  ASSERT_EQ(staging.exit_code, 0) << staging.err;
+  EXPECT_EQ(FlarectlAsUser(flared_, home, {"-p", "staging", "auth", "whoami"}).exit_code, 0);
 }
 
 }  // namespace
