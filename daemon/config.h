@@ -29,7 +29,7 @@ struct DaemonConfig {
   int password_kdf_iterations = 600'000;
   std::string session_ttl = "30d";
   std::string login_lock_base = "1s";  // the first lock after too many failed logins
-  bool print_routes = false;  // hidden: print the route table as JSON lines and exit
+  bool print_routes = false;           // hidden: print the route table as JSON lines and exit
 };
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };

@@ -80,11 +80,10 @@ std::string FormatAddress(const std::string& host, int port) {
 // route (the tenancy matrix), including routes added later.
 int PrintRoutes(const Router& router, Writer& writer) {
   for (const auto& route : router.Routes()) {
-    std::puts(nlohmann::json{{"method", route.method},
-                             {"pattern", route.pattern},
-                             {"scope", route.scope}}
-                  .dump()
-                  .c_str());
+    std::puts(
+        nlohmann::json{{"method", route.method}, {"pattern", route.pattern}, {"scope", route.scope}}
+            .dump()
+            .c_str());
   }
   writer.Stop();
   return 0;

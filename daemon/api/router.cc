@@ -27,8 +27,7 @@ void Router::Add(const std::string& method, const std::string& pattern, std::str
                  RouteHandler handler) {
   std::vector<std::string> segments;
   for (auto part : SplitPath(pattern)) segments.emplace_back(part);
-  routes_.push_back(
-      {method, pattern, std::move(segments), std::move(scope), std::move(handler)});
+  routes_.push_back({method, pattern, std::move(segments), std::move(scope), std::move(handler)});
 }
 
 std::vector<RouteInfo> Router::Routes() const {
