@@ -51,10 +51,13 @@ std::chrono::seconds LoginThrottle::Admit(const std::string& email, const std::s
   TimePoint now = clock_.Now();
   std::string key = EmailKey(email);
   std::lock_guard lock(mutex_);
-  auto wait = std::max(Wait(by_email_, key, now), Wait(by_address_, address, now));
+  // An unknown address (no peer name) must not become one key shared by every client.
+  bool by_address = !address.empty();
+  auto wait = Wait(by_email_, key, now);
+  if (by_address) wait = std::max(wait, Wait(by_address_, address, now));
   if (wait.count() > 0) return wait;
   Count(by_email_, key, rules_.free_per_email, now);
-  Count(by_address_, address, rules_.free_per_address, now);
+  if (by_address) Count(by_address_, address, rules_.free_per_address, now);
   return std::chrono::seconds(0);
 }
 

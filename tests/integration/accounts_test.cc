@@ -115,6 +115,19 @@ TEST_F(Accounts, RepeatedFailedLoginsAreRefusedWith429AndRetryAfterThenAllowedAg
   EXPECT_TRUE(allowed);
 }
 
+TEST_F(Accounts, OneClientGuessingAcrossManyEmailsIsSlowedToo) {
+  for (int i = 0; i < 20; ++i) {
+    json guess = {{"email", "spray" + std::to_string(i) + "@example.com"},
+                  {"password", "WrongPassword1"}};
+    ASSERT_TRUE(
+        IsError(flared_.Call("POST", "/platform/v1/auth/login", guess, ""), 401, "unauthorized"))
+        << i;
+  }
+  json fresh = {{"email", "spray-new@example.com"}, {"password", "WrongPassword1"}};
+  EXPECT_TRUE(IsError(flared_.Call("POST", "/platform/v1/auth/login", fresh, ""), 429,
+                      "rate_limit_exceeded"));
+}
+
 TEST(AccountsConfig, ExpiredSessionTokensAreRejected) {
   FlaredProcess flared({"--password-kdf-iterations", "1000", "--session-ttl", "2s"});
   Signup(flared, "short@example.com");

@@ -109,6 +109,14 @@ TEST(LoginThrottle, OneAddressSprayingManyEmailsIsLockedAndTheLockIsCapped) {
   EXPECT_LE(throttle.Admit("victim@example.com", "10.0.2.1").count(), 15 * 60);
 }
 
+TEST(LoginThrottle, AnUnknownAddressIsNotOneKeySharedByEveryClient) {
+  testing::FakeClock clock(*ParseTime("2026-03-08T06:00:00Z"));
+  LoginThrottle throttle(clock);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(throttle.Admit("u" + std::to_string(i) + "@example.com", "").count(), 0) << i;
+  }
+}
+
 TEST(Scopes, AdminGrantsAllWriteImpliesReadAndAnyNeedsOnlyAValidKey) {
   EXPECT_TRUE(ScopeAllows({"admin"}, "webhooks"));
   EXPECT_TRUE(ScopeAllows({"jobs:write"}, "jobs:read"));
