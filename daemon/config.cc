@@ -85,6 +85,19 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
   app.add_option("--webhook-timeout-ms", config.webhook_timeout_ms)->group("")->check(CLI::Range(1, 600000));
   app.add_option("--webhook-retry-base-ms", config.webhook_retry_base_ms)->group("")->check(CLI::Range(1, 3600000));
   app.add_option("--webhook-retry-window-s", config.webhook_retry_window_s)->group("")->check(CLI::Range(1, 30 * 86400));
+  std::string signup = "open";
+  app.add_option("--signup", signup, "open: anyone may sign up (a new project each); closed: no")
+      ->envname("FLARE_SIGNUP")
+      ->check(CLI::IsMember({"open", "closed"}))
+      ->capture_default_str();
+  // Test-only knobs, hidden from --help: a cheap KDF keeps sanitizer runs fast, a short TTL
+  // lets a test see a session expire, the route table feeds the tenancy matrix.
+  app.add_option("--password-kdf-iterations", config.password_kdf_iterations)
+      ->check(CLI::Range(1000, 10'000'000))
+      ->group("");
+  app.add_option("--session-ttl", config.session_ttl)->group("");
+  app.add_option("--login-lock-base", config.login_lock_base)->group("");
+  app.add_flag("--print-routes", config.print_routes)->group("");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -98,6 +111,13 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
   if (show_version) {
     message = std::string("flared ") + kVersion;
     return ParseOutcome::kExitOk;
+  }
+  config.signup_open = signup == "open";
+  for (const auto& duration : {config.session_ttl, config.login_lock_base}) {
+    if (!ParseDuration(duration)) {
+      message = "flared: '" + duration + "' is not a duration like 30d or 2s";
+      return ParseOutcome::kExitUsage;
+    }
   }
   for (const auto& retention : {config.retain_succeeded, config.retain_failed}) {
     if (!ParseDuration(retention)) {

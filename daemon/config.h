@@ -28,6 +28,12 @@ struct DaemonConfig {
   int webhook_timeout_ms = 10000;
   int webhook_retry_base_ms = 5000;
   int webhook_retry_window_s = 24 * 3600;
+  bool signup_open = true;  // --signup open|closed
+  // Hidden, for tests: the password KDF's cost (default 600,000) and a session's lifetime.
+  int password_kdf_iterations = 600'000;
+  std::string session_ttl = "30d";
+  std::string login_lock_base = "1s";  // the first lock after too many failed logins
+  bool print_routes = false;           // hidden: print the route table as JSON lines and exit
 };
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };

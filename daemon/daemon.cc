@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "common/time_format.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/http_server.h"
+#include "daemon/api/key_usage_flusher.h"
 #include "daemon/api/routes.h"
 #include "daemon/bootstrap.h"
 #include "daemon/dispatcher.h"
@@ -20,6 +22,8 @@
 #include "daemon/instance_lock.h"
 #include "daemon/log.h"
 #include "daemon/scheduler.h"
+#include "daemon/service/account_service.h"
+#include "daemon/service/api_key_service.h"
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/run_service.h"
@@ -73,6 +77,19 @@ std::string FormatAddress(const std::string& host, int port) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// `flared --print-routes`: the route table as JSON lines, for tests that must cover every
+// route (the tenancy matrix), including routes added later.
+int PrintRoutes(const Router& router, Writer& writer) {
+  for (const auto& route : router.Routes()) {
+    std::puts(
+        nlohmann::json{{"method", route.method}, {"pattern", route.pattern}, {"scope", route.scope}}
+            .dump()
+            .c_str());
+  }
+  writer.Stop();
+  return 0;
+}
+
 }  // namespace
 
 struct Daemon::Parts {
@@ -90,6 +107,9 @@ struct Daemon::Parts {
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<AccountService> accounts;
+  std::unique_ptr<ApiKeyService> api_keys;
+  std::unique_ptr<KeyUsageFlusher> key_usage;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> server;
   std::string addr_file;
@@ -162,12 +182,21 @@ int Daemon::Run() {
   p.webhooks = std::move(*webhooks);
   p.notifier.observers.Add(p.webhooks->outbox());
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
+  AccountOptions account_options{config_.signup_open, config_.password_kdf_iterations,
+                                 *ParseDuration(config_.session_ttl),
+                                 *ParseDuration(config_.login_lock_base)};
+  p.accounts = std::make_unique<AccountService>(context, account_options);
+  p.auth->AddSessions(p.accounts->ActiveSessions());
+  p.api_keys = std::make_unique<ApiKeyService>(context);
+  p.key_usage = std::make_unique<KeyUsageFlusher>(*p.auth, *p.api_keys);
   p.router = std::make_unique<Router>(*p.auth);
   AddHealthRoutes(*p.router);
   AddJobRoutes(*p.router, *p.jobs);
   AddRunRoutes(*p.router, *p.runs);
   AddWorkerRoutes(*p.router, *p.workers, *p.dispatcher);
   AddWebhookRoutes(*p.router, p.webhooks->service());
+  AddAccountRoutes(*p.router, *p.accounts, *p.auth);
+  AddApiKeyRoutes(*p.router, *p.api_keys, *p.auth);
   // Every waiting poll holds a thread; ordinary requests need their own on top.
   HttpServerOptions server_options;
   server_options.max_threads = config_.max_waiters + 512;
@@ -178,6 +207,7 @@ int Daemon::Run() {
     p.server = std::make_unique<HttpServer>(*p.router, server_options);
     if (stop_requested_) p.server->Stop();
   }
+  if (config_.print_routes) return PrintRoutes(*p.router, *p.writer);
   auto port = p.server->Bind(config_.listen_host, config_.listen_port);
   if (!port) {
     LogError("cannot start", {{"error", port.error().message}});
@@ -186,6 +216,7 @@ int Daemon::Run() {
   p.scheduler->Start();
   p.executor->Start();
   p.webhooks->engine().Start();
+  p.key_usage->Start();
   std::string address = FormatAddress(config_.listen_host, *port);
   p.addr_file = config_.data_dir + "/flared.addr";
   std::ofstream(p.addr_file) << address << "\n";
@@ -199,6 +230,7 @@ int Daemon::Run() {
   p.executor->Stop(std::chrono::seconds(8));
   p.webhooks->engine().Stop(std::chrono::seconds(2));
   p.scheduler->Stop();
+  p.key_usage->Stop();
   p.writer->Stop();
   LogInfo("stopped");
   return served || stop_requested_ ? 0 : 1;

@@ -3,18 +3,14 @@
 #include <algorithm>
 
 #include "common/encoding.h"
-#include "common/ids.h"
 
 namespace flare::daemon {
 
-std::string NewSecretKey() { return "flare_sk_" + RandomBase32(40); }
-
 bool ScopeAllows(const std::vector<std::string>& scopes, const std::string& required) {
-  auto has = [&](const char* scope) {
+  auto has = [&](const std::string& scope) {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
   };
-  if (has("admin") || std::find(scopes.begin(), scopes.end(), required) != scopes.end())
-    return true;
+  if (required == kAnyScope || has("admin") || has(required)) return true;
   return required == "jobs:read" && has("jobs:write");
 }
 
@@ -24,7 +20,46 @@ void Authenticator::Reload(const std::vector<ApiKeyRecord>& keys) {
     if (!key.revoked_at) fresh.emplace(key.key_hash, key);
   }
   std::lock_guard lock(mutex_);
-  by_hash_.swap(fresh);
+  keys_by_hash_.swap(fresh);
+}
+
+void Authenticator::AddKey(const ApiKeyRecord& key) {
+  std::lock_guard lock(mutex_);
+  keys_by_hash_[key.key_hash] = key;
+}
+
+void Authenticator::RemoveKey(const std::string& key_hash) {
+  std::lock_guard lock(mutex_);
+  keys_by_hash_.erase(key_hash);
+}
+
+void Authenticator::AddSessions(const std::vector<SessionRecord>& sessions) {
+  TimePoint now = clock_.Now();
+  std::lock_guard lock(mutex_);
+  std::erase_if(sessions_by_hash_, [&](const auto& item) { return item.second.expires_at <= now; });
+  for (const auto& session : sessions) {
+    if (session.expires_at > now) sessions_by_hash_[session.token_hash] = session;
+  }
+}
+
+void Authenticator::NoteUse(const std::string& key_id) const {
+  last_used_[key_id] = clock_.Now();
+  unflushed_.insert(key_id);
+}
+
+std::vector<std::pair<std::string, TimePoint>> Authenticator::TakeUsage() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, TimePoint>> uses;
+  for (const auto& id : unflushed_) uses.emplace_back(id, last_used_[id]);
+  unflushed_.clear();
+  return uses;
+}
+
+OptTime Authenticator::LastUsed(const std::string& key_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = last_used_.find(key_id);
+  if (it == last_used_.end()) return std::nullopt;
+  return it->second;
 }
 
 Result<Principal> Authenticator::Authenticate(const httplib::Request& request,
@@ -42,9 +77,21 @@ Result<Principal> Authenticator::Authenticate(const httplib::Request& request,
   Principal principal;
   {
     std::lock_guard lock(mutex_);
-    auto it = by_hash_.find(hash);
-    if (it == by_hash_.end() || !ConstantTimeEquals(it->second.key_hash, hash)) return unauthorized;
-    principal = {it->second.project_id, it->second.id, it->second.scopes};
+    if (auto key = keys_by_hash_.find(hash); key != keys_by_hash_.end()) {
+      if (!ConstantTimeEquals(key->second.key_hash, hash)) return unauthorized;
+      principal = {key->second.project_id, key->second.id, key->second.scopes, ""};
+      NoteUse(key->second.id);
+    } else if (auto session = sessions_by_hash_.find(hash); session != sessions_by_hash_.end()) {
+      if (!ConstantTimeEquals(session->second.token_hash, hash)) return unauthorized;
+      if (session->second.expires_at <= clock_.Now()) {
+        return Error{ErrorCode::kUnauthorized,
+                     "this session has expired; log in again (flarectl auth login)"};
+      }
+      principal = {
+          session->second.project_id, session->second.id, {"admin"}, session->second.user_id};
+    } else {
+      return unauthorized;
+    }
   }
   if (!ScopeAllows(principal.scopes, required_scope)) {
     return Error{ErrorCode::kForbidden,

@@ -1,44 +1,78 @@
 #pragma once
-// Bearer keys. Keys are stored as SHA-256 hashes; the cache maps hash → key, and the match
-// is confirmed with a constant-time comparison. A key belongs to one project: the
-// principal it yields scopes every query of the request.
+// Bearer credentials: API keys and login session tokens. Both are stored as SHA-256 hashes;
+// the cache maps hash → credential, and the match is confirmed with a constant-time
+// comparison. A credential belongs to one project: the principal it yields scopes every
+// query of the request. Session tokens carry the admin scope and expire.
+//
+// The cache is the authority at request time, so every change to keys or sessions is
+// applied here right after its commit and before the answer: a revoked key fails on the
+// very next request. Use of an API key is noted here in memory (no write per request); a
+// flusher writes the times to the database now and then (KeyUsageFlusher).
 
 #include <httplib.h>
 
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
+#include "daemon/service/credentials.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
 
 struct Principal {
   std::string project_id;
-  std::string key_id;
+  std::string key_id;  // key_… for an API key, ses_… for a session token
   std::vector<std::string> scopes;
+  std::string user_id;  // the logged-in user, for session tokens
 };
+
+/// The scope of routes any valid credential may call (whoami, account, billing).
+inline constexpr const char* kAnyScope = "any";
 
 class Authenticator {
  public:
-  explicit Authenticator(const std::vector<ApiKeyRecord>& keys) { Reload(keys); }
+  explicit Authenticator(const std::vector<ApiKeyRecord>& keys,
+                         const Clock& clock = SystemClock::Instance())
+      : clock_(clock) {
+    Reload(keys);
+  }
 
-  /// 401 without a valid key, 403 when the key lacks `required_scope`.
+  /// 401 without a valid credential, 403 when it lacks `required_scope`.
   Result<Principal> Authenticate(const httplib::Request& request,
                                  const std::string& required_scope) const;
-  /// Replaces the cache (after a key is created or revoked).
+  /// Replaces the API keys of the cache (sessions stay).
   void Reload(const std::vector<ApiKeyRecord>& keys);
+  /// A key just committed: valid from the next request.
+  void AddKey(const ApiKeyRecord& key);
+  /// A key just revoked: refused from the next request.
+  void RemoveKey(const std::string& key_hash);
+  /// Sessions just committed (or loaded at start); expired ones are dropped on the way.
+  void AddSessions(const std::vector<SessionRecord>& sessions);
+
+  /// The API keys used since the last call, each with its latest use.
+  std::vector<std::pair<std::string, TimePoint>> TakeUsage();
+  /// The latest use noted in memory since start, if any.
+  OptTime LastUsed(const std::string& key_id) const;
 
  private:
+  void NoteUse(const std::string& key_id) const;
+
+  const Clock& clock_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, ApiKeyRecord> by_hash_;
+  std::unordered_map<std::string, ApiKeyRecord> keys_by_hash_;
+  std::unordered_map<std::string, SessionRecord> sessions_by_hash_;
+  mutable std::unordered_map<std::string, TimePoint> last_used_;
+  mutable std::unordered_set<std::string> unflushed_;
 };
 
-/// A new secret key: "flare_sk_" + 40 random base32 characters.
-std::string NewSecretKey();
-/// True when `scopes` grant `required` (admin grants all; jobs:write grants jobs:read).
+/// True when `scopes` grant `required` (admin grants all; jobs:write grants jobs:read;
+/// kAnyScope is granted to every credential).
 bool ScopeAllows(const std::vector<std::string>& scopes, const std::string& required);
 
 }  // namespace flare::daemon

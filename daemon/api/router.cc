@@ -27,7 +27,13 @@ void Router::Add(const std::string& method, const std::string& pattern, std::str
                  RouteHandler handler) {
   std::vector<std::string> segments;
   for (auto part : SplitPath(pattern)) segments.emplace_back(part);
-  routes_.push_back({method, std::move(segments), std::move(scope), std::move(handler)});
+  routes_.push_back({method, pattern, std::move(segments), std::move(scope), std::move(handler)});
+}
+
+std::vector<RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> routes;
+  for (const auto& route : routes_) routes.push_back({route.method, route.pattern, route.scope});
+  return routes;
 }
 
 bool Router::Match(const Route& route, const std::vector<std::string_view>& path,

@@ -24,6 +24,13 @@ using RouteHandler = std::function<void(RequestContext&, httplib::Response&)>;
 /// Reads the request body into its argument, or says why it cannot (413 past 2 MiB).
 using BodyReader = std::function<Status(std::string&)>;
 
+/// One route as registered: what `flared --print-routes` lists for the tenancy tests.
+struct RouteInfo {
+  std::string method;
+  std::string pattern;  // "/flare/v1/jobs/{id}"
+  std::string scope;    // "" = public
+};
+
 class Router {
  public:
   explicit Router(Authenticator& auth) : auth_(auth) {}
@@ -35,10 +42,13 @@ class Router {
   /// the key authenticated, so an unknown client never gets to send a body at all.
   void Dispatch(const httplib::Request& request, httplib::Response& response,
                 const BodyReader& read_body = {}) const;
+  /// Every route, in the order added.
+  std::vector<RouteInfo> Routes() const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     std::string scope;
     RouteHandler handler;

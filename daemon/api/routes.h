@@ -10,11 +10,15 @@ class Dispatcher;
 class WorkerService;
 class RunService;
 class WebhookService;
+class AccountService;
+class ApiKeyService;
 
 void AddHealthRoutes(Router& router);
 void AddJobRoutes(Router& router, JobService& jobs);
 void AddRunRoutes(Router& router, RunService& runs);
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher);
 void AddWebhookRoutes(Router& router, WebhookService& webhooks);
+void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& auth);
+void AddApiKeyRoutes(Router& router, ApiKeyService& keys, Authenticator& auth);
 
 }  // namespace flare::daemon

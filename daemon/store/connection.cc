@@ -43,9 +43,12 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
 }
 
 void Connection::ResetStatements() {
-  // tryReset: it never throws (it only repeats the error of a failed last step).
-  for (auto& [sql, statement] : statements_) statement->tryReset();
-  for (auto& [sql, statement] : dynamic_statements_) statement->tryReset();
+  // tryReset: it never throws (it only repeats the error of a failed last step). A slot is
+  // empty when compiling its SQL threw: there is nothing to reset.
+  for (auto& [sql, statement] : statements_)
+    if (statement) statement->tryReset();
+  for (auto& [sql, statement] : dynamic_statements_)
+    if (statement) statement->tryReset();
 }
 
 SQLite::Statement& Connection::PrepareDynamic(const std::string& sql) {

@@ -121,6 +121,27 @@ struct ApiKeyRecord {
   std::vector<std::string> scopes;
   TimePoint created_at;
   OptTime revoked_at;
+  OptTime last_used_at;
+};
+
+/// A local account: the owner of the project its signup created.
+struct UserRecord {
+  std::string id;
+  std::string project_id;
+  std::string email;
+  std::string name;
+  std::string password_hash;  // PasswordHash's self-describing text, never the password
+  TimePoint created_at;
+};
+
+/// A login session: its token works as an admin key of the user's project until expires_at.
+struct SessionRecord {
+  std::string id;
+  std::string user_id;
+  std::string project_id;
+  std::string token_hash;  // raw 32 bytes of SHA-256
+  TimePoint created_at;
+  TimePoint expires_at;
 };
 
 /// A position in a newest-first list: the last row of the previous page.

@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -161,7 +161,8 @@ CREATE INDEX events_by_run ON events(run_id) WHERE run_id IS NOT NULL;
 CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NOT NULL;
 )sql",
     R"sql(
--- Webhook endpoints (IF NOT EXISTS: the step may be reordered among others at a merge). Secrets are AES-256-GCM boxes under <data-dir>/webhook.key, never text.
+-- Webhook endpoints. Secrets are AES-256-GCM boxes under <data-dir>/webhook.key, never
+-- text. IF NOT EXISTS: the schema tests replay the steps after version 2.
 CREATE TABLE IF NOT EXISTS webhooks (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -201,6 +202,30 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(webhook_id, next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_project ON webhook_deliveries(project_id, created_at);
+)sql",
+    R"sql(
+-- Accounts: local users (each owns the project signup made) and their login sessions.
+-- Emails are unique whatever their case; passwords are stored only as KDF hashes, session
+-- tokens only as SHA-256 hashes. IF NOT EXISTS: the step may be replayed on a database
+-- whose version was set back (as the schema tests do).
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL,
+  email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  token_hash BLOB NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS api_keys_by_project ON api_keys(project_id, created_at DESC, id DESC);
 )sql",
 };
 

@@ -89,7 +89,7 @@ TEST(CommandTree, FlaredManPageCoversItsFlags) {
   for (const char* flag :
        {"listen", "data\\-dir", "db", "allow\\-private\\-targets", "allow\\-target",
         "executor\\-concurrency", "durability", "retain\\-succeeded", "retain\\-failed",
-        "log\\-format", "log\\-level", "max\\-waiters"}) {
+        "log\\-format", "log\\-level", "max\\-waiters", "signup"}) {
     EXPECT_NE(man.find(std::string("\\-\\-") + flag), std::string::npos) << flag;
   }
 }

@@ -47,6 +47,23 @@ TEST(Writer, ConcurrentOperationsShareCommits) {
   EXPECT_LT(commits, static_cast<uint64_t>(kThreads * kEach)) << "no commit was shared";
 }
 
+TEST(Writer, AStatementThatDoesNotCompileFailsItsOperationAndNotTheWriter) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+  auto bad = writer.Run<Ok>([](Tx& tx) -> Status {
+    tx.conn().Prepare("SELECT no_such_column FROM no_such_table");
+    return Ok{};
+  });
+  EXPECT_FALSE(bad.ok());
+  // The writer resets every cached statement after each transaction; the failed compile
+  // left an empty slot behind, which must not bring the writer (and flared) down.
+  auto next = writer.Run<int64_t>([](Tx& tx) -> Result<int64_t> {
+    return tx.conn().db().execAndGet("SELECT 41 + 1").getInt64();
+  });
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, 42);
+}
+
 TEST(Writer, AFailedOperationRollsBackAloneAndSkipsItsAfterCommitActions) {
   testing::TempDir dir;
   Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());

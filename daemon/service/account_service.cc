@@ -1,0 +1,235 @@
+#include "daemon/service/account_service.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "common/encoding.h"
+#include "common/ids.h"
+#include "common/json_fields.h"
+#include "daemon/service/credentials.h"
+#include "daemon/store/account_repository.h"
+#include "daemon/store/key_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr size_t kMaxEmailLength = 254;
+
+Result<std::string> ReadEmail(const nlohmann::json& body) {
+  if (!body.contains("email")) return InvalidRequest("email is required", "email");
+  auto email = ReadString(body["email"], "email", kMaxEmailLength);
+  if (!email) return email.error();
+  size_t at = email->find('@');
+  bool shaped = at != std::string::npos && at > 0 &&
+                email->find('@', at + 1) == std::string::npos &&
+                email->find('.', at) != std::string::npos && email->back() != '.' &&
+                std::none_of(email->begin(), email->end(),
+                             [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+  if (!shaped) return InvalidRequest("email must be an address like you@example.com", "email");
+  return email;
+}
+
+Result<std::string> ReadPassword(const nlohmann::json& body) {
+  if (!body.contains("password")) return InvalidRequest("password is required", "password");
+  if (!body["password"].is_string()) return InvalidRequest("password must be a string", "password");
+  return body["password"].get<std::string>();
+}
+
+nlohmann::json UserView(const UserRecord& user) {
+  return {{"id", user.id},
+          {"email", user.email},
+          {"name", user.name},
+          {"project_id", user.project_id},
+          {"created_at", FormatTime(user.created_at)}};
+}
+
+nlohmann::json ProjectView(const ProjectRecord& project) {
+  return {{"id", project.id},
+          {"name", project.name},
+          {"created_at", FormatTime(project.created_at)},
+          {"settings", project.settings.is_object() ? project.settings : nlohmann::json::object()}};
+}
+
+nlohmann::json TokenView(const std::string& token, const SessionRecord& session) {
+  return {{"token", token}, {"expires_at", FormatTime(session.expires_at)}};
+}
+
+Error ProjectGone() {
+  return Error{ErrorCode::kUnauthorized, "this credential's project no longer exists"};
+}
+
+// The calendar month holding `now`, in UTC: [start, end).
+std::pair<TimePoint, TimePoint> MonthOf(TimePoint now) {
+  using namespace std::chrono;
+  year_month_day day{floor<days>(now)};
+  auto start = sys_days{day.year() / day.month() / 1};
+  auto end = sys_days{(day.year() / day.month() / 1) + months{1}};
+  return {time_point_cast<milliseconds>(start), time_point_cast<milliseconds>(end)};
+}
+
+// Every limit of the local plan: -1 is unlimited.
+nlohmann::json UnlimitedLimits() {
+  return {{"runs_per_month", -1}, {"active_jobs", -1}, {"api_keys", -1}, {"webhooks", -1}};
+}
+
+}  // namespace
+
+AccountService::AccountService(ServiceContext context, AccountOptions options)
+    : ctx_(context),
+      options_(options),
+      throttle_(context.clock, LoginThrottleRules{.base = options.login_lock_base}),
+      kdf_slots_(std::max<std::ptrdiff_t>(2, std::thread::hardware_concurrency())) {}
+
+const std::string& AccountService::DecoyHash() {
+  std::call_once(decoy_once_,
+                 [&] { decoy_hash_ = HashPassword(RandomBase32(24), options_.kdf_iterations); });
+  return decoy_hash_;
+}
+
+Result<SessionGrant> AccountService::NewSession(const UserRecord& user) {
+  std::string token = NewSessionToken();
+  auto session = ctx_.writer.Run<SessionRecord>([&](Tx& tx) -> Result<SessionRecord> {
+    SessionRecord row{NewId("ses", tx.now()), user.id,  user.project_id,
+                      Sha256(token),          tx.now(), tx.now() + options_.session_ttl};
+    InsertSession(tx.conn(), row);
+    return row;
+  });
+  if (!session) return session.error();
+  return SessionGrant{TokenView(token, *session), *session};
+}
+
+Result<SessionGrant> AccountService::Signup(const nlohmann::json& body) {
+  if (!options_.signup_open) {
+    return Error{ErrorCode::kForbidden,
+                 "signup is closed on this server (flared --signup closed); ask its operator "
+                 "for an account or an API key"};
+  }
+  if (auto unknown = RejectUnknownFields(body, {"email", "password", "name"}); !unknown)
+    return unknown.error();
+  auto email = ReadEmail(body);
+  if (!email) return email.error();
+  auto password = ReadPassword(body);
+  if (!password) return password.error();
+  if (auto rules = CheckPasswordRules(*password, *email); !rules) return rules.error();
+  std::string name = email->substr(0, email->find('@'));
+  if (body.contains("name")) {
+    auto given = ReadString(body["name"], "name", 200);
+    if (!given) return given.error();
+    name = *given;
+  }
+  const Error taken{ErrorCode::kConflict,
+                    "an account with this email already exists; log in instead", "email"};
+  if (FindUserByEmail(*ctx_.readers.Acquire(), *email)) return taken;
+  std::string hash = WithKdfSlot([&] { return HashPassword(*password, options_.kdf_iterations); });
+  auto user = ctx_.writer.Run<UserRecord>([&](Tx& tx) -> Result<UserRecord> {
+    if (FindUserByEmail(tx.conn(), *email)) return taken;  // a signup raced this one
+    ProjectRecord project{NewId("prj", tx.now()), name, nlohmann::json::object(), tx.now()};
+    InsertProject(tx.conn(), project);
+    UserRecord row{NewId("usr", tx.now()), project.id, *email, name, hash, tx.now()};
+    InsertUser(tx.conn(), row);
+    return row;
+  });
+  if (!user) return user.error();
+  auto grant = NewSession(*user);
+  if (!grant) return grant.error();
+  auto project = FindProjectById(*ctx_.readers.Acquire(), user->project_id);
+  grant->body["user"] = UserView(*user);
+  if (project) grant->body["project"] = ProjectView(*project);
+  return grant;
+}
+
+Result<SessionGrant> AccountService::Login(const nlohmann::json& body,
+                                           const std::string& client_address, int& retry_after) {
+  if (auto unknown = RejectUnknownFields(body, {"email", "password"}); !unknown)
+    return unknown.error();
+  auto email = ReadEmail(body);
+  if (!email) return email.error();
+  auto password = ReadPassword(body);
+  if (!password) return password.error();
+  if (auto wait = throttle_.Admit(*email, client_address); wait.count() > 0) {
+    retry_after = static_cast<int>(wait.count());
+    return Error{ErrorCode::kRateLimitExceeded,
+                 "too many login attempts for this account or from this address; try again in " +
+                     std::to_string(retry_after) + " s"};
+  }
+  auto user = FindUserByEmail(*ctx_.readers.Acquire(), *email);
+  // An unknown email costs the same KDF as a known one: timing does not tell them apart.
+  const std::string& stored = user ? user->password_hash : DecoyHash();
+  bool match = WithKdfSlot([&] { return VerifyPassword(*password, stored); });
+  if (!user || !match) {
+    return Error{ErrorCode::kUnauthorized,
+                 "the email or the password is wrong; check both (passwords are case-sensitive)"};
+  }
+  throttle_.Succeeded(*email, client_address);
+  return NewSession(*user);
+}
+
+Result<nlohmann::json> AccountService::Me(const Caller& caller) {
+  auto reader = ctx_.readers.Acquire();
+  auto project = FindProjectById(*reader, caller.project_id);
+  if (!project) return ProjectGone();
+  nlohmann::json user = nullptr;
+  if (!caller.user_id.empty()) {
+    if (auto row = FindUserById(*reader, caller.user_id)) user = UserView(*row);
+  }
+  bool session = !caller.user_id.empty();
+  return nlohmann::json{{"user", user},
+                        {"project", ProjectView(*project)},
+                        {"credential",
+                         {{"type", session ? "session" : "api_key"},
+                          {"id", caller.credential_id},
+                          {"scopes", caller.scopes}}}};
+}
+
+Result<nlohmann::json> AccountService::Account(const std::string& project_id) {
+  auto reader = ctx_.readers.Acquire();
+  auto project = FindProjectById(*reader, project_id);
+  if (!project) return ProjectGone();
+  nlohmann::json view = ProjectView(*project);
+  auto owner = FindProjectOwner(*reader, project_id);
+  view["owner"] = owner ? UserView(*owner) : nlohmann::json(nullptr);
+  view["plan"] = "local";
+  return view;
+}
+
+nlohmann::json AccountService::UsageJson(const std::string& project_id) {
+  auto [start, end] = MonthOf(ctx_.clock.Now());
+  auto reader = ctx_.readers.Acquire();
+  std::string period = FormatTime(start).substr(0, 7);
+  return {{"period", period},
+          {"runs_used", CountRunsSince(*reader, project_id, start)},
+          {"runs_included", -1},
+          {"active_jobs", CountActiveJobs(*reader, project_id)},
+          {"active_jobs_limit", -1},
+          {"period_start", FormatTime(start)},
+          {"period_end", FormatTime(end)}};
+}
+
+Result<nlohmann::json> AccountService::BillingStatus(const std::string& project_id) {
+  return nlohmann::json{{"plan", "local"},
+                        {"state", "active"},
+                        {"hosted", false},
+                        {"limits", UnlimitedLimits()},
+                        {"usage", UsageJson(project_id)},
+                        {"cancel_at_period_end", false}};
+}
+
+Result<nlohmann::json> AccountService::Products(const std::string& project_id) {
+  nlohmann::json local = {{"id", "local"},
+                          {"name", "Local"},
+                          {"plan", "local"},
+                          {"description", "Self-hosted flared: every feature, no limits"},
+                          {"price", {{"amount", 0}, {"currency", "usd"}, {"interval", "month"}}},
+                          {"limits", UnlimitedLimits()},
+                          {"state", "active"},
+                          {"current", true}};
+  nlohmann::json page = PageJson(nlohmann::json::array({local}), false, "");
+  page["usage"] = UsageJson(project_id);
+  return page;
+}
+
+std::vector<SessionRecord> AccountService::ActiveSessions() {
+  return daemon::ActiveSessions(*ctx_.readers.Acquire(), ctx_.clock.Now());
+}
+
+}  // namespace flare::daemon
