@@ -9,10 +9,14 @@ class JobService;
 class Dispatcher;
 class WorkerService;
 class RunService;
+class MetricsService;
+class UsageService;
 
 void AddHealthRoutes(Router& router);
 void AddJobRoutes(Router& router, JobService& jobs);
 void AddRunRoutes(Router& router, RunService& runs);
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher);
+void AddMetricsRoutes(Router& router, MetricsService& metrics);
+void AddUsageRoutes(Router& router, UsageService& usage);
 
 }  // namespace flare::daemon
