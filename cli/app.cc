@@ -67,7 +67,9 @@ std::unique_ptr<CLI::App> BuildApp(Context& ctx) {
     CLI::App* noun = app->add_subcommand(spec.name, spec.summary);
     spec.add(*noun, ctx);
     if (spec.hidden) noun->group("");
-    if (!noun->get_subcommands({}).empty()) noun->require_subcommand(1);
+    // A noun may allow itself no verb (`usage` is `usage show`) by setting a maximum.
+    if (!noun->get_subcommands({}).empty() && noun->get_require_subcommand_max() == 0)
+      noun->require_subcommand(1);
   }
   return app;
 }

@@ -46,6 +46,8 @@ const std::vector<Column>& RunDetailColumns();
 void AddJobsCommands(CLI::App& noun, Context& ctx);
 void AddRunsCommands(CLI::App& noun, Context& ctx);
 void AddWorkersCommands(CLI::App& noun, Context& ctx);
+void AddUsageCommands(CLI::App& noun, Context& ctx);
+void AddMetricsCommands(CLI::App& noun, Context& ctx);
 void AddWorkerCommands(CLI::App& noun, Context& ctx);
 void AddCronCommands(CLI::App& noun, Context& ctx);
 void AddConfigCommands(CLI::App& noun, Context& ctx);
