@@ -67,9 +67,7 @@ std::unique_ptr<CLI::App> BuildApp(Context& ctx) {
     CLI::App* noun = app->add_subcommand(spec.name, spec.summary);
     spec.add(*noun, ctx);
     if (spec.hidden) noun->group("");
-    // A noun may allow itself no verb (`usage` is `usage show`) by setting a maximum.
-    if (!noun->get_subcommands({}).empty() && noun->get_require_subcommand_max() == 0)
-      noun->require_subcommand(1);
+    if (!noun->get_subcommands({}).empty() && !spec.verb_optional) noun->require_subcommand(1);
   }
   return app;
 }

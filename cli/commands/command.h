@@ -24,6 +24,7 @@ struct NounSpec {
   const char* summary;
   NounAdder add;
   bool hidden = false;
+  bool verb_optional = false;  // the noun alone does something (`usage` is `usage show`)
 };
 
 /// Every top-level command, in help order.

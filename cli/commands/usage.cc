@@ -40,10 +40,9 @@ void AddShow(CLI::App& usage, Context& ctx) {
   auto period = std::make_shared<std::string>();
   cmd->add_option("--period", *period, "Month as YYYY-MM (default: this month, UTC)");
   OnRun(cmd, ctx, [&ctx, period] { return ShowUsage(ctx, *period); });
-  // `usage` without a verb shows too (app.cc lets a noun that allows it go without one).
+  // `usage` without a verb shows too (its registry row makes the verb optional).
   auto noun_period = std::make_shared<std::string>();
   usage.add_option("--period", *noun_period, "Month as YYYY-MM (default: this month, UTC)");
-  usage.require_subcommand(0, 1);
   OnRun(&usage, ctx, [&ctx, &usage, noun_period] {
     return usage.get_subcommands().empty() ? ShowUsage(ctx, *noun_period) : ctx.exit_code();
   });
