@@ -67,7 +67,7 @@ std::unique_ptr<CLI::App> BuildApp(Context& ctx) {
     CLI::App* noun = app->add_subcommand(spec.name, spec.summary);
     spec.add(*noun, ctx);
     if (spec.hidden) noun->group("");
-    if (!noun->get_subcommands({}).empty()) noun->require_subcommand(1);
+    if (!noun->get_subcommands({}).empty() && !spec.verb_optional) noun->require_subcommand(1);
   }
   return app;
 }

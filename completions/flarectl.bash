@@ -5,14 +5,14 @@ _flarectl() {
     word="${COMP_WORDS[i]}"
     [[ "$word" == -* ]] && continue
     case "$cmd/$word" in
-      "/jobs"|"jobs/create"|"jobs/batch"|"jobs/list"|"jobs/get"|"jobs/update"|"jobs/pause"|"jobs/resume"|"jobs/delete"|"jobs/cancel"|"jobs/retry"|"jobs/trigger"|"jobs/events"|"jobs/wait"|"/runs"|"runs/list"|"runs/get"|"runs/cancel"|"runs/rerun"|"/workers"|"workers/register"|"workers/poll"|"workers/ack"|"workers/heartbeat"|"workers/progress"|"workers/list"|"/worker"|"worker/run"|"/cron"|"cron/next"|"/auth"|"auth/signup"|"auth/login"|"auth/logout"|"auth/whoami"|"/account"|"/billing"|"billing/status"|"billing/products"|"billing/checkout"|"billing/portal"|"/api-keys"|"api-keys/create"|"api-keys/list"|"api-keys/revoke"|"/config"|"config/list"|"config/get"|"config/set"|"config/use"|"config/profiles"|"/api"|"/completion"|"/version"|"/help")
+      "/jobs"|"jobs/create"|"jobs/batch"|"jobs/list"|"jobs/get"|"jobs/update"|"jobs/pause"|"jobs/resume"|"jobs/delete"|"jobs/cancel"|"jobs/retry"|"jobs/trigger"|"jobs/events"|"jobs/wait"|"/runs"|"runs/list"|"runs/get"|"runs/cancel"|"runs/rerun"|"/workers"|"workers/register"|"workers/poll"|"workers/ack"|"workers/heartbeat"|"workers/progress"|"workers/list"|"/worker"|"worker/run"|"/usage"|"usage/show"|"usage/daily"|"/metrics"|"metrics/summary"|"metrics/throughput"|"metrics/queues"|"/cron"|"cron/next"|"/config"|"config/list"|"config/get"|"config/set"|"config/use"|"config/profiles"|"/api"|"/completion"|"/version"|"/help")
         cmd="${cmd:+$cmd }$word" ;;
     esac
   done
   local global='--profile -p --base-url --api-key --output -o --quiet -q --no-color --debug --timeout'
   case "$cmd" in
     "")
-      words='jobs runs workers worker cron auth account billing api-keys config api completion version help'
+      words='jobs runs workers worker usage metrics cron config api completion version help'
       flags='--profile -p --base-url --api-key --output -o --quiet -q --no-color --debug --timeout' ;;
     "jobs")
       words='create batch list get update pause resume delete cancel retry trigger events wait'
@@ -98,57 +98,33 @@ _flarectl() {
     "worker run")
       words=''
       flags='--queue --type --job-type --concurrency --worker-id --wait' ;;
+    "usage")
+      words='show daily'
+      flags='--period' ;;
+    "usage show")
+      words=''
+      flags='--period' ;;
+    "usage daily")
+      words=''
+      flags='--days --format' ;;
+    "metrics")
+      words='summary throughput queues'
+      flags='' ;;
+    "metrics summary")
+      words=''
+      flags='--period' ;;
+    "metrics throughput")
+      words=''
+      flags='--period --granularity' ;;
+    "metrics queues")
+      words=''
+      flags='' ;;
     "cron")
       words='next'
       flags='' ;;
     "cron next")
       words=''
       flags='--tz --count -n --from' ;;
-    "auth")
-      words='signup login logout whoami'
-      flags='' ;;
-    "auth signup")
-      words=''
-      flags='--email --password-stdin --password --name' ;;
-    "auth login")
-      words=''
-      flags='--email --password-stdin --password' ;;
-    "auth logout")
-      words=''
-      flags='' ;;
-    "auth whoami")
-      words=''
-      flags='' ;;
-    "account")
-      words=''
-      flags='' ;;
-    "billing")
-      words='status products checkout portal'
-      flags='' ;;
-    "billing status")
-      words=''
-      flags='' ;;
-    "billing products")
-      words=''
-      flags='' ;;
-    "billing checkout")
-      words=''
-      flags='--plan' ;;
-    "billing portal")
-      words=''
-      flags='' ;;
-    "api-keys")
-      words='create list revoke'
-      flags='' ;;
-    "api-keys create")
-      words=''
-      flags='--name --scope' ;;
-    "api-keys list")
-      words=''
-      flags='--limit --cursor --all' ;;
-    "api-keys revoke")
-      words=''
-      flags='--yes -y' ;;
     "config")
       words='list get set use profiles'
       flags='' ;;

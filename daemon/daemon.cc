@@ -26,6 +26,8 @@
 #include "daemon/service/api_key_service.h"
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_service.h"
+#include "daemon/service/metrics_service.h"
+#include "daemon/service/usage_service.h"
 #include "daemon/service/run_service.h"
 #include "daemon/service/timer_service.h"
 #include "daemon/service/worker_service.h"
@@ -112,6 +114,9 @@ struct Daemon::Parts {
   std::unique_ptr<KeyUsageFlusher> key_usage;
   std::unique_ptr<Router> router;
   std::unique_ptr<HttpServer> server;
+  MetricsRecorder metrics_recorder;
+  std::unique_ptr<MetricsService> metrics;
+  std::unique_ptr<UsageService> usage;
   std::string addr_file;
   std::optional<InstanceLock> lock;
 };
@@ -148,6 +153,12 @@ int Daemon::Run() {
     LogInfo("created project 'default' and an admin key", {{"key_file", key_file}});
   }
   ServiceContext context{*p.writer, *p.readers, clock, p.notifier};
+  // Before any run moves: the latency slots start from the retained runs, then follow events.
+  p.metrics_recorder.Rebuild(*p.readers->Acquire(), clock.Now());
+  p.notifier.observers.Add(p.metrics_recorder);
+  p.metrics = std::make_unique<MetricsService>(context, p.metrics_recorder);
+  p.usage = std::make_unique<UsageService>(context);
+  (void)p.metrics->PruneOldStats();
   p.jobs = std::make_unique<JobService>(context);
   p.workers = std::make_unique<WorkerService>(context);
   p.runs = std::make_unique<RunService>(context);
@@ -181,6 +192,10 @@ int Daemon::Run() {
   }
   p.webhooks = std::move(*webhooks);
   p.notifier.observers.Add(p.webhooks->outbox());
+  p.webhooks->CountAttemptsWith(
+      [&recorder = p.metrics_recorder](const std::string& project, const std::string& outcome) {
+        recorder.CountWebhookDelivery(project, outcome);
+      });
   p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
   AccountOptions account_options{config_.signup_open, config_.password_kdf_iterations,
                                  *ParseDuration(config_.session_ttl),
@@ -197,6 +212,8 @@ int Daemon::Run() {
   AddWebhookRoutes(*p.router, p.webhooks->service());
   AddAccountRoutes(*p.router, *p.accounts, *p.auth);
   AddApiKeyRoutes(*p.router, *p.api_keys, *p.auth);
+  AddMetricsRoutes(*p.router, *p.metrics);
+  AddUsageRoutes(*p.router, *p.usage);
   // Every waiting poll holds a thread; ordinary requests need their own on top.
   HttpServerOptions server_options;
   server_options.max_threads = config_.max_waiters + 512;

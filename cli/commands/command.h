@@ -24,6 +24,7 @@ struct NounSpec {
   const char* summary;
   NounAdder add;
   bool hidden = false;
+  bool verb_optional = false;  // the noun alone does something (`usage` is `usage show`)
 };
 
 /// Every top-level command, in help order.
@@ -47,6 +48,8 @@ void AddJobsCommands(CLI::App& noun, Context& ctx);
 void AddRunsCommands(CLI::App& noun, Context& ctx);
 void AddWebhooksCommands(CLI::App& noun, Context& ctx);
 void AddWorkersCommands(CLI::App& noun, Context& ctx);
+void AddUsageCommands(CLI::App& noun, Context& ctx);
+void AddMetricsCommands(CLI::App& noun, Context& ctx);
 void AddWorkerCommands(CLI::App& noun, Context& ctx);
 void AddCronCommands(CLI::App& noun, Context& ctx);
 void AddConfigCommands(CLI::App& noun, Context& ctx);

@@ -12,6 +12,8 @@ class RunService;
 class WebhookService;
 class AccountService;
 class ApiKeyService;
+class MetricsService;
+class UsageService;
 
 void AddHealthRoutes(Router& router);
 void AddJobRoutes(Router& router, JobService& jobs);
@@ -20,5 +22,7 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
 void AddWebhookRoutes(Router& router, WebhookService& webhooks);
 void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& auth);
 void AddApiKeyRoutes(Router& router, ApiKeyService& keys, Authenticator& auth);
+void AddMetricsRoutes(Router& router, MetricsService& metrics);
+void AddUsageRoutes(Router& router, UsageService& usage);
 
 }  // namespace flare::daemon

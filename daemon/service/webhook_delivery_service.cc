@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "common/webhook_signing.h"
 #include "daemon/log.h"
+#include "daemon/service/usage_service.h"
 #include "daemon/service/webhook_outbox.h"
 
 namespace flare::daemon {
@@ -186,6 +187,15 @@ Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
   }
   SaveDelivery(tx.conn(), d);
   status = d.status;
+  // Every attempt made is a delivery in the usage (it is what a receiver sees), counted in
+  // the same transaction as its outcome.
+  UsageService::CountWebhookDelivery(tx, d.project_id);
+  if (count_attempt_) {
+    std::string outcome = d.status == "pending" ? "retry" : d.status;
+    tx.OnCommit([&count = count_attempt_, project = d.project_id, outcome] {
+      count(project, outcome);
+    });
+  }
   return Ok{};
 }
 

@@ -76,6 +76,12 @@ class WebhookDeliveryService {
                          WebhookOutbox& outbox, WebhookDeliveryOptions options)
       : ctx_(context), secrets_(secrets), outbox_(outbox), options_(options) {}
 
+  /// Told, after commit, of every attempt that ended: its project and outcome
+  /// ("succeeded", "retry" or "failed"). For metrics; set before the engine starts.
+  using AttemptCounter =
+      std::function<void(const std::string& project_id, const std::string& outcome)>;
+  void CountAttemptsWith(AttemptCounter counter) { count_attempt_ = std::move(counter); }
+
   const WebhookDeliveryOptions& options() const { return options_; }
   /// At start: deliveries claimed by a previous flared are due now; returns how many.
   Result<int> ReleaseLeases();
@@ -99,6 +105,7 @@ class WebhookDeliveryService {
   const WebhookSecrets& secrets_;
   WebhookOutbox& outbox_;
   WebhookDeliveryOptions options_;
+  AttemptCounter count_attempt_;
 };
 
 }  // namespace flare::daemon

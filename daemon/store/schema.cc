@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -226,6 +226,133 @@ CREATE TABLE IF NOT EXISTS sessions (
   revoked_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS api_keys_by_project ON api_keys(project_id, created_at DESC, id DESC);
+)sql",
+    R"sql(
+-- Usage and metrics counters, kept as work happens (SPEC §7 usage/metrics). Triggers move
+-- them because they sit where every run state change lands: some transitions append no
+-- event (a timer making a run pending, a cron fire creating one), so an event observer
+-- alone would miss them. Written to be re-runnable (IF NOT EXISTS, OR IGNORE) so a database
+-- whose version was set back takes it again without failing. Each is a small upsert on a hot row, in the same transaction as
+-- the change, and survives restarts; the rows already present are counted once here.
+--
+-- Per project, queue and run state: runs in the state now, and entries into it ever.
+CREATE TABLE IF NOT EXISTS queue_counts (
+  project_id TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  state TEXT NOT NULL,
+  current INTEGER NOT NULL DEFAULT 0,
+  entered INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (project_id, queue, state)
+) WITHOUT ROWID;
+-- Per project and minute (ms / 60000): runs created, and runs finishing each way.
+CREATE TABLE IF NOT EXISTS run_stats_minute (
+  project_id TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  created INTEGER NOT NULL DEFAULT 0,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  retried INTEGER NOT NULL DEFAULT 0,
+  cancelled INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (project_id, minute)
+) WITHOUT ROWID;
+-- Per project and UTC day (ms / 86400000): the usage that is billed on the hosted service.
+CREATE TABLE IF NOT EXISTS usage_daily (
+  project_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  runs INTEGER NOT NULL DEFAULT 0,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  failed INTEGER NOT NULL DEFAULT 0,
+  webhook_deliveries INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (project_id, day)
+) WITHOUT ROWID;
+-- Per project: enabled, not deleted jobs.
+CREATE TABLE IF NOT EXISTS project_counts (
+  project_id TEXT PRIMARY KEY,
+  active_jobs INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+INSERT OR IGNORE INTO queue_counts (project_id, queue, state, current, entered)
+  SELECT project_id, queue, state, COUNT(*), COUNT(*) FROM runs GROUP BY 1, 2, 3;
+INSERT OR IGNORE INTO run_stats_minute (project_id, minute, created)
+  SELECT project_id, created_at / 60000, COUNT(*) FROM runs GROUP BY 1, 2;
+INSERT INTO run_stats_minute (project_id, minute, succeeded, failed, cancelled)
+  SELECT project_id, completed_at / 60000, SUM(state = 'succeeded'), SUM(state = 'dead_letter'),
+         SUM(state = 'cancelled')
+  FROM runs WHERE completed_at IS NOT NULL GROUP BY 1, 2
+  ON CONFLICT DO UPDATE SET succeeded = excluded.succeeded, failed = excluded.failed,
+                            cancelled = excluded.cancelled;
+INSERT OR IGNORE INTO usage_daily (project_id, day, runs)
+  SELECT project_id, created_at / 86400000, COUNT(*) FROM runs GROUP BY 1, 2;
+INSERT INTO usage_daily (project_id, day, succeeded, failed)
+  SELECT project_id, completed_at / 86400000, SUM(state = 'succeeded'), SUM(state = 'dead_letter')
+  FROM runs WHERE completed_at IS NOT NULL GROUP BY 1, 2
+  ON CONFLICT DO UPDATE SET succeeded = excluded.succeeded, failed = excluded.failed;
+INSERT OR IGNORE INTO project_counts (project_id, active_jobs)
+  SELECT project_id, COUNT(*) FROM jobs WHERE enabled = 1 AND deleted_at IS NULL GROUP BY 1;
+
+CREATE TRIGGER IF NOT EXISTS runs_count_insert AFTER INSERT ON runs BEGIN
+  INSERT INTO queue_counts (project_id, queue, state, current, entered)
+    VALUES (NEW.project_id, NEW.queue, NEW.state, 1, 1)
+    ON CONFLICT DO UPDATE SET current = current + 1, entered = entered + 1;
+  INSERT INTO run_stats_minute (project_id, minute, created)
+    VALUES (NEW.project_id, NEW.created_at / 60000, 1)
+    ON CONFLICT DO UPDATE SET created = created + 1;
+  INSERT INTO usage_daily (project_id, day, runs)
+    VALUES (NEW.project_id, NEW.created_at / 86400000, 1)
+    ON CONFLICT DO UPDATE SET runs = runs + 1;
+END;
+-- A run is saved whole at every step; only a change of state counts. One statement for
+-- every change (a multi-row upsert: out of the old state, into the new), and the outcome
+-- counts only for the changes that end an attempt, so the common pending → processing step
+-- costs one statement.
+CREATE TRIGGER IF NOT EXISTS runs_count_update AFTER UPDATE OF state ON runs
+WHEN OLD.state IS NOT NEW.state BEGIN
+  INSERT INTO queue_counts (project_id, queue, state, current, entered)
+    VALUES (OLD.project_id, OLD.queue, OLD.state, -1, 0), (NEW.project_id, NEW.queue, NEW.state, 1, 1)
+    ON CONFLICT DO UPDATE SET current = current + excluded.current,
+                              entered = entered + excluded.entered;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_count_outcome AFTER UPDATE OF state ON runs
+WHEN OLD.state IS NOT NEW.state
+  AND NEW.state IN ('succeeded', 'dead_letter', 'failed', 'cancelled') BEGIN
+  INSERT INTO run_stats_minute (project_id, minute, succeeded, failed, retried, cancelled)
+    VALUES (NEW.project_id, ifnull(NEW.completed_at, NEW.created_at) / 60000,
+            NEW.state = 'succeeded', NEW.state = 'dead_letter', NEW.state = 'failed',
+            NEW.state = 'cancelled')
+    ON CONFLICT DO UPDATE SET succeeded = succeeded + excluded.succeeded,
+                              failed = failed + excluded.failed,
+                              retried = retried + excluded.retried,
+                              cancelled = cancelled + excluded.cancelled;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_count_usage AFTER UPDATE OF state ON runs
+WHEN OLD.state IS NOT NEW.state AND NEW.state IN ('succeeded', 'dead_letter') BEGIN
+  INSERT INTO usage_daily (project_id, day, succeeded, failed)
+    VALUES (NEW.project_id, ifnull(NEW.completed_at, NEW.created_at) / 86400000,
+            NEW.state = 'succeeded', NEW.state = 'dead_letter')
+    ON CONFLICT DO UPDATE SET succeeded = succeeded + excluded.succeeded,
+                              failed = failed + excluded.failed;
+END;
+-- Retention deletes finished runs: they leave the "now" count, not the history.
+CREATE TRIGGER IF NOT EXISTS runs_count_delete AFTER DELETE ON runs BEGIN
+  UPDATE queue_counts SET current = current - 1
+    WHERE project_id = OLD.project_id AND queue = OLD.queue AND state = OLD.state;
+END;
+CREATE TRIGGER IF NOT EXISTS jobs_count_insert AFTER INSERT ON jobs
+WHEN NEW.enabled = 1 AND NEW.deleted_at IS NULL BEGIN
+  INSERT INTO project_counts (project_id, active_jobs) VALUES (NEW.project_id, 1)
+    ON CONFLICT DO UPDATE SET active_jobs = active_jobs + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS jobs_count_update AFTER UPDATE OF enabled, deleted_at ON jobs
+WHEN (OLD.enabled = 1 AND OLD.deleted_at IS NULL) IS NOT (NEW.enabled = 1 AND NEW.deleted_at IS NULL)
+BEGIN
+  INSERT INTO project_counts (project_id, active_jobs)
+    VALUES (NEW.project_id, CASE WHEN NEW.enabled = 1 AND NEW.deleted_at IS NULL THEN 1 ELSE -1 END)
+    ON CONFLICT DO UPDATE SET active_jobs = active_jobs + excluded.active_jobs;
+END;
+CREATE TRIGGER IF NOT EXISTS jobs_count_delete AFTER DELETE ON jobs
+WHEN OLD.enabled = 1 AND OLD.deleted_at IS NULL BEGIN
+  UPDATE project_counts SET active_jobs = active_jobs - 1 WHERE project_id = OLD.project_id;
+END;
 )sql",
 };
 

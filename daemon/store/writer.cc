@@ -120,7 +120,11 @@ void Writer::Loop() {
         queue_.pop_front();
       }
     }
+    auto began = std::chrono::steady_clock::now();
     std::vector<Action> actions = RunBatch(batch);
+    stats_.commit_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    stats_.group_size.Observe(static_cast<double>(batch.size()));
     RunAfterCommit(actions);
     {
       std::lock_guard lock(mutex_);

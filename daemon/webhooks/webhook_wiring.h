@@ -21,6 +21,10 @@ class Webhooks {
   WebhookOutbox& outbox() { return *outbox_; }
   WebhookService& service() { return *service_; }
   DeliveryEngine& engine() { return *engine_; }
+  /// Metrics hear of every finished attempt (see WebhookDeliveryService::CountAttemptsWith).
+  void CountAttemptsWith(WebhookDeliveryService::AttemptCounter counter) {
+    deliveries_->CountAttemptsWith(std::move(counter));
+  }
 
  private:
   // The outbox and the API service are made before the engine they wake.

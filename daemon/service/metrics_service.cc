@@ -1,0 +1,241 @@
+#include "daemon/service/metrics_service.h"
+
+#include <map>
+
+#include "daemon/service/prometheus_text.h"
+#include "daemon/store/usage_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+using std::chrono::minutes;
+
+// A throughput answer has at most this many buckets (7 days at 5 minutes).
+constexpr int64_t kMaxBuckets = 2016;
+// Minute counts are kept this long: the longest period and one spare day.
+constexpr minutes kStatsKept = std::chrono::hours(31 * 24);
+
+// Runs in these states wait or work; the rest are history.
+constexpr const char* kActiveStates[] = {"pending", "scheduled", "processing", "failed"};
+
+const char* KindName(Latency kind) {
+  switch (kind) {
+    case Latency::kQueueWait:
+      return "queue_wait_ms";
+    case Latency::kRunDuration:
+      return "duration_ms";
+    case Latency::kHttpTarget:
+      return "http_target_ms";
+  }
+  return "";
+}
+
+nlohmann::json MillisOrNull(int64_t ms) { return ms < 0 ? nlohmann::json() : nlohmann::json(ms); }
+
+nlohmann::json LatencyJson(const LatencySummary& s) {
+  return {{"count", s.count},
+          {"p50", MillisOrNull(s.p50)},
+          {"p95", MillisOrNull(s.p95)},
+          {"p99", MillisOrNull(s.p99)}};
+}
+
+// The per-queue view of the active states; "failed" runs wait for a retry.
+nlohmann::json QueueDepthJson(const std::string& queue, const std::map<std::string, int64_t>& by) {
+  auto count = [&](const char* state) {
+    auto it = by.find(state);
+    return it == by.end() ? int64_t{0} : it->second;
+  };
+  return {{"queue", queue},
+          {"pending", count("pending")},
+          {"scheduled", count("scheduled")},
+          {"processing", count("processing")},
+          {"retrying", count("failed")}};
+}
+
+bool IsActive(const std::string& state) {
+  for (const char* active : kActiveStates) {
+    if (state == active) return true;
+  }
+  return false;
+}
+
+void AddWriterMetrics(PrometheusText& out, const WriterStats& stats) {
+  out.Family("flare_writer_commit_seconds",
+             "Time of one group transaction of the writer, BEGIN to COMMIT (fsync included).",
+             "histogram");
+  out.Histogram("flare_writer_commit_seconds", {}, stats.commit_seconds.bounds(),
+                stats.commit_seconds.Cumulative(), stats.commit_seconds.sum());
+  out.Family("flare_writer_group_size", "Write operations that shared one group commit.",
+             "histogram");
+  out.Histogram("flare_writer_group_size", {}, stats.group_size.bounds(),
+                stats.group_size.Cumulative(), stats.group_size.sum());
+}
+
+}  // namespace
+
+Result<minutes> ParseMetricsPeriod(const std::string& text) {
+  if (text.empty() || text == "24h") return minutes(24 * 60);
+  if (text == "1h") return minutes(60);
+  if (text == "7d") return minutes(7 * 24 * 60);
+  if (text == "30d") return minutes(30 * 24 * 60);
+  return InvalidRequest("period must be one of 1h, 24h, 7d, 30d", "period");
+}
+
+Result<minutes> ParseGranularity(const std::string& text) {
+  if (text == "1m") return minutes(1);
+  if (text == "5m") return minutes(5);
+  if (text == "1h") return minutes(60);
+  if (text == "1d") return minutes(24 * 60);
+  return InvalidRequest("granularity must be one of 1m, 5m, 1h, 1d", "granularity");
+}
+
+Result<nlohmann::json> MetricsService::Summary(const std::string& project_id,
+                                               const std::string& period_text) {
+  auto period = ParseMetricsPeriod(period_text);
+  if (!period) return period.error();
+  TimePoint now = ctx_.clock.Now();
+  int64_t now_minute = ToMillis(now) / 60000;
+  RunStatsBucket total;
+  std::map<std::string, int64_t> current;
+  {
+    auto reader = ctx_.readers.Acquire();
+    total = SumRunStats(*reader, project_id, now_minute - period->count() + 1);
+    for (const QueueCount& q : ReadQueueCounts(*reader, project_id)) {
+      if (IsActive(q.state)) current[q.state] += q.current;
+    }
+  }
+  int64_t finished = total.succeeded + total.failed;
+  nlohmann::json now_json = QueueDepthJson("", current);
+  now_json.erase("queue");
+  nlohmann::json out = {
+      {"period", period_text.empty() ? "24h" : period_text},
+      {"from", FormatTime(now - *period)},
+      {"until", FormatTime(now)},
+      {"counts",
+       {{"created", total.created},
+        {"succeeded", total.succeeded},
+        {"failed", total.failed},
+        {"retried", total.retried},
+        {"cancelled", total.cancelled}}},
+      {"current", std::move(now_json)},
+      {"success_rate", finished == 0
+                           ? nlohmann::json()
+                           : nlohmann::json(static_cast<double>(total.succeeded) / finished)},
+  };
+  for (Latency kind : {Latency::kRunDuration, Latency::kQueueWait, Latency::kHttpTarget}) {
+    out[KindName(kind)] = LatencyJson(recorder_.Summarize(project_id, kind, *period, now));
+  }
+  return out;
+}
+
+Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
+                                                  const std::string& period_text,
+                                                  const std::string& granularity_text) {
+  auto period = ParseMetricsPeriod(period_text);
+  if (!period) return period.error();
+  std::string granularity_name = granularity_text.empty() ? "1h" : granularity_text;
+  auto granularity = ParseGranularity(granularity_name);
+  if (!granularity) return granularity.error();
+  if (*granularity > *period) {
+    return InvalidRequest("granularity must not be longer than the period", "granularity");
+  }
+  int64_t count = period->count() / granularity->count();
+  if (count > kMaxBuckets) {
+    return InvalidRequest("period / granularity gives " + std::to_string(count) +
+                              " buckets; at most " + std::to_string(kMaxBuckets) +
+                              " are answered: choose a coarser granularity or a shorter period",
+                          "granularity");
+  }
+  int64_t width = granularity->count();
+  TimePoint now = ctx_.clock.Now();
+  int64_t last = (ToMillis(now) / 60000) / width * width;  // the bucket now open
+  int64_t first = last - (count - 1) * width;
+  std::vector<RunStatsBucket> rows;
+  {
+    auto reader = ctx_.readers.Acquire();
+    rows = ReadRunStats(*reader, project_id, first, width);
+  }
+  nlohmann::json data = nlohmann::json::array();
+  auto row = rows.begin();
+  for (int64_t start = first; start <= last; start += width) {
+    RunStatsBucket bucket{start};
+    if (row != rows.end() && row->start_minute == start) bucket = *row++;
+    data.push_back({{"start", FormatTime(FromMillis(start * 60000))},
+                    {"created", bucket.created},
+                    {"succeeded", bucket.succeeded},
+                    {"failed", bucket.failed}});
+  }
+  return nlohmann::json{{"period", period_text.empty() ? "24h" : period_text},
+                        {"granularity", granularity_name},
+                        {"bucket_seconds", width * 60},
+                        {"data", std::move(data)}};
+}
+
+Result<nlohmann::json> MetricsService::Queues(const std::string& project_id) {
+  std::map<std::string, std::map<std::string, int64_t>> by_queue;
+  {
+    auto reader = ctx_.readers.Acquire();
+    for (const QueueCount& q : ReadQueueCounts(*reader, project_id)) {
+      auto& states = by_queue[q.queue];
+      if (IsActive(q.state)) states[q.state] += q.current;
+    }
+  }
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& [queue, states] : by_queue) data.push_back(QueueDepthJson(queue, states));
+  return nlohmann::json{{"data", std::move(data)}};
+}
+
+Result<std::string> MetricsService::Prometheus(const std::string& project_id) {
+  std::vector<QueueCount> counts;
+  {
+    auto reader = ctx_.readers.Acquire();
+    counts = ReadQueueCounts(*reader, project_id);
+  }
+  PrometheusText out;
+  out.Family("flare_runs_total", "Runs that entered each state, by queue (creations included).",
+             "counter");
+  for (const QueueCount& q : counts) {
+    out.Sample("flare_runs_total", {{"queue", q.queue}, {"state", q.state}},
+               static_cast<double>(q.entered));
+  }
+  out.Family("flare_queue_depth", "Runs waiting or working now, by queue and state.", "gauge");
+  for (const QueueCount& q : counts) {
+    if (IsActive(q.state)) {
+      out.Sample("flare_queue_depth", {{"queue", q.queue}, {"state", q.state}},
+                 static_cast<double>(q.current));
+    }
+  }
+  PrometheusLatencies latencies = recorder_.Prometheus(project_id);
+  const struct {
+    Latency kind;
+    const char* name;
+    const char* help;
+  } families[] = {
+      {Latency::kQueueWait, "flare_queue_wait_seconds",
+       "Time from a run becoming pending to its start."},
+      {Latency::kRunDuration, "flare_run_duration_seconds", "Time a run attempt took."},
+      {Latency::kHttpTarget, "flare_http_target_seconds",
+       "Time an HTTP job's target took to answer (whole request)."},
+  };
+  for (const auto& family : families) {
+    const auto& h = latencies.latency[static_cast<int>(family.kind)];
+    out.Family(family.name, family.help, "histogram");
+    out.Histogram(family.name, {}, LatencySecondsBounds(), h.cumulative, h.sum_seconds);
+  }
+  out.Family("flare_webhook_deliveries_total", "Webhook delivery attempts, by outcome.", "counter");
+  for (const auto& [outcome, n] : latencies.webhook_deliveries) {
+    out.Sample("flare_webhook_deliveries_total", {{"outcome", outcome}}, static_cast<double>(n));
+  }
+  AddWriterMetrics(out, ctx_.writer.stats());
+  return out.text();
+}
+
+Status MetricsService::PruneOldStats() {
+  int64_t first = (ToMillis(ctx_.clock.Now()) / 60000) - kStatsKept.count();
+  return ctx_.writer.Run<Ok>([first](Tx& tx) -> Status {
+    PruneRunStats(tx.conn(), first);
+    return Ok{};
+  });
+}
+
+}  // namespace flare::daemon

@@ -1,0 +1,119 @@
+#include "daemon/service/usage_service.h"
+
+#include <charconv>
+#include <chrono>
+
+#include "daemon/store/usage_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr int64_t kMsPerDay = 86400000;
+
+bool ParseInt(const std::string& text, int& out) {
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+// "YYYY-MM" → the days [first, last] of that month, as days since the epoch.
+Result<std::pair<int64_t, int64_t>> MonthDays(const std::string& period) {
+  using namespace std::chrono;
+  int y = 0, m = 0;
+  if (period.size() != 7 || period[4] != '-' || !ParseInt(period.substr(0, 4), y) ||
+      !ParseInt(period.substr(5, 2), m) || y < 1970 || m < 1 || m > 12) {
+    return InvalidRequest("period must be a month as YYYY-MM (e.g. 2026-03) or 'current'",
+                          "period");
+  }
+  year_month month{year{y}, std::chrono::month{static_cast<unsigned>(m)}};
+  sys_days first_day{month / 1};
+  sys_days last_day{month / std::chrono::last};
+  return std::pair<int64_t, int64_t>{first_day.time_since_epoch().count(),
+                                     last_day.time_since_epoch().count()};
+}
+
+std::string DayText(int64_t day) {
+  using namespace std::chrono;
+  year_month_day date{sys_days{days{day}}};
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return buffer;
+}
+
+}  // namespace
+
+Result<nlohmann::json> UsageService::Usage(const std::string& project_id,
+                                           const std::string& period) {
+  int64_t today = ToMillis(ctx_.clock.Now()) / kMsPerDay;
+  std::string month = period.empty() || period == "current" ? DayText(today).substr(0, 7) : period;
+  auto days = MonthDays(month);
+  if (!days) return days.error();
+  DailyUsage total;
+  int64_t active_jobs = 0;
+  {
+    auto reader = ctx_.readers.Acquire();
+    for (const DailyUsage& day : ReadDailyUsage(*reader, project_id, days->first, days->second)) {
+      total.runs += day.runs;
+      total.succeeded += day.succeeded;
+      total.failed += day.failed;
+      total.webhook_deliveries += day.webhook_deliveries;
+    }
+    active_jobs = ReadActiveJobs(*reader, project_id);
+  }
+  return nlohmann::json{{"period", month},
+                        {"runs_used", total.runs},
+                        {"runs_included", -1},
+                        {"active_jobs", active_jobs},
+                        {"active_jobs_limit", -1},
+                        {"runs_succeeded", total.succeeded},
+                        {"runs_failed", total.failed},
+                        {"webhook_deliveries", total.webhook_deliveries},
+                        {"plan", "local"}};
+}
+
+Result<nlohmann::json> UsageService::Daily(const std::string& project_id,
+                                           const std::string& days_text) {
+  int days = 30;
+  if (!days_text.empty() && (!ParseInt(days_text, days) || days < 1 || days > 90)) {
+    return InvalidRequest("days must be a whole number from 1 to 90", "days");
+  }
+  int64_t today = ToMillis(ctx_.clock.Now()) / kMsPerDay;
+  int64_t first = today - days + 1;
+  std::vector<DailyUsage> rows;
+  {
+    auto reader = ctx_.readers.Acquire();
+    rows = ReadDailyUsage(*reader, project_id, first, today);
+  }
+  nlohmann::json data = nlohmann::json::array();
+  auto row = rows.begin();
+  for (int64_t day = first; day <= today; ++day) {
+    DailyUsage usage{day};
+    if (row != rows.end() && row->day == day) usage = *row++;
+    data.push_back({{"date", DayText(day)},
+                    {"runs", usage.runs},
+                    {"succeeded", usage.succeeded},
+                    {"failed", usage.failed},
+                    {"webhook_deliveries", usage.webhook_deliveries}});
+  }
+  return nlohmann::json{{"days", days}, {"data", std::move(data)}};
+}
+
+std::string UsageService::DailyCsv(const nlohmann::json& daily) {
+  // Every cell is a date or a number, so none needs quoting.
+  std::string csv = "date,runs,succeeded,failed,webhook_deliveries\r\n";
+  for (const auto& day : daily["data"]) {
+    csv += day["date"].get<std::string>();
+    for (const char* field : {"runs", "succeeded", "failed", "webhook_deliveries"}) {
+      csv += ',';
+      csv += std::to_string(day[field].get<int64_t>());
+    }
+    csv += "\r\n";
+  }
+  return csv;
+}
+
+void UsageService::CountWebhookDelivery(Tx& tx, const std::string& project_id) {
+  AddWebhookDelivery(tx.conn(), project_id, tx.now());
+}
+
+}  // namespace flare::daemon
