@@ -24,6 +24,11 @@ struct DaemonConfig {
   LogFormat log_format = LogFormat::kText;
   LogLevel log_level = LogLevel::kInfo;
   size_t max_waiters = 1000;
+  size_t max_streams = 1000;
+  // Hidden (for tests): SSE heartbeat, the job snapshot stream's life, export cooldown.
+  int stream_heartbeat_ms = 15'000;
+  int job_stream_ms = 120'000;
+  int export_cooldown_seconds = 60;
 };
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };

@@ -10,6 +10,7 @@ const std::vector<NounSpec>& CommandTable() {
       {"jobs", "Create, inspect and control jobs", AddJobsCommands},
       {"runs", "Inspect, cancel and rerun executions of jobs", AddRunsCommands},
       {"workers", "Low-level worker protocol calls (register, poll, ack, ...)", AddWorkersCommands},
+      {"events", "List or follow the project's event log", AddEventsCommands},
       {"worker", "Run a worker that executes a command per job", AddWorkerCommands},
       {"cron", "Check a schedule and list its next fire times (offline)", AddCronCommands},
       {"config", "Show and change profiles in the config file", AddConfigCommands},

@@ -197,6 +197,19 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
   return ReadAll(st);
 }
 
+void JobsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
+                      TimePoint until, const std::optional<PageCursor>& after, int limit,
+                      const std::function<bool(const JobRecord&)>& visit) {
+  // (created_at, id) > (from, '') starts the first page at `from` itself.
+  auto& st = c.Prepare(JOB_SELECT
+                       "WHERE project_id = ?1 AND (created_at, id) > (?2, ?3) AND "
+                       "created_at <= ?4 ORDER BY created_at, id LIMIT ?5");
+  BindCreatedWindow(st, project_id, from, until, after, limit);
+  while (st.executeStep()) {
+    if (!visit(ReadJob(st))) return;
+  }
+}
+
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
                                        const std::string& state) {
   auto& st = c.Prepare(JOB_SELECT "WHERE parent_job_id = ?1 AND state = ?2 AND deleted_at IS NULL");

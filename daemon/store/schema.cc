@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -159,6 +159,15 @@ CREATE INDEX events_by_run ON events(run_id) WHERE run_id IS NOT NULL;
 -- Retention finds finished runs by state and age (and the oldest one per state). Only
 -- runs with a completion time are indexed, so pending and processing runs cost nothing.
 CREATE INDEX runs_finished ON runs(state, completed_at) WHERE completed_at IS NOT NULL;
+)sql",
+    R"sql(
+-- The project event log (GET /events) is read by project in id order: event ids are
+-- monotonic ULIDs issued on the writer thread, so id order is commit order, and a
+-- position stays meaningful after retention deletes rows (rowids may be reused).
+CREATE INDEX IF NOT EXISTS events_by_project ON events(project_id, id);
+CREATE INDEX IF NOT EXISTS events_by_project_type ON events(project_id, type, id);
+-- Exports read a project's runs by (created_at, id) ascending, a keyset page at a time.
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs(project_id, created_at, id);
 )sql",
 };
 
