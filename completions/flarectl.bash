@@ -5,17 +5,17 @@ _flarectl() {
     word="${COMP_WORDS[i]}"
     [[ "$word" == -* ]] && continue
     case "$cmd/$word" in
-      "/jobs"|"jobs/create"|"jobs/batch"|"jobs/list"|"jobs/get"|"jobs/update"|"jobs/pause"|"jobs/resume"|"jobs/delete"|"jobs/cancel"|"jobs/retry"|"jobs/trigger"|"jobs/events"|"jobs/wait"|"/runs"|"runs/list"|"runs/get"|"runs/cancel"|"runs/rerun"|"/workers"|"workers/register"|"workers/poll"|"workers/ack"|"workers/heartbeat"|"workers/progress"|"workers/list"|"/worker"|"worker/run"|"/cron"|"cron/next"|"/config"|"config/list"|"config/get"|"config/set"|"config/use"|"config/profiles"|"/api"|"/completion"|"/version"|"/help")
+      "/jobs"|"jobs/create"|"jobs/batch"|"jobs/list"|"jobs/get"|"jobs/update"|"jobs/pause"|"jobs/resume"|"jobs/delete"|"jobs/cancel"|"jobs/retry"|"jobs/trigger"|"jobs/events"|"jobs/wait"|"jobs/export"|"/runs"|"runs/list"|"runs/get"|"runs/cancel"|"runs/rerun"|"runs/export"|"/workers"|"workers/register"|"workers/poll"|"workers/ack"|"workers/heartbeat"|"workers/progress"|"workers/list"|"/events"|"/worker"|"worker/run"|"/cron"|"cron/next"|"/config"|"config/list"|"config/get"|"config/set"|"config/use"|"config/profiles"|"/api"|"/completion"|"/version"|"/help")
         cmd="${cmd:+$cmd }$word" ;;
     esac
   done
   local global='--profile -p --base-url --api-key --output -o --quiet -q --no-color --debug --timeout'
   case "$cmd" in
     "")
-      words='jobs runs workers worker cron config api completion version help'
+      words='jobs runs workers events worker cron config api completion version help'
       flags='--profile -p --base-url --api-key --output -o --quiet -q --no-color --debug --timeout' ;;
     "jobs")
-      words='create batch list get update pause resume delete cancel retry trigger events wait'
+      words='create batch list get update pause resume delete cancel retry trigger events wait export'
       flags='' ;;
     "jobs create")
       words=''
@@ -56,8 +56,11 @@ _flarectl() {
     "jobs wait")
       words=''
       flags='--timeout' ;;
+    "jobs export")
+      words=''
+      flags='--from --until --format --output-file -O' ;;
     "runs")
-      words='list get cancel rerun'
+      words='list get cancel rerun export'
       flags='' ;;
     "runs list")
       words=''
@@ -71,6 +74,9 @@ _flarectl() {
     "runs rerun")
       words=''
       flags='' ;;
+    "runs export")
+      words=''
+      flags='--from --until --format --output-file -O' ;;
     "workers")
       words='register poll ack heartbeat progress list'
       flags='' ;;
@@ -92,6 +98,9 @@ _flarectl() {
     "workers list")
       words=''
       flags='' ;;
+    "events")
+      words=''
+      flags='--follow -f --job --type --queue --after --count --limit --cursor --all' ;;
     "worker")
       words='run'
       flags='' ;;
