@@ -1,6 +1,7 @@
 #include "daemon/service/export_service.h"
 
 #include "daemon/service/csv.h"
+#include "daemon/service/job_export_view.h"
 #include "daemon/service/views.h"
 #include "daemon/store/job_repository.h"
 #include "daemon/store/run_repository.h"
@@ -38,7 +39,7 @@ void AppendJobCsv(std::string& out, const JobRecord& job) {
   AppendCsvRecord(out, {job.id, job.state, job.job_type, job.queue, FormatTime(job.created_at),
                         TimeCell(job.completed_at), std::to_string(job.attempt),
                         std::to_string(job.max_attempts), NumberCell(job.duration_ms),
-                        JsonCell(job.error), JsonCell(job.tags)});
+                        job.error_text, job.tags_text});
 }
 
 void AppendRunCsv(std::string& out, const RunRecord& run) {
@@ -108,7 +109,12 @@ bool ExportCursor::Next(std::string& out) {
     if (kind_ == ExportKind::kJobs) {
       JobsCreatedBetween(*reader, project_id_, from_, until_, after_, kPageRows,
                          [&](const JobRecord& job) {
-                           csv ? AppendJobCsv(out, job) : AppendJsonLine(out, JobView(job));
+                           if (csv) {
+                             AppendJobCsv(out, job);
+                           } else {
+                             AppendJobJson(out, job);
+                             out.push_back('\n');
+                           }
                            return take(job.id, job.created_at);
                          });
     } else {
