@@ -204,6 +204,19 @@ TEST_F(Events, UnknownButPastLastEventIdResumesAfterItsPositionAndSaysSo) {
   EXPECT_TRUE(stream->WaitForComment("not in the log", seconds(1))) << stream->raw();
 }
 
+TEST_F(Events, FlarectlJobsEventsFollowPrintsSnapshotsUntilTheJobEnds) {
+  std::string id = CreateJob(flared(), JobBody(queue_))["id"];
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + id + "/cancel").status, 200);
+  auto follow = flared().Flarectl({"-o", "jsonl", "jobs", "events", id, "--follow"});
+  ASSERT_EQ(follow.exit_code, 0) << follow.err;
+  EXPECT_EQ(
+      json::parse(follow.out),
+      json({{"state", "cancelled"}, {"progress", nullptr}, {"attempt", 0}, {"max_attempts", 3}}));
+  auto history = flared().Flarectl({"-o", "json", "jobs", "events", id});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_EQ(json::parse(history.out)["data"][0]["type"], "cancelled");
+}
+
 TEST(EventStreams, ResumeAfterLastEventIdAcrossARestartWithNoGapAndNoDuplicate) {
   FlaredProcess flared;
   std::string queue = Unique("q");
