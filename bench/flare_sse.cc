@@ -61,14 +61,15 @@ class Subscriber {
           [this](const char* data, size_t n) {
             int64_t now = WallMs();
             buffer_.append(data, n);
-            for (size_t at = buffer_.find("\"at\":\""); at != std::string::npos;
+            // Only whole frames: a frame cut by the chunk boundary is counted next time.
+            size_t last = buffer_.rfind("\n\n");
+            if (last == std::string::npos) return !stop_.load();
+            for (size_t at = buffer_.find("\"at\":\""); at != std::string::npos && at < last;
                  at = buffer_.find("\"at\":\"", at + 1)) {
-              if (at + 30 > buffer_.size()) break;
               latencies_.push_back(
                   static_cast<double>(now - ParseAtMs(buffer_.substr(at + 6, 24))));
             }
-            size_t last = buffer_.rfind("\n\n");
-            if (last != std::string::npos) buffer_.erase(0, last + 2);
+            buffer_.erase(0, last + 2);
             return !stop_.load();
           });
     });

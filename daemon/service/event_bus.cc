@@ -30,15 +30,17 @@ EventBus::~EventBus() {
 }
 
 void EventBus::Start(const std::string& last_stored_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(ring_mutex_);
   floor_ = last_stored_id;
 }
 
 void EventBus::Shutdown() {
-  std::lock_guard lock(mutex_);
   stopping_ = true;
+  { std::lock_guard lock(wait_mutex_); }
   published_.notify_all();
+  { std::lock_guard lock(fan_out_mutex_); }
   fan_out_wake_.notify_all();
+  std::lock_guard lock(jobs_mutex_);
   for (auto& [id, channel] : jobs_) channel->changed.notify_all();
 }
 
@@ -55,19 +57,19 @@ void EventBus::JobSaved(Tx& tx, const JobRecord& job) {
 }
 
 void EventBus::Publish(std::shared_ptr<const BusEvent> event) {
-  std::lock_guard lock(mutex_);
-  if (job_watchers_.load() > 0) {
-    if (auto it = jobs_.find(event->record().job_id); it != jobs_.end()) {
-      ++it->second->version;
-      it->second->changed.notify_all();
+  BumpJob(event->record().job_id);
+  std::shared_ptr<const BusEvent> evicted;  // freed after the lock
+  {
+    std::unique_lock lock(ring_mutex_);
+    ring_.push_back(std::move(event));
+    if (ring_.size() > capacity_) {
+      evicted = std::move(ring_.front());
+      ring_.pop_front();
+      floor_ = evicted->record().id;
     }
   }
-  ring_.push_back(std::move(event));
-  if (ring_.size() > capacity_) {
-    floor_ = ring_.front()->record().id;
-    ring_.pop_front();
-  }
   ++generation_;
+  std::lock_guard lock(fan_out_mutex_);
   if (!fan_out_pending_) {
     fan_out_pending_ = true;
     fan_out_wake_.notify_one();
@@ -76,7 +78,7 @@ void EventBus::Publish(std::shared_ptr<const BusEvent> event) {
 
 void EventBus::BumpJob(const std::string& job_id) {
   if (job_watchers_.load() == 0) return;
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(jobs_mutex_);
   if (auto it = jobs_.find(job_id); it != jobs_.end()) {
     ++it->second->version;
     it->second->changed.notify_all();
@@ -84,20 +86,26 @@ void EventBus::BumpJob(const std::string& job_id) {
 }
 
 void EventBus::FanOut() {
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(fan_out_mutex_);
   while (true) {
     fan_out_wake_.wait(lock, [&] { return fan_out_pending_ || stopping_; });
     if (stopping_) return;
     fan_out_pending_ = false;
-    // Broadcast with the lock held: the streams re-check the generation under it anyway.
+    lock.unlock();
+    {
+      // A stream checks the generation under wait_mutex_ before it sleeps: passing through
+      // the mutex here means it either saw the new generation or is asleep and is woken.
+      std::lock_guard wait_lock(wait_mutex_);
+    }
     published_.notify_all();
+    lock.lock();
   }
 }
 
 bool EventBus::ReadAfter(const std::string& after_id, size_t max,
                          std::vector<std::shared_ptr<const BusEvent>>& out,
                          std::string& floor) const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(ring_mutex_);
   floor = floor_;
   if (after_id < floor_) return false;
   auto first = std::upper_bound(
@@ -108,24 +116,21 @@ bool EventBus::ReadAfter(const std::string& after_id, size_t max,
 }
 
 std::string EventBus::Newest() const {
-  std::lock_guard lock(mutex_);
+  std::shared_lock lock(ring_mutex_);
   return ring_.empty() ? floor_ : ring_.back()->record().id;
 }
 
-uint64_t EventBus::generation() const {
-  std::lock_guard lock(mutex_);
-  return generation_;
-}
+uint64_t EventBus::generation() const { return generation_.load(); }
 
 bool EventBus::WaitPast(uint64_t seen, SteadyTime until) const {
-  std::unique_lock lock(mutex_);
-  published_.wait_until(lock, until, [&] { return generation_ != seen || stopping_; });
-  return generation_ != seen;
+  std::unique_lock lock(wait_mutex_);
+  published_.wait_until(lock, until, [&] { return generation_.load() != seen || stopping_; });
+  return generation_.load() != seen;
 }
 
 EventBus::JobWatch::JobWatch(EventBus& bus, std::string job_id)
     : bus_(bus), job_id_(std::move(job_id)) {
-  std::lock_guard lock(bus_.mutex_);
+  std::lock_guard lock(bus_.jobs_mutex_);
   auto& channel = bus_.jobs_[job_id_];
   if (!channel) channel = std::make_unique<JobChannel>();
   ++channel->watchers;
@@ -133,19 +138,19 @@ EventBus::JobWatch::JobWatch(EventBus& bus, std::string job_id)
 }
 
 EventBus::JobWatch::~JobWatch() {
-  std::lock_guard lock(bus_.mutex_);
+  std::lock_guard lock(bus_.jobs_mutex_);
   auto it = bus_.jobs_.find(job_id_);
   --bus_.job_watchers_;
   if (--it->second->watchers == 0) bus_.jobs_.erase(it);
 }
 
 uint64_t EventBus::JobWatch::version() const {
-  std::lock_guard lock(bus_.mutex_);
+  std::lock_guard lock(bus_.jobs_mutex_);
   return bus_.jobs_.at(job_id_)->version;
 }
 
 bool EventBus::JobWatch::Wait(uint64_t seen, SteadyTime until) const {
-  std::unique_lock lock(bus_.mutex_);
+  std::unique_lock lock(bus_.jobs_mutex_);
   JobChannel& channel = *bus_.jobs_.at(job_id_);
   channel.changed.wait_until(lock, until,
                              [&] { return channel.version != seen || bus_.stopping_; });

@@ -24,6 +24,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -118,14 +119,22 @@ class EventBus final : public EventObserver {
   const size_t capacity_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> job_watchers_{0};
+  std::atomic<uint64_t> generation_{0};
 
-  mutable std::mutex mutex_;  // guards everything below
-  mutable std::condition_variable published_;
-  std::condition_variable fan_out_wake_;
+  // Three locks, so a thousand streams waking at once do not queue on one: the ring is
+  // read under a shared lock, waiting uses its own mutex, job channels theirs.
+  mutable std::shared_mutex ring_mutex_;              // guards ring_ and floor_
   std::deque<std::shared_ptr<const BusEvent>> ring_;  // ascending ids
   std::string floor_;
-  uint64_t generation_ = 0;
+
+  mutable std::mutex wait_mutex_;  // only for waiting on published_
+  mutable std::condition_variable published_;
+
+  std::mutex fan_out_mutex_;  // guards fan_out_pending_
+  std::condition_variable fan_out_wake_;
   bool fan_out_pending_ = false;
+
+  mutable std::mutex jobs_mutex_;  // guards jobs_
   std::unordered_map<std::string, std::unique_ptr<JobChannel>> jobs_;
   std::thread fan_out_;
 };
