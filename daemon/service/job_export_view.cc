@@ -103,12 +103,15 @@ class ObjectWriter {
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : text) {
+  size_t plain = 0;  // start of the run of characters that need no escape
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(plain, i - plain));
+    plain = i + 1;
     if (c == '"' || c == '\\') {
       out.push_back('\\');
-      out.push_back(c);
-    } else if (u >= 0x20) {
       out.push_back(c);
     } else if (c == '\n') {
       out.append("\\n");
@@ -126,6 +129,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
       out.push_back(kHex[u & 15]);
     }
   }
+  out.append(text.substr(plain));
   out.push_back('"');
 }
 
