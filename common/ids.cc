@@ -52,7 +52,49 @@ std::string EncodeUlid(int64_t ms, const std::array<unsigned char, 10>& random) 
   return out;
 }
 
+// The inverse of EncodeUlid; false when `text` is not 26 Crockford digits.
+bool DecodeUlid(std::string_view text, int64_t& ms, std::array<unsigned char, 10>& random) {
+  if (text.size() != 26) return false;
+  std::array<unsigned char, 16> bytes{};
+  for (int digit = 0; digit < 26; ++digit) {
+    size_t value = kCrockford.find(text[static_cast<size_t>(digit)]);
+    if (value == std::string_view::npos) return false;
+    for (int k = 0; k < 5; ++k) {
+      int bit = digit * 5 + k - 2;
+      if (((value >> (4 - k)) & 1) == 0) continue;
+      if (bit < 0) return false;  // more than 128 bits
+      bytes[bit / 8] |= static_cast<unsigned char>(1 << (7 - bit % 8));
+    }
+  }
+  ms = 0;
+  for (int i = 0; i < 6; ++i) ms = (ms << 8) | bytes[i];
+  for (int i = 0; i < 10; ++i) random[i] = bytes[6 + i];
+  return true;
+}
+
 }  // namespace
+
+void ObserveIssuedId(std::string_view id) {
+  size_t underscore = id.find('_');
+  if (underscore == std::string_view::npos) return;
+  int64_t ms = 0;
+  std::array<unsigned char, 10> random{};
+  if (!DecodeUlid(id.substr(underscore + 1), ms, random)) return;
+  UlidState& state = State();
+  std::lock_guard lock(state.mutex);
+  if (ms < state.last_ms || (ms == state.last_ms && random <= state.random)) return;
+  state.last_ms = ms;
+  state.random = random;  // the next id of this millisecond increments past it
+}
+
+std::optional<TimePoint> IdTimestamp(std::string_view id) {
+  size_t underscore = id.find('_');
+  if (underscore == std::string_view::npos) return std::nullopt;
+  int64_t ms = 0;
+  std::array<unsigned char, 10> random{};
+  if (!DecodeUlid(id.substr(underscore + 1), ms, random)) return std::nullopt;
+  return FromMillis(ms);
+}
 
 std::string NewId(std::string_view prefix, TimePoint now) {
   int64_t ms = ToMillis(now);

@@ -4,6 +4,7 @@
 // ids made by one process sort in creation order (lists rely on this for ties).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,12 @@ namespace flare {
 std::string NewId(std::string_view prefix, TimePoint now);
 /// A new id stamped with the system clock.
 std::string NewId(std::string_view prefix);
+/// Makes every later id of this process sort after `id` ("<prefix>_<ULID>"), even when the
+/// clock is behind it (flared calls it with the last stored event id at start). Ids that
+/// are not well-formed are ignored.
+void ObserveIssuedId(std::string_view id);
+/// The time stamped into "<prefix>_<ULID>"; none when the ULID is not well-formed.
+std::optional<TimePoint> IdTimestamp(std::string_view id);
 /// True when `id` is "<prefix>_" followed by 26 Crockford base32 characters.
 bool IsValidId(std::string_view id, std::string_view prefix);
 /// Random bytes from the OS CSPRNG, as lowercase hex (2 chars per byte).

@@ -5,17 +5,17 @@ _flarectl() {
     word="${COMP_WORDS[i]}"
     [[ "$word" == -* ]] && continue
     case "$cmd/$word" in
-      "/jobs"|"jobs/create"|"jobs/batch"|"jobs/list"|"jobs/get"|"jobs/update"|"jobs/pause"|"jobs/resume"|"jobs/delete"|"jobs/cancel"|"jobs/retry"|"jobs/trigger"|"jobs/events"|"jobs/wait"|"/runs"|"runs/list"|"runs/get"|"runs/cancel"|"runs/rerun"|"/workers"|"workers/register"|"workers/poll"|"workers/ack"|"workers/heartbeat"|"workers/progress"|"workers/list"|"/worker"|"worker/run"|"/usage"|"usage/show"|"usage/daily"|"/metrics"|"metrics/summary"|"metrics/throughput"|"metrics/queues"|"/cron"|"cron/next"|"/config"|"config/list"|"config/get"|"config/set"|"config/use"|"config/profiles"|"/api"|"/completion"|"/version"|"/help")
+      "/jobs"|"jobs/create"|"jobs/batch"|"jobs/list"|"jobs/get"|"jobs/update"|"jobs/pause"|"jobs/resume"|"jobs/delete"|"jobs/cancel"|"jobs/retry"|"jobs/trigger"|"jobs/events"|"jobs/wait"|"jobs/export"|"/runs"|"runs/list"|"runs/get"|"runs/cancel"|"runs/rerun"|"runs/export"|"/webhooks"|"webhooks/create"|"webhooks/list"|"webhooks/get"|"webhooks/update"|"webhooks/delete"|"webhooks/test"|"webhooks/rotate-secret"|"webhooks/deliveries"|"webhooks/verify"|"/workers"|"workers/register"|"workers/poll"|"workers/ack"|"workers/heartbeat"|"workers/progress"|"workers/list"|"/events"|"/worker"|"worker/run"|"/usage"|"usage/show"|"usage/daily"|"/metrics"|"metrics/summary"|"metrics/throughput"|"metrics/queues"|"/cron"|"cron/next"|"/auth"|"auth/signup"|"auth/login"|"auth/logout"|"auth/whoami"|"/account"|"/billing"|"billing/status"|"billing/products"|"billing/checkout"|"billing/portal"|"/api-keys"|"api-keys/create"|"api-keys/list"|"api-keys/revoke"|"/config"|"config/list"|"config/get"|"config/set"|"config/use"|"config/profiles"|"/api"|"/completion"|"/version"|"/help")
         cmd="${cmd:+$cmd }$word" ;;
     esac
   done
   local global='--profile -p --base-url --api-key --output -o --quiet -q --no-color --debug --timeout'
   case "$cmd" in
     "")
-      words='jobs runs workers worker usage metrics cron config api completion version help'
+      words='jobs runs webhooks workers events worker usage metrics cron auth account billing api-keys config api completion version help'
       flags='--profile -p --base-url --api-key --output -o --quiet -q --no-color --debug --timeout' ;;
     "jobs")
-      words='create batch list get update pause resume delete cancel retry trigger events wait'
+      words='create batch list get update pause resume delete cancel retry trigger events wait export'
       flags='' ;;
     "jobs create")
       words=''
@@ -56,8 +56,11 @@ _flarectl() {
     "jobs wait")
       words=''
       flags='--timeout' ;;
+    "jobs export")
+      words=''
+      flags='--from --until --format --output-file -O' ;;
     "runs")
-      words='list get cancel rerun'
+      words='list get cancel rerun export'
       flags='' ;;
     "runs list")
       words=''
@@ -71,6 +74,39 @@ _flarectl() {
     "runs rerun")
       words=''
       flags='' ;;
+    "runs export")
+      words=''
+      flags='--from --until --format --output-file -O' ;;
+    "webhooks")
+      words='create list get update delete test rotate-secret deliveries verify'
+      flags='' ;;
+    "webhooks create")
+      words=''
+      flags='--url --event --description' ;;
+    "webhooks list")
+      words=''
+      flags='--limit --cursor --all' ;;
+    "webhooks get")
+      words=''
+      flags='' ;;
+    "webhooks update")
+      words=''
+      flags='--url --event --description --enable --disable' ;;
+    "webhooks delete")
+      words=''
+      flags='--yes -y' ;;
+    "webhooks test")
+      words=''
+      flags='' ;;
+    "webhooks rotate-secret")
+      words=''
+      flags='--overlap-seconds' ;;
+    "webhooks deliveries")
+      words=''
+      flags='--limit --cursor --all' ;;
+    "webhooks verify")
+      words=''
+      flags='--secret --id --timestamp --signature --headers --body --tolerance' ;;
     "workers")
       words='register poll ack heartbeat progress list'
       flags='' ;;
@@ -92,6 +128,9 @@ _flarectl() {
     "workers list")
       words=''
       flags='' ;;
+    "events")
+      words=''
+      flags='--follow -f --job --type --queue --after --count --limit --cursor --all' ;;
     "worker")
       words='run'
       flags='' ;;
@@ -125,6 +164,51 @@ _flarectl() {
     "cron next")
       words=''
       flags='--tz --count -n --from' ;;
+    "auth")
+      words='signup login logout whoami'
+      flags='' ;;
+    "auth signup")
+      words=''
+      flags='--email --password-stdin --password --name' ;;
+    "auth login")
+      words=''
+      flags='--email --password-stdin --password' ;;
+    "auth logout")
+      words=''
+      flags='' ;;
+    "auth whoami")
+      words=''
+      flags='' ;;
+    "account")
+      words=''
+      flags='' ;;
+    "billing")
+      words='status products checkout portal'
+      flags='' ;;
+    "billing status")
+      words=''
+      flags='' ;;
+    "billing products")
+      words=''
+      flags='' ;;
+    "billing checkout")
+      words=''
+      flags='--plan' ;;
+    "billing portal")
+      words=''
+      flags='' ;;
+    "api-keys")
+      words='create list revoke'
+      flags='' ;;
+    "api-keys create")
+      words=''
+      flags='--name --scope' ;;
+    "api-keys list")
+      words=''
+      flags='--limit --cursor --all' ;;
+    "api-keys revoke")
+      words=''
+      flags='--yes -y' ;;
     "config")
       words='list get set use profiles'
       flags='' ;;

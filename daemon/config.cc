@@ -98,6 +98,24 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
   app.add_option("--session-ttl", config.session_ttl)->group("");
   app.add_option("--login-lock-base", config.login_lock_base)->group("");
   app.add_flag("--print-routes", config.print_routes)->group("");
+  app.add_option("--max-streams", config.max_streams,
+                 "Event streams (SSE) allowed to be open at once")
+      ->envname("FLARE_MAX_STREAMS")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  // Hidden: lets tests shorten what seed 004 fixes (heartbeat, 120 s stream, 60 s cooldown).
+  app.add_option("--stream-heartbeat-ms", config.stream_heartbeat_ms)
+      ->envname("FLARE_STREAM_HEARTBEAT_MS")
+      ->check(CLI::Range(10, 3'600'000))
+      ->group("");
+  app.add_option("--job-stream-ms", config.job_stream_ms)
+      ->envname("FLARE_JOB_STREAM_MS")
+      ->check(CLI::Range(10, 3'600'000))
+      ->group("");
+  app.add_option("--export-cooldown-seconds", config.export_cooldown_seconds)
+      ->envname("FLARE_EXPORT_COOLDOWN_SECONDS")
+      ->check(CLI::Range(0, 86'400))
+      ->group("");
   app.add_flag("--version", show_version, "Print the version and exit");
   try {
     app.parse(argc, argv);

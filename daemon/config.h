@@ -34,6 +34,11 @@ struct DaemonConfig {
   std::string session_ttl = "30d";
   std::string login_lock_base = "1s";  // the first lock after too many failed logins
   bool print_routes = false;           // hidden: print the route table as JSON lines and exit
+  size_t max_streams = 1000;
+  // Hidden (for tests): SSE heartbeat, the job snapshot stream's life, export cooldown.
+  int stream_heartbeat_ms = 15'000;
+  int job_stream_ms = 120'000;
+  int export_cooldown_seconds = 60;
 };
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };

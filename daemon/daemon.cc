@@ -10,8 +10,10 @@
 
 #include "common/clock.h"
 #include "common/egress.h"
+#include "common/ids.h"
 #include "common/time_format.h"
 #include "daemon/api/auth.h"
+#include "daemon/api/event_stream_response.h"
 #include "daemon/api/http_server.h"
 #include "daemon/api/key_usage_flusher.h"
 #include "daemon/api/routes.h"
@@ -24,6 +26,9 @@
 #include "daemon/scheduler.h"
 #include "daemon/service/account_service.h"
 #include "daemon/service/api_key_service.h"
+#include "daemon/service/event_bus.h"
+#include "daemon/service/event_log_service.h"
+#include "daemon/service/export_service.h"
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/metrics_service.h"
@@ -31,6 +36,7 @@
 #include "daemon/service/run_service.h"
 #include "daemon/service/timer_service.h"
 #include "daemon/service/worker_service.h"
+#include "daemon/store/event_repository.h"
 #include "daemon/store/key_repository.h"
 #include "daemon/webhooks/webhook_wiring.h"
 #include "flare/version.h"
@@ -58,7 +64,11 @@ class EngineNotifier final : public WorkNotifier {
     if (executor) executor->Cancel(run_id);
   }
   EventObserver* events() override { return &observers; }
+  void JobSaved(Tx& tx, const JobRecord& job) override {
+    if (bus) bus->JobSaved(tx, job);
+  }
   EventObservers observers;
+  EventBus* bus = nullptr;
 };
 
 Result<EgressPolicy> BuildEgressPolicy(const DaemonConfig& config) {
@@ -104,6 +114,10 @@ struct Daemon::Parts {
   std::unique_ptr<TimerService> timer;
   std::unique_ptr<RetentionService> retention;
   std::unique_ptr<HttpRunService> http_runs;
+  std::unique_ptr<EventBus> bus;
+  std::unique_ptr<EventLogService> event_log;
+  std::unique_ptr<ExportService> exports;
+  std::unique_ptr<StreamSlots> stream_slots;
   std::unique_ptr<Executor> executor;
   std::unique_ptr<Webhooks> webhooks;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -131,6 +145,7 @@ void Daemon::RequestStop() {
   LogInfo("stopping");
   std::lock_guard lock(stop_mutex_);
   if (parts_->dispatcher) parts_->dispatcher->Shutdown();
+  if (parts_->bus) parts_->bus->Shutdown();
   if (parts_->server) parts_->server->Stop();
 }
 
@@ -152,6 +167,18 @@ int Daemon::Run() {
   if (auto key_file = EnsureDefaultProject(*p.writer, config_.data_dir); !key_file.empty()) {
     LogInfo("created project 'default' and an admin key", {{"key_file", key_file}});
   }
+  {
+    // Before the first event is written: the bus's ring holds every event after this id,
+    // and every new id sorts after it even if the clock went back across the restart.
+    std::string last_event = LastEventId(*p.readers->Acquire());
+    ObserveIssuedId(last_event);
+    std::lock_guard lock(stop_mutex_);
+    p.bus = std::make_unique<EventBus>();
+    p.bus->Start(last_event);
+    if (stop_requested_) p.bus->Shutdown();
+  }
+  p.notifier.observers.Add(*p.bus);
+  p.notifier.bus = p.bus.get();
   ServiceContext context{*p.writer, *p.readers, clock, p.notifier};
   // Before any run moves: the latency slots start from the retained runs, then follow events.
   p.metrics_recorder.Rebuild(*p.readers->Acquire(), clock.Now());
@@ -214,9 +241,19 @@ int Daemon::Run() {
   AddApiKeyRoutes(*p.router, *p.api_keys, *p.auth);
   AddMetricsRoutes(*p.router, *p.metrics);
   AddUsageRoutes(*p.router, *p.usage);
-  // Every waiting poll holds a thread; ordinary requests need their own on top.
+  p.event_log = std::make_unique<EventLogService>(context, *p.bus);
+  p.stream_slots = std::make_unique<StreamSlots>(config_.max_streams);
+  StreamOptions stream_options{config_.max_streams,
+                               std::chrono::milliseconds(config_.stream_heartbeat_ms),
+                               std::chrono::milliseconds(config_.job_stream_ms)};
+  AddEventRoutes(*p.router, *p.event_log, *p.jobs, *p.stream_slots, stream_options);
+  p.exports = std::make_unique<ExportService>(
+      context, std::chrono::seconds(config_.export_cooldown_seconds));
+  AddExportRoutes(*p.router, *p.exports);
+  // Every waiting poll and every open event stream holds a thread; ordinary requests need
+  // their own on top.
   HttpServerOptions server_options;
-  server_options.max_threads = config_.max_waiters + 512;
+  server_options.max_threads = config_.max_waiters + config_.max_streams + 512;
   {
     // A stop requested before this point (even before listening) is not lost: Stop is
     // sticky and Serve then returns at once.

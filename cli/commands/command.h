@@ -44,6 +44,9 @@ std::string ItemPath(const std::string& collection, const std::string& id);
 /// The field/value view of a run (jobs trigger and runs get share it).
 const std::vector<Column>& RunDetailColumns();
 
+/// `<noun> export`: GET /flare/v1/<noun_name>/export to stdout or -O FILE.
+void AddExportCommand(CLI::App& noun, Context& ctx, const std::string& noun_name);
+
 void AddJobsCommands(CLI::App& noun, Context& ctx);
 void AddRunsCommands(CLI::App& noun, Context& ctx);
 void AddWebhooksCommands(CLI::App& noun, Context& ctx);
@@ -52,6 +55,7 @@ void AddUsageCommands(CLI::App& noun, Context& ctx);
 void AddMetricsCommands(CLI::App& noun, Context& ctx);
 void AddWorkerCommands(CLI::App& noun, Context& ctx);
 void AddCronCommands(CLI::App& noun, Context& ctx);
+void AddEventsCommands(CLI::App& noun, Context& ctx);
 void AddConfigCommands(CLI::App& noun, Context& ctx);
 void AddApiCommand(CLI::App& noun, Context& ctx);
 void AddAuthCommands(CLI::App& noun, Context& ctx);

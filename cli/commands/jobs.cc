@@ -220,6 +220,7 @@ void AddJobsCommands(CLI::App& jobs, Context& ctx) {
   AddTrigger(jobs, ctx);
   AddJobEventsCommand(jobs, ctx);
   AddJobWaitCommand(jobs, ctx);
+  AddExportCommand(jobs, ctx, "jobs");
 }
 
 }  // namespace flare::cli

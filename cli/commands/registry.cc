@@ -11,6 +11,7 @@ const std::vector<NounSpec>& CommandTable() {
       {"runs", "Inspect, cancel and rerun executions of jobs", AddRunsCommands},
       {"webhooks", "Endpoints that receive signed job events; verify a delivery", AddWebhooksCommands},
       {"workers", "Low-level worker protocol calls (register, poll, ack, ...)", AddWorkersCommands},
+      {"events", "List or follow the project's event log", AddEventsCommands},
       {"worker", "Run a worker that executes a command per job", AddWorkerCommands},
       {"usage", "This month's usage against the plan, and per day", AddUsageCommands,
        /*hidden=*/false, /*verb_optional=*/true},

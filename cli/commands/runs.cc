@@ -88,6 +88,7 @@ void AddRunsCommands(CLI::App& runs, Context& ctx) {
   AddOne(runs, ctx, "get", "Show one run (result, trace, error)");
   AddOne(runs, ctx, "cancel", "Cancel a run (also a processing one)");
   AddOne(runs, ctx, "rerun", "Run a finished run again (a RERUN run)");
+  AddExportCommand(runs, ctx, "runs");
 }
 
 }  // namespace flare::cli

@@ -33,6 +33,7 @@ thread_local SteadyClock::time_point t_request_start;
 thread_local bool t_body_unread = false;
 // Reading the body failed (cut short or past its deadline): close without lingering.
 thread_local bool t_body_failed = false;
+thread_local int t_request_fd = -1;
 
 // cpp-httplib with its connection handling handed to flared: an accepted socket goes to
 // `on_accept` instead of a thread, and requests are parsed from flared's stream.
@@ -147,6 +148,8 @@ std::string Lowercase(std::string text) {
 }
 
 }  // namespace
+
+int CurrentRequestSocket() { return t_request_fd; }
 
 class HttpServer::Impl {
  public:
@@ -354,7 +357,9 @@ class HttpServer::Impl {
     DeadlineStream stream(fd, std::move(connection.buffered), first_byte + options_.request_timeout,
                           options_.write_timeout);
     bool connection_closed = false;
+    t_request_fd = fd;
     bool ok = server_.ProcessRequest(stream, false, connection_closed);
+    t_request_fd = -1;
     bool stopping = false;
     {
       std::lock_guard lock(mutex_);

@@ -29,6 +29,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
 };
 
+/// The socket of the request this thread is serving (-1 elsewhere): a long answer (an event
+/// stream) checks it to notice a client that went away while nothing was being written.
+int CurrentRequestSocket();
+
 class HttpServer {
  public:
   HttpServer(const Router& router, HttpServerOptions options);

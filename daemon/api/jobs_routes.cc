@@ -76,13 +76,6 @@ void List(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
                                  ctx.request.get_param_value("cursor"), *limit));
 }
 
-void Events(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
-  auto limit = QueryLimit(ctx.request);
-  if (!limit) return SendError(response, limit.error());
-  SendResult(response, jobs.Events(ctx.principal.project_id, ctx.params[0],
-                                   ctx.request.get_param_value("cursor"), *limit));
-}
-
 void Update(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
@@ -109,8 +102,7 @@ void AddJobRoutes(Router& router, JobService& jobs) {
   router.Add("POST", "/flare/v1/jobs/{id}/retry", kWrite, [&](Ctx& c, Res& r) {
     SendResult(r, jobs.Retry(c.principal.project_id, c.params[0]));
   });
-  router.Add("GET", "/flare/v1/jobs/{id}/events", kRead,
-             [&](Ctx& c, Res& r) { Events(jobs, c, r); });
+  // GET /flare/v1/jobs/{id}/events (history and snapshot stream): events_routes.cc.
 }
 
 }  // namespace flare::daemon

@@ -57,10 +57,20 @@ void Router::Dispatch(const httplib::Request& request, httplib::Response& respon
   auto path = SplitPath(request.path);
   std::vector<std::string> params;
   bool path_known = false;
+  // The most specific route wins: "/jobs/export" before "/jobs/{id}", whatever the order
+  // the routes were added in.
+  const Route* best = nullptr;
+  size_t best_captures = SIZE_MAX;
   for (const auto& route : routes_) {
     if (!Match(route, path, params)) continue;
     path_known = true;
-    if (route.method != request.method) continue;
+    if (route.method != request.method || params.size() >= best_captures) continue;
+    best = &route;
+    best_captures = params.size();
+  }
+  if (best) {
+    const Route& route = *best;
+    Match(route, path, params);
     for (const auto& param : params) {
       if (!IsValidUtf8(param)) {
         return SendError(response, InvalidRequest("the request path is not valid UTF-8; "

@@ -14,6 +14,10 @@ class AccountService;
 class ApiKeyService;
 class MetricsService;
 class UsageService;
+class EventLogService;
+class ExportService;
+class StreamSlots;
+struct StreamOptions;
 
 void AddHealthRoutes(Router& router);
 void AddJobRoutes(Router& router, JobService& jobs);
@@ -24,5 +28,8 @@ void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& a
 void AddApiKeyRoutes(Router& router, ApiKeyService& keys, Authenticator& auth);
 void AddMetricsRoutes(Router& router, MetricsService& metrics);
 void AddUsageRoutes(Router& router, UsageService& usage);
+void AddEventRoutes(Router& router, EventLogService& events, JobService& jobs,
+                    StreamSlots& slots, StreamOptions options);
+void AddExportRoutes(Router& router, ExportService& exports);
 
 }  // namespace flare::daemon

@@ -25,6 +25,13 @@ class WorkNotifier {
   virtual void RunCancelled(const std::string& run_id) = 0;
   /// Who watches the event log (webhooks, live streams, counters); none by default.
   virtual EventObserver* events() { return nullptr; }
+  /// `job`'s state mirror was just saved inside `tx` (also for changes that append no
+  /// event: a run becoming due, progress in a heartbeat). Like an observer it may only
+  /// register after-commit hand-offs; job snapshot streams wake from it.
+  virtual void JobSaved(Tx& tx, const JobRecord& job) {
+    (void)tx;
+    (void)job;
+  }
 };
 
 /// For tests and tools that need no engines.

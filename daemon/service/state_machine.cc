@@ -48,6 +48,7 @@ void StateMachine::Mirror(JobRecord& job, const RunRecord& run) {
     job.updated_at = tx_.now();
   }
   SaveJobState(tx_.conn(), job);
+  notifier_.JobSaved(tx_, job);
 }
 
 void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std::string& type,

@@ -191,10 +191,8 @@ Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
   // the same transaction as its outcome.
   UsageService::CountWebhookDelivery(tx, d.project_id);
   if (count_attempt_) {
-    std::string outcome = d.status == "pending" ? "retry" : d.status;
-    tx.OnCommit([&count = count_attempt_, project = d.project_id, outcome] {
-      count(project, outcome);
-    });
+    std::string ended = d.status == "pending" ? "retry" : d.status;
+    tx.OnCommit([&count = count_attempt_, project = d.project_id, ended] { count(project, ended); });
   }
   return Ok{};
 }

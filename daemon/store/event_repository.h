@@ -1,5 +1,10 @@
 #pragma once
-// SQL for the append-only job history.
+// SQL for the append-only job history and the project event log read from it.
+//
+// The log's order is the event id's: ids are monotonic ULIDs made on the writer thread
+// while the row is inserted, so id order is commit order, and a reader's snapshot always
+// holds a prefix of it. Positions are ids, not rowids: SQLite may hand a deleted max rowid
+// out again, an id never comes back.
 
 #include <optional>
 #include <string>
@@ -10,9 +15,29 @@
 
 namespace flare::daemon {
 
+/// Narrows the project log; empty fields match everything.
+struct EventLogFilter {
+  std::string job_id;
+  std::string queue;               // the job's queue
+  std::vector<std::string> types;  // any of these
+};
+
 void AppendEvent(Connection& c, EventRecord& event);
 /// A job's events, newest first, before `before_rowid` when given.
 std::vector<EventRecord> EventsOfJob(Connection& c, const std::string& job_id,
                                      std::optional<int64_t> before_rowid, int limit);
-
+/// Up to `limit` events of the project log after `after_id` ("" = from the start), oldest
+/// first.
+std::vector<EventRecord> EventsAfter(Connection& c, const std::string& project_id,
+                                     const EventLogFilter& filter, const std::string& after_id,
+                                     int limit);
+/// Up to `limit` events of the project log before `before_id` ("" = the newest), newest
+/// first.
+std::vector<EventRecord> EventsBefore(Connection& c, const std::string& project_id,
+                                      const EventLogFilter& filter, const std::string& before_id,
+                                      int limit);
+/// True when `id` is an event of the project.
+bool EventExists(Connection& c, const std::string& project_id, const std::string& id);
+/// The id of the event appended last ("" when there is none).
+std::string LastEventId(Connection& c);
 }  // namespace flare::daemon

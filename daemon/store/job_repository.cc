@@ -46,7 +46,12 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   BindTime(st, 28, j.deleted_at);
 }
 
-JobRecord ReadJob(SQLite::Statement& st) {
+// kText leaves the JSON columns as stored text (payload_text, tags_text, spec_text,
+// error_text) and the JSON fields null: exports render rows without parsing them. Such a
+// record must never be saved.
+enum class JsonColumns { kParsed, kText };
+
+JobRecord ReadJob(SQLite::Statement& st, JsonColumns json = JsonColumns::kParsed) {
   JobRecord j;
   j.rowid = st.getColumn(0).getInt64();
   j.id = ColText(st, 1);
@@ -54,9 +59,17 @@ JobRecord ReadJob(SQLite::Statement& st) {
   j.slug = ColText(st, 3);
   j.job_type = ColText(st, 4);
   j.queue = ColText(st, 5);
-  j.payload = ColJson(st, 6);
-  j.tags = ColJson(st, 7);
-  j.spec = ColJson(st, 8);
+  if (json == JsonColumns::kText) {
+    j.payload_text = ColText(st, 6);
+    j.tags_text = ColText(st, 7);
+    j.spec_text = ColText(st, 8);
+    j.error_text = ColText(st, 25);
+  } else {
+    j.payload = ColJson(st, 6);
+    j.tags = ColJson(st, 7);
+    j.spec = ColJson(st, 8);
+    j.error = ColJson(st, 25);
+  }
   j.is_http = st.getColumn(9).getInt() != 0;
   j.parent_job_id = ColText(st, 10);
   j.idempotency_key = ColText(st, 11);
@@ -73,7 +86,6 @@ JobRecord ReadJob(SQLite::Statement& st) {
   j.next_retry_at = ColTime(st, 22);
   j.progress = ColDouble(st, 23);
   j.duration_ms = ColInt64(st, 24);
-  j.error = ColJson(st, 25);
   j.created_at = ColTimeRequired(st, 26);
   j.updated_at = ColTimeRequired(st, 27);
   j.deleted_at = ColTime(st, 28);
@@ -195,6 +207,19 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
   }
   st.bind(++i, limit);
   return ReadAll(st);
+}
+
+void JobsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
+                      TimePoint until, const std::optional<PageCursor>& after, int limit,
+                      const std::function<bool(const JobRecord&)>& visit) {
+  // (created_at, id) > (from, '') starts the first page at `from` itself.
+  auto& st = c.Prepare(JOB_SELECT
+                       "WHERE project_id = ?1 AND (created_at, id) > (?2, ?3) AND "
+                       "created_at <= ?4 ORDER BY created_at, id LIMIT ?5");
+  BindCreatedWindow(st, project_id, from, until, after, limit);
+  while (st.executeStep()) {
+    if (!visit(ReadJob(st, JsonColumns::kText))) return;
+  }
 }
 
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,

@@ -1,6 +1,7 @@
 #pragma once
 // SQL for runs: the work queue (claims), the timer's due runs and leases, and lookups.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,12 @@ struct RunFilter {
 std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
                                 const RunFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit);
+/// Up to `limit` runs of the project created in [from, until], oldest first (created_at,
+/// then id), strictly after `after` when given, each handed to `visit` until it returns
+/// false: one keyset page of an export.
+void RunsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
+                      TimePoint until, const std::optional<PageCursor>& after, int limit,
+                      const std::function<bool(const RunRecord&)>& visit);
 struct CancelNotice {
   std::string job_id;
   std::string run_id;

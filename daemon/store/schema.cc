@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -353,6 +353,15 @@ CREATE TRIGGER IF NOT EXISTS jobs_count_delete AFTER DELETE ON jobs
 WHEN OLD.enabled = 1 AND OLD.deleted_at IS NULL BEGIN
   UPDATE project_counts SET active_jobs = active_jobs - 1 WHERE project_id = OLD.project_id;
 END;
+)sql",
+    R"sql(
+-- The project event log (GET /events) is read by project in id order: event ids are
+-- monotonic ULIDs issued on the writer thread, so id order is commit order, and a
+-- position stays meaningful after retention deletes rows (rowids may be reused).
+CREATE INDEX IF NOT EXISTS events_by_project ON events(project_id, id);
+CREATE INDEX IF NOT EXISTS events_by_project_type ON events(project_id, type, id);
+-- Exports read a project's runs by (created_at, id) ascending, a keyset page at a time.
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs(project_id, created_at, id);
 )sql",
 };
 

@@ -1,0 +1,181 @@
+#include "daemon/service/export_service.h"
+
+#include "daemon/service/csv.h"
+#include "daemon/service/job_export_view.h"
+#include "daemon/service/views.h"
+#include "daemon/store/job_repository.h"
+#include "daemon/store/run_repository.h"
+
+namespace flare::daemon {
+namespace {
+
+constexpr int kPageRows = 1000;
+constexpr size_t kPageBytes = 1 << 20;  // a page stops early past this much output
+constexpr auto kMaxWindow = std::chrono::hours(24 * 90);
+
+const char* kJobsHeader =
+    "Id,State,JobType,Queue,CreatedAt,CompletedAt,Attempt,MaxAttempts,DurationMs,Error,Tags\r\n";
+const char* kRunsHeader =
+    "Id,JobId,JobVersion,Trigger,RerunOf,State,Queue,JobType,Attempt,MaxAttempts,CreatedAt,"
+    "ScheduledFor,StartedAt,CompletedAt,DurationMs,PendingDurationMs,FailureReason,WorkerId,"
+    "Error\r\n";
+
+std::string TimeCell(const OptTime& t) { return t ? FormatTime(*t) : std::string(); }
+std::string JsonCell(const nlohmann::json& value) {
+  return value.is_null() ? std::string()
+                         : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+template <typename T>
+std::string NumberCell(const std::optional<T>& value) {
+  return value ? std::to_string(*value) : std::string();
+}
+
+void AppendJsonLine(std::string& out, const nlohmann::json& object) {
+  out.append(object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  out.push_back('\n');
+}
+
+void AppendJobCsv(std::string& out, const JobRecord& job) {
+  AppendCsvRecord(out, {job.id, job.state, job.job_type, job.queue, FormatTime(job.created_at),
+                        TimeCell(job.completed_at), std::to_string(job.attempt),
+                        std::to_string(job.max_attempts), NumberCell(job.duration_ms),
+                        job.error_text, job.tags_text});
+}
+
+void AppendRunCsv(std::string& out, const RunRecord& run) {
+  std::optional<int64_t> pending_ms;
+  if (run.started_at && run.ready_at)
+    pending_ms = ToMillis(*run.started_at) - ToMillis(*run.ready_at);
+  AppendCsvRecord(
+      out,
+      {run.id, run.job_id, std::to_string(run.job_version), run.trigger, run.rerun_of, run.state,
+       run.queue, run.job_type, std::to_string(run.attempt), std::to_string(run.max_attempts),
+       FormatTime(run.created_at), TimeCell(run.scheduled_for), TimeCell(run.started_at),
+       TimeCell(run.completed_at), NumberCell(run.duration_ms), NumberCell(pending_ms),
+       run.failure_reason, run.worker_id, JsonCell(run.error)});
+}
+
+Result<TimePoint> WindowEnd(const std::optional<std::string>& text, ErrorCode code,
+                            const char* name) {
+  std::string field = name;
+  if (!text || text->empty()) {
+    return Error{code, field + " is required: an ISO 8601 date-time such as 2026-04-01T00:00:00Z",
+                 field};
+  }
+  auto parsed = ParseTime(*text);
+  if (!parsed) {
+    return Error{code,
+                 field +
+                     " is not a valid ISO 8601 date-time; send one such as "
+                     "2026-04-01T00:00:00Z",
+                 field};
+  }
+  return *parsed;
+}
+
+std::string DateOf(TimePoint t) { return FormatTime(t).substr(0, 10); }
+
+}  // namespace
+
+ExportCursor::ExportCursor(ReaderPool& readers, std::string project_id, ExportKind kind,
+                           ExportFormat format, TimePoint from, TimePoint until)
+    : readers_(readers),
+      project_id_(std::move(project_id)),
+      kind_(kind),
+      format_(format),
+      from_(from),
+      until_(until),
+      header_pending_(format == ExportFormat::kCsv) {}
+
+bool ExportCursor::Next(std::string& out) {
+  if (header_pending_) {
+    header_pending_ = false;
+    out.append(kind_ == ExportKind::kJobs ? kJobsHeader : kRunsHeader);
+    return true;
+  }
+  if (finished_) return false;
+  size_t start = out.size();
+  int seen = 0;
+  bool csv = format_ == ExportFormat::kCsv;
+  // Keeps the page's position and stops it early once it is large.
+  auto take = [&](const std::string& id, TimePoint created_at) {
+    after_ = PageCursor{ToMillis(created_at), id};
+    ++seen;
+    return out.size() - start < kPageBytes;
+  };
+  {
+    // One short read per page: the lease (and its read transaction) ends with the page.
+    auto reader = readers_.Acquire();
+    if (kind_ == ExportKind::kJobs) {
+      JobsCreatedBetween(*reader, project_id_, from_, until_, after_, kPageRows,
+                         [&](const JobRecord& job) {
+                           if (csv) {
+                             AppendJobCsv(out, job);
+                           } else {
+                             AppendJobJson(out, job);
+                             out.push_back('\n');
+                           }
+                           return take(job.id, job.created_at);
+                         });
+    } else {
+      RunsCreatedBetween(*reader, project_id_, from_, until_, after_, kPageRows,
+                         [&](const RunRecord& run) {
+                           csv ? AppendRunCsv(out, run) : AppendJsonLine(out, RunView(run));
+                           return take(run.id, run.created_at);
+                         });
+    }
+  }
+  rows_ += static_cast<size_t>(seen);
+  // A page cut short by its size is not the last one; a short page by count is.
+  if (seen < kPageRows && out.size() - start < kPageBytes) finished_ = true;
+  return seen > 0;
+}
+
+Result<StartedExport> ExportService::Start(const std::string& project_id, ExportKind kind,
+                                           const ExportQuery& query,
+                                           std::chrono::seconds& retry_after) {
+  auto from = WindowEnd(query.from, ErrorCode::kInvalidFrom, "from");
+  if (!from) return from.error();
+  auto until = WindowEnd(query.until, ErrorCode::kInvalidUntil, "until");
+  if (!until) return until.error();
+  if (*from >= *until) {
+    return Error{ErrorCode::kInvalidRange, "from must be before until; swap or fix the window",
+                 "from"};
+  }
+  if (*until - *from > kMaxWindow) {
+    return Error{ErrorCode::kRangeTooLarge,
+                 "the export window is longer than 90 days; split it into several exports",
+                 "until"};
+  }
+  std::string format_text = query.format.value_or("jsonl");
+  if (format_text != "jsonl" && format_text != "csv") {
+    return Error{ErrorCode::kInvalidFormat, "format must be jsonl or csv", "format"};
+  }
+  ExportFormat format = format_text == "csv" ? ExportFormat::kCsv : ExportFormat::kJsonl;
+  TimePoint now = ctx_.clock.Now();
+  {
+    std::lock_guard lock(mutex_);
+    auto key = std::make_pair(project_id, kind);
+    auto last = last_start_.find(key);
+    if (last != last_start_.end() && now - last->second < cooldown_) {
+      retry_after =
+          std::max(std::chrono::seconds(1),
+                   std::chrono::ceil<std::chrono::seconds>(cooldown_ - (now - last->second)));
+      return Error{ErrorCode::kRateLimitExceeded,
+                   "an export of this project started less than " +
+                       std::to_string(cooldown_.count()) +
+                       " seconds ago; retry after the Retry-After seconds"};
+    }
+    last_start_[key] = now;
+  }
+  const char* noun = kind == ExportKind::kJobs ? "jobs" : "runs";
+  StartedExport started;
+  started.cursor =
+      std::make_unique<ExportCursor>(ctx_.readers, project_id, kind, format, *from, *until);
+  started.content_type = format == ExportFormat::kCsv ? "text/csv" : "application/x-ndjson";
+  started.filename =
+      std::string("zeridion-") + noun + "-" + project_id + "-" + DateOf(now) + "." + format_text;
+  return started;
+}
+
+}  // namespace flare::daemon
