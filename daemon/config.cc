@@ -82,9 +82,15 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   // For tests only (hidden): one webhook attempt's timeout, the first retry delay, the window.
-  app.add_option("--webhook-timeout-ms", config.webhook_timeout_ms)->group("")->check(CLI::Range(1, 600000));
-  app.add_option("--webhook-retry-base-ms", config.webhook_retry_base_ms)->group("")->check(CLI::Range(1, 3600000));
-  app.add_option("--webhook-retry-window-s", config.webhook_retry_window_s)->group("")->check(CLI::Range(1, 30 * 86400));
+  app.add_option("--webhook-timeout-ms", config.webhook_timeout_ms)
+      ->group("")
+      ->check(CLI::Range(1, 600000));
+  app.add_option("--webhook-retry-base-ms", config.webhook_retry_base_ms)
+      ->group("")
+      ->check(CLI::Range(1, 3600000));
+  app.add_option("--webhook-retry-window-s", config.webhook_retry_window_s)
+      ->group("")
+      ->check(CLI::Range(1, 30 * 86400));
   std::string signup = "open";
   app.add_option("--signup", signup, "open: anyone may sign up (a new project each); closed: no")
       ->envname("FLARE_SIGNUP")

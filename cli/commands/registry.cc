@@ -9,7 +9,8 @@ const std::vector<NounSpec>& CommandTable() {
   static const std::vector<NounSpec> table = {
       {"jobs", "Create, inspect and control jobs", AddJobsCommands},
       {"runs", "Inspect, cancel and rerun executions of jobs", AddRunsCommands},
-      {"webhooks", "Endpoints that receive signed job events; verify a delivery", AddWebhooksCommands},
+      {"webhooks", "Endpoints that receive signed job events; verify a delivery",
+       AddWebhooksCommands},
       {"workers", "Low-level worker protocol calls (register, poll, ack, ...)", AddWorkersCommands},
       {"events", "List or follow the project's event log", AddEventsCommands},
       {"worker", "Run a worker that executes a command per job", AddWorkerCommands},

@@ -28,8 +28,8 @@ void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& a
 void AddApiKeyRoutes(Router& router, ApiKeyService& keys, Authenticator& auth);
 void AddMetricsRoutes(Router& router, MetricsService& metrics);
 void AddUsageRoutes(Router& router, UsageService& usage);
-void AddEventRoutes(Router& router, EventLogService& events, JobService& jobs,
-                    StreamSlots& slots, StreamOptions options);
+void AddEventRoutes(Router& router, EventLogService& events, JobService& jobs, StreamSlots& slots,
+                    StreamOptions options);
 void AddExportRoutes(Router& router, ExportService& exports);
 
 }  // namespace flare::daemon

@@ -192,7 +192,8 @@ Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
   UsageService::CountWebhookDelivery(tx, d.project_id);
   if (count_attempt_) {
     std::string ended = d.status == "pending" ? "retry" : d.status;
-    tx.OnCommit([&count = count_attempt_, project = d.project_id, ended] { count(project, ended); });
+    tx.OnCommit(
+        [&count = count_attempt_, project = d.project_id, ended] { count(project, ended); });
   }
   return Ok{};
 }

@@ -43,9 +43,8 @@ void BindOptional(SQLite::Statement& st, int index, const std::optional<T>& valu
 
 /// Binds ?1..?5 of an export's keyset page: project, the position after which the page
 /// starts (`from` itself for the first page), and `until`, and the row limit.
-inline void BindCreatedWindow(SQLite::Statement& st, const std::string& project_id,
-                              TimePoint from, TimePoint until,
-                              const std::optional<PageCursor>& after, int limit) {
+inline void BindCreatedWindow(SQLite::Statement& st, const std::string& project_id, TimePoint from,
+                              TimePoint until, const std::optional<PageCursor>& after, int limit) {
   st.bind(1, project_id);
   st.bind(2, after ? after->created_ms : static_cast<int64_t>(ToMillis(from)));
   st.bind(3, after ? after->id : std::string());

@@ -210,8 +210,8 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
 }
 
 void JobsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                      TimePoint until, const std::optional<PageCursor>& after, int limit,
-                      const std::function<bool(const JobRecord&)>& visit) {
+                        TimePoint until, const std::optional<PageCursor>& after, int limit,
+                        const std::function<bool(const JobRecord&)>& visit) {
   // (created_at, id) > (from, '') starts the first page at `from` itself.
   auto& st = c.Prepare(JOB_SELECT
                        "WHERE project_id = ?1 AND (created_at, id) > (?2, ?3) AND "

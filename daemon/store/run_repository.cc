@@ -107,8 +107,8 @@ std::string Placeholders(size_t count) {
 }  // namespace
 
 void RunsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                      TimePoint until, const std::optional<PageCursor>& after, int limit,
-                      const std::function<bool(const RunRecord&)>& visit) {
+                        TimePoint until, const std::optional<PageCursor>& after, int limit,
+                        const std::function<bool(const RunRecord&)>& visit) {
   auto& st = c.Prepare(RUN_SELECT
                        "WHERE project_id = ?1 AND (created_at, id) > (?2, ?3) AND "
                        "created_at <= ?4 ORDER BY created_at, id LIMIT ?5");

@@ -49,8 +49,8 @@ std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
 /// then id), strictly after `after` when given, each handed to `visit` until it returns
 /// false: one keyset page of an export.
 void RunsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                      TimePoint until, const std::optional<PageCursor>& after, int limit,
-                      const std::function<bool(const RunRecord&)>& visit);
+                        TimePoint until, const std::optional<PageCursor>& after, int limit,
+                        const std::function<bool(const RunRecord&)>& visit);
 struct CancelNotice {
   std::string job_id;
   std::string run_id;

@@ -63,8 +63,8 @@ class Tx {
 /// COMMIT, fsync included) and operations per group. Atomic counters: the writer thread
 /// observes, a scrape reads, neither waits.
 struct WriterStats {
-  BoundedHistogram commit_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                   0.05, 0.1, 0.25, 0.5, 1, 2.5}};
+  BoundedHistogram commit_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   BoundedHistogram group_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
 };
 
