@@ -227,7 +227,7 @@ int Daemon::Run() {
   AccountOptions account_options{config_.signup_open, config_.password_kdf_iterations,
                                  *ParseDuration(config_.session_ttl),
                                  *ParseDuration(config_.login_lock_base)};
-  p.accounts = std::make_unique<AccountService>(context, account_options);
+  p.accounts = std::make_unique<AccountService>(context, account_options, *p.usage);
   p.auth->AddSessions(p.accounts->ActiveSessions());
   p.api_keys = std::make_unique<ApiKeyService>(context);
   p.key_usage = std::make_unique<KeyUsageFlusher>(*p.auth, *p.api_keys);

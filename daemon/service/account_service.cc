@@ -74,9 +74,10 @@ nlohmann::json UnlimitedLimits() {
 
 }  // namespace
 
-AccountService::AccountService(ServiceContext context, AccountOptions options)
+AccountService::AccountService(ServiceContext context, AccountOptions options, UsageService& usage)
     : ctx_(context),
       options_(options),
+      usage_(usage),
       throttle_(context.clock, LoginThrottleRules{.base = options.login_lock_base}),
       kdf_slots_(std::max<std::ptrdiff_t>(2, std::thread::hardware_concurrency())) {}
 
@@ -194,15 +195,12 @@ Result<nlohmann::json> AccountService::Account(const std::string& project_id) {
 
 nlohmann::json AccountService::UsageJson(const std::string& project_id) {
   auto [start, end] = MonthOf(ctx_.clock.Now());
-  auto reader = ctx_.readers.Acquire();
-  std::string period = FormatTime(start).substr(0, 7);
-  return {{"period", period},
-          {"runs_used", CountRunsSince(*reader, project_id, start)},
-          {"runs_included", -1},
-          {"active_jobs", CountActiveJobs(*reader, project_id)},
-          {"active_jobs_limit", -1},
-          {"period_start", FormatTime(start)},
-          {"period_end", FormatTime(end)}};
+  // The same counters as GET /usage (kept as work happens), for the month `start` is in.
+  auto usage = usage_.Usage(project_id, FormatTime(start).substr(0, 7));
+  nlohmann::json view = usage ? std::move(*usage) : nlohmann::json::object();
+  view["period_start"] = FormatTime(start);
+  view["period_end"] = FormatTime(end);
+  return view;
 }
 
 Result<nlohmann::json> AccountService::BillingStatus(const std::string& project_id) {

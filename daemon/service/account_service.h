@@ -21,6 +21,7 @@
 #include "daemon/service/context.h"
 #include "daemon/service/login_throttle.h"
 #include "daemon/service/password.h"
+#include "daemon/service/usage_service.h"
 
 namespace flare::daemon {
 
@@ -47,7 +48,8 @@ struct Caller {
 
 class AccountService {
  public:
-  AccountService(ServiceContext context, AccountOptions options);
+  /// Billing pages report `usage`'s counters for the current month.
+  AccountService(ServiceContext context, AccountOptions options, UsageService& usage);
 
   Result<SessionGrant> Signup(const nlohmann::json& body);
   /// On 429, `retry_after` is the seconds to wait.
@@ -77,6 +79,7 @@ class AccountService {
 
   ServiceContext ctx_;
   AccountOptions options_;
+  UsageService& usage_;
   LoginThrottle throttle_;
   std::counting_semaphore<> kdf_slots_;
   std::once_flag decoy_once_;

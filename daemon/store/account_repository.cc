@@ -82,21 +82,4 @@ std::vector<SessionRecord> ActiveSessions(Connection& c, TimePoint now) {
   return sessions;
 }
 
-int64_t CountRunsSince(Connection& c, const std::string& project_id, TimePoint since) {
-  auto& st = c.Prepare("SELECT COUNT(*) FROM runs WHERE project_id = ?1 AND created_at >= ?2");
-  st.bind(1, project_id);
-  BindTime(st, 2, since);
-  st.executeStep();
-  return st.getColumn(0).getInt64();
-}
-
-int64_t CountActiveJobs(Connection& c, const std::string& project_id) {
-  auto& st = c.Prepare(
-      "SELECT COUNT(*) FROM jobs WHERE project_id = ?1 AND deleted_at IS NULL AND "
-      "(next_run_at IS NOT NULL OR state IN ('pending', 'scheduled', 'processing', 'failed'))");
-  st.bind(1, project_id);
-  st.executeStep();
-  return st.getColumn(0).getInt64();
-}
-
 }  // namespace flare::daemon

@@ -22,10 +22,4 @@ void InsertSession(Connection& c, const SessionRecord& session);
 /// Sessions not revoked and not expired at `now` (the auth cache loads these).
 std::vector<SessionRecord> ActiveSessions(Connection& c, TimePoint now);
 
-/// Runs of the project created at or after `since`.
-int64_t CountRunsSince(Connection& c, const std::string& project_id, TimePoint since);
-/// Jobs of the project that are not deleted and still have work ahead (a schedule or a run
-/// that is not finished).
-int64_t CountActiveJobs(Connection& c, const std::string& project_id);
-
 }  // namespace flare::daemon

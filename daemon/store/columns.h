@@ -41,6 +41,14 @@ void BindOptional(SQLite::Statement& st, int index, const std::optional<T>& valu
     st.bind(index);
 }
 
+/// Binds a newest-first page's position at `index` (created_ms) and `index`+1 (id); leaves
+/// both NULL for the first page, which the queries read as "from the top".
+inline void BindCursor(SQLite::Statement& st, int index, const std::optional<PageCursor>& cursor) {
+  if (!cursor) return;
+  st.bind(index, cursor->created_ms);
+  st.bind(index + 1, cursor->id);
+}
+
 /// Binds ?1..?5 of an export's keyset page: project, the position after which the page
 /// starts (`from` itself for the first page), and `until`, and the row limit.
 inline void BindCreatedWindow(SQLite::Statement& st, const std::string& project_id, TimePoint from,

@@ -84,10 +84,7 @@ std::vector<ApiKeyRecord> ListApiKeys(Connection& c, const std::string& project_
                        " FROM api_keys WHERE project_id = ?1 AND (?2 IS NULL OR created_at < ?2 OR "
                        "(created_at = ?2 AND id < ?3)) ORDER BY created_at DESC, id DESC LIMIT ?4");
   st.bind(1, project_id);
-  if (cursor) {
-    st.bind(2, static_cast<int64_t>(cursor->created_ms));
-    st.bind(3, cursor->id);
-  }
+  BindCursor(st, 2, cursor);
   st.bind(4, limit + 1);
   std::vector<ApiKeyRecord> keys;
   while (st.executeStep()) keys.push_back(ReadKey(st));

@@ -166,10 +166,7 @@ std::vector<WebhookRecord> ListWebhooks(Connection& c, const std::string& projec
                        "WHERE project_id = ?1 AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) "
                        "ORDER BY created_at DESC, id DESC LIMIT ?4");
   st.bind(1, project_id);
-  if (cursor) {
-    st.bind(2, cursor->created_ms);
-    st.bind(3, cursor->id);
-  }
+  BindCursor(st, 2, cursor);
   st.bind(4, limit);
   return ReadWebhooks(st);
 }
@@ -224,10 +221,7 @@ std::vector<DeliveryRecord> ListDeliveries(Connection& c, const std::string& web
                        "WHERE webhook_id = ?1 AND (?2 IS NULL OR (created_at, id) < (?2, ?3)) "
                        "ORDER BY created_at DESC, id DESC LIMIT ?4");
   st.bind(1, webhook_id);
-  if (cursor) {
-    st.bind(2, cursor->created_ms);
-    st.bind(3, cursor->id);
-  }
+  BindCursor(st, 2, cursor);
   st.bind(4, limit);
   return ReadDeliveries(st);
 }

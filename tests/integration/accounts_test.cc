@@ -166,12 +166,17 @@ TEST_F(Accounts, AccountBillingAndProductsDescribeTheFreeUnlimitedLocalPlan) {
   EXPECT_TRUE(account["settings"].is_object());
   EXPECT_EQ(account["owner"]["email"], "bill@example.com");
 
+  // Active jobs are the enabled ones (GET /usage's count): a cron job stays enabled, while a
+  // one-off job disables itself once it fires.
   ASSERT_EQ(flared_.Call("POST", "/flare/v1/jobs", JobBody(Unique("q")), token).status, 201);
+  json cron = JobBody(Unique("q"));
+  cron["schedule"] = "0 3 * * *";
+  ASSERT_EQ(flared_.Call("POST", "/flare/v1/jobs", cron, token).status, 201);
   json status = flared_.Call("GET", "/platform/v1/billing/status", nullptr, token).json();
   EXPECT_EQ(status["plan"], "local");
   EXPECT_EQ(status["state"], "active");
   EXPECT_EQ(status["limits"]["runs_per_month"], -1);
-  EXPECT_EQ(status["usage"]["runs_used"], 1);
+  EXPECT_EQ(status["usage"]["runs_used"], 1) << "the one-off job's run; the cron job has none yet";
   EXPECT_EQ(status["usage"]["active_jobs"], 1);
   EXPECT_EQ(status["usage"]["runs_included"], -1);
   // The admin key's project has its own (empty) usage.
