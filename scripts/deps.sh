@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages flare builds and tests with (bookworm). Idempotent.
+#   scripts/deps.sh        what building and running flared needs
+#   scripts/deps.sh test   that, plus what the test suite alone needs (newman)
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libcli11-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev
@@ -17,10 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# newman runs the seed 000 Postman collection against flared (tests/integration/newman_test.sh);
-# it is not packaged by Debian, so it comes from npm, only when missing.
-# node and npm come from apt unless some node (e.g. NodeSource's, with its own npm) is there.
-if ! command -v newman >/dev/null 2>&1; then
+# With "test" (scripts/test.sh): newman, which runs the seed 000 Postman collection against
+# flared (tests/integration/newman_test.sh). Debian does not package it, so it comes from npm,
+# only when missing; node and npm come from apt unless some node (e.g. NodeSource's, with its
+# own npm) is there. Running flared needs none of it.
+if [ "${1:-}" = "test" ] && ! command -v newman >/dev/null 2>&1; then
   if ! command -v npm >/dev/null 2>&1; then
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
