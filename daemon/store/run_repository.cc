@@ -1,6 +1,7 @@
 #include "daemon/store/run_repository.h"
 
 #include "daemon/store/columns.h"
+#include "daemon/store/usage_repository.h"
 
 namespace flare::daemon {
 namespace {
@@ -133,6 +134,16 @@ void InsertRun(Connection& c, RunRecord& run) {
 }
 
 void SaveRun(Connection& c, const RunRecord& run) {
+  // The stored state and queue, for the counters (a primary-key read of a page the update
+  // below touches anyway).
+  auto& before = c.Prepare("SELECT state, queue FROM runs WHERE id = ?1");
+  before.bind(1, run.id);
+  std::string old_state, old_queue;
+  if (before.executeStep()) {
+    old_state = before.getColumn(0).getString();
+    old_queue = before.getColumn(1).getString();
+  }
+  before.reset();
   auto& st = c.Prepare(
       "UPDATE runs SET job_id = ?3, job_version = ?4, trigger = ?5, rerun_of = ?6, "
       "scheduled_for = ?7, state = ?8, attempt = ?9, max_attempts = ?10, timeout_seconds = ?11, "
@@ -143,7 +154,8 @@ void SaveRun(Connection& c, const RunRecord& run) {
       "result = ?31, trace = ?32, cancel_requested = ?33, acked_lease_id = ?34, "
       "ack_response = ?35 WHERE id = ?1 AND project_id = ?2");
   BindRun(st, run);
-  st.exec();
+  if (st.exec() > 0 && !old_state.empty() && old_state != run.state)
+    CountRunStateChange(c, run, old_queue, old_state);
 }
 
 std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
