@@ -3,12 +3,13 @@
 #   scripts/fuzz.sh build              configure and build build-fuzz/ with clang++
 #   scripts/fuzz.sh run [target…]      fuzz each target (cron, job_spec, request; default all)
 #                                      for FUZZ_SECONDS (default 60); exits non-zero on a crash
-# New inputs go to build-fuzz/corpus/<target>/ (the checked-in seeds in tests/fuzz/corpus/ are
-# only read); a crash is saved as build-fuzz/artifacts/<target>-crash-<sha1>. Reproduce one
-# with: build-fuzz/tests/fuzz/<target>_fuzz <file>.
+# FUZZ_TREE (default build-fuzz) names the tree: CI fuzzes with its ASan tree (build-asan),
+# which is configured with FLARE_FUZZ too. New inputs go to <tree>/corpus/<target>/ (the
+# checked-in seeds in tests/fuzz/corpus/ are only read); a crash is saved as
+# <tree>/artifacts/<target>-crash-<sha1>. Reproduce one with: <tree>/tests/fuzz/<target>_fuzz <file>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tree=build-fuzz
+tree=${FUZZ_TREE:-build-fuzz}
 targets=(cron job_spec request)
 
 case "${1:-}" in
