@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "tests/integration/itest.h"
+#include "tests/testutil/build_flavour.h"
 
 namespace flare::testing {
 namespace {
@@ -188,7 +189,7 @@ std::unique_ptr<FlaredProcess> FlaredWithSmallStacks() {
 // Cancelling the root of a chain tens of thousands of jobs deep reaches every level, and
 // flared stays up (the walk must not take one stack frame per level).
 TEST(ContinuationChain, CancellingTheRootOfADeepChainCancelsEveryLevel) {
-  constexpr int kDepth = 20000;
+  constexpr int kDepth = ScaleForBuild(20000);
   constexpr int kBatch = 1000;
   auto process = FlaredWithSmallStacks();
   FlaredProcess& flared = *process;
