@@ -9,9 +9,10 @@
 // default flags except --export-cooldown-seconds 0 (the exports follow each other within the
 // minute). --reuse keeps a data dir that an earlier run filled with the same --jobs.
 //
-// The client is libcurl (no Accept-Encoding, like `curl -o /dev/null`: flared does not
-// compress) and counts newlines with memchr, so it costs little beside flared: cpp-httplib's
-// client read 4 KiB per recv and asked for gzip, which flared then spent CPU on for CSV.
+// The client is libcurl with 512 KiB reads that counts newlines with memchr, so it costs
+// little beside flared (cpp-httplib's client read 4 KiB per recv and scanned byte by byte).
+// It sends no Accept-Encoding, like `curl -o /dev/null`: flared compresses text/csv for a
+// client that accepts gzip or br, and that would measure the compressor.
 //
 //   flare_export --flared PATH [--dir D] [--jobs N] [--cap-s S] [--repeat N] [--reuse]
 

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/time_append.h"
+
 namespace flare {
 namespace {
 

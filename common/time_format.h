@@ -19,8 +19,6 @@ inline TimePoint FromMillis(int64_t ms) { return TimePoint{std::chrono::millisec
 
 /// "2026-03-18T15:30:00.123Z".
 std::string FormatTime(TimePoint t);
-/// FormatTime(t) appended to `out` without a temporary (exports write millions of times).
-void AppendTime(std::string& out, TimePoint t);
 /// RFC 3339 date-time with 'Z' or a numeric offset; fractions beyond ms are truncated.
 Result<TimePoint> ParseTime(std::string_view text);
 /// "90s", "5m", "2h", "7d", "1h30m", or plain seconds "45". Zero or negative is an error.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_escape.h"
+#include "common/time_append.h"
 #include "daemon/service/csv.h"
 #include "daemon/service/views.h"
 

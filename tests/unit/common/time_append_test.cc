@@ -1,13 +1,13 @@
 // AppendTime (and FormatTime, which is built on it): RFC 3339 UTC with milliseconds, checked
 // on the edges of the calendar and against the C library's gmtime over a sweep.
 
+#include "common/time_append.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <ctime>
 #include <random>
-
-#include "common/time_format.h"
 
 namespace flare {
 namespace {
@@ -25,7 +25,7 @@ std::string Gmtime(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char text[40];
+  char text[96];  // room for any int fields: -Wformat-truncation
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
   return text;
