@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/time_append.h"
+
 namespace flare {
 namespace {
 
@@ -38,9 +40,36 @@ Error BadTime(std::string_view text) {
                         "' is not an RFC 3339 time; use e.g. 2026-03-18T15:30:00Z");
 }
 
-}  // namespace
+// Proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's civil_from_days:
+// 400-year eras starting on March 1, so the leap day is the last day of a year).
+struct CivilDate {
+  int64_t year;
+  unsigned month;
+  unsigned day;
+};
+CivilDate CivilFromDays(int64_t days) {
+  days += 719468;  // 0000-03-01 to 1970-01-01
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto day_of_era = static_cast<unsigned>(days - era * 146097);  // [0, 146096]
+  const unsigned year_of_era =  // [0, 399]
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned mp = (5 * day_of_year + 2) / 153;  // March = 0
+  const unsigned day = day_of_year - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
 
-std::string FormatTime(TimePoint t) {
+void PutDigits(char* at, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+// Years outside 0000..9999 (never parsed from the API, only from odd stored values).
+std::string FormatTimeWide(TimePoint t) {
   auto day_point = std::chrono::floor<days>(t);
   std::chrono::year_month_day ymd{day_point};
   std::chrono::hh_mm_ss<milliseconds> hms{t - day_point};
@@ -51,6 +80,41 @@ std::string FormatTime(TimePoint t) {
                 static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<int>(hms.subseconds().count()));
   return buffer;
+}
+
+}  // namespace
+
+void AppendTime(std::string& out, TimePoint t) {
+  constexpr int64_t kMsPerDay = 86'400'000;
+  int64_t ms = ToMillis(t);
+  int64_t days = ms / kMsPerDay;
+  int64_t in_day = ms % kMsPerDay;
+  if (in_day < 0) {  // floor, not truncation, before 1970
+    in_day += kMsPerDay;
+    --days;
+  }
+  CivilDate date = CivilFromDays(days);
+  if (date.year < 0 || date.year > 9999) {
+    out.append(FormatTimeWide(t));
+    return;
+  }
+  auto clock = static_cast<unsigned>(in_day);
+  char text[24] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0',
+                   '0', ':', '0', '0', ':', '0', '0', '.', '0', '0', '0', 'Z'};
+  PutDigits(text, static_cast<unsigned>(date.year), 4);
+  PutDigits(text + 5, date.month, 2);
+  PutDigits(text + 8, date.day, 2);
+  PutDigits(text + 11, clock / 3'600'000, 2);
+  PutDigits(text + 14, clock / 60'000 % 60, 2);
+  PutDigits(text + 17, clock / 1000 % 60, 2);
+  PutDigits(text + 20, clock % 1000, 3);
+  out.append(text, sizeof text);
+}
+
+std::string FormatTime(TimePoint t) {
+  std::string out;
+  AppendTime(out, t);
+  return out;
 }
 
 Result<TimePoint> ParseTime(std::string_view text) {

@@ -1,10 +1,7 @@
 #include "daemon/service/export_service.h"
 
-#include "daemon/service/csv.h"
-#include "daemon/service/job_export_view.h"
-#include "daemon/service/views.h"
-#include "daemon/store/job_repository.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/service/export_rows.h"
+#include "daemon/store/export_reader.h"
 
 namespace flare::daemon {
 namespace {
@@ -19,41 +16,6 @@ const char* kRunsHeader =
     "Id,JobId,JobVersion,Trigger,RerunOf,State,Queue,JobType,Attempt,MaxAttempts,CreatedAt,"
     "ScheduledFor,StartedAt,CompletedAt,DurationMs,PendingDurationMs,FailureReason,WorkerId,"
     "Error\r\n";
-
-std::string TimeCell(const OptTime& t) { return t ? FormatTime(*t) : std::string(); }
-std::string JsonCell(const nlohmann::json& value) {
-  return value.is_null() ? std::string()
-                         : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-template <typename T>
-std::string NumberCell(const std::optional<T>& value) {
-  return value ? std::to_string(*value) : std::string();
-}
-
-void AppendJsonLine(std::string& out, const nlohmann::json& object) {
-  out.append(object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  out.push_back('\n');
-}
-
-void AppendJobCsv(std::string& out, const JobRecord& job) {
-  AppendCsvRecord(out, {job.id, job.state, job.job_type, job.queue, FormatTime(job.created_at),
-                        TimeCell(job.completed_at), std::to_string(job.attempt),
-                        std::to_string(job.max_attempts), NumberCell(job.duration_ms),
-                        job.error_text, job.tags_text});
-}
-
-void AppendRunCsv(std::string& out, const RunRecord& run) {
-  std::optional<int64_t> pending_ms;
-  if (run.started_at && run.ready_at)
-    pending_ms = ToMillis(*run.started_at) - ToMillis(*run.ready_at);
-  AppendCsvRecord(
-      out,
-      {run.id, run.job_id, std::to_string(run.job_version), run.trigger, run.rerun_of, run.state,
-       run.queue, run.job_type, std::to_string(run.attempt), std::to_string(run.max_attempts),
-       FormatTime(run.created_at), TimeCell(run.scheduled_for), TimeCell(run.started_at),
-       TimeCell(run.completed_at), NumberCell(run.duration_ms), NumberCell(pending_ms),
-       run.failure_reason, run.worker_id, JsonCell(run.error)});
-}
 
 Result<TimePoint> WindowEnd(const std::optional<std::string>& text, ErrorCode code,
                             const char* name) {
@@ -95,34 +57,31 @@ bool ExportCursor::Next(std::string& out) {
   }
   if (finished_) return false;
   size_t start = out.size();
+  const bool jobs = kind_ == ExportKind::kJobs;
+  auto* append = format_ == ExportFormat::kCsv ? (jobs ? AppendJobCsv : AppendRunCsv)
+                                               : (jobs ? AppendJobJson : AppendRunJson);
+  const bool jsonl = format_ == ExportFormat::kJsonl;
+  ExportWindow window{project_id_, from_, until_, after_};
+  static_assert(static_cast<int>(JobColumn::kId) == static_cast<int>(RunColumn::kId));
+  const int id_column = static_cast<int>(JobColumn::kId);
+  const int created_column =
+      jobs ? static_cast<int>(JobColumn::kCreatedAt) : static_cast<int>(RunColumn::kCreatedAt);
   int seen = 0;
-  bool csv = format_ == ExportFormat::kCsv;
-  // Keeps the page's position and stops it early once it is large.
-  auto take = [&](const std::string& id, TimePoint created_at) {
-    after_ = PageCursor{ToMillis(created_at), id};
-    ++seen;
-    return out.size() - start < kPageBytes;
-  };
   {
-    // One short read per page: the lease (and its read transaction) ends with the page.
+    // One short read per page: the statement (and its read transaction) ends with the page.
     auto reader = readers_.Acquire();
-    if (kind_ == ExportKind::kJobs) {
-      JobsCreatedBetween(*reader, project_id_, from_, until_, after_, kPageRows,
-                         [&](const JobRecord& job) {
-                           if (csv) {
-                             AppendJobCsv(out, job);
-                           } else {
-                             AppendJobJson(out, job);
-                             out.push_back('\n');
-                           }
-                           return take(job.id, job.created_at);
-                         });
+    auto visit = [&](const ExportRow& row) {
+      append(out, row);
+      if (jsonl) out.push_back('\n');
+      if (++seen < kPageRows && out.size() - start < kPageBytes) return true;
+      // The page ends here (by count or by size): the next one starts after this row.
+      after_ = PageCursor{row.Int(created_column), std::string(row.Text(id_column))};
+      return false;
+    };
+    if (jobs) {
+      ReadJobExportPage(*reader, window, kPageRows, visit);
     } else {
-      RunsCreatedBetween(*reader, project_id_, from_, until_, after_, kPageRows,
-                         [&](const RunRecord& run) {
-                           csv ? AppendRunCsv(out, run) : AppendJsonLine(out, RunView(run));
-                           return take(run.id, run.created_at);
-                         });
+      ReadRunExportPage(*reader, window, kPageRows, visit);
     }
   }
   rows_ += static_cast<size_t>(seen);

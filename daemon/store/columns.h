@@ -49,17 +49,6 @@ inline void BindCursor(SQLite::Statement& st, int index, const std::optional<Pag
   st.bind(index + 1, cursor->id);
 }
 
-/// Binds ?1..?5 of an export's keyset page: project, the position after which the page
-/// starts (`from` itself for the first page), and `until`, and the row limit.
-inline void BindCreatedWindow(SQLite::Statement& st, const std::string& project_id, TimePoint from,
-                              TimePoint until, const std::optional<PageCursor>& after, int limit) {
-  st.bind(1, project_id);
-  st.bind(2, after ? after->created_ms : static_cast<int64_t>(ToMillis(from)));
-  st.bind(3, after ? after->id : std::string());
-  BindTime(st, 4, until);
-  st.bind(5, limit);
-}
-
 inline std::string ColText(SQLite::Statement& st, int index) {
   auto column = st.getColumn(index);
   return column.isNull() ? std::string() : column.getString();

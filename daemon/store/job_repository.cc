@@ -46,12 +46,7 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   BindTime(st, 28, j.deleted_at);
 }
 
-// kText leaves the JSON columns as stored text (payload_text, tags_text, spec_text,
-// error_text) and the JSON fields null: exports render rows without parsing them. Such a
-// record must never be saved.
-enum class JsonColumns { kParsed, kText };
-
-JobRecord ReadJob(SQLite::Statement& st, JsonColumns json = JsonColumns::kParsed) {
+JobRecord ReadJob(SQLite::Statement& st) {
   JobRecord j;
   j.rowid = st.getColumn(0).getInt64();
   j.id = ColText(st, 1);
@@ -59,17 +54,10 @@ JobRecord ReadJob(SQLite::Statement& st, JsonColumns json = JsonColumns::kParsed
   j.slug = ColText(st, 3);
   j.job_type = ColText(st, 4);
   j.queue = ColText(st, 5);
-  if (json == JsonColumns::kText) {
-    j.payload_text = ColText(st, 6);
-    j.tags_text = ColText(st, 7);
-    j.spec_text = ColText(st, 8);
-    j.error_text = ColText(st, 25);
-  } else {
-    j.payload = ColJson(st, 6);
-    j.tags = ColJson(st, 7);
-    j.spec = ColJson(st, 8);
-    j.error = ColJson(st, 25);
-  }
+  j.payload = ColJson(st, 6);
+  j.tags = ColJson(st, 7);
+  j.spec = ColJson(st, 8);
+  j.error = ColJson(st, 25);
   j.is_http = st.getColumn(9).getInt() != 0;
   j.parent_job_id = ColText(st, 10);
   j.idempotency_key = ColText(st, 11);
@@ -207,19 +195,6 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
   }
   st.bind(++i, limit);
   return ReadAll(st);
-}
-
-void JobsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                        TimePoint until, const std::optional<PageCursor>& after, int limit,
-                        const std::function<bool(const JobRecord&)>& visit) {
-  // (created_at, id) > (from, '') starts the first page at `from` itself.
-  auto& st = c.Prepare(JOB_SELECT
-                       "WHERE project_id = ?1 AND (created_at, id) > (?2, ?3) AND "
-                       "created_at <= ?4 ORDER BY created_at, id LIMIT ?5");
-  BindCreatedWindow(st, project_id, from, until, after, limit);
-  while (st.executeStep()) {
-    if (!visit(ReadJob(st, JsonColumns::kText))) return;
-  }
 }
 
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,

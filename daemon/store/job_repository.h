@@ -39,13 +39,6 @@ bool SlugTaken(Connection& c, const std::string& project_id, const std::string& 
 std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
                                 const JobFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit);
-/// Up to `limit` jobs of the project (deleted ones included) created in [from, until],
-/// oldest first (created_at, then id), strictly after `after` when given, each handed to
-/// `visit` until it returns false: one keyset page of an export. The records carry their
-/// JSON columns as stored text (payload_text, tags_text, spec_text, error_text), unparsed.
-void JobsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                        TimePoint until, const std::optional<PageCursor>& after, int limit,
-                        const std::function<bool(const JobRecord&)>& visit);
 /// Live children of `parent_job_id` in state `state`.
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
                                        const std::string& state);

@@ -49,8 +49,6 @@ struct JobRecord {
   std::string payload_text;
   std::string spec_text;
   std::string tags_text;
-  /// Only from JobsCreatedBetween (exports): the error column as stored.
-  std::string error_text;
 };
 
 struct RunRecord {

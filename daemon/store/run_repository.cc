@@ -107,18 +107,6 @@ std::string Placeholders(size_t count) {
 
 }  // namespace
 
-void RunsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                        TimePoint until, const std::optional<PageCursor>& after, int limit,
-                        const std::function<bool(const RunRecord&)>& visit) {
-  auto& st = c.Prepare(RUN_SELECT
-                       "WHERE project_id = ?1 AND (created_at, id) > (?2, ?3) AND "
-                       "created_at <= ?4 ORDER BY created_at, id LIMIT ?5");
-  BindCreatedWindow(st, project_id, from, until, after, limit);
-  while (st.executeStep()) {
-    if (!visit(ReadRun(st))) return;
-  }
-}
-
 void InsertRun(Connection& c, RunRecord& run) {
   auto& st = c.Prepare(
       "INSERT INTO runs (id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "

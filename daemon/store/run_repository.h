@@ -45,12 +45,6 @@ struct RunFilter {
 std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
                                 const RunFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit);
-/// Up to `limit` runs of the project created in [from, until], oldest first (created_at,
-/// then id), strictly after `after` when given, each handed to `visit` until it returns
-/// false: one keyset page of an export.
-void RunsCreatedBetween(Connection& c, const std::string& project_id, TimePoint from,
-                        TimePoint until, const std::optional<PageCursor>& after, int limit,
-                        const std::function<bool(const RunRecord&)>& visit);
 struct CancelNotice {
   std::string job_id;
   std::string run_id;

@@ -3,7 +3,10 @@
 // neutralised formulas, chunked streaming, every error code and the per-project rate limit;
 // plus the flarectl commands for exports and the event log.
 
+#include <algorithm>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "common/time_format.h"
 #include "tests/integration/itest.h"
@@ -157,6 +160,62 @@ TEST_F(Export, JsonlAndCsvRoundTripToTheApiObjectsInCreationOrder) {
   ASSERT_EQ(runs_csv.status, 200);
   EXPECT_EQ(ParseCsv(runs_csv.body)[0][0], "Id");
   EXPECT_EQ(ParseCsv(runs_csv.body)[0][1], "JobId");
+}
+
+TEST_F(Export, JsonlRowsEqualTheApiObjectsForAwkwardJobsInEveryState) {
+  std::string queue = Unique("q");
+  std::string from = Now(milliseconds(-1));
+  json awkward = {{"quote", "say \"hi\" \\ there"},
+                  {"lines", "one\r\ntwo\tthree"},
+                  {"control", std::string("\x01\x1f\x7f", 3)},
+                  {"unicode", "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"},
+                  {"null", nullptr},
+                  {"numbers", {0, -1, 2.5, 1e-7, 9007199254740993}}};
+  std::vector<std::string> ids;
+  // processing, succeeded, failed (a retry due), dead_letter: null fields and filled ones
+  // (error, result, completed_at, duration_ms). Created first: the poll claims only these.
+  for (int i = 0; i < 4; ++i)
+    ids.push_back(CreateJob(flared(), JobBody(queue, {{"max_attempts", i == 3 ? 1 : 3}}))["id"]);
+  json claims = Poll(flared(), "w", queue, 4);
+  ASSERT_EQ(claims.size(), 4u);
+  ASSERT_EQ(
+      Ack(flared(), claims[1], "w", "succeeded", {{"result", {{"r", "\xe2\x82\xac\n"}}}}).status,
+      200);
+  json error = {{"type", "E\"rr"}, {"message", "bad\nthing \xf0\x9f\x92\xa5"}};
+  ASSERT_EQ(Ack(flared(), claims[2], "w", "failed", {{"error", error}}).status, 200);
+  ASSERT_EQ(Ack(flared(), claims[3], "w", "failed", {{"error", error}}).status, 200);
+  // pending, with every optional field filled with awkward text.
+  std::string slug = Unique("slug");
+  std::transform(slug.begin(), slug.end(), slug.begin(), ::tolower);
+  ids.push_back(CreateJob(flared(), JobBody(queue, {{"payload", awkward},
+                                                    {"name", "N \"1\"\n\xc3\xa9"},
+                                                    {"description", "line\r\nline"},
+                                                    {"slug", slug},
+                                                    {"tags", {{"k\"ey", "v\nal"}}}}))["id"]);
+  // scheduled: a cron job and a one-off later on.
+  ids.push_back(CreateJob(flared(), JobBody(queue, {{"schedule", "0 3 * * *"}}))["id"]);
+  ids.push_back(
+      CreateJob(flared(), JobBody(queue, {{"run_at", Now(std::chrono::hours(1))}}))["id"]);
+  std::string cancelled = CreateJob(flared(), JobBody(queue))["id"];
+  ASSERT_EQ(flared().Call("POST", "/flare/v1/jobs/" + cancelled + "/cancel").status, 200);
+  ids.push_back(cancelled);
+
+  HttpReply jsonl =
+      Get("jobs", "from=" + Encode(from) + "&until=" + Encode(Now(seconds(1))) + "&format=jsonl");
+  ASSERT_EQ(jsonl.status, 200) << jsonl.body;
+  std::vector<std::string> seen;
+  std::set<std::string> states;
+  std::istringstream lines(jsonl.body);
+  for (std::string line; std::getline(lines, line);) {
+    json row = json::parse(line);  // throws on anything that is not valid JSON and UTF-8
+    if (row["queue"] != queue) continue;
+    seen.push_back(row["id"]);
+    states.insert(row["state"].get<std::string>());
+    EXPECT_EQ(row, GetJob(flared(), row["id"])) << line;
+  }
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(states, (std::set<std::string>{"pending", "scheduled", "processing", "succeeded",
+                                           "failed", "dead_letter", "cancelled"}));
 }
 
 TEST_F(Export, EveryErrorCodeOfSeed004) {

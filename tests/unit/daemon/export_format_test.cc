@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/service/csv.h"
-#include "daemon/service/job_export_view.h"
+#include "common/json_escape.h"
 
 namespace flare::daemon {
 namespace {
