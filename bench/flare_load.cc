@@ -441,7 +441,8 @@ long AckAll(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed
       NoteError("list ack: HTTP " + std::to_string(r.status) + " " + r.body);
       return 0;
     }
-    for (const auto& item : nlohmann::json::parse(r.body).at("results")) {
+    nlohmann::json answer = nlohmann::json::parse(r.body);  // kept alive for the loop
+    for (const auto& item : answer.at("results")) {
       if (item.value("status", 0) == 200) {
         ++acked;
       } else {
