@@ -76,6 +76,7 @@ struct Options {
   int workers = 4;
   int max_jobs = 1;
   int ack_conns = 1;
+  int ack_list = 0;  // 1: each poll's claims acked by one list ack (POST /workers/ack {acks})
   double rate = 200;
   double seconds = 10;
   int producers = 4;
@@ -92,7 +93,7 @@ struct Options {
 Options ParseOptions(int argc, char** argv) {
   if (argc < 2) {
     Die("usage: flare_load create|batch|process|latency --addr 127.0.0.1:PORT --key KEY [--n N] "
-        "[--conns C] [--batch B] [--workers W] [--max-jobs M] [--ack-conns A] [--rate R] "
+        "[--conns C] [--batch B] [--workers W] [--max-jobs M] [--ack-conns A] [--ack-list 0|1] [--rate R] "
         "[--seconds S] [--producers P] [--cap-s S] [--server-pid PID] [--queue Q]");
   }
   Options o;
@@ -125,6 +126,7 @@ Options ParseOptions(int argc, char** argv) {
   num("--workers", o.workers);
   num("--max-jobs", o.max_jobs);
   num("--ack-conns", o.ack_conns);
+  num("--ack-list", o.ack_list);
   num("--rate", o.rate);
   num("--seconds", o.seconds);
   num("--producers", o.producers);
@@ -428,8 +430,27 @@ std::string AckBody(const Claimed& c, const std::string& worker) {
 // Acks `claims` with up to conns.size() requests in flight: one per connection, written
 // before any reply is read, so flared handles them on separate threads at once.
 long AckAll(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed>& claims,
-            const std::string& worker) {
+            const std::string& worker, bool as_list = false) {
   long acked = 0;
+  if (as_list && claims.size() > 1) {
+    std::string body = "{\"worker_id\":\"" + worker + "\",\"acks\":[";
+    for (size_t i = 0; i < claims.size(); ++i) body += (i ? "," : "") + AckBody(claims[i], worker);
+    body += "]}";
+    Reply r = conns[0]->Post("/flare/v1/workers/ack", body);
+    if (r.status != 200) {
+      NoteError("list ack: HTTP " + std::to_string(r.status) + " " + r.body);
+      return 0;
+    }
+    nlohmann::json answer = nlohmann::json::parse(r.body);  // kept alive for the loop
+    for (const auto& item : answer.at("results")) {
+      if (item.value("status", 0) == 200) {
+        ++acked;
+      } else {
+        NoteError("list ack item: " + item.dump());
+      }
+    }
+    return acked;
+  }
   for (size_t i = 0; i < claims.size(); i += conns.size()) {
     size_t k = std::min(conns.size(), claims.size() - i);
     for (size_t c = 0; c < k; ++c)
@@ -474,7 +495,7 @@ nlohmann::json RunProcess(const Options& o) {
           auto claims = ParseClaims(r.body);
           if (claims.empty()) break;  // wait_seconds 0: nothing left to claim
           claimed += static_cast<long>(claims.size());
-          acked += AckAll(ack, claims, worker);
+          acked += AckAll(ack, claims, worker, o.ack_list != 0);
         }
       } catch (const std::exception& e) {
         NoteError(e.what());
@@ -485,6 +506,7 @@ nlohmann::json RunProcess(const Options& o) {
   double secs = Seconds(t0);
   nlohmann::json out{{"mode", "process"},        {"workers", o.workers},
                      {"max_jobs", o.max_jobs},   {"ack_conns", o.ack_conns},
+                     {"ack_list", o.ack_list},
                      {"backlog", backlog},       {"backlog_load_s", R3(load_secs)},
                      {"n", acked.load()},        {"polls", polls.load()},
                      {"seconds", R3(secs)},      {"per_s", R1(static_cast<double>(acked) / secs)},

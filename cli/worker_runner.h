@@ -9,7 +9,8 @@
 // passes output through to stderr as "[job_id] line" (a stdout line "::progress 0.5" reports
 // progress instead), keeps the last 4 KiB of stderr, reaps, and acks by exit status
 // (0 → succeeded; otherwise failed with error {type ExitCode|Signal|Timeout, message: the
-// stderr tail}) with run_id and lease_id. An ack that does not land (no answer, 5xx, 429) is
+// stderr tail}) with run_id and lease_id; the children reaped in one pass are acked by one
+// list ack ({worker_id, acks: [...]}, answered per item). An ack that does not land (no answer, 5xx, 429) is
 // retried with backoff until it does or the run's lease would have lapsed — the worker tracks
 // each lease from the claim's timeout_seconds and every heartbeat's extension, capped by the
 // worker-silence limit (3 heartbeat intervals since the last answered call) — because after
@@ -99,10 +100,14 @@ class WorkerRunner {
   void Finish(Running& job, bool signaled, int code);
   void Heartbeat();
   void EnforceTimeouts();
-  void QueueAck(const AckInfo& ack, Clock::time_point lease_until);
+  /// Sends the acks of the children reaped in this pass: one alone, several as one list.
+  void SendFinishedAcks();
   void RetryAcks();
   /// One delivery try; true when the server answered it for good (taken or refused).
   bool TryAck(PendingAck& pending);
+  /// After a try answered `status` (0: no answer): true when done with `pending` (taken,
+  /// refused, or too late to retry); else its next try is scheduled.
+  bool Settle(PendingAck& pending, int status, const std::string& reason);
   /// When `pending` is no use any more: its lease, the silence limit, the stop grace.
   Clock::time_point GiveUpAt(const PendingAck& pending) const;
   void NoteContact(Clock::time_point sent);
@@ -128,6 +133,7 @@ class WorkerRunner {
 
   std::vector<std::unique_ptr<Running>> running_;     // supervisor only
   std::vector<PendingAck> acks_;                      // supervisor only
+  std::vector<PendingAck> finished_acks_;             // supervisor only: reaped this pass
   std::optional<Clock::time_point> ack_grace_until_;  // set once stopped with nothing running
 };
 

@@ -82,6 +82,7 @@ void WorkerRunner::Supervise() {
       Finish(job, exit->signaled, exit->code);
       it = running_.erase(it);
     }
+    SendFinishedAcks();
     EnforceTimeouts();
     RetryAcks();
     if (Clock::now() >= next_heartbeat) {
@@ -190,7 +191,7 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
   } else {
     Log("[" + job.job_id + "] " + (ack.succeeded ? "succeeded" : "failed: " + ack.error_type) +
         " in " + std::to_string(duration.count()) + " ms");
-    QueueAck(ack, job.lease_until);
+    finished_acks_.push_back(PendingAck{ack, job.lease_until, Clock::now()});
   }
   {
     std::lock_guard lock(mutex_);
@@ -199,9 +200,53 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
   slots_changed_.notify_all();
 }
 
-void WorkerRunner::QueueAck(const AckInfo& ack, Clock::time_point lease_until) {
-  PendingAck pending{ack, lease_until, Clock::now()};
-  if (!TryAck(pending)) acks_.push_back(std::move(pending));
+void WorkerRunner::SendFinishedAcks() {
+  std::vector<PendingAck> batch = std::move(finished_acks_);
+  finished_acks_.clear();
+  if (batch.size() == 1 && !TryAck(batch.front())) acks_.push_back(std::move(batch.front()));
+  if (batch.size() <= 1) return;
+  // Several children ended in this pass: one list ack (README "Acks in a list"), each item
+  // answered alone.
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& pending : batch) list.push_back(AckBody(options_.identity.worker_id, pending.ack));
+  HttpRequest request = PostJson(std::string(kWorkersPath) + "/ack",
+                                 {{"worker_id", options_.identity.worker_id}, {"acks", list}});
+  request.read_timeout = kAckTryTimeout;
+  auto sent = Clock::now();
+  auto response = control_client_->Send(request);
+  const nlohmann::json* results = nullptr;
+  nlohmann::json answer;
+  if (response.ok() && response->status < 300) {
+    answer = response->Json();
+    if (answer.contains("results") && answer["results"].is_array() &&
+        answer["results"].size() == batch.size()) {
+      results = &answer["results"];
+      Log("acked " + std::to_string(batch.size()) + " jobs in one request");
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingAck& pending = batch[i];
+    bool settled = false;
+    if (results == nullptr) {
+      // No answer or an error for the whole list (e.g. a flared without list acks): each
+      // ack on its own, as a single ack would go.
+      settled = TryAck(pending);
+    } else {
+      ++pending.tries;
+      const nlohmann::json& item = (*results)[i];
+      int status = item.value("status", 500);
+      std::string reason;
+      if (status >= 300) {
+        const auto& error = item.value("error", nlohmann::json::object());
+        reason = error.value("message", std::string("HTTP ") + std::to_string(status)) + " (" +
+                 error.value("code", std::string("?")) + ")";
+      } else {
+        NoteContact(sent);
+      }
+      settled = Settle(pending, status, reason);
+    }
+    if (!settled) acks_.push_back(std::move(pending));
+  }
 }
 
 void WorkerRunner::RetryAcks() {
@@ -236,13 +281,8 @@ bool WorkerRunner::TryAck(PendingAck& pending) {
   ++pending.tries;
   if (response.ok() && response->status < 300) {
     NoteContact(sent);
-    if (pending.tries > 1) {
-      Log("[" + ack.job_id + "] ack delivered (try " + std::to_string(pending.tries) + ")");
-    }
-    return true;
+    return Settle(pending, response->status, "");
   }
-  // Only a missing answer, a server error or 429 can change on a retry; 4xx is final.
-  bool transient = !response.ok() || response->status >= 500 || response->status == 429;
   std::string reason;
   if (response.ok()) {
     CliError error = ErrorFromResponse(*response);
@@ -250,6 +290,19 @@ bool WorkerRunner::TryAck(PendingAck& pending) {
   } else {
     reason = response.error().message;
   }
+  return Settle(pending, response.ok() ? response->status : 0, reason);
+}
+
+bool WorkerRunner::Settle(PendingAck& pending, int status, const std::string& reason) {
+  const AckInfo& ack = pending.ack;
+  if (status > 0 && status < 300) {
+    if (pending.tries > 1) {
+      Log("[" + ack.job_id + "] ack delivered (try " + std::to_string(pending.tries) + ")");
+    }
+    return true;
+  }
+  // Only a missing answer (0), a server error or 429 can change on a retry; 4xx is final.
+  bool transient = status == 0 || status >= 500 || status == 429;
   if (!transient) {
     Log("[" + ack.job_id + "] ack refused: " + reason);
     return true;

@@ -35,7 +35,8 @@ constexpr const char* kRunHelp =
     "FLARE_ATTEMPT FLARE_MAX_ATTEMPTS FLARE_JOB_TYPE FLARE_QUEUE FLARE_LEASE_ID; exit 0 = "
     "succeeded, else failed with the exit status or signal and the stderr tail; a stdout "
     "line '::progress 0.5' reports progress; other output goes to stderr prefixed with the "
-    "job id; a command that cannot be executed stops the worker before it registers";
+    "job id; jobs that end together are acked in one list ack; a command that cannot be "
+    "executed stops the worker before it registers";
 
 }  // namespace
 

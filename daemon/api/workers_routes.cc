@@ -1,6 +1,7 @@
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
 #include "daemon/dispatcher.h"
+#include "daemon/service/worker_requests.h"
 #include "daemon/service/worker_service.h"
 
 namespace flare::daemon {
@@ -24,7 +25,14 @@ RouteHandler WithBody(WorkerService& workers, BodyCall call) {
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher) {
   router.Add("POST", "/flare/v1/workers/register", kScope,
              WithBody(workers, &WorkerService::Register));
-  router.Add("POST", "/flare/v1/workers/ack", kScope, WithBody(workers, &WorkerService::Ack));
+  router.Add("POST", "/flare/v1/workers/ack", kScope,
+             [&](RequestContext& ctx, httplib::Response& response) {
+               auto body = BodyObject(ctx.request);
+               if (!body) return SendError(response, body.error());
+               // Seed 000's single ack, or the list form (README "Acks in a list").
+               auto call = IsAckList(*body) ? &WorkerService::AckList : &WorkerService::Ack;
+               SendResult(response, (workers.*call)(ctx.principal.project_id, *body));
+             });
   router.Add("POST", "/flare/v1/workers/heartbeat", kScope,
              WithBody(workers, &WorkerService::Heartbeat));
   router.Add("POST", "/flare/v1/workers/progress", kScope,

@@ -73,14 +73,20 @@ void Executor::Bookkeep() {
   std::unique_lock lock(mutex_);
   while (!abandoning_) {
     if (!outcomes_.empty()) {
-      Outcome done = std::move(outcomes_.front());
-      outcomes_.pop_front();
-      FinishRun(std::move(done), lock);
+      // Every outcome reported so far, recorded in one transaction.
+      size_t n = std::min(outcomes_.size(), kMaxBatch);
+      std::vector<Outcome> done(std::make_move_iterator(outcomes_.begin()),
+                                std::make_move_iterator(outcomes_.begin() + n));
+      outcomes_.erase(outcomes_.begin(), outcomes_.begin() + n);
+      FinishRuns(std::move(done), lock);
     } else if (CanBegin()) {
-      PendingHttpRun item = std::move(queue_.front());
-      queue_.pop_front();
-      queued_.erase(item.run_id);
-      BeginRun(item, lock);
+      // Every queued run there is room for, taken in one transaction.
+      size_t room = static_cast<size_t>(options_.concurrency) - active_.size();
+      size_t n = std::min({queue_.size(), room, kMaxBatch});
+      std::vector<PendingHttpRun> items(queue_.begin(), queue_.begin() + n);
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+      for (const auto& item : items) queued_.erase(item.run_id);
+      BeginRuns(items, lock);
     } else if (!stopping_ && Clock::now() >= next_rescan_) {
       Rescan(lock);
     } else if (stopping_) {
@@ -91,12 +97,18 @@ void Executor::Bookkeep() {
   }
 }
 
-void Executor::BeginRun(const PendingHttpRun& item, std::unique_lock<std::mutex>& lock) {
-  HttpTransport::CallId call_id = next_call_id_++;
-  active_[item.run_id].call_id = call_id;
+void Executor::BeginRuns(const std::vector<PendingHttpRun>& items,
+                         std::unique_lock<std::mutex>& lock) {
+  for (const auto& item : items) active_[item.run_id].call_id = next_call_id_++;
   lock.unlock();
-  Result<std::optional<HttpWork>> work = runs_.Begin(item.project_id, item.run_id);
+  auto begun = runs_.BeginMany(items);
   lock.lock();
+  for (size_t i = 0; i < items.size(); ++i) {
+    Started(items[i], begun ? std::move((*begun)[i]) : Result<std::optional<HttpWork>>(begun.error()));
+  }
+}
+
+void Executor::Started(const PendingHttpRun& item, Result<std::optional<HttpWork>> work) {
   auto it = active_.find(item.run_id);
   if (!work || !*work) {
     active_.erase(it);
@@ -124,11 +136,12 @@ void Executor::BeginRun(const PendingHttpRun& item, std::unique_lock<std::mutex>
     HttpCallOutcome cancelled;
     cancelled.failure = FailureReason::kCancelled;
     outcomes_.push_back({item.run_id, std::move(cancelled)});
+    wake_.notify_one();
     return;
   }
   active.calling = true;
   // Under the lock, so a Cancel that sees `calling` reaches a call the transport knows.
-  transport_->Start(call_id, std::move(active.work.call),
+  transport_->Start(active.call_id, std::move(active.work.call),
                     [this, run_id = item.run_id](HttpCallOutcome outcome) {
                       std::lock_guard done_lock(mutex_);
                       outcomes_.push_back({run_id, std::move(outcome)});
@@ -136,19 +149,25 @@ void Executor::BeginRun(const PendingHttpRun& item, std::unique_lock<std::mutex>
                     });
 }
 
-void Executor::FinishRun(Outcome done, std::unique_lock<std::mutex>& lock) {
-  auto it = active_.find(done.run_id);
-  if (it == active_.end()) return;
-  HttpWork work = std::move(it->second.work);
+void Executor::FinishRuns(std::vector<Outcome> done, std::unique_lock<std::mutex>& lock) {
+  std::vector<FinishedCall> calls;
+  calls.reserve(done.size());
+  for (Outcome& outcome : done) {
+    auto it = active_.find(outcome.run_id);
+    if (it == active_.end()) continue;
+    calls.push_back({std::move(it->second.work), std::move(outcome.outcome)});
+  }
+  if (calls.empty()) return;
   lock.unlock();
-  Status finished = runs_.Finish(work, done.outcome);
+  Status finished = runs_.FinishMany(calls);
   if (!finished) {
-    LogError("cannot record HTTP run", {{"run", done.run_id}, {"error", finished.error().message}});
+    LogError("cannot record HTTP runs",
+             {{"runs", std::to_string(calls.size())}, {"error", finished.error().message}});
   }
   lock.lock();
-  active_.erase(done.run_id);
+  for (const FinishedCall& call : calls) active_.erase(call.work.run_id);
   idle_.notify_all();
-  wake_.notify_one();  // room for one more call
+  wake_.notify_all();  // room for more calls
 }
 
 void Executor::Rescan(std::unique_lock<std::mutex>& lock) {

@@ -7,8 +7,11 @@
 // the database itself: after a Begin fails (a transient database error) the executor
 // re-reads the pending HTTP runs with a backoff, and a slow safety timer does the same, so
 // a run no notification announced is still performed. Begin and Finish are writes, which
-// block until their group commit; a few bookkeeping threads do them so that writes of many
-// runs share one commit, and the transport's loop never waits on the database.
+// block until their group commit; a bookkeeping thread takes every run there is room for
+// (up to kMaxBatch) in ONE Begin transaction and records every outcome reported so far in
+// ONE Finish transaction, so a burst costs a few transactions, not two per call. A few such
+// threads overlap (one collects the next batch while another waits for its commit), and
+// the transport's loop never waits on the database.
 //
 // Enqueue and Cancel only hand off (a queue, a flag, a transport wake-up): they run on the
 // writer thread after a commit and must never block it. A run cancelled while in flight
@@ -34,7 +37,7 @@ namespace flare::daemon {
 
 struct ExecutorOptions {
   int concurrency = 256;  // calls in flight at once
-  int bookkeepers = 64;   // threads that record starts and outcomes
+  int bookkeepers = 4;  // threads that record starts and outcomes, a batch each at a time
   /// The safety re-read of pending HTTP runs.
   std::chrono::milliseconds rescan_interval{std::chrono::seconds(60)};
   /// The first re-read after a failed Begin; doubles up to rescan_interval.
@@ -77,9 +80,14 @@ class Executor {
     HttpCallOutcome outcome;
   };
 
+  /// The most runs one Begin or Finish transaction carries.
+  static constexpr size_t kMaxBatch = 256;
+
   void Bookkeep();
-  void BeginRun(const PendingHttpRun& item, std::unique_lock<std::mutex>& lock);
-  void FinishRun(Outcome done, std::unique_lock<std::mutex>& lock);
+  void BeginRuns(const std::vector<PendingHttpRun>& items, std::unique_lock<std::mutex>& lock);
+  /// After BeginRuns, under the lock: hands a taken run to the transport.
+  void Started(const PendingHttpRun& item, Result<std::optional<HttpWork>> work);
+  void FinishRuns(std::vector<Outcome> done, std::unique_lock<std::mutex>& lock);
   void Rescan(std::unique_lock<std::mutex>& lock);
   void EnqueueLocked(const PendingHttpRun& item);
   bool CanBegin() const;

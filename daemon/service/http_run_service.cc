@@ -70,54 +70,79 @@ AttemptFailure FailureOf(const HttpCallOutcome& outcome, const std::string& succ
 
 Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project_id,
                                                       const std::string& run_id) {
-  return ctx_.writer.Run<std::optional<HttpWork>>([&](Tx& tx) -> Result<std::optional<HttpWork>> {
-    auto run = FindRun(tx.conn(), project_id, run_id);
-    if (!run || run->state != "pending" || !run->is_http) return std::optional<HttpWork>();
-    auto job = FindJob(tx.conn(), project_id, run->job_id);
-    if (!job) return std::optional<HttpWork>();
-    auto target = ParseHttpTarget(job->spec.value("http", nlohmann::json()));
-    if (!target) return target.error();
-    StateMachine machine(tx, ctx_.notifier);
-    machine.Start(*job, *run, "executor");
-    HttpWork work{project_id,
-                  job->id,
-                  run->id,
-                  run->lease_id,
-                  BuildCall(*target, run->payload.is_null() ? job->payload : run->payload,
-                            run->timeout_seconds),
-                  target->success_status,
-                  0};
-    work.call.identity_headers = IdentityHeaders(*run);
-    if (run->ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run->ready_at);
-    run->lease_expires_at = *run->lease_expires_at + kLeaseGrace;
-    run->request = RedactedRequest(work.call);
-    SaveRun(tx.conn(), *run);
-    return std::optional<HttpWork>(std::move(work));
+  auto begun = BeginMany({{project_id, run_id}});
+  if (!begun) return begun.error();
+  return std::move(begun->front());
+}
+
+Result<std::vector<Result<std::optional<HttpWork>>>> HttpRunService::BeginMany(
+    const std::vector<PendingHttpRun>& items) {
+  using Begun = std::vector<Result<std::optional<HttpWork>>>;
+  return ctx_.writer.Run<Begun>([&](Tx& tx) -> Result<Begun> {
+    Begun begun;
+    begun.reserve(items.size());
+    for (const PendingHttpRun& item : items) begun.push_back(BeginInTx(tx, item));
+    return begun;
   });
 }
 
+Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingHttpRun& item) {
+  const std::string& project_id = item.project_id;
+  auto run = FindRun(tx.conn(), project_id, item.run_id);
+  if (!run || run->state != "pending" || !run->is_http) return std::optional<HttpWork>();
+  auto job = FindJob(tx.conn(), project_id, run->job_id);
+  if (!job) return std::optional<HttpWork>();
+  // Refused before any write: in a batch, this run alone stays pending.
+  auto target = ParseHttpTarget(job->spec.value("http", nlohmann::json()));
+  if (!target) return target.error();
+  StateMachine machine(tx, ctx_.notifier);
+  machine.Start(*job, *run, "executor");
+  HttpWork work{project_id,
+                job->id,
+                run->id,
+                run->lease_id,
+                BuildCall(*target, run->payload.is_null() ? job->payload : run->payload,
+                          run->timeout_seconds),
+                target->success_status,
+                0};
+  work.call.identity_headers = IdentityHeaders(*run);
+  if (run->ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run->ready_at);
+  run->lease_expires_at = *run->lease_expires_at + kLeaseGrace;
+  run->request = RedactedRequest(work.call);
+  SaveRun(tx.conn(), *run);
+  return std::optional<HttpWork>(std::move(work));
+}
+
 Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outcome) {
+  return FinishMany({{work, outcome}});
+}
+
+Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
   return ctx_.writer.Run<Ok>([&](Tx& tx) -> Status {
-    auto run = FindRun(tx.conn(), work.project_id, work.run_id);
-    if (!run || run->state != "processing" || run->lease_id != work.lease_id) return Ok{};
-    auto job = FindJob(tx.conn(), work.project_id, work.job_id);
-    if (!job) return Ok{};
-    HttpTrace trace = outcome.trace;
-    trace.queue_wait_ms = work.queue_wait_ms;
-    run->trace = TraceJson(trace);
-    if (outcome.status != 0) run->result = ResultJson(outcome);
-    StateMachine machine(tx, ctx_.notifier);
-    if (outcome.failure == FailureReason::kCancelled) {
-      machine.Cancel(*job, *run, "cancelled while in flight");
-    } else if (outcome.failure == FailureReason::kNone &&
-               MatchesSuccessStatus(outcome.status, work.success_status)) {
-      machine.Succeed(*job, *run, outcome.trace.total_ms, run->result);
-    } else {
-      machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status),
-                          outcome.trace.total_ms);
-    }
+    for (const FinishedCall& call : calls) FinishInTx(tx, call.work, call.outcome);
     return Ok{};
   });
+}
+
+void HttpRunService::FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome) {
+  auto run = FindRun(tx.conn(), work.project_id, work.run_id);
+  if (!run || run->state != "processing" || run->lease_id != work.lease_id) return;
+  auto job = FindJob(tx.conn(), work.project_id, work.job_id);
+  if (!job) return;
+  HttpTrace trace = outcome.trace;
+  trace.queue_wait_ms = work.queue_wait_ms;
+  run->trace = TraceJson(trace);
+  if (outcome.status != 0) run->result = ResultJson(outcome);
+  StateMachine machine(tx, ctx_.notifier);
+  if (outcome.failure == FailureReason::kCancelled) {
+    machine.Cancel(*job, *run, "cancelled while in flight");
+  } else if (outcome.failure == FailureReason::kNone &&
+             MatchesSuccessStatus(outcome.status, work.success_status)) {
+    machine.Succeed(*job, *run, outcome.trace.total_ms, run->result);
+  } else {
+    machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status),
+                        outcome.trace.total_ms);
+  }
 }
 
 Result<std::vector<PendingHttpRun>> HttpRunService::PendingRuns() {

@@ -27,14 +27,28 @@ struct PendingHttpRun {
   std::string run_id;
 };
 
+/// A call the executor performed, with how it ended.
+struct FinishedCall {
+  HttpWork work;
+  HttpCallOutcome outcome;
+};
+
 class HttpRunService {
  public:
   explicit HttpRunService(ServiceContext context) : ctx_(context) {}
 
   /// Takes the run if it is still a pending HTTP run; nullopt otherwise.
   Result<std::optional<HttpWork>> Begin(const std::string& project_id, const std::string& run_id);
+  /// Begin for many runs in ONE transaction (the executor claims what is due in batches);
+  /// each item answers alone: a run whose request cannot be built is its own error and
+  /// stays pending, the others are taken. The outer error: the transaction failed, no run
+  /// was taken.
+  Result<std::vector<Result<std::optional<HttpWork>>>> BeginMany(
+      const std::vector<PendingHttpRun>& items);
   /// Records the outcome, unless the run was cancelled, replaced or timed out meanwhile.
   Status Finish(const HttpWork& work, const HttpCallOutcome& outcome);
+  /// Finish for many calls in ONE transaction.
+  Status FinishMany(const std::vector<FinishedCall>& calls);
   /// The pending HTTP runs, read from the database (not the writer): what the executor
   /// performs when no notification announced a run, e.g. after a failed Begin.
   Result<std::vector<PendingHttpRun>> PendingRuns();
@@ -43,6 +57,9 @@ class HttpRunService {
   Result<std::vector<PendingHttpRun>> Recover();
 
  private:
+  Result<std::optional<HttpWork>> BeginInTx(Tx& tx, const PendingHttpRun& item);
+  void FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome);
+
   ServiceContext ctx_;
 };
 

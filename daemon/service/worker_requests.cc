@@ -117,6 +117,42 @@ Result<AckRequest> ParseAck(const nlohmann::json& body) {
   return ack;
 }
 
+bool IsAckList(const nlohmann::json& body) { return body.is_object() && body.contains("acks"); }
+
+Result<std::vector<Result<AckRequest>>> ParseAckList(const nlohmann::json& body) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "acks"}); !unknown) {
+    return unknown.error();
+  }
+  const auto& list = body["acks"];
+  if (!list.is_array() || list.empty() || list.size() > kMaxAcksPerList) {
+    return InvalidRequest("acks must be a list of 1 to " + std::to_string(kMaxAcksPerList) +
+                              " acks, each {job_id, run_id?, lease_id?, status, ...}",
+                          "acks");
+  }
+  std::string worker_id;
+  if (body.contains("worker_id")) {
+    auto id = ReadWorkerId(body);
+    if (!id) return id.error();
+    worker_id = *id;
+  }
+  std::vector<Result<AckRequest>> items;
+  items.reserve(list.size());
+  for (const auto& entry : list) {
+    if (!entry.is_object()) {
+      items.push_back(InvalidRequest("each ack must be an object {job_id, status, ...}", "acks"));
+      continue;
+    }
+    if (!entry.contains("worker_id") && !worker_id.empty()) {
+      nlohmann::json item = entry;
+      item["worker_id"] = worker_id;
+      items.push_back(ParseAck(item));
+    } else {
+      items.push_back(ParseAck(entry));
+    }
+  }
+  return items;
+}
+
 Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body) {
   std::vector<HeartbeatItem> items;
   if (!body.contains("jobs") || body["jobs"].is_null()) return items;

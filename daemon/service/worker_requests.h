@@ -36,6 +36,13 @@ Result<std::string> ReadWorkerId(const nlohmann::json& body);
 Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const char* field,
                                               bool required);
 Result<AckRequest> ParseAck(const nlohmann::json& body);
+/// The most acks one list may carry.
+inline constexpr size_t kMaxAcksPerList = 1000;
+/// True when an ack body is the list form {worker_id?, acks: [...]} rather than one ack.
+bool IsAckList(const nlohmann::json& body);
+/// The items of a list ack, each parsed as a single ack (an item without worker_id takes
+/// the list's): an invalid item is that item's error, not the whole list's.
+Result<std::vector<Result<AckRequest>>> ParseAckList(const nlohmann::json& body);
 Result<std::vector<HeartbeatItem>> ParseHeartbeatJobs(const nlohmann::json& body);
 /// job_id, run_id?, lease_id? and progress (required) of a progress body, as one item.
 Result<HeartbeatItem> ParseProgress(const nlohmann::json& body);

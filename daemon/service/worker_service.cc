@@ -99,6 +99,44 @@ Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, 
   return AckAnswer(job, run);
 }
 
+// One ack inside the caller's transaction (a single ack or an item of a list).
+Result<nlohmann::json> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
+                               const AckRequest& ack) {
+  auto job = FindJob(tx.conn(), project_id, ack.job_id);
+  if (!job) return JobNotFound(ack.job_id);
+  TouchWorker(tx.conn(), project_id, ack.worker_id, tx.now());
+  auto held = HeldRuns(tx, job->id, ack.worker_id, ack.run_id, ack.lease_id);
+  if (!held.empty()) return ApplyAck(tx, notifier, *job, held.front(), ack);
+  auto run = FindRunOfJob(tx.conn(), job->id, ack.run_id.empty() ? job->last_run_id : ack.run_id);
+  if (!run) {
+    return Error{ErrorCode::kRunNotFound,
+                 "run " + ack.run_id + " of job " + job->id + " does not exist"};
+  }
+  // The same ack again (a retry after a lost response) answers as the first one did.
+  const auto& earlier = run->ack_response;
+  bool same_claim = !run->is_http && !run->acked_lease_id.empty() &&
+                    run->worker_id == ack.worker_id &&
+                    (ack.lease_id.empty() || ack.lease_id == run->acked_lease_id);
+  if (same_claim && earlier.is_object() &&
+      earlier.value("status", "") == (ack.succeeded ? "succeeded" : "failed")) {
+    return AckAnswer(*job, *run);
+  }
+  return LeaseLost(job->id, ack.worker_id);
+}
+
+// An item of a list ack's answer: the single ack's answer with "status": 200, or the
+// error the single ack would have answered, with its HTTP status.
+nlohmann::json AckListResult(const Result<nlohmann::json>& answer) {
+  if (answer) {
+    nlohmann::json item = *answer;
+    item["status"] = 200;
+    return item;
+  }
+  nlohmann::json item = answer.error().ToJson();
+  item["status"] = HttpStatusOf(answer.error().code);
+  return item;
+}
+
 }  // namespace
 
 Result<nlohmann::json> WorkerService::Register(const std::string& project_id,
@@ -175,27 +213,24 @@ Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
   auto ack = ParseAck(body);
   if (!ack) return ack.error();
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto job = FindJob(tx.conn(), project_id, ack->job_id);
-    if (!job) return JobNotFound(ack->job_id);
-    TouchWorker(tx.conn(), project_id, ack->worker_id, tx.now());
-    auto held = HeldRuns(tx, job->id, ack->worker_id, ack->run_id, ack->lease_id);
-    if (!held.empty()) return ApplyAck(tx, ctx_.notifier, *job, held.front(), *ack);
-    auto run =
-        FindRunOfJob(tx.conn(), job->id, ack->run_id.empty() ? job->last_run_id : ack->run_id);
-    if (!run) {
-      return Error{ErrorCode::kRunNotFound,
-                   "run " + ack->run_id + " of job " + job->id + " does not exist"};
+    return AckInTx(tx, ctx_.notifier, project_id, *ack);
+  });
+}
+
+Result<nlohmann::json> WorkerService::AckList(const std::string& project_id,
+                                              const nlohmann::json& body) {
+  auto items = ParseAckList(body);
+  if (!items) return items.error();
+  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+    // One transaction for the list; each item answers alone. An item that fails changes
+    // nothing (every refusal comes before its writes), so the others stand.
+    nlohmann::json results = nlohmann::json::array();
+    for (const Result<AckRequest>& item : *items) {
+      Result<nlohmann::json> answer =
+          item ? AckInTx(tx, ctx_.notifier, project_id, *item) : Result<nlohmann::json>(item.error());
+      results.push_back(AckListResult(answer));
     }
-    // The same ack again (a retry after a lost response) answers as the first one did.
-    const auto& earlier = run->ack_response;
-    bool same_claim = !run->is_http && !run->acked_lease_id.empty() &&
-                      run->worker_id == ack->worker_id &&
-                      (ack->lease_id.empty() || ack->lease_id == run->acked_lease_id);
-    if (same_claim && earlier.is_object() &&
-        earlier.value("status", "") == (ack->succeeded ? "succeeded" : "failed")) {
-      return AckAnswer(*job, *run);
-    }
-    return LeaseLost(job->id, ack->worker_id);
+    return nlohmann::json{{"results", std::move(results)}};
   });
 }
 

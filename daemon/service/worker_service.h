@@ -36,6 +36,9 @@ class WorkerService {
   /// Claims up to max_jobs ready runs now, without waiting: {"jobs": [...]}.
   Result<nlohmann::json> Claim(const std::string& project_id, const PollRequest& request);
   Result<nlohmann::json> Ack(const std::string& project_id, const nlohmann::json& body);
+  /// The list form {worker_id?, acks: [ack...]}: every item in ONE transaction, each
+  /// answered alone → {"results": [answer + "status": 200 | {"error": {...}, "status"}]}.
+  Result<nlohmann::json> AckList(const std::string& project_id, const nlohmann::json& body);
   Result<nlohmann::json> Heartbeat(const std::string& project_id, const nlohmann::json& body);
   Result<nlohmann::json> Progress(const std::string& project_id, const nlohmann::json& body);
   Result<nlohmann::json> List(const std::string& project_id);

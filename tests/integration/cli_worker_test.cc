@@ -35,6 +35,7 @@ class WorkerProcess {
     }
   }
   ~WorkerProcess() { Stop(); }
+  pid_t pid() const { return pid_; }
   int Stop() {
     if (pid_ <= 0) return exit_code_;
     kill(pid_, SIGTERM);
@@ -141,6 +142,51 @@ TEST(CliWorker, AckIsDeliveredAfterFlaredComesBackWithinTheLease) {
   EXPECT_EQ(data[0]["attempt"], 1) << runs.out;  // a retry would be attempt 2 of this run
   EXPECT_EQ(Occurrences(ReadText(log), "] started (attempt"), 1u) << ReadText(log);
   EXPECT_NE(ReadText(log).find("ack delivered"), std::string::npos) << ReadText(log);
+  EXPECT_EQ(worker.Stop(), 0);
+}
+
+// True once process `pid` has exited and waits to be reaped by its parent.
+bool IsZombie(const std::string& pid) {
+  std::string stat = ReadText("/proc/" + pid + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+// Children that end together are acked by one list ack, each with its own outcome. The
+// worker is stopped (SIGSTOP) while both children exit, so it reaps them in one pass.
+TEST(CliWorker, JobsThatEndTogetherAreAckedInOneList) {
+  FlaredProcess flared;
+  TempDir dir;
+  auto go = dir / "go", log = dir / "worker.log";
+  WorkerProcess worker(flared,
+                       "echo $$ > '" + dir.path().string() +
+                           "/pid.'$FLARE_JOB_ID; p=$(cat); while [ ! -e '" + go.string() +
+                           "' ]; do sleep 0.02; done; case \"$p\" in *fail*) echo nope >&2; "
+                           "exit 5;; esac; exit 0",
+                       log.string());
+  std::string ok = CreateJob(flared, R"({"do":"work"})");
+  std::string bad = CreateJob(flared, R"({"do":"fail"})");
+  auto pid_of = [&](const std::string& id) { return ReadText(dir / ("pid." + id)); };
+  ASSERT_TRUE(WaitFor([&] { return !pid_of(ok).empty() && !pid_of(bad).empty(); },
+                      std::chrono::seconds(30)))
+      << ReadText(log);
+  ASSERT_EQ(kill(worker.pid(), SIGSTOP), 0);
+  std::ofstream(go).put('\n');
+  std::string ok_pid = pid_of(ok), bad_pid = pid_of(bad);
+  ok_pid.erase(ok_pid.find_last_not_of('\n') + 1);
+  bad_pid.erase(bad_pid.find_last_not_of('\n') + 1);
+  bool both_ended =
+      WaitFor([&] { return IsZombie(ok_pid) && IsZombie(bad_pid); }, std::chrono::seconds(30));
+  ASSERT_EQ(kill(worker.pid(), SIGCONT), 0);
+  ASSERT_TRUE(both_ended);
+
+  EXPECT_EQ(flared.Flarectl({"jobs", "wait", ok, "--timeout", "30s"}).exit_code, 0);
+  EXPECT_EQ(flared.Flarectl({"jobs", "wait", bad, "--timeout", "30s"}).exit_code, 10);
+  auto failed = nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", bad}).out);
+  EXPECT_EQ(failed["state"], "dead_letter");
+  EXPECT_EQ(failed["error"]["type"], "ExitCode");
+  EXPECT_NE(failed["error"]["message"].get<std::string>().find("nope"), std::string::npos);
+  EXPECT_NE(ReadText(log).find("acked 2 jobs in one request"), std::string::npos) << ReadText(log);
   EXPECT_EQ(worker.Stop(), 0);
 }
 
