@@ -70,7 +70,7 @@ AttemptFailure FailureOf(const HttpCallOutcome& outcome, const std::string& succ
 
 Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project_id,
                                                       const std::string& run_id) {
-  return ctx_.writer.Run<std::optional<HttpWork>>([&](Tx& tx) -> Result<std::optional<HttpWork>> {
+  return ctx_.writer.RunRelaxed<std::optional<HttpWork>>([&](Tx& tx) -> Result<std::optional<HttpWork>> {
     auto run = FindRun(tx.conn(), project_id, run_id);
     if (!run || run->state != "pending" || !run->is_http) return std::optional<HttpWork>();
     auto job = FindJob(tx.conn(), project_id, run->job_id);
