@@ -135,12 +135,10 @@ TEST(Faults, KillNineMidCreateAndAckLosesNoAnsweredCreateOrAck) {
                                       {"queues", {"mixed"}},
                                       {"max_jobs", 5},
                                       {"wait_seconds", 1}});
-        if (poll.status != 200 || !poll.json().contains("jobs")) continue;
-        for (const json& claim : poll.json()["jobs"]) {
-          json body = {{"job_id", claim["id"]},         {"run_id", claim["run_id"]},
-                       {"lease_id", claim["lease_id"]}, {"worker_id", worker},
-                       {"status", "succeeded"}};
-          if (flared.Call("POST", "/flare/v1/workers/ack", body).status != 200) continue;
+        json claims = poll.status == 200 ? poll.json() : json();
+        if (!claims.is_object() || !claims.contains("jobs")) continue;
+        for (const json& claim : claims["jobs"]) {
+          if (Ack(flared, claim, worker, "succeeded").status != 200) continue;
           std::lock_guard lock(mutex);
           acked.push_back(claim["id"]);
         }
