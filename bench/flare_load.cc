@@ -93,7 +93,8 @@ struct Options {
 Options ParseOptions(int argc, char** argv) {
   if (argc < 2) {
     Die("usage: flare_load create|batch|process|latency --addr 127.0.0.1:PORT --key KEY [--n N] "
-        "[--conns C] [--batch B] [--workers W] [--max-jobs M] [--ack-conns A] [--ack-list 0|1] [--rate R] "
+        "[--conns C] [--batch B] [--workers W] [--max-jobs M] [--ack-conns A] [--ack-list 0|1] "
+        "[--rate R] "
         "[--seconds S] [--producers P] [--cap-s S] [--server-pid PID] [--queue Q]");
   }
   Options o;
@@ -504,12 +505,17 @@ nlohmann::json RunProcess(const Options& o) {
   }
   for (auto& t : threads) t.join();
   double secs = Seconds(t0);
-  nlohmann::json out{{"mode", "process"},        {"workers", o.workers},
-                     {"max_jobs", o.max_jobs},   {"ack_conns", o.ack_conns},
+  nlohmann::json out{{"mode", "process"},
+                     {"workers", o.workers},
+                     {"max_jobs", o.max_jobs},
+                     {"ack_conns", o.ack_conns},
                      {"ack_list", o.ack_list},
-                     {"backlog", backlog},       {"backlog_load_s", R3(load_secs)},
-                     {"n", acked.load()},        {"polls", polls.load()},
-                     {"seconds", R3(secs)},      {"per_s", R1(static_cast<double>(acked) / secs)},
+                     {"backlog", backlog},
+                     {"backlog_load_s", R3(load_secs)},
+                     {"n", acked.load()},
+                     {"polls", polls.load()},
+                     {"seconds", R3(secs)},
+                     {"per_s", R1(static_cast<double>(acked) / secs)},
                      {"capped", acked < backlog}};
   cpu.Put(out, static_cast<double>(std::max(1L, acked.load())));
   return out;

@@ -10,9 +10,9 @@
 // progress instead), keeps the last 4 KiB of stderr, reaps, and acks by exit status
 // (0 → succeeded; otherwise failed with error {type ExitCode|Signal|Timeout, message: the
 // stderr tail}) with run_id and lease_id; the children reaped in one pass are acked by one
-// list ack ({worker_id, acks: [...]}, answered per item). An ack that does not land (no answer, 5xx, 429) is
-// retried with backoff until it does or the run's lease would have lapsed — the worker tracks
-// each lease from the claim's timeout_seconds and every heartbeat's extension, capped by the
+// list ack ({worker_id, acks: [...]}, answered per item). An ack that does not land (no answer,
+// 5xx, 429) is retried with backoff until it does or the run's lease would have lapsed — the worker
+// tracks each lease from the claim's timeout_seconds and every heartbeat's extension, capped by the
 // worker-silence limit (3 heartbeat intervals since the last answered call) — because after
 // that the server runs the job again anyway. Every heartbeat_interval_seconds it heartbeats
 // with {job_id, run_id, lease_id, progress, extend_seconds} for each running job, so long

@@ -208,7 +208,8 @@ void WorkerRunner::SendFinishedAcks() {
   // Several children ended in this pass: one list ack (README "Acks in a list"), each item
   // answered alone.
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& pending : batch) list.push_back(AckBody(options_.identity.worker_id, pending.ack));
+  for (const auto& pending : batch)
+    list.push_back(AckBody(options_.identity.worker_id, pending.ack));
   HttpRequest request = PostJson(std::string(kWorkersPath) + "/ack",
                                  {{"worker_id", options_.identity.worker_id}, {"acks", list}});
   request.read_timeout = kAckTryTimeout;

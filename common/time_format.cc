@@ -51,7 +51,7 @@ CivilDate CivilFromDays(int64_t days) {
   days += 719468;  // 0000-03-01 to 1970-01-01
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);  // [0, 146096]
-  const unsigned year_of_era =  // [0, 399]
+  const unsigned year_of_era =                                         // [0, 399]
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
   const unsigned day_of_year =
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);

@@ -83,8 +83,9 @@ void AddPoll(CLI::App& workers, Context& ctx) {
 }
 
 void AddAck(CLI::App& workers, Context& ctx) {
-  auto* cmd = workers.add_subcommand("ack", "Report a claimed job's outcome (the API also takes a list: "
-                                    "{worker_id, acks: [...]})");
+  auto* cmd = workers.add_subcommand("ack",
+                                     "Report a claimed job's outcome (the API also takes a list: "
+                                     "{worker_id, acks: [...]})");
   struct Args {
     WorkerIdentity worker;
     AckInfo ack;

@@ -104,7 +104,8 @@ void Executor::BeginRuns(const std::vector<PendingHttpRun>& items,
   auto begun = runs_.BeginMany(items);
   lock.lock();
   for (size_t i = 0; i < items.size(); ++i) {
-    Started(items[i], begun ? std::move((*begun)[i]) : Result<std::optional<HttpWork>>(begun.error()));
+    Started(items[i],
+            begun ? std::move((*begun)[i]) : Result<std::optional<HttpWork>>(begun.error()));
   }
 }
 

@@ -37,7 +37,7 @@ namespace flare::daemon {
 
 struct ExecutorOptions {
   int concurrency = 256;  // calls in flight at once
-  int bookkeepers = 4;  // threads that record starts and outcomes, a batch each at a time
+  int bookkeepers = 4;    // threads that record starts and outcomes, a batch each at a time
   /// The safety re-read of pending HTTP runs.
   std::chrono::milliseconds rescan_interval{std::chrono::seconds(60)};
   /// The first re-read after a failed Begin; doubles up to rescan_interval.

@@ -78,7 +78,7 @@ Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project
 Result<std::vector<Result<std::optional<HttpWork>>>> HttpRunService::BeginMany(
     const std::vector<PendingHttpRun>& items) {
   using Begun = std::vector<Result<std::optional<HttpWork>>>;
-  return ctx_.writer.Run<Begun>([&](Tx& tx) -> Result<Begun> {
+  return ctx_.writer.RunRelaxed<Begun>([&](Tx& tx) -> Result<Begun> {
     Begun begun;
     begun.reserve(items.size());
     for (const PendingHttpRun& item : items) begun.push_back(BeginInTx(tx, item));
@@ -117,8 +117,10 @@ Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outco
   return FinishMany({{work, outcome}});
 }
 
+// Relaxed like a worker's ack (README "Durability"): an outcome lost in a power cut leaves the
+// run processing, and the next start fails it WORKER_LOST and retries it, a redelivery.
 Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
-  return ctx_.writer.Run<Ok>([&](Tx& tx) -> Status {
+  return ctx_.writer.RunRelaxed<Ok>([&](Tx& tx) -> Status {
     for (const FinishedCall& call : calls) FinishInTx(tx, call.work, call.outcome);
     return Ok{};
   });

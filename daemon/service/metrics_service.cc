@@ -61,7 +61,7 @@ bool IsActive(const std::string& state) {
 
 void AddWriterMetrics(PrometheusText& out, const WriterStats& stats) {
   out.Family("flare_writer_commit_seconds",
-             "Time of one group transaction of the writer, BEGIN to COMMIT (fsync included).",
+             "Time of one group transaction of the writer, BEGIN to COMMIT (the WAL fsync apart).",
              "histogram");
   out.Histogram("flare_writer_commit_seconds", {}, stats.commit_seconds.bounds(),
                 stats.commit_seconds.Cumulative(), stats.commit_seconds.sum());
@@ -69,6 +69,16 @@ void AddWriterMetrics(PrometheusText& out, const WriterStats& stats) {
              "histogram");
   out.Histogram("flare_writer_group_size", {}, stats.group_size.bounds(),
                 stats.group_size.Cumulative(), stats.group_size.sum());
+  out.Family("flare_writer_sync_seconds",
+             "Time of the fdatasync of the WAL after a group holding a durable write.",
+             "histogram");
+  out.Histogram("flare_writer_sync_seconds", {}, stats.sync_seconds.bounds(),
+                stats.sync_seconds.Cumulative(), stats.sync_seconds.sum());
+  out.Family("flare_writer_relaxed_groups_total",
+             "Group commits made only of relaxed writes (claims, acks, heartbeats): no fsync.",
+             "counter");
+  out.Sample("flare_writer_relaxed_groups_total", {},
+             static_cast<double>(stats.relaxed_groups.load()));
 }
 
 }  // namespace

@@ -189,7 +189,7 @@ Result<PollRequest> WorkerService::ParsePoll(const nlohmann::json& body) {
 
 Result<nlohmann::json> WorkerService::Claim(const std::string& project_id,
                                             const PollRequest& request) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
     nlohmann::json jobs = nlohmann::json::array();
     StateMachine machine(tx, ctx_.notifier);
@@ -212,7 +212,7 @@ Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
                                           const nlohmann::json& body) {
   auto ack = ParseAck(body);
   if (!ack) return ack.error();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     return AckInTx(tx, ctx_.notifier, project_id, *ack);
   });
 }
@@ -221,13 +221,13 @@ Result<nlohmann::json> WorkerService::AckList(const std::string& project_id,
                                               const nlohmann::json& body) {
   auto items = ParseAckList(body);
   if (!items) return items.error();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     // One transaction for the list; each item answers alone. An item that fails changes
     // nothing (every refusal comes before its writes), so the others stand.
     nlohmann::json results = nlohmann::json::array();
     for (const Result<AckRequest>& item : *items) {
-      Result<nlohmann::json> answer =
-          item ? AckInTx(tx, ctx_.notifier, project_id, *item) : Result<nlohmann::json>(item.error());
+      Result<nlohmann::json> answer = item ? AckInTx(tx, ctx_.notifier, project_id, *item)
+                                           : Result<nlohmann::json>(item.error());
       results.push_back(AckListResult(answer));
     }
     return nlohmann::json{{"results", std::move(results)}};
@@ -242,7 +242,7 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
   if (!worker_id) return worker_id.error();
   auto items = ParseHeartbeatJobs(body);
   if (!items) return items.error();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     EnsureWorker(tx, project_id, *worker_id, {"default"}, {});
     // `cancel` names jobs (SPEC §6); `cancel_runs` names the runs, for a worker that holds
     // more than one run of a job.
@@ -292,7 +292,7 @@ Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
   if (!worker_id) return worker_id.error();
   auto item = ParseProgress(body);
   if (!item) return item.error();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     auto job = FindJob(tx.conn(), project_id, item->job_id);
     if (!job) return JobNotFound(item->job_id);
     auto held = HeldRuns(tx, job->id, *worker_id, item->run_id, item->lease_id);

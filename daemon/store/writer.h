@@ -20,11 +20,26 @@
 // action waits with it: one blocking action freezes every write in flared. The writer
 // times each action and logs a warning naming any that takes longer than a few ms.
 //
+// DURABILITY BY CONSEQUENCE (at --durability full). Each operation says what its answer
+// promises. Run: "it is on disk" (a create, an update, a cancel): the group's commit is
+// followed by an fdatasync of the WAL before anyone is answered. RunRelaxed: "it is
+// committed" (a claim, an ack, a heartbeat, an HTTP run's Begin): a group made only of
+// relaxed operations commits without an fsync, and its WAL frames become durable with the
+// next group that syncs (fdatasync covers the whole file) or the next checkpoint. Either
+// way the commit's WAL frames reach the OS (write(2)) before COMMIT returns, so kill -9
+// loses nothing answered; a power cut may lose relaxed writes not yet followed by a sync,
+// which at-least-once allows (the run is claimed again). The writer's connection runs at
+// synchronous=NORMAL and the writer itself fsyncs the WAL after a durable group, so it can
+// tell the two apart per group; SQLite still syncs the WAL header on a WAL restart and
+// syncs before and after every checkpoint. A relaxed operation queued behind a durable one
+// in the same group simply gets the stronger promise.
+//
 // Also: after every transaction the writer resets every cached statement of its
 // connection (Connection::ResetStatements), so a lookup that read only its first row
 // does not keep a read transaction open. An open read transaction pins the WAL: SQLite
 // could never restart it and it would grow without bound.
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -66,7 +81,15 @@ struct WriterStats {
   BoundedHistogram commit_seconds{
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   BoundedHistogram group_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
+  /// Seconds per fdatasync of the WAL after a group with a durable operation.
+  BoundedHistogram sync_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
+  /// Groups committed without a sync (every operation in them relaxed).
+  std::atomic<uint64_t> relaxed_groups{0};
 };
+
+/// What a 2xx of an operation promises (see DURABILITY BY CONSEQUENCE above).
+enum class Sync { kDurable, kRelaxed };
 
 class Writer {
  public:
@@ -81,8 +104,19 @@ class Writer {
   /// once with kInternal instead of waiting for itself forever.
   template <typename T>
   Result<T> Run(std::function<Result<T>(Tx&)> op) {
+    return RunAs<T>(Sync::kDurable, std::move(op));
+  }
+  /// The same for an operation whose loss in a power cut only causes a redelivery (a claim,
+  /// an ack, a heartbeat): committed (it survives kill -9) but it may ride the next fsync.
+  template <typename T>
+  Result<T> RunRelaxed(std::function<Result<T>(Tx&)> op) {
+    return RunAs<T>(Sync::kRelaxed, std::move(op));
+  }
+  template <typename T>
+  Result<T> RunAs(Sync sync, std::function<Result<T>(Tx&)> op) {
     std::optional<Result<T>> result;
     Submit(
+        sync,
         [&](Tx& tx) {
           result.emplace(op(tx));
           return result->ok();
@@ -95,6 +129,10 @@ class Writer {
   void Stop();
   /// Commits done since start (for tests and metrics).
   uint64_t commit_count() const;
+  /// fdatasyncs of the WAL done by the writer since start (for tests and metrics). Stays 0
+  /// at --durability normal, and where the WAL file could not be opened (then SQLite syncs
+  /// every commit itself, synchronous=FULL).
+  uint64_t sync_count() const;
   const WriterStats& stats() const { return stats_; }
 
  private:
@@ -103,15 +141,22 @@ class Writer {
   using OnFailure = std::function<void(const Error&)>;
   using Action = std::function<void()>;
 
-  void Submit(Body body, OnFailure on_failure);
+  void Submit(Sync sync, Body body, OnFailure on_failure);
   void Loop();
   /// Runs the batch in one transaction; returns the after-commit actions of the operations
   /// that stand (none if the transaction failed).
   std::vector<Action> RunBatch(std::vector<Pending*>& batch);
+  /// Makes a committed group durable when one of its operations asked for that. Returns
+  /// false when the fdatasync failed (the group's durable operations then fail).
+  bool SyncIfDurable(const std::vector<Pending*>& batch);
   void RunAfterCommit(std::vector<Action>& actions);
 
   std::unique_ptr<Connection> connection_;
   const Clock& clock_;
+  // The WAL file, opened by the writer to fdatasync it; -1 when SQLite syncs (normal
+  // durability, or the WAL could not be opened).
+  int wal_fd_ = -1;
+  std::atomic<uint64_t> syncs_{0};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending*> queue_;

@@ -101,6 +101,79 @@ TEST(Faults, KillNineMidLoadLosesNothingThatWasAnswered) {
   ExpectCleanShutdown(flared);
 }
 
+// Claims and acks commit "relaxed" (they may ride the next fsync, README "Durability"),
+// creates commit durable; either way a kill -9 loses nothing that was answered: creates
+// answered 201 exist after the restart and jobs whose ack was answered 200 are succeeded.
+TEST(Faults, KillNineMidCreateAndAckLosesNoAnsweredCreateOrAck) {
+  FlaredProcess flared;
+  std::random_device device;
+  unsigned seed = device();
+  std::mt19937 random(seed);
+  size_t kill_after = std::uniform_int_distribution<size_t>(20, 120)(random);
+  std::printf("[ measure  ] seed %u: kill -9 after %zu answered acks\n", seed, kill_after);
+
+  std::mutex mutex;
+  std::vector<std::string> created, acked;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  auto deadline = Clock::now() + seconds(20);
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {  // creators
+      for (int i = 0; !stop.load() && Clock::now() < deadline; ++i) {
+        HttpReply reply = flared.Call("POST", "/flare/v1/jobs",
+                                      JobBody("mixed", {{"payload", {{"t", t}, {"i", i}}}}));
+        if (reply.status != 201) continue;
+        std::lock_guard lock(mutex);
+        created.push_back(reply.json()["id"]);
+      }
+    });
+    threads.emplace_back([&, t] {  // workers
+      std::string worker = "w-mixed-" + std::to_string(t);
+      while (!stop.load() && Clock::now() < deadline) {
+        HttpReply poll = flared.Call(
+            "POST", "/flare/v1/workers/poll",
+            {{"worker_id", worker}, {"queues", {"mixed"}}, {"max_jobs", 5}, {"wait_seconds", 1}});
+        json claims = poll.status == 200 ? poll.json() : json();
+        if (!claims.is_object() || !claims.contains("jobs")) continue;
+        for (const json& claim : claims["jobs"]) {
+          if (Ack(flared, claim, worker, "succeeded").status != 200) continue;
+          std::lock_guard lock(mutex);
+          acked.push_back(claim["id"]);
+        }
+      }
+    });
+  }
+  bool reached = WaitFor(
+      [&] {
+        std::lock_guard lock(mutex);
+        return acked.size() >= kill_after;
+      },
+      seconds(15));
+  flared.Kill9();  // while the creators and the workers keep going
+  stop = true;
+  for (auto& thread : threads) thread.join();
+  ASSERT_TRUE(reached) << "only " << acked.size() << " acks were answered";
+
+  flared.Restart();
+  size_t missing = 0, not_succeeded = 0;
+  for (const auto& id : created) {
+    HttpReply reply = flared.Call("GET", "/flare/v1/jobs/" + id);
+    if (reply.status != 200) ++missing;
+    EXPECT_EQ(reply.status, 200) << id << " was answered 201 but is gone after kill -9";
+  }
+  for (const auto& id : acked) {
+    json job = flared.Call("GET", "/flare/v1/jobs/" + id).json();
+    if (!job.is_object() || job.value("state", "") != "succeeded") ++not_succeeded;
+    EXPECT_EQ(job.value("state", ""), "succeeded") << id << " was acked 200: " << job.dump();
+  }
+  std::printf(
+      "[ measure  ] %zu creates and %zu acks answered before kill -9; %zu missing, %zu "
+      "not succeeded after restart\n",
+      created.size(), acked.size(), missing, not_succeeded);
+  ExpectHealthy(flared);
+  ExpectCleanShutdown(flared);
+}
+
 TEST(Faults, ProcessingJobKeepsItsLeaseAcrossKillNine) {
   FlaredProcess flared;
   json job = CreateJob(flared, JobBody("survive", {{"timeout_seconds", 120}}));

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/service/csv.h"
 #include "common/json_escape.h"
+#include "daemon/service/csv.h"
 
 namespace flare::daemon {
 namespace {

@@ -172,5 +172,76 @@ TEST(Writer, RunFromAnAfterCommitActionFailsInsteadOfWaitingForItself) {
   EXPECT_TRUE(writer.Run<int>([](Tx&) -> Result<int> { return 2; }).ok());
 }
 
+// Durability by consequence (writer.h): a group of relaxed operations (claims, acks,
+// heartbeats) commits without an fsync; the next group with a durable operation syncs the
+// WAL once, which makes the earlier relaxed frames durable with it.
+TEST(Writer, RelaxedCommitsDoNotSyncAndTheNextDurableCommitSyncs) {
+  testing::TempDir dir;
+  std::string path = (dir / "w.db").string();
+  Writer writer(path, Durability::kFull, SystemClock::Instance());
+  ASSERT_TRUE(writer
+                  .Run<Ok>([](Tx& tx) -> Status {
+                    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
+                    return Ok{};
+                  })
+                  .ok());
+  uint64_t synced = writer.sync_count();
+  EXPECT_GE(synced, 1u) << "a durable commit at --durability full syncs the WAL";
+  Connection reader(path, Durability::kFull, Access::kReadOnly);
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(writer
+                    .RunRelaxed<Ok>([i](Tx& tx) -> Status {
+                      auto& insert = tx.conn().Prepare("INSERT INTO t VALUES (?)");
+                      insert.bind(1, i);
+                      insert.exec();
+                      return Ok{};
+                    })
+                    .ok());
+    EXPECT_EQ(writer.sync_count(), synced) << "relaxed commit " << i << " synced";
+    // Committed all the same: another connection (through the file, as a restarted flared
+    // after kill -9 would) sees it.
+    EXPECT_EQ(reader.db().execAndGet("SELECT COUNT(*) FROM t").getInt(), i);
+  }
+  ASSERT_TRUE(writer
+                  .Run<Ok>([](Tx& tx) -> Status {
+                    tx.conn().Exec("INSERT INTO t VALUES (4)");
+                    return Ok{};
+                  })
+                  .ok());
+  EXPECT_EQ(writer.sync_count(), synced + 1) << "one fsync for the durable commit";
+  EXPECT_EQ(writer.stats().relaxed_groups.load(), 3u);
+}
+
+TEST(Writer, AGroupWithOneDurableOperationSyncsForAllOfIt) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+  uint64_t before = writer.sync_count();
+  constexpr int kThreads = 8, kEach = 40;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto op = [](Tx&) -> Result<int> { return 1; };
+        auto done = t % 2 == 0 ? writer.Run<int>(op) : writer.RunRelaxed<int>(op);
+        if (!done.ok()) ++failed;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failed.load(), 0);
+  uint64_t syncs = writer.sync_count() - before;
+  EXPECT_GE(syncs, 1u);
+  EXPECT_LE(syncs, static_cast<uint64_t>(kThreads / 2 * kEach)) << "a sync per durable op at most";
+}
+
+TEST(Writer, NormalDurabilityNeverSyncsTheWal) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  ASSERT_TRUE(writer.Run<int>([](Tx&) -> Result<int> { return 1; }).ok());
+  ASSERT_TRUE(writer.RunRelaxed<int>([](Tx&) -> Result<int> { return 1; }).ok());
+  EXPECT_EQ(writer.sync_count(), 0u);
+}
+
 }  // namespace
 }  // namespace flare::daemon
