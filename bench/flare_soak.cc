@@ -15,12 +15,13 @@
 //
 // flared runs with --durability full --allow-private-targets --export-cooldown-seconds 0
 // (the rest at defaults). Every loop is bounded by the soak's deadline; flared is stopped
-// (SIGTERM) when the program ends.
+// (SIGTERM) when the program ends or is interrupted (SIGINT/SIGTERM).
 //
 //   flare_soak --flared PATH [--dir D] [--jobs N] [--soak-s S] [--sample-s S] [--warmup-s S]
 //              [--rate R] [--cron C] [--keep-dir 1]
 
 #include <httplib.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +39,15 @@
 #include "bench/bench_flared.h"
 
 namespace {
+
+// The flared running now, so a SIGINT/SIGTERM to this program stops it too (a soak is long
+// and gets interrupted); the normal path stops it in ~BenchFlared.
+volatile sig_atomic_t g_flared_pid = -1;
+
+void StopFlaredAndExit(int) {
+  if (g_flared_pid > 0) ::kill(g_flared_pid, SIGTERM);
+  ::_exit(130);
+}
 
 using Steady = std::chrono::steady_clock;
 
@@ -344,10 +354,13 @@ int main(int argc, char** argv) {
   if (o.dir.empty()) o.dir = std::filesystem::temp_directory_path() / "flare_soak_bench";
   std::filesystem::remove_all(o.dir);
   std::filesystem::create_directories(o.dir);
+  ::signal(SIGINT, StopFlaredAndExit);
+  ::signal(SIGTERM, StopFlaredAndExit);
   std::vector<std::string> flags = {"--durability", "full", "--allow-private-targets",
                                     "--export-cooldown-seconds", "0"};
   {
     bench::BenchFlared flared(o.flared, o.dir, flags);
+    g_flared_pid = flared.pid();
     auto start = Steady::now();
     Fill(flared, o.jobs, start + std::chrono::seconds(1800));
     double s = std::chrono::duration<double>(Steady::now() - start).count();
@@ -360,6 +373,7 @@ int main(int argc, char** argv) {
   }
   {
     bench::BenchFlared flared(o.flared, o.dir, flags);
+    g_flared_pid = flared.pid();
     AwaitIdle(flared);
     std::printf("%s\n", IdleFigures(flared, o.dir, "idle_after_restart").dump().c_str());
     std::fflush(stdout);
