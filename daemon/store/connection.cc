@@ -16,7 +16,11 @@ Connection::Connection(const std::string& path, Durability durability, Access ac
                                            : "PRAGMA synchronous=NORMAL");
   db_.exec("PRAGMA foreign_keys=OFF");
   db_.exec("PRAGMA temp_store=MEMORY");
-  db_.exec("PRAGMA cache_size=-32768");  // 32 MiB per connection
+  // The page cache is per connection and stays allocated while the connection lives: the
+  // writer keeps the hot index pages of a large store (16 MiB), a reader (up to 17 of them
+  // idle in the pool) 4 MiB and reads the rest from the OS page cache. 32 MiB each held
+  // ~100 MiB of RSS on an idle 1M-job store (issue 8: ≤ 64 MiB).
+  db_.exec(access == Access::kReadWrite ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-4096");
   // Checkpoints run on the writer's connection; a larger threshold means fewer, bigger ones.
   if (access == Access::kReadWrite) db_.exec("PRAGMA wal_autocheckpoint=4000");
 }
