@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "bench/bench_common.h"
+#include "bench/bench_fill.h"
 #include "bench/bench_flared.h"
 
 namespace {
@@ -45,36 +46,13 @@ struct Options {
   bool reuse = false;
 };
 
-httplib::Headers Auth(const bench::BenchFlared& f) {
-  return {{"Authorization", "Bearer " + f.key()}};
-}
-
 void Fill(const bench::BenchFlared& flared, long jobs, Steady::time_point deadline) {
-  constexpr int kBatch = 1000;
-  auto worker = [&](long first, long count) {
-    httplib::Client client("127.0.0.1", flared.port());
-    client.set_read_timeout(std::chrono::seconds(120));
-    for (long done = 0; done < count && Steady::now() < deadline; done += kBatch) {
-      nlohmann::json body = nlohmann::json::array();
-      for (long i = done; i < std::min(done + kBatch, count); ++i) {
-        body.push_back({{"job_type", "bench.export"},
-                        {"queue", "q" + std::to_string((first + i) % 8)},
-                        {"payload", {{"n", first + i}, {"text", "hello, \"world\""}}},
-                        {"tags", {{"env", "bench"}}}});
-      }
-      auto res = client.Post("/flare/v1/jobs/batch", Auth(flared),
-                             nlohmann::json{{"jobs", body}}.dump(), "application/json");
-      if (!res || res->status != 201) {
-        std::fprintf(stderr, "batch failed: %d %s\n", res ? res->status : 0,
-                     res ? res->body.substr(0, 200).c_str() : "");
-        std::exit(1);
-      }
-    }
-  };
-  std::thread a(worker, 0, jobs / 2);
-  std::thread b(worker, jobs / 2, jobs - jobs / 2);
-  a.join();
-  b.join();
+  bench::FillInBatches(flared, jobs, deadline, [](long n) -> nlohmann::json {
+    return {{"job_type", "bench.export"},
+            {"queue", "q" + std::to_string(n % 8)},
+            {"payload", {{"n", n}, {"text", "hello, \"world\""}}},
+            {"tags", {{"env", "bench"}}}};
+  });
 }
 
 struct Received {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "bench/bench_fill.h"
 #include "bench/bench_flared.h"
 
 namespace {
@@ -98,30 +99,11 @@ DbSize MeasureDb(const std::string& dir) {
 double Mib(double kib_or_bytes, double unit) { return bench::R1(kib_or_bytes / unit); }
 
 void Fill(const bench::BenchFlared& flared, long jobs, Steady::time_point deadline) {
-  constexpr long kBatch = 1000;
-  auto worker = [&](long first, long count) {
-    httplib::Client client("127.0.0.1", flared.port());
-    client.set_read_timeout(std::chrono::seconds(120));
-    for (long done = 0; done < count && Steady::now() < deadline; done += kBatch) {
-      nlohmann::json body = nlohmann::json::array();
-      for (long i = done; i < std::min(done + kBatch, count); ++i) {
-        body.push_back({{"job_type", "bench.soak"},
-                        {"queue", "stored"},
-                        {"payload", {{"n", first + i}, {"to", "user@example.com"}}}});
-      }
-      auto res = client.Post("/flare/v1/jobs/batch", Auth(flared),
-                             nlohmann::json{{"jobs", body}}.dump(), "application/json");
-      if (!res || res->status != 201) {
-        std::fprintf(stderr, "batch failed: %d %s\n", res ? res->status : 0,
-                     res ? res->body.substr(0, 200).c_str() : "");
-        std::exit(1);
-      }
-    }
-  };
-  std::thread a(worker, 0, jobs / 2);
-  std::thread b(worker, jobs / 2, jobs - jobs / 2);
-  a.join();
-  b.join();
+  bench::FillInBatches(flared, jobs, deadline, [](long n) -> nlohmann::json {
+    return {{"job_type", "bench.soak"},
+            {"queue", "stored"},
+            {"payload", {{"n", n}, {"to", "user@example.com"}}}};
+  });
 }
 
 // Waits (at most 120 s) until flared used < 1 % of a core over two consecutive seconds.
