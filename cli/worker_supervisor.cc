@@ -67,20 +67,10 @@ void WorkerRunner::Supervise() {
     if (stop_requests_.load() > 0 && !poller_done_) timeout = std::min(timeout, 100);
     if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) return;
     HandleControl(stop_requests_.load());
-    for (auto& job : running_) {
-      if (job->child.stdout_fd >= 0) DrainOutput(*job, job->child.stdout_fd, true);
-      if (job->child.stderr_fd >= 0) DrainOutput(*job, job->child.stderr_fd, false);
-    }
-    for (auto it = running_.begin(); it != running_.end();) {
-      auto& job = **it;
-      std::optional<ChildExit> exit;
-      if (job.child.stdout_fd < 0 && job.child.stderr_fd < 0) exit = TryReapChild(job.child.pid);
-      if (!exit) {
-        ++it;
-        continue;
-      }
-      Finish(job, exit->signaled, exit->code);
-      it = running_.erase(it);
+    // A pass can see one child end while another is ending (its output not yet drained
+    // when the first was reaped): look again until a look finds nobody new, so children
+    // that end together are acked in one request.
+    while (ReapEnded() > 0 && !running_.empty()) {
     }
     SendFinishedAcks();
     EnforceTimeouts();
@@ -90,6 +80,27 @@ void WorkerRunner::Supervise() {
       next_heartbeat = Clock::now() + heartbeat_interval_;
     }
   }
+}
+
+size_t WorkerRunner::ReapEnded() {
+  for (auto& job : running_) {
+    if (job->child.stdout_fd >= 0) DrainOutput(*job, job->child.stdout_fd, true);
+    if (job->child.stderr_fd >= 0) DrainOutput(*job, job->child.stderr_fd, false);
+  }
+  size_t reaped = 0;
+  for (auto it = running_.begin(); it != running_.end();) {
+    auto& job = **it;
+    std::optional<ChildExit> exit;
+    if (job.child.stdout_fd < 0 && job.child.stderr_fd < 0) exit = TryReapChild(job.child.pid);
+    if (!exit) {
+      ++it;
+      continue;
+    }
+    Finish(job, exit->signaled, exit->code);
+    it = running_.erase(it);
+    ++reaped;
+  }
+  return reaped;
 }
 
 void WorkerRunner::HandleControl(int stop_requests_before) {
