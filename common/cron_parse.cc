@@ -21,6 +21,7 @@
 
 #include "common/cron.h"
 #include "common/quote.h"
+#include "common/text.h"
 
 namespace flare {
 namespace {
@@ -226,12 +227,6 @@ std::vector<std::string_view> SplitFields(std::string_view text) {
   return fields;
 }
 
-std::string_view Trim(std::string_view text) {
-  size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 // The longest month each month can have (February counts its leap day).
 constexpr std::array<int, 13> kMaxDays = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
@@ -290,7 +285,7 @@ Result<CronExpr> ParseFields(std::string_view text, std::string_view source) {
 }  // namespace
 
 Result<CronExpr> ParseCron(std::string_view text) {
-  text = Trim(text);
+  text = TrimWhitespace(text);
   if (!text.empty() && text[0] == '@') {
     for (const Macro& macro : kMacros) {
       if (EqualsIgnoreCase(text, macro.name)) return ParseFields(macro.expansion, text);

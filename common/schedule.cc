@@ -3,17 +3,12 @@
 #include <cctype>
 
 #include "common/quote.h"
+#include "common/text.h"
 
 namespace flare {
 namespace {
 
 constexpr std::string_view kEveryPrefix = "@every";
-
-std::string_view Trim(std::string_view text) {
-  size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -24,7 +19,7 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
 }
 
 Result<Schedule> ParseEvery(std::string_view text) {
-  std::string_view rest = Trim(text.substr(kEveryPrefix.size()));
+  std::string_view rest = TrimWhitespace(text.substr(kEveryPrefix.size()));
   // A bare number would be read as seconds by ParseDuration; a schedule says
   // its unit so "@every 5" cannot be mistaken for five minutes.
   bool has_unit = !rest.empty() && std::isalpha(static_cast<unsigned char>(rest.back()));
@@ -53,7 +48,7 @@ TimePoint NextInterval(TimePoint anchor, std::chrono::milliseconds every, TimePo
 }  // namespace
 
 Result<Schedule> ParseSchedule(std::string_view text) {
-  text = Trim(text);
+  text = TrimWhitespace(text);
   Schedule schedule;
   if (text.empty() || (text.size() == 3 && StartsWithIgnoreCase(text, "now"))) {
     schedule.text = "now";

@@ -7,7 +7,7 @@
 namespace flare::cli {
 namespace {
 
-const std::vector<Column> kUsageColumns = {
+const std::vector<Column> kBillingUsageColumns = {
     {"plan", "plan"},
     {"state", "state", CellKind::kState},
     {"period", "usage.period"},
@@ -17,8 +17,8 @@ const std::vector<Column> kUsageColumns = {
     {"active_jobs_limit", "usage.active_jobs_limit"},
 };
 
-void AddGet(CLI::App& billing, Context& ctx, const char* verb, const char* help, const char* path,
-            bool list, std::vector<Column> columns) {
+void AddBillingGet(CLI::App& billing, Context& ctx, const char* verb, const char* help,
+                   const char* path, bool list, std::vector<Column> columns) {
   auto* cmd = billing.add_subcommand(verb, help);
   OnRun(cmd, ctx, [&ctx, path, list, columns] {
     nlohmann::json answer = ctx.api().Call("GET", path);
@@ -30,8 +30,8 @@ void AddGet(CLI::App& billing, Context& ctx, const char* verb, const char* help,
   });
 }
 
-void AddHosted(CLI::App& billing, Context& ctx, const char* verb, const char* help,
-               const char* path) {
+void AddBillingHosted(CLI::App& billing, Context& ctx, const char* verb, const char* help,
+                      const char* path) {
   auto* cmd = billing.add_subcommand(verb, help);
   auto plan = std::make_shared<std::string>();
   if (std::string(verb) == "checkout")
@@ -68,18 +68,18 @@ void AddAccountCommand(CLI::App& account, Context& ctx) {
 }
 
 void AddBillingCommands(CLI::App& billing, Context& ctx) {
-  AddGet(billing, ctx, "status", "Plan, state and this month's usage",
-         "/platform/v1/billing/status", false, kUsageColumns);
-  AddGet(billing, ctx, "products", "The plans available here", "/platform/v1/products", true,
-         {{"ID", "id"},
-          {"NAME", "name"},
-          {"STATE", "state", CellKind::kState},
-          {"CURRENT", "current"},
-          {"LIMITS", "limits", CellKind::kJson}});
-  AddHosted(billing, ctx, "checkout", "Start a plan checkout (hosted service only)",
-            "/platform/v1/billing/checkout");
-  AddHosted(billing, ctx, "portal", "Open the billing portal (hosted service only)",
-            "/platform/v1/billing/portal");
+  AddBillingGet(billing, ctx, "status", "Plan, state and this month's usage",
+                "/platform/v1/billing/status", false, kBillingUsageColumns);
+  AddBillingGet(billing, ctx, "products", "The plans available here", "/platform/v1/products", true,
+                {{"ID", "id"},
+                 {"NAME", "name"},
+                 {"STATE", "state", CellKind::kState},
+                 {"CURRENT", "current"},
+                 {"LIMITS", "limits", CellKind::kJson}});
+  AddBillingHosted(billing, ctx, "checkout", "Start a plan checkout (hosted service only)",
+                   "/platform/v1/billing/checkout");
+  AddBillingHosted(billing, ctx, "portal", "Open the billing portal (hosted service only)",
+                   "/platform/v1/billing/portal");
 }
 
 }  // namespace flare::cli

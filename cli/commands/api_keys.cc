@@ -19,7 +19,7 @@ const std::vector<Column> kKeyColumns = {
     {"REVOKED", "revoked_at", CellKind::kTime},
 };
 
-void AddCreate(CLI::App& keys, Context& ctx) {
+void AddKeyCreate(CLI::App& keys, Context& ctx) {
   auto* cmd = keys.add_subcommand("create", "Create a key (printed once: save it)");
   struct Args {
     std::string name;
@@ -41,14 +41,14 @@ void AddCreate(CLI::App& keys, Context& ctx) {
   });
 }
 
-void AddList(CLI::App& keys, Context& ctx) {
+void AddKeyList(CLI::App& keys, Context& ctx) {
   auto* cmd = keys.add_subcommand("list", "List keys (prefixes only, never the keys)");
   auto page = std::make_shared<PageOptions>();
   AddPageFlags(cmd, *page);
   OnRun(cmd, ctx, [&ctx, page] { return PrintList(ctx, kKeys, {}, *page, kKeyColumns); });
 }
 
-void AddRevoke(CLI::App& keys, Context& ctx) {
+void AddKeyRevoke(CLI::App& keys, Context& ctx) {
   auto* cmd = keys.add_subcommand("revoke", "Revoke a key: it fails from the next request on");
   auto id = std::make_shared<std::string>();
   auto yes = std::make_shared<bool>(false);
@@ -69,9 +69,9 @@ void AddRevoke(CLI::App& keys, Context& ctx) {
 }  // namespace
 
 void AddApiKeysCommands(CLI::App& keys, Context& ctx) {
-  AddCreate(keys, ctx);
-  AddList(keys, ctx);
-  AddRevoke(keys, ctx);
+  AddKeyCreate(keys, ctx);
+  AddKeyList(keys, ctx);
+  AddKeyRevoke(keys, ctx);
 }
 
 }  // namespace flare::cli

@@ -28,7 +28,7 @@ std::string Email(Context& ctx, const Credentials& args) {
 }
 
 /// The profile a token is saved to: -p/FLARE_PROFILE, else the current one.
-std::string TargetProfile(Context& ctx) { return ctx.settings().profile; }
+std::string LoginTargetProfile(Context& ctx) { return ctx.settings().profile; }
 
 /// `-p staging auth login` makes the profile it names (other commands refuse a missing one).
 void EnsureNamedProfile(Context& ctx) {
@@ -40,7 +40,7 @@ void EnsureNamedProfile(Context& ctx) {
 /// Saves the token as the profile's api_key (and --base-url, when given, as its base_url).
 void SaveToken(Context& ctx, const std::string& token) {
   ConfigFile& config = ctx.config();
-  std::string profile = TargetProfile(ctx);
+  std::string profile = LoginTargetProfile(ctx);
   config.Set(profile, "api_key", token);
   if (!ctx.flags().base_url.empty()) config.Set(profile, "base_url", ctx.flags().base_url);
   config.Save();
@@ -55,10 +55,10 @@ int FinishSession(Context& ctx, const nlohmann::json& answer, const std::string&
   }
   SaveToken(ctx, answer["token"].get<std::string>());
   nlohmann::json view = {{"email", email},
-                         {"profile", TargetProfile(ctx)},
+                         {"profile", LoginTargetProfile(ctx)},
                          {"expires_at", answer.value("expires_at", "")}};
-  ctx.Note("logged in as " + email + "; token saved to profile '" + TargetProfile(ctx) + "' in " +
-           ctx.config().path().string());
+  ctx.Note("logged in as " + email + "; token saved to profile '" + LoginTargetProfile(ctx) +
+           "' in " + ctx.config().path().string());
   ctx.printer().Object(view, kSessionColumns);
   return kExitOk;
 }
@@ -94,7 +94,7 @@ void AddLogin(CLI::App& auth, Context& ctx) {
 void AddLogout(CLI::App& auth, Context& ctx) {
   auto* cmd = auth.add_subcommand("logout", "Remove the saved token from the profile");
   OnRun(cmd, ctx, [&ctx] {
-    std::string profile = TargetProfile(ctx);
+    std::string profile = LoginTargetProfile(ctx);
     if (ctx.config().Get(profile, "api_key").empty()) {
       ctx.Note("profile '" + profile + "' holds no token; nothing to do");
       return kExitOk;

@@ -16,6 +16,8 @@
 
 namespace flare::cli {
 
+inline constexpr const char* kJobsPath = "/flare/v1/jobs";
+
 /// Adds a noun's verbs (or, for a verb-less noun, its options and action) to `noun`.
 using NounAdder = void (*)(CLI::App& noun, Context& ctx);
 

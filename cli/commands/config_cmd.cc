@@ -23,7 +23,7 @@ const char* SourceName(KeySource source) {
 }
 
 /// The profile `config get/set` work on: -p/FLARE_PROFILE, else the current one.
-std::string TargetProfile(Context& ctx) {
+std::string ConfigTargetProfile(Context& ctx) {
   if (!ctx.flags().profile.empty()) return ctx.flags().profile;
   if (auto env = ctx.env().Get("FLARE_PROFILE")) return *env;
   return ctx.config().current_profile();
@@ -34,7 +34,7 @@ std::string Shown(const std::string& key, const std::string& value) {
   return value;
 }
 
-void AddList(CLI::App& config, Context& ctx) {
+void AddConfigList(CLI::App& config, Context& ctx) {
   auto* cmd = config.add_subcommand("list", "Effective settings (flag > env > profile > default)");
   OnRun(cmd, ctx, [&ctx] {
     const Settings& s = ctx.settings();
@@ -60,7 +60,7 @@ void AddGetSet(CLI::App& config, Context& ctx) {
   auto get_key = std::make_shared<std::string>();
   get->add_option("key", *get_key, "base_url, api_key, output or timeout")->required();
   OnRun(get, ctx, [&ctx, get_key] {
-    ctx.io().out() << Shown(*get_key, ctx.config().Get(TargetProfile(ctx), *get_key)) << '\n';
+    ctx.io().out() << Shown(*get_key, ctx.config().Get(ConfigTargetProfile(ctx), *get_key)) << '\n';
     return kExitOk;
   });
   auto* set = config.add_subcommand("set", "Set a key in the profile (-p picks the profile)");
@@ -69,7 +69,7 @@ void AddGetSet(CLI::App& config, Context& ctx) {
   set->add_option("key", *key, "base_url, api_key, output or timeout")->required();
   set->add_option("value", *value, "New value (\"\" removes the key)")->required();
   OnRun(set, ctx, [&ctx, key, value] {
-    std::string profile = TargetProfile(ctx);
+    std::string profile = ConfigTargetProfile(ctx);
     ctx.config().Set(profile, *key, *value);
     ctx.config().Save();
     ctx.Note("set " + *key + " in profile " + profile);
@@ -108,7 +108,7 @@ void AddUseProfiles(CLI::App& config, Context& ctx) {
 }  // namespace
 
 void AddConfigCommands(CLI::App& config, Context& ctx) {
-  AddList(config, ctx);
+  AddConfigList(config, ctx);
   AddGetSet(config, ctx);
   AddUseProfiles(config, ctx);
 }

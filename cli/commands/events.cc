@@ -12,7 +12,7 @@
 namespace flare::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 const char* kEvents = "/flare/v1/events";
 // One stream request lasts at most this long, then it is reopened from the last id.

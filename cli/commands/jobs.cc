@@ -9,8 +9,6 @@
 namespace flare::cli {
 namespace {
 
-const char* kJobs = "/flare/v1/jobs";
-
 const std::vector<Column> kJobList = {
     {"ID", "id"},
     {"STATE", "state", CellKind::kState},
@@ -54,7 +52,7 @@ const std::vector<Column> kBatchItems = {{"INDEX", "index"},
                                          {"STATE", "state", CellKind::kState},
                                          {"ERROR", "error.message"}};
 
-void AddCreate(CLI::App& jobs, Context& ctx) {
+void AddJobCreate(CLI::App& jobs, Context& ctx) {
   auto* cmd = jobs.add_subcommand("create", "Create a job (worker job, HTTP job, or cron)");
   auto flags = std::make_shared<JobFlags>();
   flags->Add(cmd, BodyMode::kCreate);
@@ -64,19 +62,19 @@ void AddCreate(CLI::App& jobs, Context& ctx) {
     if (!flags->idempotency_key().empty()) {
       headers.emplace_back("Idempotency-Key", flags->idempotency_key());
     }
-    auto job = ctx.api().Call("POST", kJobs, body, {}, headers);
+    auto job = ctx.api().Call("POST", kJobsPath, body, {}, headers);
     ctx.printer().Object(job, kJobDetail);
     return kExitOk;
   });
 }
 
-void AddBatch(CLI::App& jobs, Context& ctx) {
+void AddJobBatch(CLI::App& jobs, Context& ctx) {
   auto* cmd = jobs.add_subcommand("batch", "Create up to 1000 jobs in one transaction");
   auto file = std::make_shared<std::string>("-");
   cmd->add_option("file", *file, "JSON array or JSONL of job bodies (default - for stdin)");
   OnRun(cmd, ctx, [&ctx, file] {
     nlohmann::json items = ParseJsonOrJsonl(ReadFileText(*file, ctx.io().in()), *file);
-    auto result = ctx.api().Call("POST", std::string(kJobs) + "/batch", {{"jobs", items}});
+    auto result = ctx.api().Call("POST", std::string(kJobsPath) + "/batch", {{"jobs", items}});
     if (ctx.settings().output == OutputFormat::kJson) {
       ctx.printer().Object(result, {});
       return kExitOk;
@@ -100,7 +98,7 @@ struct ListArgs {
   PageOptions page;
 };
 
-void AddList(CLI::App& jobs, Context& ctx) {
+void AddJobList(CLI::App& jobs, Context& ctx) {
   auto* cmd = jobs.add_subcommand("list", "List jobs, newest first");
   auto args = std::make_shared<ListArgs>();
   cmd->add_option("--state", args->state, "pending, scheduled, processing, succeeded, ...");
@@ -124,21 +122,21 @@ void AddList(CLI::App& jobs, Context& ctx) {
       SplitPair(tag, ':', "--tag");
       add("tag", tag);
     }
-    return PrintList(ctx, kJobs, query, args->page, kJobList);
+    return PrintList(ctx, kJobsPath, query, args->page, kJobList);
   });
 }
 
-void AddGet(CLI::App& jobs, Context& ctx) {
+void AddJobGet(CLI::App& jobs, Context& ctx) {
   auto* cmd = jobs.add_subcommand("get", "Show one job");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "Job id or slug")->required();
   OnRun(cmd, ctx, [&ctx, id] {
-    ctx.printer().Object(ctx.api().Call("GET", ItemPath(kJobs, *id)), kJobDetail);
+    ctx.printer().Object(ctx.api().Call("GET", ItemPath(kJobsPath, *id)), kJobDetail);
     return kExitOk;
   });
 }
 
-void AddUpdate(CLI::App& jobs, Context& ctx) {
+void AddJobUpdate(CLI::App& jobs, Context& ctx) {
   auto* cmd = jobs.add_subcommand("update", "Change a job (PATCH: only the given fields)");
   auto id = std::make_shared<std::string>();
   auto flags = std::make_shared<JobFlags>();
@@ -148,25 +146,26 @@ void AddUpdate(CLI::App& jobs, Context& ctx) {
     nlohmann::json body = flags->Build(ctx.io().in(), ctx.Now());
     if (body.empty())
       throw UsageError("nothing to update", "give field flags, --set or --from-file");
-    ctx.printer().Object(ctx.api().Call("PATCH", ItemPath(kJobs, *id), body), kJobDetail);
+    ctx.printer().Object(ctx.api().Call("PATCH", ItemPath(kJobsPath, *id), body), kJobDetail);
     return kExitOk;
   });
 }
 
-void AddEnable(CLI::App& jobs, Context& ctx, const char* verb, bool enabled) {
+void AddJobEnable(CLI::App& jobs, Context& ctx, const char* verb, bool enabled) {
   auto* cmd = jobs.add_subcommand(verb, enabled ? "Resume a paused job (enabled=true)"
                                                 : "Pause a job's schedule (enabled=false)");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "Job id or slug")->required();
   OnRun(cmd, ctx, [&ctx, id, enabled] {
-    auto job = ctx.api().Call("PATCH", ItemPath(kJobs, *id), {{"enabled", enabled}});
+    auto job = ctx.api().Call("PATCH", ItemPath(kJobsPath, *id), {{"enabled", enabled}});
     ctx.printer().Object(job, kJobDetail);
     return kExitOk;
   });
 }
 
 /// delete, cancel, retry: POST/DELETE on the job, confirmation for the destructive ones.
-void AddAction(CLI::App& jobs, Context& ctx, const char* verb, const char* help, bool destructive) {
+void AddJobAction(CLI::App& jobs, Context& ctx, const char* verb, const char* help,
+                  bool destructive) {
   auto* cmd = jobs.add_subcommand(verb, help);
   auto id = std::make_shared<std::string>();
   auto yes = std::make_shared<bool>(false);
@@ -176,7 +175,7 @@ void AddAction(CLI::App& jobs, Context& ctx, const char* verb, const char* help,
   OnRun(cmd, ctx, [&ctx, id, yes, action, destructive] {
     if (destructive) ctx.ConfirmOrThrow(action + " job " + *id + "?", *yes);
     bool is_delete = action == "delete";
-    auto path = ItemPath(kJobs, *id) + (is_delete ? "" : "/" + action);
+    auto path = ItemPath(kJobsPath, *id) + (is_delete ? "" : "/" + action);
     auto result = ctx.api().Call(is_delete ? "DELETE" : "POST", path);
     if (result.is_object()) {
       ctx.printer().Object(result, kJobDetail);
@@ -189,7 +188,7 @@ void AddAction(CLI::App& jobs, Context& ctx, const char* verb, const char* help,
   });
 }
 
-void AddTrigger(CLI::App& jobs, Context& ctx) {
+void AddJobTrigger(CLI::App& jobs, Context& ctx) {
   auto* cmd = jobs.add_subcommand("trigger", "Run a job now (a MANUAL run)");
   auto id = std::make_shared<std::string>();
   auto payload = std::make_shared<std::string>();
@@ -198,7 +197,7 @@ void AddTrigger(CLI::App& jobs, Context& ctx) {
   OnRun(cmd, ctx, [&ctx, id, payload] {
     nlohmann::json body = nlohmann::json::object();
     if (!payload->empty()) body["payload"] = ParseJsonArg(*payload, ctx.io().in(), "--payload");
-    auto run = ctx.api().Call("POST", ItemPath(kJobs, *id) + "/trigger", body);
+    auto run = ctx.api().Call("POST", ItemPath(kJobsPath, *id) + "/trigger", body);
     ctx.printer().Object(run, RunDetailColumns());
     return kExitOk;
   });
@@ -207,17 +206,17 @@ void AddTrigger(CLI::App& jobs, Context& ctx) {
 }  // namespace
 
 void AddJobsCommands(CLI::App& jobs, Context& ctx) {
-  AddCreate(jobs, ctx);
-  AddBatch(jobs, ctx);
-  AddList(jobs, ctx);
-  AddGet(jobs, ctx);
-  AddUpdate(jobs, ctx);
-  AddEnable(jobs, ctx, "pause", false);
-  AddEnable(jobs, ctx, "resume", true);
-  AddAction(jobs, ctx, "delete", "Delete a job (soft; history is kept)", true);
-  AddAction(jobs, ctx, "cancel", "Cancel a pending or scheduled job", true);
-  AddAction(jobs, ctx, "retry", "Retry a failed or dead-lettered job", false);
-  AddTrigger(jobs, ctx);
+  AddJobCreate(jobs, ctx);
+  AddJobBatch(jobs, ctx);
+  AddJobList(jobs, ctx);
+  AddJobGet(jobs, ctx);
+  AddJobUpdate(jobs, ctx);
+  AddJobEnable(jobs, ctx, "pause", false);
+  AddJobEnable(jobs, ctx, "resume", true);
+  AddJobAction(jobs, ctx, "delete", "Delete a job (soft; history is kept)", true);
+  AddJobAction(jobs, ctx, "cancel", "Cancel a pending or scheduled job", true);
+  AddJobAction(jobs, ctx, "retry", "Retry a failed or dead-lettered job", false);
+  AddJobTrigger(jobs, ctx);
   AddJobEventsCommand(jobs, ctx);
   AddJobWaitCommand(jobs, ctx);
   AddExportCommand(jobs, ctx, "jobs");

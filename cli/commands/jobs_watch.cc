@@ -9,9 +9,8 @@
 namespace flare::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-const char* kJobs = "/flare/v1/jobs";
 constexpr std::chrono::seconds kLongestStream{130};  // the server closes at 120 s
 
 const std::vector<Column> kSnapshot = {{"STATE", "state", CellKind::kState},
@@ -34,7 +33,7 @@ nlohmann::json SnapshotOf(const nlohmann::json& job) {
 
 /// One SSE connection; true when a terminal snapshot arrived. `got_any` tells whether the
 /// server streamed snapshots at all.
-bool StreamOnce(Context& ctx, const std::string& id, Clock::time_point deadline,
+bool StreamOnce(Context& ctx, const std::string& id, SteadyClock::time_point deadline,
                 const std::function<void(const nlohmann::json&)>& on_snapshot, bool& got_any) {
   bool terminal = false;
   SseParser parser([&](const SseEvent& event) {
@@ -46,9 +45,9 @@ bool StreamOnce(Context& ctx, const std::string& id, Clock::time_point deadline,
     terminal = IsTerminalState(snapshot.value("state", ""));
   });
   HttpRequest request;
-  request.path = ItemPath(kJobs, id) + "/events";
+  request.path = ItemPath(kJobsPath, id) + "/events";
   request.headers = {{"Accept", "text/event-stream"}};
-  auto remaining = std::chrono::ceil<std::chrono::seconds>(deadline - Clock::now());
+  auto remaining = std::chrono::ceil<std::chrono::seconds>(deadline - SteadyClock::now());
   request.read_timeout = std::clamp(remaining, std::chrono::seconds(1), kLongestStream);
   auto response = ctx.api().Stream(request, [&](std::string_view chunk) {
     parser.Feed(chunk);
@@ -72,7 +71,7 @@ int WaitExitCode(const std::string& state) {
 }
 
 std::optional<nlohmann::json> FollowJob(
-    Context& ctx, const std::string& id, Clock::time_point deadline,
+    Context& ctx, const std::string& id, SteadyClock::time_point deadline,
     const std::function<void(const nlohmann::json&)>& on_snapshot) {
   nlohmann::json last;
   auto deduplicated = [&](const nlohmann::json& snapshot) {
@@ -80,15 +79,16 @@ std::optional<nlohmann::json> FollowJob(
     last = snapshot;
     on_snapshot(snapshot);
   };
-  while (Clock::now() < deadline) {
+  while (SteadyClock::now() < deadline) {
     bool got_any = false;
     if (StreamOnce(ctx, id, deadline, deduplicated, got_any)) return last;
     if (got_any) continue;  // the 120 s close: reconnect
     // No SSE here: poll the job itself.
-    deduplicated(SnapshotOf(ctx.api().Call("GET", ItemPath(kJobs, id))));
+    deduplicated(SnapshotOf(ctx.api().Call("GET", ItemPath(kJobsPath, id))));
     if (IsTerminalState(last.value("state", ""))) return last;
-    auto pause = std::min<Clock::duration>(std::chrono::seconds(1), deadline - Clock::now());
-    if (pause > Clock::duration::zero()) std::this_thread::sleep_for(pause);
+    auto pause =
+        std::min<SteadyClock::duration>(std::chrono::seconds(1), deadline - SteadyClock::now());
+    if (pause > SteadyClock::duration::zero()) std::this_thread::sleep_for(pause);
   }
   return std::nullopt;
 }
@@ -106,10 +106,10 @@ void AddJobEventsCommand(CLI::App& jobs, Context& ctx) {
   AddPageFlags(cmd, args->page);
   OnRun(cmd, ctx, [&ctx, args] {
     if (!args->follow) {
-      return PrintList(ctx, ItemPath(kJobs, args->id) + "/events", {}, args->page, kEventList);
+      return PrintList(ctx, ItemPath(kJobsPath, args->id) + "/events", {}, args->page, kEventList);
     }
     Printer printer = ctx.printer();
-    auto forever = Clock::now() + std::chrono::hours(24 * 365);
+    auto forever = SteadyClock::now() + std::chrono::hours(24 * 365);
     FollowJob(ctx, args->id, forever,
               [&](const nlohmann::json& snapshot) { printer.StreamItem(snapshot, kSnapshot); });
     return kExitOk;
@@ -129,14 +129,14 @@ void AddJobWaitCommand(CLI::App& jobs, Context& ctx) {
   OnRun(cmd, ctx, [&ctx, args] {
     auto limit = ParseDuration(args->timeout);
     if (!limit.ok()) throw UsageError("--timeout wants a duration like 90s or 5m");
-    auto final_state = FollowJob(ctx, args->id, Clock::now() + *limit, [&](const auto& snap) {
+    auto final_state = FollowJob(ctx, args->id, SteadyClock::now() + *limit, [&](const auto& snap) {
       ctx.Progress("state: " + snap.value("state", "?"));
     });
     if (!final_state) {
       throw CliError(kExitWaitTimedOut, "wait_timeout",
                      "job " + args->id + " did not finish within " + args->timeout);
     }
-    auto job = ctx.api().Call("GET", ItemPath(kJobs, args->id));
+    auto job = ctx.api().Call("GET", ItemPath(kJobsPath, args->id));
     if (ctx.settings().output == OutputFormat::kTable) {
       ctx.io().out() << job.value("id", args->id) << '\t' << job.value("state", "") << '\n';
     } else {

@@ -17,7 +17,7 @@ const std::vector<Column> kRunList = {
     {"CREATED", "created_at", CellKind::kTime},
 };
 
-void AddList(CLI::App& runs, Context& ctx) {
+void AddRunList(CLI::App& runs, Context& ctx) {
   auto* cmd = runs.add_subcommand("list", "List runs, newest first");
   struct Args {
     std::string job, state, trigger;
@@ -84,7 +84,7 @@ const std::vector<Column>& RunDetailColumns() {
 }
 
 void AddRunsCommands(CLI::App& runs, Context& ctx) {
-  AddList(runs, ctx);
+  AddRunList(runs, ctx);
   AddOne(runs, ctx, "get", "Show one run (result, trace, error)");
   AddOne(runs, ctx, "cancel", "Cancel a run (also a processing one)");
   AddOne(runs, ctx, "rerun", "Run a finished run again (a RERUN run)");

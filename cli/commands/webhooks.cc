@@ -86,7 +86,7 @@ struct BodyFlags {
   }
 };
 
-void AddCreate(CLI::App& webhooks, Context& ctx) {
+void AddWebhookCreate(CLI::App& webhooks, Context& ctx) {
   auto* cmd =
       webhooks.add_subcommand("create", "Add an endpoint (its signing secret is shown once)");
   auto flags = std::make_shared<BodyFlags>();
@@ -100,14 +100,14 @@ void AddCreate(CLI::App& webhooks, Context& ctx) {
   });
 }
 
-void AddList(CLI::App& webhooks, Context& ctx) {
+void AddWebhookList(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand("list", "List endpoints, newest first");
   auto page = std::make_shared<PageOptions>();
   AddPageFlags(cmd, *page);
   OnRun(cmd, ctx, [&ctx, page] { return PrintList(ctx, kWebhooks, {}, *page, kWebhookList); });
 }
 
-void AddGet(CLI::App& webhooks, Context& ctx) {
+void AddWebhookGet(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand("get", "Show one endpoint");
   auto id = std::make_shared<std::string>();
   cmd->add_option("id", *id, "Webhook id (wh_…)")->required();
@@ -117,7 +117,7 @@ void AddGet(CLI::App& webhooks, Context& ctx) {
   });
 }
 
-void AddUpdate(CLI::App& webhooks, Context& ctx) {
+void AddWebhookUpdate(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand("update", "Change an endpoint (only the given fields)");
   auto id = std::make_shared<std::string>();
   auto flags = std::make_shared<BodyFlags>();
@@ -138,7 +138,7 @@ void AddUpdate(CLI::App& webhooks, Context& ctx) {
   });
 }
 
-void AddDelete(CLI::App& webhooks, Context& ctx) {
+void AddWebhookDelete(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand("delete", "Delete an endpoint and its deliveries");
   auto id = std::make_shared<std::string>();
   auto yes = std::make_shared<bool>(false);
@@ -153,7 +153,7 @@ void AddDelete(CLI::App& webhooks, Context& ctx) {
   });
 }
 
-void AddTest(CLI::App& webhooks, Context& ctx) {
+void AddWebhookTest(CLI::App& webhooks, Context& ctx) {
   auto* cmd =
       webhooks.add_subcommand("test", "Send a webhook.test delivery now and show how it went");
   auto id = std::make_shared<std::string>();
@@ -165,7 +165,7 @@ void AddTest(CLI::App& webhooks, Context& ctx) {
   });
 }
 
-void AddRotate(CLI::App& webhooks, Context& ctx) {
+void AddWebhookRotate(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand(
       "rotate-secret", "New signing secret; the old one also signs until the overlap ends");
   auto id = std::make_shared<std::string>();
@@ -181,7 +181,7 @@ void AddRotate(CLI::App& webhooks, Context& ctx) {
   });
 }
 
-void AddDeliveries(CLI::App& webhooks, Context& ctx) {
+void AddWebhookDeliveries(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand("deliveries", "List an endpoint's deliveries, newest first");
   auto id = std::make_shared<std::string>();
   auto page = std::make_shared<PageOptions>();
@@ -211,7 +211,7 @@ void ReadHeaderFile(const std::string& text, std::string& id, std::string& times
   }
 }
 
-void AddVerify(CLI::App& webhooks, Context& ctx) {
+void AddWebhookVerify(CLI::App& webhooks, Context& ctx) {
   auto* cmd = webhooks.add_subcommand(
       "verify", "Check a received delivery's signature offline (exit 0 when valid)");
   struct Args {
@@ -251,15 +251,15 @@ void AddVerify(CLI::App& webhooks, Context& ctx) {
 }  // namespace
 
 void AddWebhooksCommands(CLI::App& webhooks, Context& ctx) {
-  AddCreate(webhooks, ctx);
-  AddList(webhooks, ctx);
-  AddGet(webhooks, ctx);
-  AddUpdate(webhooks, ctx);
-  AddDelete(webhooks, ctx);
-  AddTest(webhooks, ctx);
-  AddRotate(webhooks, ctx);
-  AddDeliveries(webhooks, ctx);
-  AddVerify(webhooks, ctx);
+  AddWebhookCreate(webhooks, ctx);
+  AddWebhookList(webhooks, ctx);
+  AddWebhookGet(webhooks, ctx);
+  AddWebhookUpdate(webhooks, ctx);
+  AddWebhookDelete(webhooks, ctx);
+  AddWebhookTest(webhooks, ctx);
+  AddWebhookRotate(webhooks, ctx);
+  AddWebhookDeliveries(webhooks, ctx);
+  AddWebhookVerify(webhooks, ctx);
 }
 
 }  // namespace flare::cli

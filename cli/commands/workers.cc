@@ -176,7 +176,7 @@ void AddProgress(CLI::App& workers, Context& ctx) {
   });
 }
 
-void AddList(CLI::App& workers, Context& ctx) {
+void AddWorkerList(CLI::App& workers, Context& ctx) {
   auto* cmd = workers.add_subcommand("list", "Registered workers, last seen, runs held");
   OnRun(cmd, ctx, [&ctx] {
     ctx.printer().List(ctx.api().Call("GET", kWorkersPath), kWorkerList);
@@ -192,7 +192,7 @@ void AddWorkersCommands(CLI::App& workers, Context& ctx) {
   AddAck(workers, ctx);
   AddHeartbeat(workers, ctx);
   AddProgress(workers, ctx);
-  AddList(workers, ctx);
+  AddWorkerList(workers, ctx);
 }
 
 }  // namespace flare::cli

@@ -64,8 +64,10 @@ void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& a
   });
   router.Add("GET", "/platform/v1/products", kAnyScope,
              [&](Ctx& c, Res& r) { SendResult(r, accounts.Products(c.principal.project_id)); });
-  router.Add("POST", "/platform/v1/billing/checkout", "admin", NotSupported("Billing checkout"));
-  router.Add("POST", "/platform/v1/billing/portal", "admin", NotSupported("The billing portal"));
+  router.Add("POST", "/platform/v1/billing/checkout", kScopeAdmin,
+             NotSupported("Billing checkout"));
+  router.Add("POST", "/platform/v1/billing/portal", kScopeAdmin,
+             NotSupported("The billing portal"));
 }
 
 }  // namespace flare::daemon

@@ -12,8 +12,6 @@ namespace {
 using Ctx = RequestContext;
 using Res = httplib::Response;
 
-constexpr const char* kScope = "admin";
-
 void Create(ApiKeyService& keys, Authenticator& auth, Ctx& ctx, Res& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
@@ -42,10 +40,11 @@ void Revoke(ApiKeyService& keys, Authenticator& auth, Ctx& ctx, Res& response) {
 }  // namespace
 
 void AddApiKeyRoutes(Router& router, ApiKeyService& keys, Authenticator& auth) {
-  router.Add("POST", "/flare/v1/api-keys", kScope,
+  router.Add("POST", "/flare/v1/api-keys", kScopeAdmin,
              [&](Ctx& c, Res& r) { Create(keys, auth, c, r); });
-  router.Add("GET", "/flare/v1/api-keys", kScope, [&](Ctx& c, Res& r) { List(keys, auth, c, r); });
-  router.Add("DELETE", "/flare/v1/api-keys/{id}", kScope,
+  router.Add("GET", "/flare/v1/api-keys", kScopeAdmin,
+             [&](Ctx& c, Res& r) { List(keys, auth, c, r); });
+  router.Add("DELETE", "/flare/v1/api-keys/{id}", kScopeAdmin,
              [&](Ctx& c, Res& r) { Revoke(keys, auth, c, r); });
 }
 

@@ -10,8 +10,8 @@ bool ScopeAllows(const std::vector<std::string>& scopes, const std::string& requ
   auto has = [&](const std::string& scope) {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
   };
-  if (required == kAnyScope || has("admin") || has(required)) return true;
-  return required == "jobs:read" && has("jobs:write");
+  if (required == kAnyScope || has(kScopeAdmin) || has(required)) return true;
+  return required == kScopeJobsRead && has(kScopeJobsWrite);
 }
 
 void Authenticator::Reload(const std::vector<ApiKeyRecord>& keys) {

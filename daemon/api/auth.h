@@ -34,6 +34,12 @@ struct Principal {
 
 /// The scope of routes any valid credential may call (whoami, account, billing).
 inline constexpr const char* kAnyScope = "any";
+/// The scopes an API key may hold (SPEC "API keys"); admin holds them all.
+inline constexpr const char* kScopeJobsRead = "jobs:read";
+inline constexpr const char* kScopeJobsWrite = "jobs:write";
+inline constexpr const char* kScopeWorkers = "workers";
+inline constexpr const char* kScopeWebhooks = "webhooks";
+inline constexpr const char* kScopeAdmin = "admin";
 
 class Authenticator {
  public:

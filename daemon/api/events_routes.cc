@@ -10,8 +10,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kRead = "jobs:read";
-
 Error TooManyStreams(size_t max) {
   return Error{ErrorCode::kRateLimitExceeded,
                std::to_string(max) +
@@ -84,9 +82,9 @@ struct EventRoutes {
 void AddEventRoutes(Router& router, EventLogService& events, JobService& jobs, StreamSlots& slots,
                     StreamOptions options) {
   auto routes = std::make_shared<EventRoutes>(EventRoutes{events, jobs, slots, options});
-  router.Add("GET", "/flare/v1/events", kRead,
+  router.Add("GET", "/flare/v1/events", kScopeJobsRead,
              [routes](RequestContext& c, httplib::Response& r) { routes->Log(c, r); });
-  router.Add("GET", "/flare/v1/jobs/{id}/events", kRead,
+  router.Add("GET", "/flare/v1/jobs/{id}/events", kScopeJobsRead,
              [routes](RequestContext& c, httplib::Response& r) { routes->JobEvents(c, r); });
 }
 

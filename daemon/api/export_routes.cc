@@ -13,8 +13,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kRead = "jobs:read";
-
 std::optional<std::string> Param(const httplib::Request& request, const char* name) {
   if (!request.has_param(name)) return std::nullopt;
   return request.get_param_value(name);
@@ -59,11 +57,11 @@ void Export(ExportService& exports, ExportKind kind, RequestContext& ctx,
 }  // namespace
 
 void AddExportRoutes(Router& router, ExportService& exports) {
-  router.Add("GET", "/flare/v1/jobs/export", kRead,
+  router.Add("GET", "/flare/v1/jobs/export", kScopeJobsRead,
              [&exports](RequestContext& c, httplib::Response& r) {
                Export(exports, ExportKind::kJobs, c, r);
              });
-  router.Add("GET", "/flare/v1/runs/export", kRead,
+  router.Add("GET", "/flare/v1/runs/export", kScopeJobsRead,
              [&exports](RequestContext& c, httplib::Response& r) {
                Export(exports, ExportKind::kRuns, c, r);
              });

@@ -6,9 +6,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kRead = "jobs:read";
-constexpr const char* kWrite = "jobs:write";
-
 Result<JobFilter> ParseFilter(const httplib::Request& request) {
   JobFilter filter;
   filter.state = request.get_param_value("state");
@@ -87,19 +84,22 @@ void Update(JobService& jobs, RequestContext& ctx, httplib::Response& response) 
 void AddJobRoutes(Router& router, JobService& jobs) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
-  router.Add("POST", "/flare/v1/jobs", kWrite, [&](Ctx& c, Res& r) { Create(jobs, c, r); });
-  router.Add("POST", "/flare/v1/jobs/batch", kWrite, [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
-  router.Add("GET", "/flare/v1/jobs", kRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
-  router.Add("GET", "/flare/v1/jobs/{id}", kRead,
+  router.Add("POST", "/flare/v1/jobs", kScopeJobsWrite,
+             [&](Ctx& c, Res& r) { Create(jobs, c, r); });
+  router.Add("POST", "/flare/v1/jobs/batch", kScopeJobsWrite,
+             [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
+  router.Add("GET", "/flare/v1/jobs", kScopeJobsRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
+  router.Add("GET", "/flare/v1/jobs/{id}", kScopeJobsRead,
              [&](Ctx& c, Res& r) { SendResult(r, jobs.Get(c.principal.project_id, c.params[0])); });
-  router.Add("PATCH", "/flare/v1/jobs/{id}", kWrite, [&](Ctx& c, Res& r) { Update(jobs, c, r); });
-  router.Add("DELETE", "/flare/v1/jobs/{id}", kWrite, [&](Ctx& c, Res& r) {
+  router.Add("PATCH", "/flare/v1/jobs/{id}", kScopeJobsWrite,
+             [&](Ctx& c, Res& r) { Update(jobs, c, r); });
+  router.Add("DELETE", "/flare/v1/jobs/{id}", kScopeJobsWrite, [&](Ctx& c, Res& r) {
     SendResult(r, jobs.Delete(c.principal.project_id, c.params[0]));
   });
-  router.Add("POST", "/flare/v1/jobs/{id}/cancel", kWrite, [&](Ctx& c, Res& r) {
+  router.Add("POST", "/flare/v1/jobs/{id}/cancel", kScopeJobsWrite, [&](Ctx& c, Res& r) {
     SendResult(r, jobs.Cancel(c.principal.project_id, c.params[0]));
   });
-  router.Add("POST", "/flare/v1/jobs/{id}/retry", kWrite, [&](Ctx& c, Res& r) {
+  router.Add("POST", "/flare/v1/jobs/{id}/retry", kScopeJobsWrite, [&](Ctx& c, Res& r) {
     SendResult(r, jobs.Retry(c.principal.project_id, c.params[0]));
   });
   // GET /flare/v1/jobs/{id}/events (history and snapshot stream): events_routes.cc.

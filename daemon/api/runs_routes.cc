@@ -5,9 +5,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kRead = "jobs:read";
-constexpr const char* kWrite = "jobs:write";
-
 bool OneOf(const std::string& value, std::initializer_list<const char*> choices) {
   for (const char* choice : choices) {
     if (value == choice) return true;
@@ -50,16 +47,16 @@ void Trigger(RunService& runs, RequestContext& ctx, httplib::Response& response)
 void AddRunRoutes(Router& router, RunService& runs) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
-  router.Add("GET", "/flare/v1/runs", kRead, [&](Ctx& c, Res& r) { List(runs, c, r); });
-  router.Add("GET", "/flare/v1/runs/{id}", kRead,
+  router.Add("GET", "/flare/v1/runs", kScopeJobsRead, [&](Ctx& c, Res& r) { List(runs, c, r); });
+  router.Add("GET", "/flare/v1/runs/{id}", kScopeJobsRead,
              [&](Ctx& c, Res& r) { SendResult(r, runs.Get(c.principal.project_id, c.params[0])); });
-  router.Add("POST", "/flare/v1/runs/{id}/cancel", kWrite, [&](Ctx& c, Res& r) {
+  router.Add("POST", "/flare/v1/runs/{id}/cancel", kScopeJobsWrite, [&](Ctx& c, Res& r) {
     SendResult(r, runs.Cancel(c.principal.project_id, c.params[0]));
   });
-  router.Add("POST", "/flare/v1/runs/{id}/rerun", kWrite, [&](Ctx& c, Res& r) {
+  router.Add("POST", "/flare/v1/runs/{id}/rerun", kScopeJobsWrite, [&](Ctx& c, Res& r) {
     SendResult(r, runs.Rerun(c.principal.project_id, c.params[0]), 201);
   });
-  router.Add("POST", "/flare/v1/jobs/{id}/trigger", kWrite,
+  router.Add("POST", "/flare/v1/jobs/{id}/trigger", kScopeJobsWrite,
              [&](Ctx& c, Res& r) { Trigger(runs, c, r); });
 }
 

@@ -5,8 +5,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kRead = "jobs:read";
-
 void Daily(UsageService& usage, RequestContext& ctx, httplib::Response& response) {
   std::string format = ctx.request.get_param_value("format");
   if (!format.empty() && format != "json" && format != "csv") {
@@ -24,10 +22,11 @@ void Daily(UsageService& usage, RequestContext& ctx, httplib::Response& response
 void AddUsageRoutes(Router& router, UsageService& usage) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
-  router.Add("GET", "/flare/v1/usage", kRead, [&](Ctx& c, Res& r) {
+  router.Add("GET", "/flare/v1/usage", kScopeJobsRead, [&](Ctx& c, Res& r) {
     SendResult(r, usage.Usage(c.principal.project_id, c.request.get_param_value("period")));
   });
-  router.Add("GET", "/flare/v1/usage/daily", kRead, [&](Ctx& c, Res& r) { Daily(usage, c, r); });
+  router.Add("GET", "/flare/v1/usage/daily", kScopeJobsRead,
+             [&](Ctx& c, Res& r) { Daily(usage, c, r); });
 }
 
 }  // namespace flare::daemon

@@ -5,7 +5,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kScope = "webhooks";
 constexpr const char* kCollection = "/flare/v1/webhooks";
 
 // A POST whose body is optional ({} when empty).
@@ -67,19 +66,19 @@ void AddWebhookRoutes(Router& router, WebhookService& webhooks) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
   const std::string one = std::string(kCollection) + "/{id}";
-  router.Add("POST", kCollection, kScope, [&](Ctx& c, Res& r) { Create(webhooks, c, r); });
-  router.Add("GET", kCollection, kScope, [&](Ctx& c, Res& r) { List(webhooks, c, r); });
-  router.Add("GET", one, kScope, [&](Ctx& c, Res& r) {
+  router.Add("POST", kCollection, kScopeWebhooks, [&](Ctx& c, Res& r) { Create(webhooks, c, r); });
+  router.Add("GET", kCollection, kScopeWebhooks, [&](Ctx& c, Res& r) { List(webhooks, c, r); });
+  router.Add("GET", one, kScopeWebhooks, [&](Ctx& c, Res& r) {
     SendResult(r, webhooks.Get(c.principal.project_id, c.params[0]));
   });
-  router.Add("PATCH", one, kScope, [&](Ctx& c, Res& r) { Update(webhooks, c, r); });
-  router.Add("DELETE", one, kScope, [&](Ctx& c, Res& r) {
+  router.Add("PATCH", one, kScopeWebhooks, [&](Ctx& c, Res& r) { Update(webhooks, c, r); });
+  router.Add("DELETE", one, kScopeWebhooks, [&](Ctx& c, Res& r) {
     SendResult(r, webhooks.Delete(c.principal.project_id, c.params[0]));
   });
-  router.Add("POST", one + "/test", kScope, [&](Ctx& c, Res& r) { Test(webhooks, c, r); });
-  router.Add("POST", one + "/rotate-secret", kScope,
+  router.Add("POST", one + "/test", kScopeWebhooks, [&](Ctx& c, Res& r) { Test(webhooks, c, r); });
+  router.Add("POST", one + "/rotate-secret", kScopeWebhooks,
              [&](Ctx& c, Res& r) { Rotate(webhooks, c, r); });
-  router.Add("GET", one + "/deliveries", kScope,
+  router.Add("GET", one + "/deliveries", kScopeWebhooks,
              [&](Ctx& c, Res& r) { Deliveries(webhooks, c, r); });
 }
 

@@ -7,8 +7,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kScope = "workers";
-
 using BodyCall = Result<nlohmann::json> (WorkerService::*)(const std::string&,
                                                            const nlohmann::json&);
 
@@ -23,9 +21,9 @@ RouteHandler WithBody(WorkerService& workers, BodyCall call) {
 }  // namespace
 
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher) {
-  router.Add("POST", "/flare/v1/workers/register", kScope,
+  router.Add("POST", "/flare/v1/workers/register", kScopeWorkers,
              WithBody(workers, &WorkerService::Register));
-  router.Add("POST", "/flare/v1/workers/ack", kScope,
+  router.Add("POST", "/flare/v1/workers/ack", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
                auto body = BodyObject(ctx.request);
                if (!body) return SendError(response, body.error());
@@ -33,11 +31,11 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
                auto call = IsAckList(*body) ? &WorkerService::AckList : &WorkerService::Ack;
                SendResult(response, (workers.*call)(ctx.principal.project_id, *body));
              });
-  router.Add("POST", "/flare/v1/workers/heartbeat", kScope,
+  router.Add("POST", "/flare/v1/workers/heartbeat", kScopeWorkers,
              WithBody(workers, &WorkerService::Heartbeat));
-  router.Add("POST", "/flare/v1/workers/progress", kScope,
+  router.Add("POST", "/flare/v1/workers/progress", kScopeWorkers,
              WithBody(workers, &WorkerService::Progress));
-  router.Add("POST", "/flare/v1/workers/poll", kScope,
+  router.Add("POST", "/flare/v1/workers/poll", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
                auto body = BodyObject(ctx.request);
                if (!body) return SendError(response, body.error());
@@ -45,7 +43,7 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
                if (!request) return SendError(response, request.error());
                SendResult(response, dispatcher.Poll(ctx.principal.project_id, *request));
              });
-  router.Add("GET", "/flare/v1/workers", kScope,
+  router.Add("GET", "/flare/v1/workers", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
                SendResult(response, workers.List(ctx.principal.project_id));
              });

@@ -11,7 +11,7 @@ namespace {
 
 constexpr int64_t kMaxDelaySeconds = 366LL * 24 * 3600;  // nobody means more than a year
 
-std::string_view Trim(std::string_view text) {
+std::string_view TrimOws(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
@@ -28,7 +28,7 @@ std::optional<TimePoint> ParseHttpDate(std::string_view value) {
 }  // namespace
 
 std::optional<std::chrono::seconds> ParseRetryAfter(std::string_view value, TimePoint now) {
-  value = Trim(value);
+  value = TrimOws(value);
   int64_t delay = 0;
   auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), delay);
   if (!value.empty() && error == std::errc{} && end == value.data() + value.size()) {

@@ -11,7 +11,7 @@
 namespace flare::daemon {
 namespace {
 
-constexpr size_t kMaxBatch = 1000;
+constexpr size_t kMaxJobsInBatch = 1000;
 
 // A create checked and prepared off the writer thread: the row is built and its JSON
 // serialized here, so the single writer only runs SQL.
@@ -227,7 +227,7 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
     }
     items = &body["jobs"];
   }
-  if (!items->is_array() || items->empty() || items->size() > kMaxBatch) {
+  if (!items->is_array() || items->empty() || items->size() > kMaxJobsInBatch) {
     return InvalidRequest("jobs must be a list of 1 to 1000 job bodies", "jobs");
   }
   std::vector<ValidatedCreate> inputs;

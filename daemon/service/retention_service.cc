@@ -8,7 +8,7 @@ namespace flare::daemon {
 namespace {
 
 // Runs considered per state and slice.
-constexpr int kSlice = 200;
+constexpr int kRetentionSlice = 200;
 // How long one slice may hold the writer (plus its commit); the rest waits for the next.
 constexpr auto kSliceBudget = std::chrono::milliseconds(2);
 // Events deleted per statement: a run with a huge history is cut down over several slices.
@@ -41,7 +41,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
     };
     auto prune = [&](std::initializer_list<const char*> states, std::chrono::seconds age) {
       if (outcome.more) return;
-      auto runs = FinishedRunsBefore(c, states, tx.now() - age, kSlice);
+      auto runs = FinishedRunsBefore(c, states, tx.now() - age, kRetentionSlice);
       for (const FinishedRun& finished : runs) {
         if (outcome.runs_deleted > 0 && spent()) return;  // each slice removes at least one
         auto job = FindJobInAnyProject(c, finished.job_id);
@@ -55,7 +55,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
         }
         ++outcome.runs_deleted;
       }
-      outcome.more = outcome.more || runs.size() == kSlice;
+      outcome.more = outcome.more || runs.size() == kRetentionSlice;
     };
     prune({"succeeded"}, policy_.succeeded);
     prune({"dead_letter", "cancelled"}, policy_.failed);

@@ -12,7 +12,7 @@ namespace {
 
 // One transaction moves at most this many runs of each kind, so a backlog (say, after
 // downtime) is drained in slices that leave room for API writes in between.
-constexpr int kSlice = 500;
+constexpr int kTimerSlice = 500;
 // Fires are cheap (a run, an event, a job update); a larger slice keeps a burst of
 // schedules due in the same minute inside few transactions.
 constexpr int kFireSlice = 2000;
@@ -30,14 +30,14 @@ Result<DueOutcome> TimerService::ProcessDue() {
     DueOutcome outcome;
     auto& c = tx.conn();
     StateMachine machine(tx, ctx_.notifier);
-    auto due = DueWaitingRuns(c, tx.now(), kSlice);
+    auto due = DueWaitingRuns(c, tx.now(), kTimerSlice);
     for (RunRecord& run : due) {
       auto job = FindJob(c, run.project_id, run.job_id);
       if (!job) continue;
       machine.MakeReady(*job, run);
       ++outcome.made_ready;
     }
-    auto expired = ExpiredLeases(c, tx.now(), kSlice);
+    auto expired = ExpiredLeases(c, tx.now(), kTimerSlice);
     for (RunRecord& run : expired) {
       auto job = FindJob(c, run.project_id, run.job_id);
       if (!job) continue;
@@ -68,7 +68,7 @@ Result<DueOutcome> TimerService::ProcessDue() {
     }
     FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice, started_);
     outcome.fired = fires.fired;
-    outcome.more = due.size() == kSlice || expired.size() == kSlice || fires.more;
+    outcome.more = due.size() == kTimerSlice || expired.size() == kTimerSlice || fires.more;
     OptTime silent = OldestBusyWorkerSeen(c);
     if (silent) *silent += kWorkerSilenceLimit + std::chrono::milliseconds(1);
     outcome.next_due = Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)),

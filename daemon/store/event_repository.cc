@@ -23,7 +23,7 @@ EventRecord ReadEvent(SQLite::Statement& st) {
   return e;
 }
 
-std::vector<EventRecord> ReadAll(SQLite::Statement& st) {
+std::vector<EventRecord> ReadEvents(SQLite::Statement& st) {
   std::vector<EventRecord> events;
   while (st.executeStep()) events.push_back(ReadEvent(st));
   return events;
@@ -54,7 +54,7 @@ std::vector<EventRecord> ProjectLog(Connection& c, const std::string& project_id
   for (const auto& type : filter.types) st.bind(++i, type);
   if (!position.empty()) st.bind(++i, position);
   st.bind(++i, limit);
-  return ReadAll(st);
+  return ReadEvents(st);
 }
 
 }  // namespace
@@ -83,7 +83,7 @@ std::vector<EventRecord> EventsOfJob(Connection& c, const std::string& job_id,
   st.bind(1, job_id);
   st.bind(2, before_rowid.value_or(INT64_MAX));
   st.bind(3, limit);
-  return ReadAll(st);
+  return ReadEvents(st);
 }
 
 std::vector<EventRecord> EventsAfter(Connection& c, const std::string& project_id,

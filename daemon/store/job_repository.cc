@@ -80,7 +80,7 @@ JobRecord ReadJob(SQLite::Statement& st) {
   return j;
 }
 
-std::vector<JobRecord> ReadAll(SQLite::Statement& st) {
+std::vector<JobRecord> ReadJobs(SQLite::Statement& st) {
   std::vector<JobRecord> jobs;
   while (st.executeStep()) jobs.push_back(ReadJob(st));
   return jobs;
@@ -194,7 +194,7 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
     st.bind(++i, cursor->id);
   }
   st.bind(++i, limit);
-  return ReadAll(st);
+  return ReadJobs(st);
 }
 
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
@@ -202,7 +202,7 @@ std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_
   auto& st = c.Prepare(JOB_SELECT "WHERE parent_job_id = ?1 AND state = ?2 AND deleted_at IS NULL");
   st.bind(1, parent_job_id);
   st.bind(2, state);
-  return ReadAll(st);
+  return ReadJobs(st);
 }
 
 std::vector<JobRecord> DueScheduledJobs(Connection& c, TimePoint now, int limit) {
@@ -211,7 +211,7 @@ std::vector<JobRecord> DueScheduledJobs(Connection& c, TimePoint now, int limit)
                        "deleted_at IS NULL ORDER BY next_run_at LIMIT ?2");
   BindTime(st, 1, now);
   st.bind(2, limit);
-  return ReadAll(st);
+  return ReadJobs(st);
 }
 
 OptTime EarliestNextRun(Connection& c) {

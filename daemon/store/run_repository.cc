@@ -93,7 +93,7 @@ RunRecord ReadRun(SQLite::Statement& st) {
   return r;
 }
 
-std::vector<RunRecord> ReadAll(SQLite::Statement& st) {
+std::vector<RunRecord> ReadRuns(SQLite::Statement& st) {
   std::vector<RunRecord> runs;
   while (st.executeStep()) runs.push_back(ReadRun(st));
   return runs;
@@ -172,7 +172,7 @@ std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id
   int i = 0;
   st.bind(++i, job_id);
   for (const char* state : states) st.bind(++i, state);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_id,
@@ -190,7 +190,7 @@ std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_i
   for (const auto& queue : queues) st.bind(++i, queue);
   for (const auto& type : job_types) st.bind(++i, type);
   st.bind(++i, limit);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> DueWaitingRuns(Connection& c, TimePoint now, int limit) {
@@ -199,7 +199,7 @@ std::vector<RunRecord> DueWaitingRuns(Connection& c, TimePoint now, int limit) {
                        "due_at <= ?1 ORDER BY due_at LIMIT ?2");
   BindTime(st, 1, now);
   st.bind(2, limit);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit) {
@@ -208,7 +208,7 @@ std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit) {
                        "ORDER BY lease_expires_at LIMIT ?2");
   BindTime(st, 1, now);
   st.bind(2, limit);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
@@ -217,7 +217,7 @@ std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
       c.Prepare(RUN_SELECT "WHERE state = 'processing' AND project_id = ?1 AND worker_id = ?2");
   st.bind(1, project_id);
   st.bind(2, worker_id);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> RunsOfJobHeldBy(Connection& c, const std::string& job_id,
@@ -227,7 +227,7 @@ std::vector<RunRecord> RunsOfJobHeldBy(Connection& c, const std::string& job_id,
                        "worker_id = ?2 ORDER BY rowid");
   st.bind(1, job_id);
   st.bind(2, worker_id);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
@@ -250,7 +250,7 @@ std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
     st.bind(++i, cursor->id);
   }
   st.bind(++i, limit);
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& project_id,
@@ -267,12 +267,12 @@ std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& pr
 
 std::vector<RunRecord> ProcessingHttpRuns(Connection& c) {
   auto& st = c.Prepare(RUN_SELECT "WHERE state = 'processing' AND is_http = 1");
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 std::vector<RunRecord> PendingHttpRuns(Connection& c) {
   auto& st = c.Prepare(RUN_SELECT "WHERE state = 'pending' AND is_http = 1 ORDER BY due_at");
-  return ReadAll(st);
+  return ReadRuns(st);
 }
 
 OptTime EarliestWaitingDue(Connection& c) {

@@ -29,7 +29,7 @@ struct Writer::Pending {
 namespace {
 // A single transaction holds at most this many operations, so one huge burst cannot
 // make the first request in it wait for all the others.
-constexpr size_t kMaxBatch = 512;
+constexpr size_t kMaxOpsInGroup = 512;
 
 // Runs one of the writer's transaction statements from the connection's cache. Every
 // operation costs a SAVEPOINT and a RELEASE; through sqlite3_exec each was parsed again
@@ -147,7 +147,7 @@ void Writer::Loop() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
+      while (!queue_.empty() && batch.size() < kMaxOpsInGroup) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }

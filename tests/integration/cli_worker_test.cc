@@ -56,8 +56,8 @@ class WorkerProcess {
   int exit_code_ = -1;
 };
 
-std::string CreateJob(const FlaredProcess& flared, const std::string& payload,
-                      const std::string& max_attempts = "1") {
+std::string CreateJobWithPayload(const FlaredProcess& flared, const std::string& payload,
+                                 const std::string& max_attempts = "1") {
   auto result = flared.Flarectl({"-o", "id", "jobs", "create", "--type", "t", "--payload", payload,
                                  "--max-attempts", max_attempts});
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -68,8 +68,8 @@ TEST(CliWorker, RunsJobsAndAcksByExitCode) {
   FlaredProcess flared;
   WorkerProcess worker(
       flared, R"(p=$(cat); case "$p" in *fail*) echo "it broke" >&2; exit 4;; esac; exit 0)");
-  std::string ok = CreateJob(flared, R"({"do":"work"})");
-  std::string bad = CreateJob(flared, R"({"do":"fail"})");
+  std::string ok = CreateJobWithPayload(flared, R"({"do":"work"})");
+  std::string bad = CreateJobWithPayload(flared, R"({"do":"fail"})");
   auto waited_ok = flared.Flarectl({"jobs", "wait", ok, "--timeout", "30s"});
   EXPECT_EQ(waited_ok.exit_code, 0) << waited_ok.err;
   auto waited_bad = flared.Flarectl({"jobs", "wait", bad, "--timeout", "30s"});
@@ -89,13 +89,6 @@ TEST(CliWorker, WaitTimesOutAndReportsCancelled) {
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", id, "--timeout", "1s"}).exit_code, 12);
   EXPECT_EQ(flared.Flarectl({"jobs", "cancel", id, "--yes"}).exit_code, 0);
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", id, "--timeout", "10s"}).exit_code, 11);
-}
-
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 size_t Occurrences(const std::string& text, const std::string& needle) {
@@ -164,8 +157,8 @@ TEST(CliWorker, JobsThatEndTogetherAreAckedInOneList) {
                            "' ]; do sleep 0.02; done; case \"$p\" in *fail*) echo nope >&2; "
                            "exit 5;; esac; exit 0",
                        log.string());
-  std::string ok = CreateJob(flared, R"({"do":"work"})");
-  std::string bad = CreateJob(flared, R"({"do":"fail"})");
+  std::string ok = CreateJobWithPayload(flared, R"({"do":"work"})");
+  std::string bad = CreateJobWithPayload(flared, R"({"do":"fail"})");
   auto pid_of = [&](const std::string& id) { return ReadText(dir / ("pid." + id)); };
   ASSERT_TRUE(WaitFor([&] { return !pid_of(ok).empty() && !pid_of(bad).empty(); },
                       std::chrono::seconds(30)))
@@ -210,8 +203,8 @@ TEST(CliWorker, FailedRunRecordsTheExitStatusAndSignalName) {
   FlaredProcess flared;
   WorkerProcess worker(
       flared, R"(p=$(cat); case "$p" in *segv*) ulimit -c 0; kill -SEGV $$;; esac; exit 3)");
-  std::string status = CreateJob(flared, R"({"do":"exit"})");
-  std::string signal = CreateJob(flared, R"({"do":"segv"})");
+  std::string status = CreateJobWithPayload(flared, R"({"do":"exit"})");
+  std::string signal = CreateJobWithPayload(flared, R"({"do":"segv"})");
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", status, "--timeout", "30s"}).exit_code, 10);
   EXPECT_EQ(flared.Flarectl({"jobs", "wait", signal, "--timeout", "30s"}).exit_code, 10);
   auto by_status =

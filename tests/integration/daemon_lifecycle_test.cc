@@ -18,13 +18,6 @@
 namespace flare::testing {
 namespace {
 
-std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 pid_t DaemonPid(const FlaredProcess& flared) {
   return static_cast<pid_t>(std::stol(ReadText(flared.data_dir() / "flared.lock")));
 }

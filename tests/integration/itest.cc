@@ -65,14 +65,24 @@ json JobBody(const std::string& queue, const json& extra) {
 
 json CreateJob(const FlaredProcess& flared, const json& body) {
   HttpReply reply = flared.Call("POST", "/flare/v1/jobs", body);
-  EXPECT_EQ(reply.status, 201) << body.dump() << " -> " << reply.body;
+  EXPECT_EQ(reply.status, 201) << body.dump() << " -> " << reply.body << LogIfGone(flared, reply);
   return reply.json();
 }
 
 json GetJob(const FlaredProcess& flared, const std::string& id) {
   HttpReply reply = flared.Call("GET", "/flare/v1/jobs/" + id);
-  EXPECT_EQ(reply.status, 200) << id << " -> " << reply.body;
+  EXPECT_EQ(reply.status, 200) << id << " -> " << reply.body << LogIfGone(flared, reply);
   return reply.json();
+}
+
+std::string LogIfGone(const FlaredProcess& flared, const HttpReply& reply) {
+  return reply.status == 0 ? "\nflared log:\n" + flared.Log() : "";
+}
+
+std::vector<std::string> IdsOf(const json& page) {
+  std::vector<std::string> ids;
+  for (const auto& item : page["data"]) ids.push_back(item.value("id", ""));
+  return ids;
 }
 
 json Poll(const FlaredProcess& flared, const std::string& worker, const std::string& queue,

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/testutil/flared_process.h"
 
@@ -49,6 +50,10 @@ json JobBody(const std::string& queue, const json& extra = json::object());
 json CreateJob(const FlaredProcess& flared, const json& body);
 /// GET /flare/v1/jobs/{id}; records a failure unless 200.
 json GetJob(const FlaredProcess& flared, const std::string& id);
+/// flared's log when it did not answer at all (status 0), to tell a crash from a refusal.
+std::string LogIfGone(const FlaredProcess& flared, const HttpReply& reply);
+/// The ids of a list answer's page, in order.
+std::vector<std::string> IdsOf(const json& page);
 
 /// POST /flare/v1/workers/poll for one queue; records a failure unless 200. Returns "jobs".
 json Poll(const FlaredProcess& flared, const std::string& worker, const std::string& queue,

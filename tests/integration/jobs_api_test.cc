@@ -14,13 +14,6 @@ class JobsApi : public FlaredSuite {};
 
 std::string Jobs(const std::string& query) { return "/flare/v1/jobs?" + query; }
 
-// All ids of a list answer's page, in order.
-std::vector<std::string> Ids(const json& page) {
-  std::vector<std::string> ids;
-  for (const auto& job : page["data"]) ids.push_back(job["id"]);
-  return ids;
-}
-
 // The per-item ids of a batch answer, whatever the list is called.
 std::vector<std::string> BatchIds(const json& answer) {
   std::vector<std::string> ids;
@@ -253,7 +246,7 @@ TEST_F(JobsApi, ListFiltersByStateQueueTypeTagAndCreationTime) {
   CreateJob(flared(), JobBody(Unique("other"), {{"job_type", "type.a"}}));
 
   auto ids = [&](const std::string& query) {
-    auto list = Ids(List("queue=" + queue + "&" + query));
+    auto list = IdsOf(List("queue=" + queue + "&" + query));
     return std::set<std::string>(list.begin(), list.end());
   };
   std::string id_a1 = a1["id"], id_b1 = b1["id"], id_a2 = a2["id"];
@@ -376,7 +369,7 @@ TEST_F(JobsApi, DeleteIsSoftHidesFromListAndFreesTheSlug) {
   EXPECT_LT(deleted.status, 300) << deleted.body;
   json after = GetJob(flared(), id);
   EXPECT_TRUE(after["deleted_at"].is_string()) << after.dump();
-  EXPECT_TRUE(Ids(List("queue=" + queue)).empty());
+  EXPECT_TRUE(IdsOf(List("queue=" + queue)).empty());
   json again = CreateJob(flared(), JobBody(queue, {{"slug", slug}}));
   EXPECT_EQ(GetJob(flared(), slug)["id"], again["id"]);
   json runnable = Poll(flared(), "w-del", queue, 10);  // the deleted job's run was cancelled
@@ -489,13 +482,13 @@ TEST_F(JobsApi, BatchIsAllOrNothingUpTo1000) {
       {"jobs",
        {JobBody(bad_queue), JobBody(bad_queue, {{"max_attempts", 0}}), JobBody(bad_queue)}}};
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs/batch", bad), 400, "invalid_request"));
-  EXPECT_TRUE(Ids(List("queue=" + bad_queue)).empty()) << "an invalid item must create nothing";
+  EXPECT_TRUE(IdsOf(List("queue=" + bad_queue)).empty()) << "an invalid item must create nothing";
 
   json many = json::array();
   for (int i = 0; i < 1001; ++i) many.push_back(JobBody(bad_queue));
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", many}}), 400,
                       "invalid_request"));
-  EXPECT_TRUE(Ids(List("queue=" + bad_queue)).empty());
+  EXPECT_TRUE(IdsOf(List("queue=" + bad_queue)).empty());
   many.erase(many.begin());
   HttpReply thousand = flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", many}});
   ASSERT_EQ(thousand.status, 201) << thousand.body.substr(0, 300);
@@ -523,7 +516,7 @@ TEST_F(JobsApi, BatchErrorsNameEachRefusedItemItsFieldAndWhy) {
   EXPECT_EQ(errors[1]["index"], 3);
   EXPECT_EQ(errors[1]["field"], "schedule");
   EXPECT_NE(errors[1].value("message", "").find("61"), std::string::npos) << errors[1].dump();
-  EXPECT_TRUE(Ids(List("queue=" + queue)).empty()) << "a refused batch creates nothing";
+  EXPECT_TRUE(IdsOf(List("queue=" + queue)).empty()) << "a refused batch creates nothing";
 
   // A rule checked against the database (here: an unknown parent) names its item too.
   jobs = {JobBody(queue), JobBody(queue, {{"parent_job_id", "no-such-parent"}})};
@@ -535,7 +528,7 @@ TEST_F(JobsApi, BatchErrorsNameEachRefusedItemItsFieldAndWhy) {
                           {"code", "parent_not_found"},
                           {"message", reply.json()["error"]["errors"][0]["message"]}}}))
       << reply.body;
-  EXPECT_TRUE(Ids(List("queue=" + queue)).empty());
+  EXPECT_TRUE(IdsOf(List("queue=" + queue)).empty());
 }
 
 TEST_F(JobsApi, FutureRunAtIsScheduledThenPendingOnTime) {

@@ -13,14 +13,12 @@
 namespace flare::testing::runs_itest {
 namespace {
 
-json Get() { return {{"method", "GET"}}; }
-
 TEST(Restart, AnHttpRunInFlightFailsWithWorkerLostAndIsRetried) {
   TestHttpServer sink;
   FlaredProcess flared({"--allow-private-targets"});
   json retry = {{"strategy", "fixed"}, {"initial_delay_seconds", 1}, {"jitter", false}};
-  json job = CreateJob(
-      flared, HttpJobBody(sink.Url("/delay/2500"), Get(), {{"max_attempts", 3}, {"retry", retry}}));
+  json job = CreateJob(flared, HttpJobBody(sink.Url("/delay/2500"), GetMethod(),
+                                           {{"max_attempts", 3}, {"retry", retry}}));
   std::string job_id = job.value("id", "");
   std::string run_id = WaitForFirstRun(flared, job_id);
   ASSERT_TRUE(sink.WaitForRequests(1, seconds(5)));
@@ -53,7 +51,7 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
   std::map<std::string, std::string> jobs;  // policy -> job id
   for (const char* policy : {"run_once", "skip", "run_all"}) {
     json job =
-        CreateJob(flared, HttpJobBody(sink.Url("/status/200"), Get(),
+        CreateJob(flared, HttpJobBody(sink.Url("/status/200"), GetMethod(),
                                       {{"schedule", "@every 1s"}, {"misfire_policy", policy}}));
     jobs[policy] = job.value("id", "");
   }

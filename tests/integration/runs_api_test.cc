@@ -31,19 +31,11 @@ class RunsApi : public ::testing::Test {
   FlaredProcess flared_{{"--allow-private-targets"}};
 };
 
-json Get() { return {{"method", "GET"}}; }
-
-std::vector<std::string> Ids(const json& page) {
-  std::vector<std::string> ids;
-  for (const auto& item : page["data"]) ids.push_back(item.value("id", ""));
-  return ids;
-}
-
 TEST_F(RunsApi, ListFiltersByJobSlugStateAndTriggerWithCursorPages) {
-  json ok_job =
-      CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(), {{"slug", "runs-list-ok"}}));
-  json bad_job =
-      CreateJob(flared(), HttpJobBody(sink_.Url("/status/500"), Get(), {{"max_attempts", 1}}));
+  json ok_job = CreateJob(
+      flared(), HttpJobBody(sink_.Url("/status/200"), GetMethod(), {{"slug", "runs-list-ok"}}));
+  json bad_job = CreateJob(
+      flared(), HttpJobBody(sink_.Url("/status/500"), GetMethod(), {{"max_attempts", 1}}));
   std::string ok_id = ok_job.value("id", ""), bad_id = bad_job.value("id", "");
   std::vector<std::string> ok_runs = {WaitForFirstRun(flared(), ok_id)};
   for (int i = 0; i < 4; ++i) {
@@ -57,15 +49,15 @@ TEST_F(RunsApi, ListFiltersByJobSlugStateAndTriggerWithCursorPages) {
   // job= takes the id or the slug; newest first.
   json by_id = flared().Call("GET", "/flare/v1/runs?job=" + ok_id).json();
   json by_slug = flared().Call("GET", "/flare/v1/runs?job=runs-list-ok").json();
-  EXPECT_EQ(Ids(by_id), Ids(by_slug));
-  EXPECT_EQ(Ids(by_id), std::vector<std::string>(ok_runs.rbegin(), ok_runs.rend()));
+  EXPECT_EQ(IdsOf(by_id), IdsOf(by_slug));
+  EXPECT_EQ(IdsOf(by_id), std::vector<std::string>(ok_runs.rbegin(), ok_runs.rend()));
   for (const auto& run : by_id["data"]) EXPECT_EQ(run["job_id"], ok_id);
 
   json manual = flared().Call("GET", "/flare/v1/runs?job=" + ok_id + "&trigger=MANUAL").json();
   EXPECT_EQ(manual["data"].size(), 4u);
   for (const auto& run : manual["data"]) EXPECT_EQ(run["trigger"], "MANUAL");
   json api = flared().Call("GET", "/flare/v1/runs?job=" + ok_id + "&trigger=API").json();
-  EXPECT_EQ(Ids(api), std::vector<std::string>{ok_runs.front()});
+  EXPECT_EQ(IdsOf(api), std::vector<std::string>{ok_runs.front()});
 
   json dead = flared().Call("GET", "/flare/v1/runs?state=dead_letter&job=" + bad_id).json();
   ASSERT_EQ(dead["data"].size(), 1u) << dead.dump();
@@ -81,14 +73,14 @@ TEST_F(RunsApi, ListFiltersByJobSlugStateAndTriggerWithCursorPages) {
         "/flare/v1/runs?job=" + ok_id + "&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor);
     json body = flared().Call("GET", path).json();
     ASSERT_LE(body["data"].size(), 2u);
-    for (const auto& id : Ids(body)) walked.push_back(id);
+    for (const auto& id : IdsOf(body)) walked.push_back(id);
     if (!body.value("has_more", false)) {
       EXPECT_TRUE(body["next_cursor"].is_null());
       break;
     }
     cursor = body["next_cursor"].get<std::string>();
   }
-  EXPECT_EQ(walked, Ids(by_id));
+  EXPECT_EQ(walked, IdsOf(by_id));
 
   EXPECT_TRUE(IsApiError(flared().Call("GET", "/flare/v1/runs?state=bogus"), 400, "invalid_request",
                          "state"));
@@ -173,7 +165,7 @@ TEST_F(RunsApi, CancelPendingAndScheduledRunsThenTerminalIs409) {
 TEST_F(RunsApi, CancellingAProcessingHttpRunAbortsTheRequest) {
   // One executor slot: if the cancelled call kept running, the next job would wait for it.
   FlaredProcess flared({"--allow-private-targets", "--executor-concurrency", "1"});
-  json job = CreateJob(flared, HttpJobBody(sink_.Url("/delay/8000"), Get()));
+  json job = CreateJob(flared, HttpJobBody(sink_.Url("/delay/8000"), GetMethod()));
   std::string job_id = job.value("id", "");
   std::string run_id = WaitForFirstRun(flared, job_id);
   ASSERT_TRUE(sink_.WaitForRequests(1, seconds(5)));
@@ -183,7 +175,8 @@ TEST_F(RunsApi, CancellingAProcessingHttpRunAbortsTheRequest) {
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.json()["state"], "cancelled");
 
-  json next = RunHttpJobOnce(flared, HttpJobBody(sink_.Url("/status/200"), Get()), seconds(10));
+  json next =
+      RunHttpJobOnce(flared, HttpJobBody(sink_.Url("/status/200"), GetMethod()), seconds(10));
   EXPECT_EQ(next.value("state", ""), "succeeded") << next.dump();
   EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, seconds(3))
       << "the executor slot was held until the 8 s call ended: the request was not aborted";
@@ -234,7 +227,7 @@ TEST_F(RunsApi, CancellingAWorkerRunTellsTheWorkerAndFencesItsAck) {
 }
 
 TEST_F(RunsApi, TheJobMirrorsItsLatestRun) {
-  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get()));
+  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), GetMethod()));
   std::string job_id = job.value("id", "");
   WaitForRunDone(flared(), WaitForFirstRun(flared(), job_id));
   // Point the job at a failing status: the MANUAL run dead-letters and the job follows it.

@@ -5,11 +5,6 @@
 namespace flare::testing::runs_itest {
 namespace {
 
-// flared's log when it did not answer at all, to tell a crash from a stop.
-std::string LogIfGone(const FlaredProcess& flared, const HttpReply& reply) {
-  return reply.status == 0 ? "\nflared log:\n" + flared.Log() : "";
-}
-
 // Follows next_cursor over a list endpoint (bounded: at most 50 pages).
 std::vector<json> AllPages(const FlaredProcess& flared, const std::string& path) {
   std::vector<json> items;
@@ -52,19 +47,6 @@ json HttpJobBody(const std::string& url, const json& http_extra, const json& ext
   body["http"].update(http_extra);
   body.update(extra);
   return body;
-}
-
-json CreateJob(const FlaredProcess& flared, const json& body) {
-  HttpReply reply = flared.Call("POST", "/flare/v1/jobs", body);
-  if (reply.status != 201) {
-    ADD_FAILURE() << "POST /flare/v1/jobs answered " << reply.status << ": " << reply.body
-                  << "\nbody: " << body.dump() << LogIfGone(flared, reply);
-  }
-  return reply.json();
-}
-
-json GetJob(const FlaredProcess& flared, const std::string& id) {
-  return GetOk(flared, "/flare/v1/jobs/" + id);
 }
 
 json GetRun(const FlaredProcess& flared, const std::string& id) {

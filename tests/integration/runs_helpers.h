@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/itest.h"
 #include "tests/testutil/flared_process.h"
 
 namespace flare::testing::runs_itest {
@@ -24,10 +25,9 @@ using std::chrono::seconds;
 json HttpJobBody(const std::string& url, const json& http_extra = json::object(),
                  const json& extra = json::object());
 
-/// POST /flare/v1/jobs; records a failure (with the answer) unless 201.
-json CreateJob(const FlaredProcess& flared, const json& body);
-/// GET /flare/v1/jobs/{id} and GET /flare/v1/runs/{id}; record a failure unless 200.
-json GetJob(const FlaredProcess& flared, const std::string& id);
+/// A request spec with method GET (for HTTP job bodies).
+inline json GetMethod() { return {{"method", "GET"}}; }
+/// GET /flare/v1/runs/{id}; records a failure unless 200. (CreateJob and GetJob: itest.h.)
 json GetRun(const FlaredProcess& flared, const std::string& id);
 /// Every run of a job (GET /flare/v1/runs?job=…, all pages), newest first.
 std::vector<json> RunsOfJob(const FlaredProcess& flared, const std::string& job);

@@ -30,8 +30,6 @@ class Schedules : public ::testing::Test {
   FlaredProcess flared_{{"--allow-private-targets"}};
 };
 
-json Get() { return {{"method", "GET"}}; }
-
 std::vector<json> ScheduleRuns(const FlaredProcess& flared, const std::string& job_id) {
   std::vector<json> runs;
   for (const auto& run : RunsOfJob(flared, job_id)) {
@@ -64,8 +62,8 @@ int64_t NextLocalThreeAm(const std::string& zone, int64_t now_ms) {
 TEST(SchedulesIdle, EverySecondFiresOnItsPhaseAndOnTime) {
   TestHttpServer sink;
   FlaredProcess flared({"--allow-private-targets"});
-  json job =
-      CreateJob(flared, HttpJobBody(sink.Url("/status/200"), Get(), {{"schedule", "@every 1s"}}));
+  json job = CreateJob(
+      flared, HttpJobBody(sink.Url("/status/200"), GetMethod(), {{"schedule", "@every 1s"}}));
   std::string job_id = job.value("id", "");
   int64_t created = Millis(job["created_at"]);
   std::vector<json> runs;
@@ -97,7 +95,7 @@ TEST(SchedulesIdle, EverySecondFiresOnItsPhaseAndOnTime) {
 TEST_F(Schedules, CronNextRunAtIsEvaluatedInTheTimeZone) {
   int64_t before = NowMillis();
   json job =
-      CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(),
+      CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), GetMethod(),
                                       {{"schedule", "0 3 * * *"}, {"timezone", "Europe/Berlin"}}));
   int64_t after = NowMillis();
   int64_t next = Millis(job["next_run_at"]);
@@ -126,7 +124,7 @@ TEST_F(Schedules, InvalidSchedulesAndZonesAre400sNamingTheField) {
         Case{{{"schedule", "@every 0s"}}, "schedule", ""},
         Case{{{"schedule", "0 3 * * *"}, {"timezone", "Mars/Olympus_Mons"}}, "timezone", ""}}) {
     HttpReply reply =
-        flared().Call("POST", "/flare/v1/jobs", HttpJobBody(sink_.Url("/"), Get(), c.extra));
+        flared().Call("POST", "/flare/v1/jobs", HttpJobBody(sink_.Url("/"), GetMethod(), c.extra));
     EXPECT_TRUE(IsApiError(reply, 400, "invalid_request", c.field)) << c.extra.dump();
     std::string message = reply.json()["error"].value("message", "");
     EXPECT_NE(message.find(c.mentions), std::string::npos) << c.extra.dump() << ": " << message;
@@ -134,8 +132,8 @@ TEST_F(Schedules, InvalidSchedulesAndZonesAre400sNamingTheField) {
 }
 
 TEST_F(Schedules, PauseStopsFiresAndResumeDoesNotCatchUp) {
-  json job = CreateJob(flared(),
-                       HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", "@every 1s"}}));
+  json job = CreateJob(
+      flared(), HttpJobBody(sink_.Url("/status/200"), GetMethod(), {{"schedule", "@every 1s"}}));
   std::string job_id = job.value("id", "");
   ASSERT_FALSE(WaitForFirstRun(flared(), job_id, seconds(3)).empty());
 
@@ -168,8 +166,8 @@ TEST_F(Schedules, PauseStopsFiresAndResumeDoesNotCatchUp) {
 }
 
 TEST_F(Schedules, PatchingTheScheduleRecomputesNextRunAt) {
-  json job = CreateJob(flared(),
-                       HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", "0 3 * * *"}}));
+  json job = CreateJob(
+      flared(), HttpJobBody(sink_.Url("/status/200"), GetMethod(), {{"schedule", "0 3 * * *"}}));
   std::string job_id = job.value("id", "");
   auto utc_hh_mm = [](const json& t) { return t.get<std::string>().substr(11, 5); };
   EXPECT_EQ(utc_hh_mm(job["next_run_at"]), "03:00");
@@ -190,7 +188,7 @@ TEST_F(Schedules, PatchingTheScheduleRecomputesNextRunAt) {
 
 TEST_F(Schedules, ForbidSkipsFiresWhileARunIsActive) {
   json job = CreateJob(flared(),
-                       HttpJobBody(sink_.Url("/delay/2500"), Get(),
+                       HttpJobBody(sink_.Url("/delay/2500"), GetMethod(),
                                    {{"schedule", "@every 1s"}, {"concurrency_policy", "forbid"}}));
   std::string job_id = job.value("id", "");
   std::vector<json> events;
@@ -215,7 +213,8 @@ TEST_F(Schedules, ForbidSkipsFiresWhileARunIsActive) {
 
 TEST_F(Schedules, AOneOffInstantFiresOnceThenHasNoNextRun) {
   std::string at = TimeFromNow(milliseconds(1500));
-  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), Get(), {{"schedule", at}}));
+  json job =
+      CreateJob(flared(), HttpJobBody(sink_.Url("/status/200"), GetMethod(), {{"schedule", at}}));
   std::string job_id = job.value("id", "");
   EXPECT_EQ(job["next_run_at"], at);
   EXPECT_EQ(job["state"], "scheduled");

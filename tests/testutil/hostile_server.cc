@@ -15,7 +15,7 @@ namespace {
 
 constexpr size_t kHugeLine = 2 * 1024 * 1024;
 constexpr size_t kMaxEndlessBytes = 256 * 1024 * 1024;  // bound of the endless stream
-constexpr int kMaxDripBytes = 120;                      // two minutes of dripping
+constexpr int kHostileDripBytes = 120;                  // two minutes of dripping
 constexpr int kMaxConnections = 64;
 
 }  // namespace
@@ -129,7 +129,7 @@ void HostileServer::Serve(int fd) {
     case Behaviour::kDrip: {
       std::string response =
           "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'd');
-      for (int i = 0; i < kMaxDripBytes && i < static_cast<int>(response.size()); ++i) {
+      for (int i = 0; i < kHostileDripBytes && i < static_cast<int>(response.size()); ++i) {
         if (!WriteAll(fd, response.substr(i, 1)) || !Pause(fd, milliseconds(1000))) return;
       }
       return;

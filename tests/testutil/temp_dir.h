@@ -6,6 +6,9 @@
 
 namespace flare::testing {
 
+/// The whole content of a text file; empty when it cannot be read (not there yet).
+std::string ReadText(const std::filesystem::path& path);
+
 class TempDir {
  public:
   TempDir();

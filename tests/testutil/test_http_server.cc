@@ -10,7 +10,7 @@
 namespace flare::testing {
 namespace {
 
-constexpr int kMaxDripBytes = 200;  // 10 s at 50 ms a byte
+constexpr int kSlowDripBytes = 200;  // 10 s at 50 ms a byte
 
 sockaddr_in Loopback(int port) {
   sockaddr_in address{};
@@ -118,7 +118,7 @@ void TestHttpServer::AddRoutes() {
   server_->Get("/drip", [this](const httplib::Request& req, httplib::Response& res) {
     Note(req);
     res.set_chunked_content_provider("text/plain", [this](size_t offset, httplib::DataSink& sink) {
-      if (offset >= kMaxDripBytes || !SleepUnlessStopping(std::chrono::milliseconds(50))) {
+      if (offset >= kSlowDripBytes || !SleepUnlessStopping(std::chrono::milliseconds(50))) {
         sink.done();
         return true;
       }

@@ -18,11 +18,12 @@
 
 #include "common/cron.h"
 #include "common/cron_preview.h"
+#include "tests/testutil/test_time.h"
 
 namespace flare {
 namespace {
 
-TimePoint At(const char* text) { return ParseTime(text).value(); }
+using testing::At;
 
 struct DstCase {
   const char* zone;

@@ -9,8 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/testutil/test_time.h"
+
 namespace flare {
 namespace {
+
+using testing::At;
+using testing::UtcZone;
 
 std::set<int> Bits(uint64_t mask) {
   std::set<int> out;
@@ -31,10 +36,6 @@ CronExpr MustParse(const std::string& text) {
   EXPECT_TRUE(expr.ok()) << text << ": " << (expr.ok() ? "" : expr.error().message);
   return expr.ok() ? *expr : CronExpr{};
 }
-
-TimePoint At(const char* text) { return ParseTime(text).value(); }
-
-const date::time_zone* Utc() { return LookupTimeZone("UTC").value(); }
 
 struct FieldCase {
   const char* text;
@@ -273,7 +274,7 @@ TEST(CronNext, UtcTable) {
     CronExpr expr = MustParse(c.expr);
     TimePoint after = At(c.after);
     for (const char* expected : c.fires) {
-      auto next = NextCronFire(expr, Utc(), after);
+      auto next = NextCronFire(expr, UtcZone(), after);
       ASSERT_TRUE(next.has_value()) << c.expr;
       EXPECT_EQ(FormatTime(*next), FormatTime(At(expected)))
           << c.expr << " after " << FormatTime(after);
@@ -287,9 +288,9 @@ TEST(CronNext, RareDatesAreFoundWithoutMinuteStepping) {
   CronExpr rare = MustParse("0 0 29 2 */7");  // 29 February that is a Sunday
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(NextCronFire(leap, Utc(), At("2029-03-01T00:00:00Z")).has_value());
+    ASSERT_TRUE(NextCronFire(leap, UtcZone(), At("2029-03-01T00:00:00Z")).has_value());
   }
-  auto next = NextCronFire(rare, Utc(), At("2026-01-01T00:00:00Z"));
+  auto next = NextCronFire(rare, UtcZone(), At("2026-01-01T00:00:00Z"));
   auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(FormatTime(*next), "2032-02-29T00:00:00.000Z");
@@ -300,7 +301,7 @@ TEST(CronNext, HandBuiltExpressionThatNeverFiresGivesNullopt) {
   CronExpr never = MustParse("0 0 1 * *");
   never.days = 1u << 30;
   never.months = 1u << 2;  // 30 February
-  EXPECT_FALSE(NextCronFire(never, Utc(), At("2026-01-01T00:00:00Z")).has_value());
+  EXPECT_FALSE(NextCronFire(never, UtcZone(), At("2026-01-01T00:00:00Z")).has_value());
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ TEST(JsonEscape, InvalidUtf8IsReplacedWhereNlohmannReplacesIt) {
        {"\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf0\x80\x80\x80",
         "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3", "\xf0\x9f\x98", "\xc3\xc3\xa9",
         "\xe2\x82\"", "\xe2\n", "ok\xf0\x9f\x98\x80\xf0\x9f"}) {
-    EXPECT_EQ(Escaped(text), Nlohmann(text)) << testing::PrintToString(text);
+    EXPECT_EQ(Escaped(text), Nlohmann(text)) << ::testing::PrintToString(text);
   }
 }
 
@@ -76,7 +76,7 @@ TEST(JsonEscape, RandomBytesMatchNlohmannByteForByte) {
     std::string text;
     for (int n = length(random); n > 0; --n)
       text.push_back(static_cast<char>(alphabet[pick(random)]));
-    ASSERT_EQ(Escaped(text), Nlohmann(text)) << testing::PrintToString(text);
+    ASSERT_EQ(Escaped(text), Nlohmann(text)) << ::testing::PrintToString(text);
   }
 }
 

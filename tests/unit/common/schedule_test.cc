@@ -10,18 +10,18 @@
 #include <vector>
 
 #include "common/time_zone.h"
+#include "tests/testutil/test_time.h"
 
 namespace flare {
 namespace {
+
+using testing::At;
+using testing::UtcZone;
 
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-TimePoint At(const char* text) { return ParseTime(text).value(); }
-
-const date::time_zone* Utc() { return LookupTimeZone("").value(); }
 
 TEST(ScheduleParse, Kinds) {
   for (const char* now : {"", "now", "  NOW ", "Now"}) {
@@ -80,11 +80,11 @@ TEST(ScheduleParse, ErrorsAreAboutTheScheduleField) {
 
 TEST(ScheduleNext, NowAndAt) {
   TimePoint t = At("2026-03-18T10:00:00Z");
-  EXPECT_FALSE(NextFire(ParseSchedule("now").value(), Utc(), t, t).has_value());
+  EXPECT_FALSE(NextFire(ParseSchedule("now").value(), UtcZone(), t, t).has_value());
   Schedule at = ParseSchedule("2026-03-18T12:00:00Z").value();
-  EXPECT_EQ(NextFire(at, Utc(), t, t), At("2026-03-18T12:00:00Z"));
-  EXPECT_FALSE(NextFire(at, Utc(), At("2026-03-18T12:00:00Z"), t).has_value());
-  EXPECT_FALSE(NextFire(at, Utc(), At("2026-03-18T13:00:00Z"), t).has_value());
+  EXPECT_EQ(NextFire(at, UtcZone(), t, t), At("2026-03-18T12:00:00Z"));
+  EXPECT_FALSE(NextFire(at, UtcZone(), At("2026-03-18T12:00:00Z"), t).has_value());
+  EXPECT_FALSE(NextFire(at, UtcZone(), At("2026-03-18T13:00:00Z"), t).has_value());
 }
 
 TEST(ScheduleNext, CronUsesTheZone) {
@@ -92,18 +92,18 @@ TEST(ScheduleNext, CronUsesTheZone) {
   auto berlin = LookupTimeZone("Europe/Berlin").value();
   TimePoint t = At("2026-03-18T10:00:00Z");
   EXPECT_EQ(NextFire(s, berlin, t, t), At("2026-03-19T08:00:00Z"));
-  EXPECT_EQ(NextFire(s, Utc(), t, t), At("2026-03-19T09:00:00Z"));
+  EXPECT_EQ(NextFire(s, UtcZone(), t, t), At("2026-03-19T09:00:00Z"));
 }
 
 TEST(ScheduleNext, EveryCountsFromTheAnchor) {
   Schedule s = ParseSchedule("@every 1h").value();
   TimePoint anchor = At("2026-03-18T10:00:00.250Z");
-  EXPECT_EQ(NextFire(s, Utc(), anchor - hours{5}, anchor), anchor + hours{1});
-  EXPECT_EQ(NextFire(s, Utc(), anchor, anchor), anchor + hours{1});
-  EXPECT_EQ(NextFire(s, Utc(), anchor + hours{1} - milliseconds{1}, anchor), anchor + hours{1});
-  EXPECT_EQ(NextFire(s, Utc(), anchor + hours{1}, anchor), anchor + hours{2});
+  EXPECT_EQ(NextFire(s, UtcZone(), anchor - hours{5}, anchor), anchor + hours{1});
+  EXPECT_EQ(NextFire(s, UtcZone(), anchor, anchor), anchor + hours{1});
+  EXPECT_EQ(NextFire(s, UtcZone(), anchor + hours{1} - milliseconds{1}, anchor), anchor + hours{1});
+  EXPECT_EQ(NextFire(s, UtcZone(), anchor + hours{1}, anchor), anchor + hours{2});
   // Ten years later the phase (xx:00:00.250) is unchanged.
-  auto far = NextFire(s, Utc(), anchor + hours{24 * 3653} + minutes{17}, anchor);
+  auto far = NextFire(s, UtcZone(), anchor + hours{24 * 3653} + minutes{17}, anchor);
   ASSERT_TRUE(far.has_value());
   EXPECT_EQ(FormatTime(*far), "2036-03-18T11:00:00.250Z");
 }
@@ -113,7 +113,7 @@ TEST(ScheduleNext, EverySecondKeepsPhaseOverTenThousandFires) {
   TimePoint anchor = At("2026-03-18T10:00:00.123Z");
   TimePoint fire = anchor;
   for (int k = 1; k <= 10'000; ++k) {
-    fire = NextFire(s, Utc(), fire, anchor).value();
+    fire = NextFire(s, UtcZone(), fire, anchor).value();
     ASSERT_EQ(fire, anchor + seconds{k});
   }
 }
@@ -127,7 +127,7 @@ TEST(ScheduleNext, EveryIgnoresLatenessOfTheCaller) {
   TimePoint fire = anchor;
   for (int k = 1; k <= 10'000; ++k) {
     TimePoint asked = fire + milliseconds{lateness_ms(random)};
-    fire = NextFire(s, Utc(), asked, anchor).value();
+    fire = NextFire(s, UtcZone(), asked, anchor).value();
     ASSERT_EQ(fire, anchor + minutes{7} * k);
   }
 }

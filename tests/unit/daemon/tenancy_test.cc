@@ -6,37 +6,37 @@
 namespace flare::daemon {
 namespace {
 
-constexpr const char* kOther = "prj_other";
+constexpr const char* kOtherProject = "prj_other";
 
 TEST_F(ServiceTest, AnotherProjectsJobAnswersLikeAMissingOne) {
   auto job =
       MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "mine"}});
   std::string id = job["id"];
-  auto missing = jobs_.Get(kOther, "job_01HYX3K7M8N9P2Q4R5S6T7V8W9");
-  auto foreign = jobs_.Get(kOther, id);
+  auto missing = jobs_.Get(kOtherProject, "job_01HYX3K7M8N9P2Q4R5S6T7V8W9");
+  auto foreign = jobs_.Get(kOtherProject, id);
   ASSERT_FALSE(foreign.ok());
   EXPECT_EQ(foreign.error().code, missing.error().code);
   EXPECT_EQ(foreign.error().code, ErrorCode::kJobNotFound);
-  EXPECT_FALSE(jobs_.Get(kOther, "mine").ok());
-  EXPECT_FALSE(jobs_.Cancel(kOther, id).ok());
-  EXPECT_FALSE(jobs_.Update(kOther, id, {{"priority", 5}}).ok());
-  EXPECT_FALSE(jobs_.Delete(kOther, id).ok());
-  EXPECT_FALSE(runs_.Trigger(kOther, id, nlohmann::json::object()).ok());
-  EXPECT_EQ(jobs_.List(kOther, {}, "", 50).value()["data"].size(), 0u);
+  EXPECT_FALSE(jobs_.Get(kOtherProject, "mine").ok());
+  EXPECT_FALSE(jobs_.Cancel(kOtherProject, id).ok());
+  EXPECT_FALSE(jobs_.Update(kOtherProject, id, {{"priority", 5}}).ok());
+  EXPECT_FALSE(jobs_.Delete(kOtherProject, id).ok());
+  EXPECT_FALSE(runs_.Trigger(kOtherProject, id, nlohmann::json::object()).ok());
+  EXPECT_EQ(jobs_.List(kOtherProject, {}, "", 50).value()["data"].size(), 0u);
   EXPECT_EQ(Job(id)["state"], "pending");  // untouched by all of the above
 }
 
 TEST_F(ServiceTest, WorkersOfAnotherProjectCannotClaimOrAck) {
   auto job = MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}});
   PollRequest request{"intruder", {"default"}, {}, 10, 0};
-  EXPECT_EQ(workers_.Claim(kOther, request).value()["jobs"].size(), 0u);
+  EXPECT_EQ(workers_.Claim(kOtherProject, request).value()["jobs"].size(), 0u);
   auto claimed = Claim();
   ASSERT_EQ(claimed.size(), 1u);
-  auto ack =
-      workers_.Ack(kOther, {{"job_id", job["id"]}, {"worker_id", "w1"}, {"status", "succeeded"}});
+  auto ack = workers_.Ack(kOtherProject,
+                          {{"job_id", job["id"]}, {"worker_id", "w1"}, {"status", "succeeded"}});
   ASSERT_FALSE(ack.ok());
   EXPECT_EQ(ack.error().code, ErrorCode::kJobNotFound);
-  EXPECT_FALSE(runs_.Get(kOther, claimed[0]["run_id"]).ok());
+  EXPECT_FALSE(runs_.Get(kOtherProject, claimed[0]["run_id"]).ok());
   EXPECT_EQ(Job(job["id"])["state"], "processing");
 }
 
@@ -50,7 +50,7 @@ TEST_F(ServiceTest, SlugsAreUniquePerProjectOnly) {
   EXPECT_TRUE(
       jobs_
           .Create(
-              kOther,
+              kOtherProject,
               {{"job_type", "t"}, {"payload", nlohmann::json::object()}, {"slug", "shared-name"}},
               "")
           .ok());

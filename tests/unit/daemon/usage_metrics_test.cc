@@ -29,7 +29,7 @@ class ObservedNotifier final : public WorkNotifier {
 };
 
 constexpr const char* kMine = "prj_mine";
-constexpr const char* kOther = "prj_other";
+constexpr const char* kOtherProjectId = "prj_other";
 
 class UsageMetricsTest : public ::testing::Test {
  protected:
@@ -82,7 +82,7 @@ class UsageMetricsTest : public ::testing::Test {
 
 TEST_F(UsageMetricsTest, UsageCountsRunsAndActiveJobsOfTheProjectOnly) {
   for (int i = 0; i < 3; ++i) Create(kMine, "default");
-  Create(kOther, "default");
+  Create(kOtherProjectId, "default");
   Work(kMine, "default", true, std::chrono::milliseconds(100), 20);
   Work(kMine, "default", false, std::chrono::milliseconds(100), 20);
   auto mine = usage_.Usage(kMine, "2026-03").value();
@@ -94,8 +94,8 @@ TEST_F(UsageMetricsTest, UsageCountsRunsAndActiveJobsOfTheProjectOnly) {
   EXPECT_EQ(mine["active_jobs_limit"], -1);
   EXPECT_EQ(usage_.Usage(kMine, "").value()["period"], "2026-03");
   EXPECT_EQ(usage_.Usage(kMine, "2026-02").value()["runs_used"], 0);
-  EXPECT_EQ(usage_.Usage(kOther, "current").value()["runs_used"], 1);
-  EXPECT_EQ(usage_.Usage(kOther, "current").value()["runs_succeeded"], 0);
+  EXPECT_EQ(usage_.Usage(kOtherProjectId, "current").value()["runs_used"], 1);
+  EXPECT_EQ(usage_.Usage(kOtherProjectId, "current").value()["runs_succeeded"], 0);
 }
 
 TEST_F(UsageMetricsTest, ActiveJobsFollowEnableDisableAndDelete) {
@@ -148,12 +148,12 @@ TEST_F(UsageMetricsTest, WebhookDeliveriesCountInUsageAndPrometheus) {
   recorder_.CountWebhookDelivery(kMine, "succeeded");
   EXPECT_EQ(usage_.Usage(kMine, "").value()["webhook_deliveries"], 2);
   EXPECT_EQ(usage_.Daily(kMine, "1").value()["data"][0]["webhook_deliveries"], 2);
-  EXPECT_EQ(usage_.Usage(kOther, "").value()["webhook_deliveries"], 0);
+  EXPECT_EQ(usage_.Usage(kOtherProjectId, "").value()["webhook_deliveries"], 0);
   std::string text = metrics_.Prometheus(kMine).value();
   EXPECT_NE(text.find("flare_webhook_deliveries_total{outcome=\"succeeded\"} 2\n"),
             std::string::npos);
   EXPECT_NE(text.find("flare_webhook_deliveries_total{outcome=\"failed\"} 1\n"), std::string::npos);
-  EXPECT_EQ(metrics_.Prometheus(kOther).value().find("outcome="), std::string::npos);
+  EXPECT_EQ(metrics_.Prometheus(kOtherProjectId).value().find("outcome="), std::string::npos);
 }
 
 TEST_F(UsageMetricsTest, SummaryHasCountsRateAndPercentilesOfThePeriod) {
@@ -181,8 +181,8 @@ TEST_F(UsageMetricsTest, SummaryHasCountsRateAndPercentilesOfThePeriod) {
   EXPECT_TRUE(later["success_rate"].is_null());
   EXPECT_EQ(later["duration_ms"]["count"], 0);
   EXPECT_EQ(metrics_.Summary(kMine, "24h").value()["duration_ms"]["count"], 3);
-  EXPECT_EQ(metrics_.Summary(kOther, "24h").value()["counts"]["created"], 0);
-  EXPECT_EQ(metrics_.Summary(kOther, "24h").value()["duration_ms"]["count"], 0);
+  EXPECT_EQ(metrics_.Summary(kOtherProjectId, "24h").value()["counts"]["created"], 0);
+  EXPECT_EQ(metrics_.Summary(kOtherProjectId, "24h").value()["duration_ms"]["count"], 0);
 }
 
 TEST_F(UsageMetricsTest, ThroughputBucketsAreAlignedAndZeroFilled) {
@@ -207,7 +207,7 @@ TEST_F(UsageMetricsTest, QueueDepthsFollowEveryTransition) {
   Create(kMine, "emails");
   Create(kMine, "emails");
   Create(kMine, "reports");
-  Create(kOther, "secret-queue");
+  Create(kOtherProjectId, "secret-queue");
   auto queues = metrics_.Queues(kMine).value()["data"];
   ASSERT_EQ(queues.size(), 2u);
   EXPECT_EQ(queues[0]["queue"], "emails");
