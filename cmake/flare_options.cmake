@@ -28,6 +28,12 @@ target_compile_options(flare_options INTERFACE -Wall -Wextra -Wpedantic
 if(FLARE_WERROR)
   target_compile_options(flare_options INTERFACE -Werror)
 endif()
+# In a unity build each .cc is #included into a batch file, so GCC takes a class in one .cc
+# that holds a type of that file's anonymous namespace for a header's class doing so: a false
+# alarm here (each batch is still one translation unit).
+if(CMAKE_UNITY_BUILD)
+  target_compile_options(flare_options INTERFACE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
+endif()
 
 string(TOLOWER "${FLARE_SANITIZE}" flare_sanitize)
 if(FLARE_FUZZ)
