@@ -167,13 +167,16 @@ void WorkerRunner::StartJob(const nlohmann::json& claim, SteadyClock::time_point
   job->child = *child;
   job->started = SteadyClock::now();
   if (timeout > 0) job->deadline = job->started + std::chrono::seconds(timeout);
-  Log("[" + job->job_id + "] started (attempt " + Str(claim, "attempt") + ")");
+  std::string started_line =
+      "[" + job->job_id + "] started (attempt " + Str(claim, "attempt") + ")";
   {
     std::lock_guard lock(mutex_);
     started_.push_back(std::move(job));
     ++active_;
   }
   Wake();
+  // Said once the supervisor has the job, so the line means it is watched.
+  Log(started_line);
 }
 
 }  // namespace flare::cli

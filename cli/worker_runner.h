@@ -97,6 +97,9 @@ class WorkerRunner {
   void Supervise();
   void HandleControl(int stop_requests_before);
   void DrainOutput(Running& job, int fd, bool is_stdout);
+  /// Moves what the poller handed over (started jobs, its acks) to the supervisor's lists;
+  /// with mutex_ held.
+  void TakeHandedOver();
   /// Drains every child's output and reaps those that have ended; how many it reaped.
   size_t ReapEnded();
   void Finish(Running& job, bool signaled, int code);

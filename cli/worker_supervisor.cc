@@ -39,10 +39,7 @@ void WorkerRunner::Supervise() {
   while (true) {
     {
       std::lock_guard lock(mutex_);
-      for (auto& job : started_) running_.push_back(std::move(job));
-      started_.clear();
-      for (auto& ack : handed_acks_) acks_.push_back(std::move(ack));
-      handed_acks_.clear();
+      TakeHandedOver();
       if (poller_done_ && running_.empty()) {
         if (acks_.empty()) return;
         if (!ack_grace_until_) {
@@ -67,6 +64,12 @@ void WorkerRunner::Supervise() {
     if (stop_requests_.load() > 0 && !poller_done_) timeout = std::min(timeout, 100);
     if (poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) return;
     HandleControl(stop_requests_.load());
+    {
+      // Jobs handed over while this thread waited in poll: watched from this pass on, so a
+      // job that ended with another one is acked with it.
+      std::lock_guard lock(mutex_);
+      TakeHandedOver();
+    }
     // A pass can see one child end while another is ending (its output not yet drained
     // when the first was reaped): look again until a look finds nobody new, so children
     // that end together are acked in one request.
@@ -80,6 +83,13 @@ void WorkerRunner::Supervise() {
       next_heartbeat = SteadyClock::now() + heartbeat_interval_;
     }
   }
+}
+
+void WorkerRunner::TakeHandedOver() {
+  for (auto& job : started_) running_.push_back(std::move(job));
+  started_.clear();
+  for (auto& ack : handed_acks_) acks_.push_back(std::move(ack));
+  handed_acks_.clear();
 }
 
 size_t WorkerRunner::ReapEnded() {

@@ -160,8 +160,13 @@ TEST(CliWorker, JobsThatEndTogetherAreAckedInOneList) {
   std::string ok = CreateJobWithPayload(flared, R"({"do":"work"})");
   std::string bad = CreateJobWithPayload(flared, R"({"do":"fail"})");
   auto pid_of = [&](const std::string& id) { return ReadText(dir / ("pid." + id)); };
-  ASSERT_TRUE(WaitFor([&] { return !pid_of(ok).empty() && !pid_of(bad).empty(); },
-                      std::chrono::seconds(30)))
+  // Both children run and the worker watches both ("started" is logged once it does).
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return !pid_of(ok).empty() && !pid_of(bad).empty() &&
+               Occurrences(ReadText(log), "started (attempt") == 2;
+      },
+      std::chrono::seconds(30)))
       << ReadText(log);
   ASSERT_EQ(kill(worker.pid(), SIGSTOP), 0);
   std::ofstream(go).put('\n');
