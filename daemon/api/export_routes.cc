@@ -1,14 +1,14 @@
 // GET /flare/v1/jobs/export and GET /flare/v1/runs/export: streamed with chunked transfer
-// encoding, one keyset page per turn of cpp-httplib's content provider, so memory stays
-// flat and the response starts at once. When flared stops mid-export the response ends
-// without its last chunk: the client sees an incomplete transfer, never a short file that
-// looks whole.
+// encoding, one keyset page per turn of cpp-httplib's content provider (the next page is read
+// meanwhile, see export_prefetch.h), so memory stays flat and the response starts at once. When
+// flared stops mid-export the response ends without its last chunk: the client sees an incomplete
+// transfer, never a short file that looks whole.
 
 #include <algorithm>
 
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
-#include "daemon/service/export_service.h"
+#include "daemon/service/export_prefetch.h"
 
 namespace flare::daemon {
 namespace {
@@ -30,16 +30,16 @@ void Export(ExportService& exports, ExportKind kind, RequestContext& ctx,
     return SendError(response, started.error());
   }
   struct State {
-    std::unique_ptr<ExportCursor> cursor;
-    std::string page;  // reused: its capacity stays, so no page allocates anew
+    explicit State(std::unique_ptr<ExportCursor> cursor) : pages(std::move(cursor)) {}
+    ExportPrefetcher pages;  // reads the next page while this one is sent
+    std::string page;        // reused: its capacity stays, so no page allocates anew
   };
-  auto state = std::make_shared<State>(State{std::move(started->cursor), {}});
+  auto state = std::make_shared<State>(std::move(started->cursor));
   response.status = 200;
   response.set_header("Content-Disposition", "attachment; filename=\"" + started->filename + "\"");
   response.set_chunked_content_provider(
       started->content_type, [state](size_t, httplib::DataSink& sink) {
-        state->page.clear();
-        if (!state->cursor->Next(state->page)) {
+        if (!state->pages.Next(state->page)) {
           sink.done();
           return true;
         }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "daemon/service/csv.h"
+#include "daemon/service/export_prefetch.h"
 #include "daemon/service/export_service.h"
 #include "tests/unit/daemon/service_fixture.h"
 
@@ -241,6 +242,46 @@ TEST_F(ExportRowsTest, LargeRowsEndAPageBySizeAndStillComeOnce) {
   std::sort(ids.begin(), ids.end());
   EXPECT_EQ(seen, ids);
   EXPECT_EQ(cursor.rows(), 15u);
+}
+
+TEST_F(ExportRowsTest, PrefetchedPagesAreTheCursorsPagesInOrder) {
+  for (int batch = 0; batch < 3; ++batch) {
+    json items = json::array();
+    for (int i = 0; i < 1000; ++i) items.push_back({{"job_type", "t"}, {"payload", {{"i", i}}}});
+    ASSERT_TRUE(jobs_.CreateBatch(kProject, {{"jobs", items}}).ok());
+  }
+  auto cursor = [&] {
+    return std::make_unique<ExportCursor>(readers_, kProject, ExportKind::kJobs, ExportFormat::kCsv,
+                                          clock_.Now() - std::chrono::hours(1),
+                                          clock_.Now() + std::chrono::hours(1));
+  };
+  std::vector<std::string> direct;
+  auto plain = cursor();
+  for (std::string page; page.clear(), plain->Next(page);) direct.push_back(page);
+  ExportPrefetcher prefetched(cursor());
+  std::vector<std::string> pages;
+  for (std::string page; prefetched.Next(page);) pages.push_back(page);
+  EXPECT_EQ(pages, direct) << "the CSV header, then three pages of 1,000 rows";
+  ASSERT_EQ(pages.size(), 4u);
+  std::string page;
+  EXPECT_FALSE(prefetched.Next(page)) << "and stays finished";
+}
+
+TEST_F(ExportRowsTest, APrefetcherDroppedMidExportStopsItsReader) {
+  json items = json::array();
+  for (int i = 0; i < 1000; ++i) items.push_back({{"job_type", "t"}, {"payload", {{"i", i}}}});
+  for (int batch = 0; batch < 5; ++batch)
+    ASSERT_TRUE(jobs_.CreateBatch(kProject, {{"jobs", items}}).ok());
+  auto prefetched = std::make_unique<ExportPrefetcher>(std::make_unique<ExportCursor>(
+      readers_, kProject, ExportKind::kJobs, ExportFormat::kJsonl,
+      clock_.Now() - std::chrono::hours(1), clock_.Now() + std::chrono::hours(1)));
+  std::string page;
+  ASSERT_TRUE(prefetched->Next(page));
+  // The client goes away with pages unread: the reader, blocked with its next page in hand,
+  // must end at once instead of hanging the connection's thread (a hang fails by timeout).
+  auto dropped = std::chrono::steady_clock::now();
+  prefetched.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - dropped, std::chrono::seconds(2));
 }
 
 }  // namespace
