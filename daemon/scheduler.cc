@@ -4,14 +4,31 @@
 
 namespace flare::daemon {
 
-Scheduler::Scheduler(TimerService& timer, RetentionService& retention)
-    : timer_(timer), retention_(retention) {}
+namespace {
+
+constexpr auto kHour = std::chrono::hours(1);
+
+TimePoint WallNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+OptTime Earliest(OptTime a, OptTime b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+
+}  // namespace
+
+Scheduler::Scheduler(TimerService& timer, RetentionService& retention, std::function<void()> hourly)
+    : timer_(timer), retention_(retention), hourly_(std::move(hourly)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start() {
   next_wake_ = FromMillis(0);  // look once at start: work may be overdue after a restart
   next_prune_ = FromMillis(0);
+  if (hourly_) next_hourly_ = WallNow() + kHour;
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -33,19 +50,10 @@ void Scheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-namespace {
-
-TimePoint WallNow() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-}  // namespace
-
 void Scheduler::Loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    OptTime due = next_wake_;
-    if (next_prune_ && (!due || *next_prune_ < *due)) due = next_prune_;
+    OptTime due = Earliest(Earliest(next_wake_, next_prune_), next_hourly_);
     if (!due) {
       wake_.wait(lock);
       continue;
@@ -56,6 +64,7 @@ void Scheduler::Loop() {
     }
     if (next_wake_ && *next_wake_ <= WallNow()) RunTimer(lock);
     if (next_prune_ && *next_prune_ <= WallNow()) RunRetention(lock);
+    if (next_hourly_ && *next_hourly_ <= WallNow()) RunHourly(lock);
   }
 }
 
@@ -90,6 +99,13 @@ void Scheduler::RunRetention(std::unique_lock<std::mutex>& lock) {
   // Between slices, a short pause leaves the writer to the API.
   next_prune_ =
       outcome->more ? OptTime(WallNow() + std::chrono::milliseconds(50)) : outcome->next_due;
+}
+
+void Scheduler::RunHourly(std::unique_lock<std::mutex>& lock) {
+  next_hourly_ = WallNow() + kHour;
+  lock.unlock();
+  hourly_();
+  lock.lock();
 }
 
 }  // namespace flare::daemon

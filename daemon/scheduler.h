@@ -3,9 +3,11 @@
 // of, or until a commit tells it (WakeAt) that something is due earlier. When it wakes it
 // asks TimerService to move everything due, learns the next due time from the same
 // transaction, and sleeps again. Nothing due → it sleeps until woken: no polling.
-// Retention rides on the same thread: it wakes when the oldest terminal run expires.
+// Retention rides on the same thread: it wakes when the oldest terminal run expires; so do
+// the hourly chores (pruning the per-minute run counters past what metrics keep).
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -16,7 +18,9 @@ namespace flare::daemon {
 
 class Scheduler {
  public:
-  Scheduler(TimerService& timer, RetentionService& retention);
+  /// `hourly` runs on this thread once an hour, the first time an hour after Start.
+  Scheduler(TimerService& timer, RetentionService& retention,
+            std::function<void()> hourly = nullptr);
   ~Scheduler();
 
   void Start();
@@ -28,10 +32,13 @@ class Scheduler {
   void Loop();
   void RunTimer(std::unique_lock<std::mutex>& lock);
   void RunRetention(std::unique_lock<std::mutex>& lock);
+  void RunHourly(std::unique_lock<std::mutex>& lock);
 
   TimerService& timer_;
   RetentionService& retention_;
   OptTime next_prune_;
+  std::function<void()> hourly_;
+  OptTime next_hourly_;
   std::mutex mutex_;
   std::condition_variable wake_;
   OptTime next_wake_;

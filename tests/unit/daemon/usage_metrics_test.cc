@@ -185,6 +185,21 @@ TEST_F(UsageMetricsTest, SummaryHasCountsRateAndPercentilesOfThePeriod) {
   EXPECT_EQ(metrics_.Summary(kOtherProjectId, "24h").value()["duration_ms"]["count"], 0);
 }
 
+TEST_F(UsageMetricsTest, PerMinuteCountsOlderThanTheLongestPeriodArePruned) {
+  auto minutes = [&] {
+    return readers_.Acquire()->db().execAndGet("SELECT COUNT(*) FROM run_stats_minute").getInt();
+  };
+  Create(kMine, "default");
+  ASSERT_EQ(minutes(), 1);
+  clock_.Advance(std::chrono::hours(24 * 30));
+  Create(kMine, "default");
+  ASSERT_TRUE(metrics_.PruneOldStats().ok());
+  EXPECT_EQ(minutes(), 2) << "30 days old: still inside the 30d period";
+  clock_.Advance(std::chrono::hours(24 * 2));
+  ASSERT_TRUE(metrics_.PruneOldStats().ok());
+  EXPECT_EQ(minutes(), 1) << "32 days old: pruned; the newer minute stays";
+}
+
 TEST_F(UsageMetricsTest, ThroughputBucketsAreAlignedAndZeroFilled) {
   Create(kMine, "default");
   clock_.Advance(std::chrono::minutes(5));
