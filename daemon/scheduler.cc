@@ -12,12 +12,6 @@ TimePoint WallNow() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-OptTime Earliest(OptTime a, OptTime b) {
-  if (!a) return b;
-  if (!b) return a;
-  return std::min(*a, *b);
-}
-
 }  // namespace
 
 Scheduler::Scheduler(TimerService& timer, RetentionService& retention, std::function<void()> hourly)

@@ -79,6 +79,13 @@ void AddWriterMetrics(PrometheusText& out, const WriterStats& stats) {
              "counter");
   out.Sample("flare_writer_relaxed_groups_total", {},
              static_cast<double>(stats.relaxed_groups.load()));
+  out.Family("flare_writer_wal_restarts_total",
+             "WAL checkpoints that copied every frame and started the WAL over.", "counter");
+  out.Sample("flare_writer_wal_restarts_total", {}, static_cast<double>(stats.wal_restarts.load()));
+  out.Family("flare_writer_wal_checkpoints_starved_total",
+             "WAL checkpoints that readers outlasted (tried again a second later).", "counter");
+  out.Sample("flare_writer_wal_checkpoints_starved_total", {},
+             static_cast<double>(stats.wal_checkpoints_starved.load()));
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
     prune({"dead_letter", "cancelled"}, policy_.failed);
     OptTime a = Plus(OldestFinished(c, {"succeeded"}), policy_.succeeded);
     OptTime b = Plus(OldestFinished(c, {"dead_letter", "cancelled"}), policy_.failed);
-    outcome.next_due = !a ? b : !b ? a : std::min(*a, *b);
+    outcome.next_due = Earliest(a, b);
     return outcome;
   });
 }

@@ -17,12 +17,6 @@ constexpr int kTimerSlice = 500;
 // schedules due in the same minute inside few transactions.
 constexpr int kFireSlice = 2000;
 
-OptTime Earliest(OptTime a, OptTime b) {
-  if (!a) return b;
-  if (!b) return a;
-  return std::min(*a, *b);
-}
-
 }  // namespace
 
 Result<DueOutcome> TimerService::ProcessDue() {

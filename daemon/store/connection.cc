@@ -8,7 +8,7 @@ Connection::Connection(const std::string& path, Durability durability, Access ac
     : db_(path, (access == Access::kReadOnly ? SQLite::OPEN_READONLY
                                              : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
                     SQLite::OPEN_NOMUTEX) {
-  db_.setBusyTimeout(10'000);
+  db_.setBusyTimeout(kBusyTimeoutMs);
   if (access == Access::kReadWrite) db_.exec("PRAGMA journal_mode=WAL");
   // FULL fsyncs the WAL at every commit: a 2xx survives power loss. NORMAL survives a
   // process crash (kill -9) but may lose the last commits on power loss.
@@ -22,6 +22,7 @@ Connection::Connection(const std::string& path, Durability durability, Access ac
   // ~100 MiB of RSS on an idle 1M-job store (issue 8: ≤ 64 MiB).
   db_.exec(access == Access::kReadWrite ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-4096");
   // Checkpoints run on the writer's connection; a larger threshold means fewer, bigger ones.
+  // (The Writer replaces this automatic checkpoint with its own, see wal_checkpointer.h.)
   if (access == Access::kReadWrite) db_.exec("PRAGMA wal_autocheckpoint=4000");
 }
 

@@ -16,6 +16,9 @@ enum class Access { kReadWrite, kReadOnly };
 
 class Connection {
  public:
+  /// How long a statement waits for a lock before SQLITE_BUSY (every connection).
+  static constexpr int kBusyTimeoutMs = 10'000;
+
   Connection(const std::string& path, Durability durability, Access access);
 
   /// A cached statement for `sql` (a string literal), reset and with bindings cleared.

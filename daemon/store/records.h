@@ -2,6 +2,7 @@
 // Rows as flared's domain sees them. Optional times are std::nullopt when the column is
 // NULL; JSON columns are nlohmann::json (null when NULL).
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +13,13 @@
 namespace flare::daemon {
 
 using OptTime = std::optional<TimePoint>;
+
+/// The earlier of two times, either of which may be absent.
+inline OptTime Earliest(OptTime a, OptTime b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
 
 struct JobRecord {
   int64_t rowid = 0;

@@ -37,7 +37,9 @@
 // Also: after every transaction the writer resets every cached statement of its
 // connection (Connection::ResetStatements), so a lookup that read only its first row
 // does not keep a read transaction open. An open read transaction pins the WAL: SQLite
-// could never restart it and it would grow without bound.
+// could never restart it and it would grow without bound. Overlapping short reads can do
+// the same, so the writer checkpoints itself (WalCheckpointer), between groups, after it
+// has answered the group that filled the WAL.
 
 #include <atomic>
 #include <condition_variable>
@@ -53,6 +55,7 @@
 #include "common/histogram.h"
 #include "common/result.h"
 #include "daemon/store/connection.h"
+#include "daemon/store/wal_checkpointer.h"
 
 namespace flare::daemon {
 
@@ -86,6 +89,10 @@ struct WriterStats {
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   /// Groups committed without a sync (every operation in them relaxed).
   std::atomic<uint64_t> relaxed_groups{0};
+  /// The writer's own WAL checkpoints (wal_checkpointer.h): those that started the WAL over,
+  /// and those that readers outlasted.
+  std::atomic<uint64_t> wal_restarts{0};
+  std::atomic<uint64_t> wal_checkpoints_starved{0};
 };
 
 /// What a 2xx of an operation promises (see DURABILITY BY CONSEQUENCE above).
@@ -152,6 +159,7 @@ class Writer {
   void RunAfterCommit(std::vector<Action>& actions);
 
   std::unique_ptr<Connection> connection_;
+  WalCheckpointer checkpointer_;  // after connection_: it hooks that connection
   const Clock& clock_;
   // The WAL file, opened by the writer to fdatasync it; -1 when SQLite syncs (normal
   // durability, or the WAL could not be opened).

@@ -1,0 +1,43 @@
+#include "daemon/store/wal_checkpointer.h"
+
+#include <sqlite3.h>
+
+#include "daemon/log.h"
+
+namespace flare::daemon {
+
+WalCheckpointer::WalCheckpointer(Connection& connection) : connection_(connection) {
+  // SQLite's automatic checkpoint is itself a WAL hook: this one replaces it.
+  sqlite3_wal_hook(connection_.db().getHandle(), &WalCheckpointer::OnCommit, this);
+}
+
+int WalCheckpointer::OnCommit(void* self, sqlite3*, const char*, int frames) {
+  static_cast<WalCheckpointer*>(self)->frames_ = frames;
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::AfterCommit() {
+  if (frames_ < kCheckpointFrames) return;
+  sqlite3* db = connection_.db().getHandle();
+  auto now = std::chrono::steady_clock::now();
+  const bool restart = now >= next_restart_;
+  if (restart) sqlite3_busy_timeout(db, static_cast<int>(kReaderWait.count()));
+  int rc = sqlite3_wal_checkpoint_v2(
+      db, nullptr, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, nullptr,
+      nullptr);
+  if (!restart) return;
+  sqlite3_busy_timeout(db, Connection::kBusyTimeoutMs);
+  if (rc == SQLITE_OK) {
+    frames_ = 0;
+    ++restarts_;
+    return;
+  }
+  // Readers outlasted the wait (SQLITE_BUSY): what could be copied was; try again later.
+  next_restart_ = now + kRetryAfter;
+  ++starved_;
+  if (rc != SQLITE_BUSY) {
+    LogWarn("WAL checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"frames", frames_}});
+  }
+}
+
+}  // namespace flare::daemon
