@@ -81,10 +81,15 @@ std::vector<WorkerRecord> SilentWorkersHoldingRuns(Connection& c, TimePoint cuto
 }
 
 OptTime OldestBusyWorkerSeen(Connection& c) {
+  // From the processing runs (the runs_leased index: as many as there are claims) to their
+  // workers. Asked per worker instead, SQLite searched each worker's project through
+  // runs_by_created: every run of the project, on the writer, at every timer pass (a 1M-run
+  // store: creates waited ~0.3 s behind each pass).
   auto& st = c.Prepare(
-      "SELECT MIN(w.last_seen_at) FROM workers w WHERE EXISTS (SELECT 1 FROM runs r WHERE "
-      "r.state = 'processing' AND r.is_http = 0 AND r.project_id = w.project_id AND "
-      "r.worker_id = w.worker_id)");
+      "SELECT MIN(w.last_seen_at) FROM "
+      "(SELECT DISTINCT project_id, worker_id FROM runs INDEXED BY runs_leased "
+      " WHERE state = 'processing' AND is_http = 0) r "
+      "JOIN workers w ON w.project_id = r.project_id AND w.worker_id = r.worker_id");
   st.executeStep();
   return ColTime(st, 0);
 }

@@ -1,5 +1,8 @@
 // The timer's rules (run_at, retries, leases, silent workers) with a fake clock.
 
+#include <sqlite3.h>
+
+#include "daemon/store/worker_repository.h"
 #include "tests/unit/daemon/service_fixture.h"
 
 namespace flare::daemon {
@@ -83,6 +86,35 @@ TEST_F(ServiceTest, ExhaustedAttemptsDeadLetterAndCancelWaitingChildren) {
 TEST_F(ServiceTest, NothingDueMeansNoWakeTime) {
   auto outcome = Tick();
   EXPECT_FALSE(outcome.next_due.has_value());
+}
+
+}  // namespace
+}  // namespace flare::daemon
+
+namespace flare::daemon {
+namespace {
+
+// The timer pass runs on the writer whenever something is due, so what it reads must not
+// grow with the store: counted in SQLite VM instructions (a progress handler), not in time.
+TEST_F(ServiceTest, TheSilentWorkerCheckReadsTheClaimsNotEveryRunOfTheProject) {
+  nlohmann::json items = nlohmann::json::array();
+  for (int i = 0; i < 1000; ++i)
+    items.push_back(
+        {{"job_type", "t"}, {"queue", "stored"}, {"payload", nlohmann::json::object()}});
+  for (int batch = 0; batch < 5; ++batch)
+    ASSERT_TRUE(jobs_.CreateBatch(kProject, {{"jobs", items}}).ok());
+  MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}});
+  ASSERT_EQ(Claim().size(), 1u);
+
+  auto reader = readers_.Acquire();
+  sqlite3* db = reader->db().getHandle();
+  long ticks = 0;  // one per 100 VM instructions
+  sqlite3_progress_handler(
+      db, 100, [](void* count) { return ++*static_cast<long*>(count), 0; }, &ticks);
+  OptTime seen = OldestBusyWorkerSeen(*reader);
+  sqlite3_progress_handler(db, 0, nullptr, nullptr);
+  EXPECT_TRUE(seen.has_value()) << "w1 holds a claim";
+  EXPECT_LT(ticks * 100, 2000) << "VM instructions for one claim among 5,001 runs";
 }
 
 }  // namespace
