@@ -6,12 +6,13 @@
 namespace flare::daemon {
 namespace {
 
-#define RUN_SELECT                                                                              \
-  "SELECT rowid, id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "       \
+#define RUN_COLUMNS                                                                             \
+  "rowid, id, project_id, job_id, job_version, trigger, rerun_of, scheduled_for, "              \
   "state, attempt, max_attempts, timeout_seconds, queue, job_type, priority, is_http, due_at, " \
   "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "       \
   "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "   \
-  "trace, cancel_requested, acked_lease_id, ack_response FROM runs "
+  "trace, cancel_requested, acked_lease_id, ack_response "
+#define RUN_SELECT "SELECT " RUN_COLUMNS "FROM runs "
 
 // Binds ?1..?35 in the column order of RUN_SELECT without rowid.
 void BindRun(SQLite::Statement& st, const RunRecord& r) {
@@ -213,8 +214,11 @@ std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit) {
 
 std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
                                   const std::string& worker_id) {
-  auto& st =
-      c.Prepare(RUN_SELECT "WHERE state = 'processing' AND project_id = ?1 AND worker_id = ?2");
+  // runs_leased holds the processing runs only; left to itself SQLite would search the
+  // project's runs through runs_by_created (every run the project has, on the writer).
+  auto& st = c.Prepare("SELECT " RUN_COLUMNS
+                       "FROM runs INDEXED BY runs_leased "
+                       "WHERE state = 'processing' AND project_id = ?1 AND worker_id = ?2");
   st.bind(1, project_id);
   st.bind(2, worker_id);
   return ReadRuns(st);

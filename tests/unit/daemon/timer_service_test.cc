@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "daemon/store/run_repository.h"
 #include "daemon/store/worker_repository.h"
 #include "tests/unit/daemon/service_fixture.h"
 
@@ -96,7 +97,7 @@ namespace {
 
 // The timer pass runs on the writer whenever something is due, so what it reads must not
 // grow with the store: counted in SQLite VM instructions (a progress handler), not in time.
-TEST_F(ServiceTest, TheSilentWorkerCheckReadsTheClaimsNotEveryRunOfTheProject) {
+TEST_F(ServiceTest, TheSilentWorkerChecksReadTheClaimsNotEveryRunOfTheProject) {
   nlohmann::json items = nlohmann::json::array();
   for (int i = 0; i < 1000; ++i)
     items.push_back(
@@ -112,9 +113,13 @@ TEST_F(ServiceTest, TheSilentWorkerCheckReadsTheClaimsNotEveryRunOfTheProject) {
   sqlite3_progress_handler(
       db, 100, [](void* count) { return ++*static_cast<long*>(count), 0; }, &ticks);
   OptTime seen = OldestBusyWorkerSeen(*reader);
-  sqlite3_progress_handler(db, 0, nullptr, nullptr);
   EXPECT_TRUE(seen.has_value()) << "w1 holds a claim";
   EXPECT_LT(ticks * 100, 2000) << "VM instructions for one claim among 5,001 runs";
+  // And the runs a silent worker loses.
+  ticks = 0;
+  EXPECT_EQ(RunsHeldBy(*reader, kProject, "w1").size(), 1u);
+  EXPECT_LT(ticks * 100, 2000) << "VM instructions to find w1's one claim";
+  sqlite3_progress_handler(db, 0, nullptr, nullptr);
 }
 
 }  // namespace
