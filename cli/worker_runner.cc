@@ -14,7 +14,6 @@
 namespace flare::cli {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 std::string Str(const nlohmann::json& claim, const char* field) {
   auto it = claim.find(field);
   if (it == claim.end() || it->is_null()) return "";
@@ -44,7 +43,7 @@ void WorkerRunner::RequestStop() { (void)!write(control_[1], "S", 1); }
 
 void WorkerRunner::Wake() { (void)!write(control_[1], "W", 1); }
 
-void WorkerRunner::NoteContact(SteadyClock::time_point sent) {
+void WorkerRunner::NoteContact(Clock::time_point sent) {
   auto rep = sent.time_since_epoch().count();
   auto seen = last_contact_.load();
   while (seen < rep && !last_contact_.compare_exchange_weak(seen, rep)) {
@@ -56,7 +55,7 @@ void WorkerRunner::Log(const std::string& line) {
 }
 
 int WorkerRunner::Run() {
-  auto sent = SteadyClock::now();
+  auto sent = Clock::now();
   auto reply = control_client_->Call("POST", std::string(kWorkersPath) + "/register",
                                      RegisterBody(options_.identity));
   heartbeat_interval_ =
@@ -105,7 +104,7 @@ bool WorkerRunner::PollOnce() {
   request.path = std::string(kWorkersPath) + "/poll";
   request.body = PollBody(options_.identity, free_slots, options_.wait_seconds).dump();
   request.read_timeout = std::chrono::seconds(options_.wait_seconds + 15);
-  auto started = SteadyClock::now();
+  auto started = Clock::now();
   auto response = poll_client_->Send(request);
   if (!response.ok() && stop_requests_.load() > 0) return true;  // the stop aborted the poll
   if (!response.ok()) {
@@ -127,11 +126,10 @@ bool WorkerRunner::PollOnce() {
   auto jobs = response->Json().value("jobs", nlohmann::json::array());
   for (const auto& claim : jobs) StartJob(claim, started);
   // An empty answer long before wait_seconds means the server does not long-poll: pace it.
-  return !jobs.empty() ||
-         SteadyClock::now() - started >= std::chrono::seconds(options_.wait_seconds / 2);
+  return !jobs.empty() || Clock::now() - started >= std::chrono::seconds(options_.wait_seconds / 2);
 }
 
-void WorkerRunner::StartJob(const nlohmann::json& claim, SteadyClock::time_point claimed) {
+void WorkerRunner::StartJob(const nlohmann::json& claim, Clock::time_point claimed) {
   auto job = std::make_unique<Running>();
   job->job_id = Str(claim, "id");
   job->run_id = Str(claim, "run_id");
@@ -159,13 +157,13 @@ void WorkerRunner::StartJob(const nlohmann::json& claim, SteadyClock::time_point
     ack.error_message = child.error().message;
     {
       std::lock_guard lock(mutex_);
-      handed_acks_.push_back(PendingAck{ack, job->lease_until, SteadyClock::now()});
+      handed_acks_.push_back(PendingAck{ack, job->lease_until, Clock::now()});
     }
     Wake();
     return;
   }
   job->child = *child;
-  job->started = SteadyClock::now();
+  job->started = Clock::now();
   if (timeout > 0) job->deadline = job->started + std::chrono::seconds(timeout);
   std::string started_line =
       "[" + job->job_id + "] started (attempt " + Str(claim, "attempt") + ")";

@@ -16,7 +16,7 @@
 namespace flare::cli {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;  // WorkerRunner::Clock, for the helpers
 constexpr size_t kTailBytes = 4096;
 constexpr size_t kLongestLine = 64 * 1024;
 constexpr auto kLongestAckBackoff = std::chrono::seconds(5);
@@ -35,7 +35,7 @@ int MillisUntil(SteadyClock::time_point when) {
 }  // namespace
 
 void WorkerRunner::Supervise() {
-  auto next_heartbeat = SteadyClock::now() + heartbeat_interval_;
+  auto next_heartbeat = Clock::now() + heartbeat_interval_;
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -43,7 +43,7 @@ void WorkerRunner::Supervise() {
       if (poller_done_ && running_.empty()) {
         if (acks_.empty()) return;
         if (!ack_grace_until_) {
-          ack_grace_until_ = SteadyClock::now() + kStopAckGrace;
+          ack_grace_until_ = Clock::now() + kStopAckGrace;
           Log("stopping: still delivering " + std::to_string(acks_.size()) + " ack(s) for up to " +
               std::to_string(kStopAckGrace.count()) + " s (interrupt again to give up)");
         }
@@ -78,9 +78,9 @@ void WorkerRunner::Supervise() {
     SendFinishedAcks();
     EnforceTimeouts();
     RetryAcks();
-    if (SteadyClock::now() >= next_heartbeat) {
+    if (Clock::now() >= next_heartbeat) {
       Heartbeat();
-      next_heartbeat = SteadyClock::now() + heartbeat_interval_;
+      next_heartbeat = Clock::now() + heartbeat_interval_;
     }
   }
 }
@@ -125,7 +125,7 @@ void WorkerRunner::HandleControl(int stop_requests_before) {
   if (stops != stop_requests_before) stop_requests_ = stops;
   if (stops > 0 && !poller_done_) poll_client_->Stop();
   if (stops == stop_requests_before) return;
-  if (ack_grace_until_) ack_grace_until_ = SteadyClock::now();  // only acks were left: give up now
+  if (ack_grace_until_) ack_grace_until_ = Clock::now();  // only acks were left: give up now
   if (stop_requests_before == 0) {
     Log("stopping: no new jobs; waiting for " + std::to_string(running_.size()) +
         " running job(s) (interrupt again to kill them)");
@@ -182,8 +182,7 @@ void WorkerRunner::DrainOutput(Running& job, int fd, bool is_stdout) {
 
 void WorkerRunner::Finish(Running& job, bool signaled, int code) {
   std::string tail = TrimRight(job.stderr_tail);
-  auto duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - job.started);
+  auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.started);
   AckInfo ack = AckFor(job.job_id, job.run_id, job.lease_id);
   ack.succeeded = !signaled && code == 0;
   ack.duration_ms = duration.count();
@@ -213,7 +212,7 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
   } else {
     Log("[" + job.job_id + "] " + (ack.succeeded ? "succeeded" : "failed: " + ack.error_type) +
         " in " + std::to_string(duration.count()) + " ms");
-    finished_acks_.push_back(PendingAck{ack, job.lease_until, SteadyClock::now()});
+    finished_acks_.push_back(PendingAck{ack, job.lease_until, Clock::now()});
   }
   {
     std::lock_guard lock(mutex_);
@@ -235,7 +234,7 @@ void WorkerRunner::SendFinishedAcks() {
   HttpRequest request = PostJson(std::string(kWorkersPath) + "/ack",
                                  {{"worker_id", options_.identity.worker_id}, {"acks", list}});
   request.read_timeout = kAckTryTimeout;
-  auto sent = SteadyClock::now();
+  auto sent = Clock::now();
   auto response = control_client_->Send(request);
   const nlohmann::json* results = nullptr;
   nlohmann::json answer;
@@ -274,11 +273,11 @@ void WorkerRunner::SendFinishedAcks() {
 
 void WorkerRunner::RetryAcks() {
   for (auto it = acks_.begin(); it != acks_.end();) {
-    if (SteadyClock::now() >= GiveUpAt(*it)) {
+    if (Clock::now() >= GiveUpAt(*it)) {
       Log("[" + it->ack.job_id + "] ack not delivered after " + std::to_string(it->tries) +
           " tries; giving up (the server runs the job again when its lease lapses)");
       it = acks_.erase(it);
-    } else if (SteadyClock::now() >= it->next_try && TryAck(*it)) {
+    } else if (Clock::now() >= it->next_try && TryAck(*it)) {
       it = acks_.erase(it);
     } else {
       ++it;
@@ -288,8 +287,8 @@ void WorkerRunner::RetryAcks() {
 
 WorkerRunner::Clock::time_point WorkerRunner::GiveUpAt(const PendingAck& pending) const {
   // A worker silent for 3 heartbeat intervals loses its runs (SPEC §6).
-  auto silent_at = SteadyClock::time_point(SteadyClock::duration(last_contact_.load())) +
-                   3 * heartbeat_interval_;
+  auto silent_at =
+      Clock::time_point(Clock::duration(last_contact_.load())) + 3 * heartbeat_interval_;
   auto at = std::min(pending.lease_until, silent_at);
   return ack_grace_until_ ? std::min(at, *ack_grace_until_) : at;
 }
@@ -299,7 +298,7 @@ bool WorkerRunner::TryAck(PendingAck& pending) {
   HttpRequest request =
       PostJson(std::string(kWorkersPath) + "/ack", AckBody(options_.identity.worker_id, ack));
   request.read_timeout = kAckTryTimeout;
-  auto sent = SteadyClock::now();
+  auto sent = Clock::now();
   auto response = control_client_->Send(request);
   ++pending.tries;
   if (response.ok() && response->status < 300) {
@@ -331,7 +330,7 @@ bool WorkerRunner::Settle(PendingAck& pending, int status, const std::string& re
     return true;
   }
   // Retry with backoff, and once more just before the lease lapses rather than never.
-  auto now = SteadyClock::now();
+  auto now = Clock::now();
   auto last_chance = GiveUpAt(pending) - std::chrono::milliseconds(500);
   pending.next_try = std::min(now + pending.backoff, last_chance);
   pending.backoff = std::min<std::chrono::milliseconds>(pending.backoff * 2, kLongestAckBackoff);
@@ -353,7 +352,7 @@ void WorkerRunner::Heartbeat() {
                                  static_cast<int>(3 * heartbeat_interval_.count()), job->progress));
   }
   nlohmann::json body = {{"worker_id", options_.identity.worker_id}, {"jobs", jobs}};
-  auto sent = SteadyClock::now();
+  auto sent = Clock::now();
   auto response = control_client_->Send(PostJson(std::string(kWorkersPath) + "/heartbeat", body));
   if (!response.ok() || response->status >= 300) {
     Log(std::string("heartbeat failed: ") +
@@ -374,7 +373,7 @@ void WorkerRunner::Heartbeat() {
 }
 
 void WorkerRunner::EnforceTimeouts() {
-  auto now = SteadyClock::now();
+  auto now = Clock::now();
   for (auto& job : running_) {
     if (!job->deadline || now < *job->deadline || job->ending != Running::Ending::kNatural) {
       continue;

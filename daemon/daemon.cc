@@ -185,7 +185,6 @@ int Daemon::Run() {
   p.notifier.observers.Add(p.metrics_recorder);
   p.metrics = std::make_unique<MetricsService>(context, p.metrics_recorder);
   p.usage = std::make_unique<UsageService>(context);
-  (void)p.metrics->PruneOldStats();
   p.jobs = std::make_unique<JobService>(context);
   p.workers = std::make_unique<WorkerService>(context);
   p.runs = std::make_unique<RunService>(context);

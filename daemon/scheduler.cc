@@ -22,7 +22,7 @@ Scheduler::~Scheduler() { Stop(); }
 void Scheduler::Start() {
   next_wake_ = FromMillis(0);  // look once at start: work may be overdue after a restart
   next_prune_ = FromMillis(0);
-  if (hourly_) next_hourly_ = WallNow() + kHour;
+  if (hourly_) next_hourly_ = FromMillis(0);  // at start too
   thread_ = std::thread([this] { Loop(); });
 }
 

@@ -18,7 +18,7 @@ namespace flare::daemon {
 
 class Scheduler {
  public:
-  /// `hourly` runs on this thread once an hour, the first time an hour after Start.
+  /// `hourly` runs on this thread once at Start, then once an hour.
   Scheduler(TimerService& timer, RetentionService& retention,
             std::function<void()> hourly = nullptr);
   ~Scheduler();

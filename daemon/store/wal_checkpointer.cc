@@ -6,7 +6,9 @@
 
 namespace flare::daemon {
 
-WalCheckpointer::WalCheckpointer(Connection& connection) : connection_(connection) {
+WalCheckpointer::WalCheckpointer(Connection& connection, std::atomic<uint64_t>& restarts,
+                                 std::atomic<uint64_t>& starved)
+    : connection_(connection), restarts_(restarts), starved_(starved) {
   // SQLite's automatic checkpoint is itself a WAL hook: this one replaces it.
   sqlite3_wal_hook(connection_.db().getHandle(), &WalCheckpointer::OnCommit, this);
 }
@@ -29,12 +31,12 @@ void WalCheckpointer::AfterCommit() {
   sqlite3_busy_timeout(db, Connection::kBusyTimeoutMs);
   if (rc == SQLITE_OK) {
     frames_ = 0;
-    ++restarts_;
+    restarts_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   // Readers outlasted the wait (SQLITE_BUSY): what could be copied was; try again later.
   next_restart_ = now + kRetryAfter;
-  ++starved_;
+  starved_.fetch_add(1, std::memory_order_relaxed);
   if (rc != SQLITE_BUSY) {
     LogWarn("WAL checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"frames", frames_}});
   }

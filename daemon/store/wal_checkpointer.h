@@ -19,7 +19,9 @@
 // RESTART is tried again after kRetryAfter, so a long reader costs the writer kReaderWait
 // at most once per kRetryAfter.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 
 #include "daemon/store/connection.h"
 
@@ -31,16 +33,15 @@ class WalCheckpointer {
   static constexpr std::chrono::milliseconds kReaderWait{50};
   static constexpr std::chrono::milliseconds kRetryAfter{1000};
 
-  /// Installs the hook on `connection` (the writer's), which must outlive this object.
-  explicit WalCheckpointer(Connection& connection);
+  /// Installs the hook on `connection` (the writer's), which must outlive this object, as
+  /// must the counters: RESTART checkpoints that completed, and those readers outlasted.
+  WalCheckpointer(Connection& connection, std::atomic<uint64_t>& restarts,
+                  std::atomic<uint64_t>& starved);
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
   /// On the writer thread, between transactions: checkpoints when the WAL is long enough.
   void AfterCommit();
-
-  uint64_t restarts() const { return restarts_; }
-  uint64_t starved() const { return starved_; }
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
@@ -48,8 +49,8 @@ class WalCheckpointer {
   Connection& connection_;
   int frames_ = 0;  // in the WAL after the last commit
   std::chrono::steady_clock::time_point next_restart_{};
-  uint64_t restarts_ = 0;  // RESTART checkpoints that completed
-  uint64_t starved_ = 0;   // those that readers outlasted
+  std::atomic<uint64_t>& restarts_;
+  std::atomic<uint64_t>& starved_;
 };
 
 }  // namespace flare::daemon

@@ -80,7 +80,7 @@ int OpenWal(Connection& connection) {
 
 Writer::Writer(const std::string& path, Durability durability, const Clock& clock)
     : connection_(std::make_unique<Connection>(path, durability, Access::kReadWrite)),
-      checkpointer_(*connection_),
+      checkpointer_(*connection_, stats_.wal_restarts, stats_.wal_checkpoints_starved),
       clock_(clock) {
   MigrateSchema(*connection_);  // it wrote (or read) the database: the WAL file exists now
   if (durability == Durability::kFull) {
@@ -172,8 +172,6 @@ void Writer::Loop() {
     batch.clear();
     // Answered first: the group that filled the WAL does not wait for its checkpoint.
     checkpointer_.AfterCommit();
-    stats_.wal_restarts.store(checkpointer_.restarts(), std::memory_order_relaxed);
-    stats_.wal_checkpoints_starved.store(checkpointer_.starved(), std::memory_order_relaxed);
   }
 }
 

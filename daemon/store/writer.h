@@ -158,6 +158,7 @@ class Writer {
   bool SyncIfDurable(const std::vector<Pending*>& batch);
   void RunAfterCommit(std::vector<Action>& actions);
 
+  WriterStats stats_;  // before checkpointer_, which counts into it
   std::unique_ptr<Connection> connection_;
   WalCheckpointer checkpointer_;  // after connection_: it hooks that connection
   const Clock& clock_;
@@ -170,7 +171,6 @@ class Writer {
   std::deque<Pending*> queue_;
   bool stopping_ = false;
   uint64_t commits_ = 0;
-  WriterStats stats_;
   std::thread thread_;
 };
 
