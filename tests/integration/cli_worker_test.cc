@@ -1,4 +1,4 @@
-// `flarectl worker run` and `jobs wait` against a real flared. Fails until the daemon lands.
+// `flarectl worker run` and `jobs wait` against a real flared.
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -138,11 +138,27 @@ TEST(CliWorker, AckIsDeliveredAfterFlaredComesBackWithinTheLease) {
   EXPECT_EQ(worker.Stop(), 0);
 }
 
-// True once process `pid` has exited and waits to be reaped by its parent.
-bool IsZombie(const std::string& pid) {
-  std::string stat = ReadText("/proc/" + pid + "/stat");
+// The state letter of /proc/<stat_path> ('R', 'S', 'T', 'Z', ...), or 0 when it is gone.
+char StateIn(const std::filesystem::path& stat_path) {
+  std::string stat = ReadText(stat_path);
   size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : 0;
+}
+
+// True once process `pid` has exited and waits to be reaped by its parent.
+bool IsZombie(const std::string& pid) { return StateIn("/proc/" + pid + "/stat") == 'Z'; }
+
+// True once every thread of `pid` has stopped. SIGSTOP is not synchronous: kill() returns
+// before a busy machine has scheduled each thread into its stop, and until then the
+// process can still reap its children.
+bool IsStopped(pid_t pid) {
+  std::error_code error;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", error);
+  if (error) return false;
+  for (const auto& task : tasks) {
+    if (StateIn(task.path() / "stat") != 'T') return false;
+  }
+  return true;
 }
 
 // Children that end together are acked by one list ack, each with its own outcome. The
@@ -169,6 +185,10 @@ TEST(CliWorker, JobsThatEndTogetherAreAckedInOneList) {
       std::chrono::seconds(30)))
       << ReadText(log);
   ASSERT_EQ(kill(worker.pid(), SIGSTOP), 0);
+  if (!WaitFor([&] { return IsStopped(worker.pid()); }, std::chrono::seconds(10))) {
+    kill(worker.pid(), SIGCONT);
+    FAIL() << "the worker did not stop within 10 s of SIGSTOP";
+  }
   std::ofstream(go).put('\n');
   std::string ok_pid = pid_of(ok), bad_pid = pid_of(bad);
   ok_pid.erase(ok_pid.find_last_not_of('\n') + 1);
