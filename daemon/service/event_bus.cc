@@ -69,6 +69,10 @@ void EventBus::Publish(std::shared_ptr<const BusEvent> event) {
     }
   }
   ++generation_;
+  // A waiter counts itself before it checks generation_, and this reads the count after
+  // bumping it (both seq_cst): either the waiter sees the new generation and does not
+  // sleep, or this sees the waiter and wakes it through the fan-out thread.
+  if (stream_waiters_.load() == 0) return;
   std::lock_guard lock(fan_out_mutex_);
   if (!fan_out_pending_) {
     fan_out_pending_ = true;
@@ -124,7 +128,9 @@ uint64_t EventBus::generation() const { return generation_.load(); }
 
 bool EventBus::WaitPast(uint64_t seen, SteadyTime until) const {
   std::unique_lock lock(wait_mutex_);
+  ++stream_waiters_;
   published_.wait_until(lock, until, [&] { return generation_.load() != seen || stopping_; });
+  --stream_waiters_;
   return generation_.load() != seen;
 }
 

@@ -1,0 +1,97 @@
+// The event bus wakes a waiting stream after each commit, and a publication nobody waited
+// for is seen at once by the next wait: nothing is missed whether or not a stream sleeps.
+
+#include "daemon/service/event_bus.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "daemon/store/writer.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace flare::daemon {
+namespace {
+
+class EventBusTest : public ::testing::Test {
+ protected:
+  // Commits one event of job "job_1" through the writer, as a service would.
+  void PublishOne() {
+    int n = ++published_;
+    ASSERT_TRUE(writer_
+                    .Run<Ok>([&](Tx& tx) -> Status {
+                      JobRecord job;
+                      job.id = "job_1";
+                      EventRecord event;
+                      event.id = "evt_" + std::to_string(1000000 + n);
+                      event.job_id = job.id;
+                      event.type = "job.created";
+                      bus_.OnEvent(tx, job, nullptr, event);
+                      return Ok{};
+                    })
+                    .ok());
+  }
+  static SteadyTime In(std::chrono::milliseconds ms) { return std::chrono::steady_clock::now() + ms; }
+
+  testing::TempDir dir_;
+  Writer writer_{(dir_ / "bus.db").string(), Durability::kNormal, SystemClock::Instance()};
+  EventBus bus_;
+  int published_ = 0;
+};
+
+TEST_F(EventBusTest, AWaitingStreamIsWokenByTheNextCommit) {
+  uint64_t seen = bus_.generation();
+  std::atomic<bool> woken{false};
+  auto began = std::chrono::steady_clock::now();
+  std::thread stream([&] { woken = bus_.WaitPast(seen, In(std::chrono::seconds(10))); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let it fall asleep
+  PublishOne();
+  stream.join();
+  EXPECT_TRUE(woken);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(5));
+  EXPECT_EQ(bus_.Newest(), "evt_1000001");
+}
+
+TEST_F(EventBusTest, APublicationNobodyWaitedForIsSeenByTheNextWaitAtOnce) {
+  uint64_t seen = bus_.generation();
+  PublishOne();  // no stream waits: nobody is woken
+  auto began = std::chrono::steady_clock::now();
+  EXPECT_TRUE(bus_.WaitPast(seen, In(std::chrono::seconds(10))));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(1));
+  // With nothing new, the wait runs to its deadline and says so.
+  EXPECT_FALSE(bus_.WaitPast(bus_.generation(), In(std::chrono::milliseconds(20))));
+}
+
+// A stream that reads, then waits, races every publication: each must wake it (one it
+// slept through would show as a stream stuck for seconds behind the bus).
+TEST_F(EventBusTest, AStreamRacingPublicationsIsWokenByEachOne) {
+  constexpr int kEvents = 200;
+  std::atomic<uint64_t> observed{0};
+  std::atomic<bool> done{false};
+  std::thread stream([&] {
+    while (!done.load()) {
+      uint64_t seen = bus_.generation();
+      observed = seen;
+      bus_.WaitPast(seen, In(std::chrono::seconds(5)));
+    }
+  });
+  int missed = 0;
+  for (int i = 0; i < kEvents; ++i) {
+    PublishOne();
+    uint64_t target = bus_.generation();
+    auto deadline = In(std::chrono::seconds(2));
+    while (observed.load() < target && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (observed.load() < target) ++missed;
+  }
+  done = true;
+  PublishOne();  // wakes the stream so it sees `done`
+  stream.join();
+  EXPECT_EQ(missed, 0) << "a publication did not wake the waiting stream";
+}
+
+}  // namespace
+}  // namespace flare::daemon
