@@ -14,9 +14,9 @@
 //
 // Wake-ups stay off the writer: its after-commit action only appends and, when a stream
 // sleeps, flags a fan-out thread, which wakes the sleeping streams (a broadcast to a
-// thousand threads would cost the writer far more than the append). Job snapshot streams (GET /jobs/{id}/events) wait
-// on their job's channel, bumped when the job's row is saved (WorkNotifier::JobSaved) or an
-// event of it is appended; only jobs somebody watches cost anything.
+// thousand threads would cost the writer far more than the append). Job snapshot streams (GET
+// /jobs/{id}/events) wait on their job's channel, bumped when the job's row is saved
+// (WorkNotifier::JobSaved) or an event of it is appended; only jobs somebody watches cost anything.
 
 #include <atomic>
 #include <chrono>

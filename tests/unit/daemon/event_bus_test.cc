@@ -33,7 +33,9 @@ class EventBusTest : public ::testing::Test {
                     })
                     .ok());
   }
-  static SteadyTime In(std::chrono::milliseconds ms) { return std::chrono::steady_clock::now() + ms; }
+  static SteadyTime In(std::chrono::milliseconds ms) {
+    return std::chrono::steady_clock::now() + ms;
+  }
 
   testing::TempDir dir_;
   Writer writer_{(dir_ / "bus.db").string(), Durability::kNormal, SystemClock::Instance()};
