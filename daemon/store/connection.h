@@ -11,6 +11,8 @@
 
 namespace flare::daemon {
 
+class CounterDeltas;
+
 enum class Durability { kFull, kNormal };
 enum class Access { kReadWrite, kReadOnly };
 
@@ -31,9 +33,14 @@ class Connection {
   void ResetStatements();
   SQLite::Database& db() { return db_; }
   void Exec(const char* sql) { db_.exec(sql); }
+  /// The open writer group's counter sums (counter_deltas.h), or null: then counters are
+  /// written at once.
+  CounterDeltas* deferred_counters() const { return deferred_counters_; }
+  void set_deferred_counters(CounterDeltas* deltas) { deferred_counters_ = deltas; }
 
  private:
   SQLite::Database db_;
+  CounterDeltas* deferred_counters_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> dynamic_statements_;
 };

@@ -1,6 +1,7 @@
 #include "daemon/store/job_repository.h"
 
 #include "daemon/store/columns.h"
+#include "daemon/store/counter_deltas.h"
 
 namespace flare::daemon {
 namespace {
@@ -99,6 +100,7 @@ void InsertJob(Connection& c, JobRecord& job) {
   BindJob(st, job);
   st.exec();
   job.rowid = c.db().getLastInsertRowid();
+  if (job.enabled && !job.deleted_at) CountJobActivated(c, job.project_id);
 }
 
 void SaveJob(Connection& c, const JobRecord& job) {

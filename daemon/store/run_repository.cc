@@ -1,7 +1,7 @@
 #include "daemon/store/run_repository.h"
 
 #include "daemon/store/columns.h"
-#include "daemon/store/usage_repository.h"
+#include "daemon/store/counter_deltas.h"
 
 namespace flare::daemon {
 namespace {
@@ -120,6 +120,7 @@ void InsertRun(Connection& c, RunRecord& run) {
   BindRun(st, run);
   st.exec();
   run.rowid = c.db().getLastInsertRowid();
+  CountRunCreated(c, run);
 }
 
 void SaveRun(Connection& c, const RunRecord& run) {
@@ -144,7 +145,7 @@ void SaveRun(Connection& c, const RunRecord& run) {
       "ack_response = ?35 WHERE id = ?1 AND project_id = ?2");
   BindRun(st, run);
   if (st.exec() > 0 && !old_state.empty() && old_state != run.state)
-    CountRunStateChange(c, run, old_queue, old_state);
+    CountRunMoved(c, run, old_queue, old_state);
 }
 
 std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,

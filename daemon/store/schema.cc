@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -334,6 +334,13 @@ CREATE INDEX IF NOT EXISTS events_by_project ON events(project_id, id);
 CREATE INDEX IF NOT EXISTS events_by_project_type ON events(project_id, type, id);
 -- Exports read a project's runs by (created_at, id) ascending, a keyset page at a time.
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs(project_id, created_at, id);
+)sql",
+    R"sql(
+-- Run and job inserts are counted by the application (counter_deltas.h): the writer sums a
+-- group's changes and writes each counter row once, where these triggers wrote every
+-- counter row once per inserted row (about 20% of flared's CPU per job in a batch create).
+DROP TRIGGER IF EXISTS runs_count_insert;
+DROP TRIGGER IF EXISTS jobs_count_insert;
 )sql",
 };
 

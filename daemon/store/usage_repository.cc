@@ -85,52 +85,6 @@ void AddWebhookDelivery(Connection& c, const std::string& project_id, TimePoint 
   st.exec();
 }
 
-void CountRunStateChange(Connection& c, const RunRecord& run, const std::string& old_queue,
-                         const std::string& old_state) {
-  // Two one-row upserts, not one of two rows: a statement that may change several rows needs
-  // a statement journal, whose cost grows with the transaction (a deep chain cancel).
-  auto& depth = c.Prepare(
-      "INSERT INTO queue_counts (project_id, queue, state, current, entered) "
-      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET current = current + ?4, "
-      "entered = entered + ?5");
-  auto move = [&](const std::string& queue, const std::string& state, int current, int entered) {
-    depth.bind(1, run.project_id);
-    depth.bind(2, queue);
-    depth.bind(3, state);
-    depth.bind(4, current);
-    depth.bind(5, entered);
-    depth.exec();
-    depth.reset();
-  };
-  move(old_queue, old_state, -1, 0);
-  move(run.queue, run.state, 1, 1);
-  const std::string& s = run.state;
-  if (s != "succeeded" && s != "dead_letter" && s != "failed" && s != "cancelled") return;
-  int64_t at = ToMillis(run.completed_at.value_or(run.created_at));
-  auto& outcome = c.Prepare(
-      "INSERT INTO run_stats_minute (project_id, minute, succeeded, failed, retried, cancelled) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET "
-      "succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed, "
-      "retried = retried + excluded.retried, cancelled = cancelled + excluded.cancelled");
-  outcome.bind(1, run.project_id);
-  outcome.bind(2, at / 60000);
-  outcome.bind(3, s == "succeeded");
-  outcome.bind(4, s == "dead_letter");
-  outcome.bind(5, s == "failed");
-  outcome.bind(6, s == "cancelled");
-  outcome.exec();
-  if (s != "succeeded" && s != "dead_letter") return;
-  auto& usage = c.Prepare(
-      "INSERT INTO usage_daily (project_id, day, succeeded, failed) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT DO UPDATE SET succeeded = succeeded + excluded.succeeded, "
-      "failed = failed + excluded.failed");
-  usage.bind(1, run.project_id);
-  usage.bind(2, at / 86400000);
-  usage.bind(3, s == "succeeded");
-  usage.bind(4, s == "dead_letter");
-  usage.exec();
-}
-
 int PruneRunStats(Connection& c, int64_t first_minute) {
   auto& st = c.Prepare("DELETE FROM run_stats_minute WHERE minute < ?1");
   st.bind(1, first_minute);

@@ -1,6 +1,7 @@
 #pragma once
-// Reading the usage and metrics counters that the schema's triggers keep (schema.cc,
-// version 4), and the one counter the application moves itself: webhook deliveries.
+// Reading the usage and metrics counters (schema.cc, version 4). Run and job inserts and
+// run moves are counted by counter_deltas.h, deletes by the schema's triggers, and webhook
+// deliveries here.
 // Days are UTC days since the epoch (ms / 86400000), minutes likewise (ms / 60000).
 
 #include <cstdint>
@@ -52,13 +53,6 @@ int64_t ReadActiveJobs(Connection& c, const std::string& project_id);
 /// One more webhook delivery on `at`'s day (call inside the delivery's transaction).
 void AddWebhookDelivery(Connection& c, const std::string& project_id, TimePoint at);
 /// Drops minute rows before `first_minute` (they only serve periods up to 30 days).
-/// Moves the counters for a run whose state changed from `old_state` (in `old_queue`) to
-/// run.state: queue depths, and the outcome and usage rows when the change ends an attempt.
-/// SaveRun calls it. (Triggers did this at first, but a trigger on runs made SQLite's cost
-/// per statement grow with the size of the transaction: a 20,000-deep chain cancel took 35 s
-/// instead of 2.)
-void CountRunStateChange(Connection& c, const RunRecord& run, const std::string& old_queue,
-                         const std::string& old_state);
 int PruneRunStats(Connection& c, int64_t first_minute);
 
 }  // namespace flare::daemon

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/log.h"
+#include "daemon/store/counter_deltas.h"
 #include "daemon/store/schema.h"
 
 namespace flare::daemon {
@@ -61,6 +62,21 @@ class ResetStatementsOnExit {
   ~ResetStatementsOnExit() { connection_.ResetStatements(); }
   ResetStatementsOnExit(const ResetStatementsOnExit&) = delete;
   ResetStatementsOnExit& operator=(const ResetStatementsOnExit&) = delete;
+
+ private:
+  Connection& connection_;
+};
+
+// Points the connection's counters at a group's sums for the life of this object.
+class DeferCountersWhileInScope {
+ public:
+  DeferCountersWhileInScope(Connection& connection, CounterDeltas& counters)
+      : connection_(connection) {
+    connection_.set_deferred_counters(&counters);
+  }
+  ~DeferCountersWhileInScope() { connection_.set_deferred_counters(nullptr); }
+  DeferCountersWhileInScope(const DeferCountersWhileInScope&) = delete;
+  DeferCountersWhileInScope& operator=(const DeferCountersWhileInScope&) = delete;
 
  private:
   Connection& connection_;
@@ -179,6 +195,9 @@ std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
   ResetStatementsOnExit reset(*connection_);
   Tx tx(*connection_, clock_.Now());
   std::vector<Action> after_commit;
+  // The group's counter changes, summed and written once before COMMIT (counter_deltas.h).
+  CounterDeltas counters;
+  DeferCountersWhileInScope defer(*connection_, counters);
   try {
     Step(*connection_, "BEGIN IMMEDIATE");
     for (Pending* pending : batch) {
@@ -193,12 +212,15 @@ std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
       }
       if (keep) {
         Step(*connection_, "RELEASE op");
+        counters.KeepOperation();
         for (auto& action : tx.after_commit_) after_commit.push_back(std::move(action));
       } else {
         Step(*connection_, "ROLLBACK TO op");
         Step(*connection_, "RELEASE op");
+        counters.DropOperation();
       }
     }
+    counters.Flush(*connection_);
     Step(*connection_, "COMMIT");
   } catch (const std::exception& e) {
     // The transaction as a whole failed (disk full, I/O error): nothing of it stands.

@@ -1,5 +1,5 @@
 // The usage/metrics counters of schema version 4: a database written before them gets its
-// existing runs and jobs counted once when it is upgraded, and the triggers then keep them.
+// existing runs and jobs counted once when it is upgraded, and later changes then move them.
 
 #include <gtest/gtest.h>
 
@@ -46,7 +46,7 @@ TEST(UsageSchema, AnUpgradedDatabaseCountsItsExistingRunsOnceThenFollowsChanges)
     MigrateSchema(c);
     for (const char* trigger : {"runs_count_insert", "runs_count_delete", "jobs_count_insert",
                                 "jobs_count_update", "jobs_count_delete"}) {
-      c.Exec(("DROP TRIGGER " + std::string(trigger)).c_str());
+      c.Exec(("DROP TRIGGER IF EXISTS " + std::string(trigger)).c_str());
     }
     for (const char* table :
          {"queue_counts", "run_stats_minute", "usage_daily", "project_counts"}) {
