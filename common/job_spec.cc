@@ -257,12 +257,17 @@ Result<JobSpec> ParseJobSpec(const nlohmann::json& body, SpecUse use) {
 }
 
 nlohmann::json SpecToBody(const JobSpec& spec) {
-  nlohmann::json body = {{"job_type", spec.job_type},
-                         {"payload", spec.payload},
-                         {"queue", spec.queue},
-                         {"max_attempts", spec.max_attempts},
+  nlohmann::json body = SpecSettings(spec);
+  body["job_type"] = spec.job_type;
+  body["payload"] = spec.payload;
+  body["queue"] = spec.queue;
+  body["tags"] = spec.tags;
+  return body;
+}
+
+nlohmann::json SpecSettings(const JobSpec& spec) {
+  nlohmann::json body = {{"max_attempts", spec.max_attempts},
                          {"timeout_seconds", spec.timeout_seconds},
-                         {"tags", spec.tags},
                          {"timezone", spec.timezone},
                          {"retry", spec.retry.ToJson()},
                          {"priority", spec.priority},

@@ -53,6 +53,9 @@ Result<JobSpec> ParseJobSpec(const nlohmann::json& body, SpecUse use = SpecUse::
 /// The fields of `spec` as a create body would carry them (secrets included): the base a
 /// PATCH is merged onto.
 nlohmann::json SpecToBody(const JobSpec& spec);
+/// SpecToBody without job_type, payload, queue and tags (a job row keeps those in their
+/// own columns): what the row's `spec` column holds.
+nlohmann::json SpecSettings(const JobSpec& spec);
 
 /// Fields a PATCH may not change.
 bool IsImmutableField(std::string_view field);

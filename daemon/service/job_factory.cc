@@ -6,20 +6,16 @@
 
 namespace flare::daemon {
 
-JobRecord BuildJob(const JobSpec& spec, const std::string& project_id, TimePoint now) {
+JobRecord BuildJob(JobSpec spec, const std::string& project_id, TimePoint now) {
   JobRecord job;
   job.id = NewId("job", now);
   job.project_id = project_id;
-  job.slug = spec.slug;
-  job.job_type = spec.job_type;
-  job.queue = spec.queue;
-  job.payload = spec.payload;
-  job.tags = spec.tags;
-  job.spec = SpecToBody(spec);
-  job.spec.erase("payload");
-  job.spec.erase("tags");
-  job.spec.erase("job_type");
-  job.spec.erase("queue");
+  job.spec = SpecSettings(spec);
+  job.slug = std::move(spec.slug);
+  job.job_type = std::move(spec.job_type);
+  job.queue = std::move(spec.queue);
+  job.payload = std::move(spec.payload);  // payloads may be large: moved, not copied twice
+  job.tags = std::move(spec.tags);
   job.is_http = spec.is_http();
   job.parent_job_id = spec.parent_job_id;
   job.idempotency_key = spec.idempotency_key;

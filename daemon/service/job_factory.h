@@ -8,7 +8,7 @@
 namespace flare::daemon {
 
 /// A new job row (state not yet decided) from `spec`.
-JobRecord BuildJob(const JobSpec& spec, const std::string& project_id, TimePoint now);
+JobRecord BuildJob(JobSpec spec, const std::string& project_id, TimePoint now);
 /// A new run of `job` with the job's current settings.
 RunRecord BuildRun(const JobRecord& job, const std::string& trigger, TimePoint now);
 /// Copies the settings a waiting run takes from its job (queue, type, limits).

@@ -42,7 +42,7 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
         "a recurring job cannot be a continuation; drop schedule or parent_job_id",
         "parent_job_id");
   }
-  ValidatedCreate input{BuildJob(*spec, project_id, now), "", *plan};
+  ValidatedCreate input{BuildJob(std::move(*spec), project_id, now), "", *plan};
   JobRecord& job = input.job;
   job.payload_text = job.payload.dump();
   job.spec_text = job.spec.dump();
