@@ -24,7 +24,9 @@
 #   SQLITE_ROWS (100000)  rows per phase of the SQLite floor (the peers used 100000)
 #   N_CREATE1 (5000)  N_CREATE16 (20000)  N_BATCH (100000)  BACKLOG (20000)
 #   WORKERS (4)  ACK_CONNS (4)  LAT_RATE (200)  LAT_SECONDS (10)  CAP_S (60)
+#   MJ1_WORKERS ($WORKERS)  workers of process_mj1 (issue 8 measures it with 1)
 #   BUILD_DIR (<repo>/build)  OUT (a new dir under $TMPDIR; kept, its path is printed)
+#   NO_BUILD (0)          1: use the binaries in BUILD_DIR as they are (no cmake run)
 #   PEERS (/work/shared/bench-peers)  PEER_MEDIANS ($PEERS/results/2026-11-22/medians.json)
 set -euo pipefail
 
@@ -38,10 +40,12 @@ N_CREATE16="${N_CREATE16:-20000}"
 N_BATCH="${N_BATCH:-100000}"
 BACKLOG="${BACKLOG:-20000}"
 WORKERS="${WORKERS:-4}"
+MJ1_WORKERS="${MJ1_WORKERS:-$WORKERS}"
 ACK_CONNS="${ACK_CONNS:-4}"
 LAT_RATE="${LAT_RATE:-200}"
 LAT_SECONDS="${LAT_SECONDS:-10}"
 CAP_S="${CAP_S:-60}"
+NO_BUILD="${NO_BUILD:-0}"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 PEERS="${PEERS:-/work/shared/bench-peers}"
 PEER_MEDIANS="${PEER_MEDIANS:-$PEERS/results/2026-11-22/medians.json}"
@@ -101,12 +105,16 @@ stop_flared() {
 FLARED="$BUILD_DIR/daemon/flared"
 LOAD="$BUILD_DIR/bench/flare_load"
 SCHED="$BUILD_DIR/bench/flare_sched"
-if [ ! -f "$BUILD_DIR/build.ninja" ] && [ ! -f "$BUILD_DIR/Makefile" ]; then
-  log "configuring $BUILD_DIR (Release with debug info)"
-  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DFLARE_BUILD_TESTS=OFF >/dev/null
+if [ "$NO_BUILD" = 1 ]; then
+  for b in "$FLARED" "$LOAD" "$SCHED"; do [ -x "$b" ] || die "NO_BUILD=1 but $b is not built"; done
+else
+  if [ ! -f "$BUILD_DIR/build.ninja" ] && [ ! -f "$BUILD_DIR/Makefile" ]; then
+    log "configuring $BUILD_DIR (Release with debug info)"
+    cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DFLARE_BUILD_TESTS=OFF >/dev/null
+  fi
+  log "building flared and flare_load"
+  cmake --build "$BUILD_DIR" --target flared flare_load flare_sched >/dev/null || die "build failed"
 fi
-log "building flared and flare_load"
-cmake --build "$BUILD_DIR" --target flared flare_load flare_sched >/dev/null || die "build failed"
 if [ "$WITH_PEERS" = 1 ]; then
   SQLITE_LIMIT="$BUILD_DIR/bench/sqlite_limit"
   if [ ! -x "$SQLITE_LIMIT" ] || [ "$PEERS/sqlite_limit.c" -nt "$SQLITE_LIMIT" ]; then
@@ -145,7 +153,7 @@ case_args() {
     create_c16) echo "create --n $N_CREATE16 --conns 16" ;;
     batch_c1) echo "batch --n $N_BATCH --conns 1" ;;
     batch_c2) echo "batch --n $N_BATCH --conns 2" ;;
-    process_mj1) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 1 --ack-conns 1" ;;
+    process_mj1) echo "process --n $BACKLOG --workers $MJ1_WORKERS --max-jobs 1 --ack-conns 1" ;;
     process_mj50) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns $ACK_CONNS" ;;
     process_mj50_list) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns 1 --ack-list 1" ;;
     latency) echo "latency --rate $LAT_RATE --seconds $LAT_SECONDS" ;;
@@ -204,8 +212,8 @@ done
   echo "host: $(nproc) cores, $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "flared $("$FLARED" --version 2>/dev/null | head -1), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "settings: RUNS=$RUNS DURABILITY=$DURABILITY N_CREATE1=$N_CREATE1 N_CREATE16=$N_CREATE16" \
-    "N_BATCH=$N_BATCH BACKLOG=$BACKLOG WORKERS=$WORKERS ACK_CONNS=$ACK_CONNS LAT_RATE=$LAT_RATE" \
-    "LAT_SECONDS=$LAT_SECONDS CAP_S=$CAP_S; flared --log-level warn"
+    "N_BATCH=$N_BATCH BACKLOG=$BACKLOG WORKERS=$WORKERS MJ1_WORKERS=$MJ1_WORKERS ACK_CONNS=$ACK_CONNS" \
+    "LAT_RATE=$LAT_RATE LAT_SECONDS=$LAT_SECONDS CAP_S=$CAP_S; flared --log-level warn"
 } >"$OUT/host.txt"
 if [ -s "$OUT/flared.jsonl" ]; then
   python3 "$REPO/bench/summarize.py" "$OUT" "$PEER_MEDIANS" "$DURABILITY" | tee "$OUT/table.md"

@@ -38,14 +38,16 @@ def fmt(x):
     return f"{x:.2f}"
 
 
-def spread(values):
-    values = [v for v in values if v is not None]
+def spread(values, scale=1.0, show_runs=False):
+    """(median, "median (min–max)") of the numbers among values, times scale."""
+    values = [v * scale for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if not values:
         return None, "—"
     med = statistics.median(values)
     if len(values) == 1:
         return med, f"{fmt(med)} (1 run)"
-    return med, f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})"
+    runs = f"; {len(values)} runs" if show_runs else ""
+    return med, f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))}{runs})"
 
 
 def main():
