@@ -85,15 +85,17 @@ class CurlTransport final : public HttpTransport {
     call->policy = &policy_;
     std::lock_guard lock(mutex_);
     if (stopping_) return;
+    bool wake = NothingQueued();
     starts_.push_back(std::move(call));
-    curl_multi_wakeup(multi_);
+    if (wake) curl_multi_wakeup(multi_);
   }
 
   void Cancel(CallId id) override {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
+    bool wake = NothingQueued();
     cancels_.push_back(id);
-    curl_multi_wakeup(multi_);
+    if (wake) curl_multi_wakeup(multi_);
   }
 
   void Shutdown() override {
@@ -112,6 +114,11 @@ class CurlTransport final : public HttpTransport {
   void Loop();
   void TakeRequests();
   void Begin(std::unique_ptr<CurlCall> call);
+  // With mutex_ held. Only the first request queued since the loop last took them wakes
+  // the loop: it takes every queued request at once, and a wake already sent is pending
+  // until it does. The executor starts up to 256 calls under its own lock, one wake (a
+  // syscall) each made that lock a long hold for the writer's hand-offs to wait on.
+  bool NothingQueued() const { return starts_.empty() && cancels_.empty(); }
   void StartHop(CurlCall& call);
   void OnHopDone(CurlCall& call, CURLcode code);
   bool FollowRedirect(CurlCall& call);
