@@ -8,8 +8,6 @@
 namespace flare::daemon {
 namespace {
 
-constexpr int64_t kMsPerDay = 86400000;
-
 bool ParseInt(const std::string& text, int& out) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   return error == std::errc() && end == text.data() + text.size() && !text.empty();

@@ -2,11 +2,10 @@
 
 #include <SQLiteCpp/VariadicBind.h>
 
+#include "daemon/store/usage_repository.h"
+
 namespace flare::daemon {
 namespace {
-
-constexpr int64_t kMsPerMinute = 60'000;
-constexpr int64_t kMsPerDay = 86'400'000;
 
 bool EndsAnAttempt(const std::string& state) {
   return state == "succeeded" || state == "dead_letter" || state == "failed" ||

@@ -15,6 +15,10 @@
 
 namespace flare::daemon {
 
+/// The counters' day and minute: UTC days and minutes since the epoch (ms / these).
+inline constexpr int64_t kMsPerDay = 86'400'000;
+inline constexpr int64_t kMsPerMinute = 60'000;
+
 struct DailyUsage {
   int64_t day = 0;
   int64_t runs = 0;

@@ -20,7 +20,7 @@ namespace flare::daemon {
 namespace {
 
 const TimePoint kCreated = testing::At("2026-03-08T01:00:00Z");
-const int64_t kDay = ToMillis(kCreated) / 86'400'000;
+const int64_t kCreatedDay = ToMillis(kCreated) / 86'400'000;
 
 RunRecord PendingRun(const std::string& id) {
   RunRecord run;
@@ -74,7 +74,7 @@ TEST_F(CounterDeltasTest, ConcurrentGroupsCountEveryRunOnce) {
   EXPECT_EQ(CountOf(c, "pending").current, kRuns / 2);
   EXPECT_EQ(CountOf(c, "pending").entered, kRuns);
   EXPECT_EQ(CountOf(c, "succeeded").current, kRuns / 2);
-  auto days = ReadDailyUsage(c, "prj_a", kDay, kDay);
+  auto days = ReadDailyUsage(c, "prj_a", kCreatedDay, kCreatedDay);
   ASSERT_EQ(days.size(), 1u);
   EXPECT_EQ(days[0].runs, kRuns);
   EXPECT_EQ(days[0].succeeded, kRuns / 2);
