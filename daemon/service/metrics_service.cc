@@ -111,7 +111,7 @@ Result<nlohmann::json> MetricsService::Summary(const std::string& project_id,
   auto period = ParseMetricsPeriod(period_text);
   if (!period) return period.error();
   TimePoint now = ctx_.clock.Now();
-  int64_t now_minute = ToMillis(now) / 60000;
+  int64_t now_minute = ToMillis(now) / kMsPerMinute;
   RunStatsBucket total;
   std::map<std::string, int64_t> current;
   {
@@ -165,7 +165,7 @@ Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
   }
   int64_t width = granularity->count();
   TimePoint now = ctx_.clock.Now();
-  int64_t last = (ToMillis(now) / 60000) / width * width;  // the bucket now open
+  int64_t last = (ToMillis(now) / kMsPerMinute) / width * width;  // the bucket now open
   int64_t first = last - (count - 1) * width;
   std::vector<RunStatsBucket> rows;
   {
@@ -177,7 +177,7 @@ Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
   for (int64_t start = first; start <= last; start += width) {
     RunStatsBucket bucket{start};
     if (row != rows.end() && row->start_minute == start) bucket = *row++;
-    data.push_back({{"start", FormatTime(FromMillis(start * 60000))},
+    data.push_back({{"start", FormatTime(FromMillis(start * kMsPerMinute))},
                     {"created", bucket.created},
                     {"succeeded", bucket.succeeded},
                     {"failed", bucket.failed}});
@@ -248,7 +248,7 @@ Result<std::string> MetricsService::Prometheus(const std::string& project_id) {
 }
 
 Status MetricsService::PruneOldStats() {
-  int64_t first = (ToMillis(ctx_.clock.Now()) / 60000) - kStatsKept.count();
+  int64_t first = (ToMillis(ctx_.clock.Now()) / kMsPerMinute) - kStatsKept.count();
   return ctx_.writer.Run<Ok>([first](Tx& tx) -> Status {
     PruneRunStats(tx.conn(), first);
     return Ok{};

@@ -81,7 +81,7 @@ void AddWebhookDelivery(Connection& c, const std::string& project_id, TimePoint 
       "INSERT INTO usage_daily (project_id, day, webhook_deliveries) VALUES (?1, ?2, 1) "
       "ON CONFLICT DO UPDATE SET webhook_deliveries = webhook_deliveries + 1");
   st.bind(1, project_id);
-  st.bind(2, static_cast<int64_t>(ToMillis(at) / 86400000));
+  st.bind(2, static_cast<int64_t>(ToMillis(at) / kMsPerDay));
   st.exec();
 }
 

@@ -2,7 +2,6 @@
 // Reading the usage and metrics counters (schema.cc, version 4). Run and job inserts and
 // run moves are counted by counter_deltas.h, deletes by the schema's triggers, and webhook
 // deliveries here.
-// Days are UTC days since the epoch (ms / 86400000), minutes likewise (ms / 60000).
 
 #include <cstdint>
 #include <functional>

@@ -20,7 +20,7 @@ namespace flare::daemon {
 namespace {
 
 const TimePoint kCreated = testing::At("2026-03-08T01:00:00Z");
-const int64_t kCreatedDay = ToMillis(kCreated) / 86'400'000;
+const int64_t kCreatedDay = ToMillis(kCreated) / kMsPerDay;
 
 RunRecord PendingRun(const std::string& id) {
   RunRecord run;
