@@ -63,6 +63,7 @@ class EngineNotifier final : public WorkNotifier {
   void RunCancelled(const std::string& run_id) override {
     if (executor) executor->Cancel(run_id);
   }
+  HttpRunStarter* http_starter() override { return executor; }
   EventObserver* events() override { return &observers; }
   void JobSaved(Tx& tx, const JobRecord& job) override {
     if (bus) bus->JobSaved(tx, job);

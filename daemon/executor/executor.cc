@@ -24,6 +24,7 @@ void Executor::Start() {
     for (const auto& item : *pending) EnqueueLocked(item);
   }
   next_rescan_ = Clock::now() + options_.rescan_interval;
+  recovered_ = true;
   for (int i = 0; i < options_.bookkeepers; ++i) threads_.emplace_back([this] { Bookkeep(); });
 }
 
@@ -36,6 +37,36 @@ void Executor::EnqueueLocked(const PendingHttpRun& item) {
   if (stopping_ || active_.count(item.run_id) != 0 || !queued_.insert(item.run_id).second) return;
   queue_.push_back(item);
   wake_.notify_one();
+}
+
+bool Executor::TryReserve() {
+  std::lock_guard lock(mutex_);
+  if (!recovered_ || stopping_ || !queue_.empty() ||
+      active_.size() + reserved_ >= static_cast<size_t>(options_.concurrency)) {
+    return false;
+  }
+  ++reserved_;
+  return true;
+}
+
+void Executor::Release() {
+  std::lock_guard lock(mutex_);
+  --reserved_;
+  wake_.notify_one();  // room for a queued run
+}
+
+void Executor::Begun(HttpWork work) {
+  std::lock_guard lock(mutex_);
+  --reserved_;
+  if (stopping_) {
+    // Stays processing; the next start fails it with WORKER_LOST and retries it.
+    wake_.notify_one();
+    return;
+  }
+  auto [it, inserted] = active_.try_emplace(work.run_id);
+  if (!inserted) return;  // cannot happen: a run is begun once per lease
+  it->second.call_id = next_call_id_++;
+  Call(it, std::move(work));
 }
 
 void Executor::Cancel(const std::string& run_id) {
@@ -66,7 +97,7 @@ void Executor::Stop(std::chrono::milliseconds grace) {
 
 bool Executor::CanBegin() const {
   return !stopping_ && !queue_.empty() &&
-         active_.size() < static_cast<size_t>(options_.concurrency);
+         active_.size() + reserved_ < static_cast<size_t>(options_.concurrency);
 }
 
 void Executor::Bookkeep() {
@@ -81,7 +112,7 @@ void Executor::Bookkeep() {
       FinishRuns(std::move(done), lock);
     } else if (CanBegin()) {
       // Every queued run there is room for, taken in one transaction.
-      size_t room = static_cast<size_t>(options_.concurrency) - active_.size();
+      size_t room = static_cast<size_t>(options_.concurrency) - active_.size() - reserved_;
       size_t n = std::min({queue_.size(), room, kMaxBatch});
       std::vector<PendingHttpRun> items(queue_.begin(), queue_.begin() + n);
       queue_.erase(queue_.begin(), queue_.begin() + n);
@@ -126,8 +157,13 @@ void Executor::Started(const PendingHttpRun& item, Result<std::optional<HttpWork
     return;
   }
   failure_backoff_ = std::chrono::milliseconds(0);
+  Call(it, std::move(**work));
+}
+
+void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
   Active& active = it->second;
-  active.work = std::move(**work);
+  active.work = std::move(work);
+  const std::string& run_id = it->first;
   if (abandoning_) {
     active_.erase(it);  // stays processing; the next start fails it with WORKER_LOST
     idle_.notify_all();
@@ -136,14 +172,14 @@ void Executor::Started(const PendingHttpRun& item, Result<std::optional<HttpWork
   if (active.cancelled) {
     HttpCallOutcome cancelled;
     cancelled.failure = FailureReason::kCancelled;
-    outcomes_.push_back({item.run_id, std::move(cancelled)});
+    outcomes_.push_back({run_id, std::move(cancelled)});
     wake_.notify_one();
     return;
   }
   active.calling = true;
   // Under the lock, so a Cancel that sees `calling` reaches a call the transport knows.
   transport_->Start(active.call_id, std::move(active.work.call),
-                    [this, run_id = item.run_id](HttpCallOutcome outcome) {
+                    [this, run_id](HttpCallOutcome outcome) {
                       std::lock_guard done_lock(mutex_);
                       outcomes_.push_back({run_id, std::move(outcome)});
                       wake_.notify_one();

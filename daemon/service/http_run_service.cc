@@ -92,25 +92,34 @@ Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingH
   if (!run || run->state != "pending" || !run->is_http) return std::optional<HttpWork>();
   auto job = FindJob(tx.conn(), project_id, run->job_id);
   if (!job) return std::optional<HttpWork>();
-  // Refused before any write: in a batch, this run alone stays pending.
-  auto target = ParseHttpTarget(job->spec.value("http", nlohmann::json()));
-  if (!target) return target.error();
   StateMachine machine(tx, ctx_.notifier);
-  machine.Start(*job, *run, "executor");
-  HttpWork work{project_id,
-                job->id,
-                run->id,
-                run->lease_id,
-                BuildCall(*target, run->payload.is_null() ? job->payload : run->payload,
-                          run->timeout_seconds),
-                target->success_status,
-                0};
-  work.call.identity_headers = IdentityHeaders(*run);
-  if (run->ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run->ready_at);
-  run->lease_expires_at = *run->lease_expires_at + kLeaseGrace;
-  run->request = RedactedRequest(work.call);
-  SaveRun(tx.conn(), *run);
-  return std::optional<HttpWork>(std::move(work));
+  auto work = BeginHttpRunInTx(tx, machine, *job, *run);
+  if (!work) return work.error();
+  return std::optional<HttpWork>(std::move(*work));
+}
+
+Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run) {
+  // Refused before any write: in a batch, this run alone stays pending.
+  auto target = ParseHttpTarget(job.spec.value("http", nlohmann::json()));
+  if (!target) return target.error();
+  HttpWork work{
+      run.project_id,
+      job.id,
+      run.id,
+      "",
+      BuildCall(*target, run.payload.is_null() ? job.payload : run.payload, run.timeout_seconds),
+      target->success_status,
+      0};
+  if (run.ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run.ready_at);
+  // One save of the run: the lease outlasts the call's own timeout, and the request it
+  // makes is kept (redacted) with it.
+  machine.Start(job, run, "executor", [&](RunRecord& started) {
+    started.lease_expires_at = *started.lease_expires_at + kLeaseGrace;
+    started.request = RedactedRequest(work.call);
+  });
+  work.lease_id = run.lease_id;
+  work.call.identity_headers = IdentityHeaders(run);
+  return work;
 }
 
 Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outcome) {

@@ -7,31 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/executor/http_transport.h"
 #include "daemon/service/context.h"
+#include "daemon/service/http_work.h"
+#include "daemon/service/state_machine.h"
 
 namespace flare::daemon {
-
-struct HttpWork {
-  std::string project_id;
-  std::string job_id;
-  std::string run_id;
-  std::string lease_id;
-  HttpCallSpec call;
-  std::string success_status;
-  int64_t queue_wait_ms = 0;
-};
-
-struct PendingHttpRun {
-  std::string project_id;
-  std::string run_id;
-};
-
-/// A call the executor performed, with how it ended.
-struct FinishedCall {
-  HttpWork work;
-  HttpCallOutcome outcome;
-};
 
 class HttpRunService {
  public:
@@ -62,5 +42,10 @@ class HttpRunService {
 
   ServiceContext ctx_;
 };
+
+/// Takes `run`, a pending HTTP run of `job`, for execution inside `tx`: processing, a new
+/// attempt and lease, and the request it will make. An error (its request cannot be built)
+/// writes nothing: the run stays pending.
+Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run);
 
 }  // namespace flare::daemon

@@ -65,6 +65,8 @@ void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
 }
 
 void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
+  // First: an HTTP run released below may be begun at once, and its events follow this one.
+  machine.Record(job, nullptr, "resumed");
   bool waits = WaitsForParent(tx, job);
   for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled", "failed"})) {
     if (run.state == "failed") {
@@ -83,7 +85,6 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
       machine.MakeReady(job, run);
     }
   }
-  machine.Record(job, nullptr, "resumed");
 }
 
 // A one-off job is enabled until it fires (SPEC §4): while its own run still waits for its

@@ -8,6 +8,7 @@
 
 #include "common/time_format.h"
 #include "daemon/service/event_observer.h"
+#include "daemon/service/http_work.h"
 
 namespace flare::daemon {
 
@@ -23,6 +24,9 @@ class WorkNotifier {
   virtual void WakeAt(TimePoint t) = 0;
   /// A processing run was cancelled: abort it if it is being performed here.
   virtual void RunCancelled(const std::string& run_id) = 0;
+  /// The executor's call slots, for HTTP runs begun in the transaction that makes them
+  /// ready; none (every HTTP run is announced with HttpRunReady) by default.
+  virtual HttpRunStarter* http_starter() { return nullptr; }
   /// Who watches the event log (webhooks, live streams, counters); none by default.
   virtual EventObserver* events() { return nullptr; }
   /// `job`'s state mirror was just saved inside `tx` (also for changes that append no

@@ -47,8 +47,8 @@ Result<nlohmann::json> RunService::Trigger(const std::string& project_id,
     if (!job || job->deleted_at) return JobNotFound(job_id_or_slug);
     StateMachine machine(tx, ctx_.notifier);
     RunRecord run =
-        BuildRunForTrigger(tx, machine, *job, "MANUAL", body.value("payload", nlohmann::json()));
-    machine.Record(*job, &run, "created", {{"trigger", "MANUAL"}});
+        BuildRunForTrigger(tx, machine, *job, "MANUAL", body.value("payload", nlohmann::json()), "",
+                           "created", {{"trigger", "MANUAL"}});
     return RunView(run);
   });
 }
@@ -64,8 +64,8 @@ Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const st
                    "job " + job->id + " was deleted; its runs cannot be rerun"};
     }
     StateMachine machine(tx, ctx_.notifier);
-    RunRecord run = BuildRunForTrigger(tx, machine, *job, "RERUN", original->payload, original->id);
-    machine.Record(*job, &run, "rerun", {{"rerun_of", original->id}});
+    RunRecord run = BuildRunForTrigger(tx, machine, *job, "RERUN", original->payload, original->id,
+                                       "rerun", {{"rerun_of", original->id}});
     return RunView(run);
   });
 }

@@ -42,13 +42,18 @@ bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord&
 
 RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,
                              const std::string& trigger, const nlohmann::json& payload,
-                             const std::string& rerun_of) {
-  return StartNewRun(tx, machine, job, trigger, tx.now(), payload, rerun_of);
+                             const std::string& rerun_of, const std::string& event_type,
+                             nlohmann::json event_details) {
+  return StartNewRun(tx, machine, job, trigger, tx.now(), payload, rerun_of,
+                     [&](const RunRecord& run) {
+                       machine.Record(job, &run, event_type, std::move(event_details));
+                     });
 }
 
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
                       TimePoint scheduled_for, const nlohmann::json& payload,
-                      const std::string& rerun_of) {
+                      const std::string& rerun_of,
+                      const std::function<void(const RunRecord&)>& on_inserted) {
   RunRecord run = BuildRun(job, trigger, tx.now());
   run.scheduled_for = scheduled_for;
   run.payload = payload;
@@ -57,6 +62,7 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   if (IsPaused(job)) {  // a trigger or rerun of a paused job waits for the resume
     InsertRun(tx.conn(), run);
     machine.Mirror(job, run);
+    if (on_inserted) on_inserted(run);
     machine.Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
     return run;
   }
@@ -64,7 +70,8 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   run.due_at = run.ready_at = tx.now();
   InsertRun(tx.conn(), run);
   machine.Mirror(job, run);
-  machine.Announce(run);
+  if (on_inserted) on_inserted(run);  // its events come before those of an HTTP run's begin
+  machine.AnnounceOrBegin(job, run);
   return run;
 }
 

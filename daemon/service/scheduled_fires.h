@@ -3,6 +3,8 @@
 // allow runs every fire; forbid skips a fire while a run of the job is active and records
 // a "skipped" event; replace cancels the active run (aborting it if it is in flight).
 
+#include <functional>
+
 #include "daemon/service/state_machine.h"
 
 namespace flare::daemon {
@@ -18,15 +20,19 @@ struct FireStats {
 FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit,
                       TimePoint up_since);
 
-/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready, or holds it
-/// (scheduled) until the job is resumed when the job is paused.
+/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready (an HTTP run may
+/// be begun at once: StateMachine::AnnounceOrBegin), or holds it (scheduled) until the job
+/// is resumed when the job is paused. `on_inserted` sees the new run first, so the events
+/// it records precede those of the run's begin.
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
                       TimePoint scheduled_for, const nlohmann::json& payload = nullptr,
-                      const std::string& rerun_of = "");
+                      const std::string& rerun_of = "",
+                      const std::function<void(const RunRecord&)>& on_inserted = {});
 /// A MANUAL or RERUN run: ready now (held while the job is paused), with its own payload
-/// (null = the job's).
+/// (null = the job's), recorded in the job's history as `event_type` with `event_details`.
 RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,
                              const std::string& trigger, const nlohmann::json& payload,
-                             const std::string& rerun_of = "");
+                             const std::string& rerun_of, const std::string& event_type,
+                             nlohmann::json event_details);
 
 }  // namespace flare::daemon

@@ -1,8 +1,11 @@
 #include "daemon/service/state_machine.h"
 
+#include <memory>
+
 #include "common/backoff.h"
 #include "common/ids.h"
 #include "daemon/log.h"
+#include "daemon/service/http_run_service.h"
 #include "daemon/service/job_factory.h"
 #include "daemon/store/event_repository.h"
 #include "daemon/store/job_repository.h"
@@ -78,6 +81,30 @@ void StateMachine::Announce(const RunRecord& run) {
   }
 }
 
+void StateMachine::AnnounceOrBegin(JobRecord& job, RunRecord& run) {
+  HttpRunStarter* starter = run.is_http ? notifier_.http_starter() : nullptr;
+  if (starter != nullptr && starter->TryReserve()) {
+    // Exactly one of the two hand-offs runs: the commit's, which performs the call (or, if
+    // the begin failed, gives the slot back), or the rollback's.
+    auto begun = std::make_shared<std::optional<HttpWork>>();
+    tx_.OnCommit([starter, begun] {
+      if (*begun) {
+        starter->Begun(std::move(**begun));
+      } else {
+        starter->Release();
+      }
+    });
+    tx_.OnAbort([starter] { starter->Release(); });
+    auto work = BeginHttpRunInTx(tx_, *this, job, run);
+    if (work) {
+      begun->emplace(std::move(*work));
+      return;
+    }
+    // Its request cannot be built: announced like any run, the executor reports why.
+  }
+  Announce(run);
+}
+
 void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
   if (IsPaused(job)) {
     Hold(job, run);
@@ -99,8 +126,8 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
   }
   Save(job, run);
   if (fired) SaveJob(tx_.conn(), job);
-  Announce(run);
   if (from != "pending") LogTransition(run, from);
+  AnnounceOrBegin(job, run);
 }
 
 void StateMachine::Hold(JobRecord& job, RunRecord& run) {
@@ -126,7 +153,8 @@ void StateMachine::Wait(JobRecord& job, RunRecord& run, OptTime due) {
   if (from != run.state) LogTransition(run, from);
 }
 
-void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& worker_id) {
+void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& worker_id,
+                         const std::function<void(RunRecord&)>& amend) {
   std::string from = run.state;
   run.state = "processing";
   run.attempt += 1;
@@ -140,6 +168,7 @@ void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& work
   run.progress.reset();
   run.acked_lease_id.clear();
   run.ack_response = nullptr;
+  if (amend) amend(run);
   Save(job, run);
   Record(job, &run, "started", {{"worker_id", worker_id}});
   tx_.OnCommit([&n = notifier_, t = *run.lease_expires_at] { n.WakeAt(t); });

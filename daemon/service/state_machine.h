@@ -11,6 +11,7 @@
 //
 // A paused job holds every run (IsPaused): none becomes pending, retries wait for the resume.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -42,8 +43,10 @@ class StateMachine {
   void ReleaseRetry(JobRecord& job, RunRecord& run);
   /// The run waits until `due` (nullopt: until something else wakes it, e.g. its parent).
   void Wait(JobRecord& job, RunRecord& run, OptTime due);
-  /// A worker (or the executor) took the run: new attempt, new lease.
-  void Start(JobRecord& job, RunRecord& run, const std::string& worker_id);
+  /// A worker (or the executor) took the run: new attempt, new lease. `amend` may add to the
+  /// run before its one save (the executor's longer lease and its request).
+  void Start(JobRecord& job, RunRecord& run, const std::string& worker_id,
+             const std::function<void(RunRecord&)>& amend = {});
   /// Returns how many continuation children became ready.
   int Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
               const nlohmann::json& result);
@@ -56,6 +59,9 @@ class StateMachine {
 
   /// Tells the engines, after commit, that `run` is ready to be taken.
   void Announce(const RunRecord& run);
+  /// Announce, except that an HTTP run is begun right here when the executor has a call
+  /// slot free (http_work.h): its call then starts as soon as this transaction commits.
+  void AnnounceOrBegin(JobRecord& job, RunRecord& run);
   /// Appends an event to the job's history.
   void Record(const JobRecord& job, const RunRecord* run, const std::string& type,
               nlohmann::json details = nlohmann::json::object());

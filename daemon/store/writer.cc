@@ -195,6 +195,7 @@ std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
   ResetStatementsOnExit reset(*connection_);
   Tx tx(*connection_, clock_.Now());
   std::vector<Action> after_commit;
+  std::vector<Action> on_abort;  // of the operations kept so far, should the group fail
   // The group's counter changes, summed and written once before COMMIT (counter_deltas.h).
   CounterDeltas counters;
   DeferCountersWhileInScope defer(*connection_, counters);
@@ -202,6 +203,7 @@ std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
     Step(*connection_, "BEGIN IMMEDIATE");
     for (Pending* pending : batch) {
       tx.after_commit_.clear();
+      tx.on_abort_.clear();
       Step(*connection_, "SAVEPOINT op");
       bool keep = false;
       try {
@@ -211,10 +213,15 @@ std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
         pending->on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
       }
       if (keep) {
+        for (auto& action : tx.on_abort_) on_abort.push_back(std::move(action));
+        tx.on_abort_.clear();
         Step(*connection_, "RELEASE op");
         counters.KeepOperation();
         for (auto& action : tx.after_commit_) after_commit.push_back(std::move(action));
       } else {
+        std::vector<Action> aborted = std::move(tx.on_abort_);
+        tx.on_abort_.clear();
+        RunAfterCommit(aborted);  // the same hand-off rules and timing as after-commit actions
         Step(*connection_, "ROLLBACK TO op");
         Step(*connection_, "RELEASE op");
         counters.DropOperation();
@@ -232,6 +239,9 @@ std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
     for (Pending* pending : batch) {
       pending->on_failure(Error{ErrorCode::kInternal, "flared could not commit the write; retry"});
     }
+    // An operation that failed half-way through its own savepoint steps is in neither list.
+    for (auto& action : tx.on_abort_) on_abort.push_back(std::move(action));
+    RunAfterCommit(on_abort);
     return {};
   }
   return after_commit;

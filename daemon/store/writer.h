@@ -69,12 +69,16 @@ class Tx {
   /// Runs `action` on the writer thread after the commit, if the operation succeeds. It may
   /// only hand off (notify, enqueue): see the rule at the top of this file.
   void OnCommit(std::function<void()> action) { after_commit_.push_back(std::move(action)); }
+  /// Runs `action` on the writer thread if the operation is rolled back instead (it failed,
+  /// or its group could not commit). The same rule applies: hand off only.
+  void OnAbort(std::function<void()> action) { on_abort_.push_back(std::move(action)); }
 
  private:
   friend class Writer;
   Connection& connection_;
   TimePoint now_;
   std::vector<std::function<void()>> after_commit_;
+  std::vector<std::function<void()>> on_abort_;
 };
 
 /// How the group commits go, for GET /metrics: seconds per group transaction (BEGIN to

@@ -28,8 +28,17 @@ class ExecutorTest : public ServiceTest {
     executor_->Start();
   }
 
-  std::string CreateHttpJob() {
-    return MustCreate({{"http", {{"url", sink_.Url("/status/200")}, {"method", "GET"}}}})["id"];
+  std::string CreateHttpJob(const std::string& path = "/status/200") {
+    return MustCreate({{"http", {{"url", sink_.Url(path)}, {"method", "GET"}}}})["id"];
+  }
+
+  // Event types of the job, oldest first.
+  std::vector<std::string> EventTypes(const std::string& job_id) {
+    std::vector<std::string> types;
+    nlohmann::json page = jobs_.Events(kProject, job_id, "", 50).value();
+    for (const auto& event : page["data"])
+      types.insert(types.begin(), event["type"].get<std::string>());
+    return types;
   }
 
   bool WaitForState(const std::string& job_id, const std::string& state) {
@@ -98,6 +107,43 @@ TEST_F(ExecutorTest, ABurstOfRunsTakesFewWriterOperations) {
   // Finish per run would be 2 * kRuns + 1.
   EXPECT_LE(ops, kRuns + 2.0);
   EXPECT_EQ(sink_.requests(), kRuns);
+}
+
+// A run that becomes ready while a call slot is free is begun by the transaction that made it
+// ready (here: the create), so it costs one writer operation less than a Begin of its own,
+// and its events keep their order (issue 8).
+TEST_F(ExecutorTest, ARunReadyWhileASlotIsFreeIsBegunInTheSameTransaction) {
+  ExecutorOptions options;
+  options.concurrency = 4;
+  StartExecutor(options);
+  notifier_.starter = executor_.get();
+  double ops_before = writer_.stats().group_size.sum();
+  std::string job_id = CreateHttpJob();
+  EXPECT_NE(Job(job_id)["state"], "pending");  // processing, or already succeeded
+  EXPECT_TRUE(notifier_.http_ready.empty());   // nothing left for the executor's queue
+  ASSERT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  double ops = writer_.stats().group_size.sum() - ops_before;
+  EXPECT_EQ(ops, 2.0);  // the create (which began it) and the finish
+  EXPECT_EQ(EventTypes(job_id), (std::vector<std::string>{"created", "started", "succeeded"}));
+  EXPECT_EQ(sink_.requests(), 1);
+}
+
+// With every slot taken, a run becoming ready is announced and waits its turn; it is
+// performed once a call ends.
+TEST_F(ExecutorTest, WithNoSlotFreeARunWaitsInTheQueue) {
+  ExecutorOptions options;
+  options.concurrency = 1;
+  options.rescan_interval = 200ms;  // the fixture's notifier does not reach the executor
+  StartExecutor(options);
+  notifier_.starter = executor_.get();
+  std::string slow = CreateHttpJob("/delay/300");
+  EXPECT_EQ(Job(slow)["state"], "processing");
+  std::string next = CreateHttpJob();
+  EXPECT_EQ(Job(next)["state"], "pending");
+  EXPECT_EQ(notifier_.http_ready.size(), 1u);
+  EXPECT_TRUE(WaitForState(slow, "succeeded")) << Job(slow).dump();
+  EXPECT_TRUE(WaitForState(next, "succeeded")) << Job(next).dump();
+  EXPECT_EQ(sink_.requests(), 2);
 }
 
 }  // namespace

@@ -27,7 +27,9 @@ class RecordingNotifier final : public WorkNotifier {
   }
   void WakeAt(TimePoint t) override { wakes.push_back(t); }
   void RunCancelled(const std::string& run_id) override { cancelled.push_back(run_id); }
+  HttpRunStarter* http_starter() override { return starter; }
   std::vector<std::string> ready_queues, http_ready, cancelled;
+  HttpRunStarter* starter = nullptr;  // none: every HTTP run is announced
   std::vector<TimePoint> wakes;
 };
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -15,15 +16,20 @@
 namespace flare::daemon {
 namespace {
 
-TEST(Writer, ConcurrentOperationsShareCommits) {
-  testing::TempDir dir;
-  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+// The table `t (v INTEGER)` the tests write to.
+void CreateTable(Writer& writer) {
   ASSERT_TRUE(writer
                   .Run<Ok>([](Tx& tx) -> Status {
                     tx.conn().Exec("CREATE TABLE t (v INTEGER)");
                     return Ok{};
                   })
                   .ok());
+}
+
+TEST(Writer, ConcurrentOperationsShareCommits) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+  CreateTable(writer);
   uint64_t before = writer.commit_count();
   constexpr int kThreads = 16, kEach = 50;
   std::vector<std::thread> threads;
@@ -67,12 +73,7 @@ TEST(Writer, AStatementThatDoesNotCompileFailsItsOperationAndNotTheWriter) {
 TEST(Writer, AFailedOperationRollsBackAloneAndSkipsItsAfterCommitActions) {
   testing::TempDir dir;
   Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
-  ASSERT_TRUE(writer
-                  .Run<Ok>([](Tx& tx) -> Status {
-                    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
-                    return Ok{};
-                  })
-                  .ok());
+  CreateTable(writer);
   std::atomic<int> actions{0};
   auto failed = writer.Run<Ok>([&](Tx& tx) -> Status {
     tx.conn().Exec("INSERT INTO t VALUES (1)");
@@ -98,6 +99,45 @@ TEST(Writer, AFailedOperationRollsBackAloneAndSkipsItsAfterCommitActions) {
   });
   EXPECT_EQ(*sum, 3);
   EXPECT_EQ(actions.load(), 1);
+}
+
+// OnAbort is the other half of OnCommit: exactly one of them runs for an operation that
+// registered both (the executor's call slots rely on it, executor.h).
+TEST(Writer, AbortActionsRunOnlyForOperationsThatRollBack) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  CreateTable(writer);
+  struct Case {
+    const char* what;
+    std::function<Status(Tx&)> body;
+    int committed, aborted;  // totals expected after it
+  };
+  const std::vector<Case> cases = {
+      {"refused", [](Tx&) -> Status { return InvalidRequest("no"); }, 0, 1},
+      {"thrown",
+       [](Tx& tx) -> Status {
+         tx.conn().Exec("INSERT INTO missing VALUES (1)");
+         return Ok{};
+       },
+       0, 2},
+      {"kept",
+       [](Tx& tx) -> Status {
+         tx.conn().Exec("INSERT INTO t VALUES (1)");
+         return Ok{};
+       },
+       1, 2},
+  };
+  std::atomic<int> committed{0}, aborted{0};
+  for (const Case& c : cases) {
+    auto done = writer.Run<Ok>([&](Tx& tx) -> Status {
+      tx.OnCommit([&] { ++committed; });
+      tx.OnAbort([&] { ++aborted; });
+      return c.body(tx);
+    });
+    EXPECT_EQ(done.ok(), c.committed > 0) << c.what;
+    EXPECT_EQ(committed.load(), c.committed) << c.what;
+    EXPECT_EQ(aborted.load(), c.aborted) << c.what;
+  }
 }
 
 // Each submitter waits on a condition variable in its own stack frame and returns as soon as
@@ -179,12 +219,7 @@ TEST(Writer, RelaxedCommitsDoNotSyncAndTheNextDurableCommitSyncs) {
   testing::TempDir dir;
   std::string path = (dir / "w.db").string();
   Writer writer(path, Durability::kFull, SystemClock::Instance());
-  ASSERT_TRUE(writer
-                  .Run<Ok>([](Tx& tx) -> Status {
-                    tx.conn().Exec("CREATE TABLE t (v INTEGER)");
-                    return Ok{};
-                  })
-                  .ok());
+  CreateTable(writer);
   uint64_t synced = writer.sync_count();
   EXPECT_GE(synced, 1u) << "a durable commit at --durability full syncs the WAL";
   Connection reader(path, Durability::kFull, Access::kReadOnly);

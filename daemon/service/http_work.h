@@ -1,0 +1,49 @@
+#pragma once
+// What passes between the domain and the HTTP executor: a run taken for execution (the
+// request it will make), and how its call ended. Plain data, plus the executor's side of
+// beginning a run inside the transaction that made it ready.
+
+#include <string>
+
+#include "daemon/executor/http_transport.h"
+
+namespace flare::daemon {
+
+struct HttpWork {
+  std::string project_id;
+  std::string job_id;
+  std::string run_id;
+  std::string lease_id;
+  HttpCallSpec call;
+  std::string success_status;
+  int64_t queue_wait_ms = 0;
+};
+
+struct PendingHttpRun {
+  std::string project_id;
+  std::string run_id;
+};
+
+/// A call the executor performed, with how it ended.
+struct FinishedCall {
+  HttpWork work;
+  HttpCallOutcome outcome;
+};
+
+/// The executor's call slots, for an HTTP run that becomes ready while a slot is free: the
+/// transaction that makes it ready also begins it (processing, new attempt, lease), and the
+/// call starts right after that commit, not one Begin transaction later. Called on the
+/// writer thread: every method only hands off (a counter, a queue) and never waits.
+class HttpRunStarter {
+ public:
+  virtual ~HttpRunStarter() = default;
+  /// Keeps a slot for one run begun in the current transaction; false when none is free
+  /// (the run is then announced and waits its turn in the executor's queue).
+  virtual bool TryReserve() = 0;
+  /// The run holding a slot was begun and committed: perform the call.
+  virtual void Begun(HttpWork work) = 0;
+  /// The slot was not used (the begin failed, or its transaction rolled back).
+  virtual void Release() = 0;
+};
+
+}  // namespace flare::daemon
