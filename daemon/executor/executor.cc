@@ -41,10 +41,7 @@ void Executor::EnqueueLocked(const PendingHttpRun& item) {
 
 bool Executor::TryReserve() {
   std::lock_guard lock(mutex_);
-  if (!recovered_ || stopping_ || !queue_.empty() ||
-      active_.size() + reserved_ >= static_cast<size_t>(options_.concurrency)) {
-    return false;
-  }
+  if (!recovered_ || stopping_ || !queue_.empty() || Room() == 0) return false;
   ++reserved_;
   return true;
 }
@@ -66,13 +63,14 @@ void Executor::Begun(HttpWork work) {
   auto [it, inserted] = active_.try_emplace(work.run_id);
   if (!inserted) return;  // cannot happen: a run is begun once per lease
   it->second.call_id = next_call_id_++;
+  ++calls_open_;
   Call(it, std::move(work));
 }
 
 void Executor::Cancel(const std::string& run_id) {
   std::lock_guard lock(mutex_);
   auto it = active_.find(run_id);
-  if (it == active_.end() || it->second.cancelled) return;
+  if (it == active_.end() || it->second.cancelled || it->second.call_ended) return;
   it->second.cancelled = true;
   if (it->second.calling) transport_->Cancel(it->second.call_id);  // a hand-off, never a wait
 }
@@ -95,10 +93,16 @@ void Executor::Stop(std::chrono::milliseconds grace) {
   threads_.clear();
 }
 
-bool Executor::CanBegin() const {
-  return !stopping_ && !queue_.empty() &&
-         active_.size() + reserved_ < static_cast<size_t>(options_.concurrency);
+size_t Executor::Room() const {
+  auto limit = static_cast<size_t>(options_.concurrency);
+  size_t taken = calls_open_ + reserved_;
+  // Ended calls wait for their Finish outside the limit, but not without bound.
+  size_t kept = active_.size() + reserved_;
+  if (taken >= limit || kept >= 2 * limit) return 0;
+  return std::min(limit - taken, 2 * limit - kept);
 }
+
+bool Executor::CanBegin() const { return !stopping_ && !queue_.empty() && Room() > 0; }
 
 void Executor::Bookkeep() {
   std::unique_lock lock(mutex_);
@@ -112,8 +116,7 @@ void Executor::Bookkeep() {
       FinishRuns(std::move(done), lock);
     } else if (CanBegin()) {
       // Every queued run there is room for, taken in one transaction.
-      size_t room = static_cast<size_t>(options_.concurrency) - active_.size() - reserved_;
-      size_t n = std::min({queue_.size(), room, kMaxBatch});
+      size_t n = std::min({queue_.size(), Room(), kMaxBatch});
       std::vector<PendingHttpRun> items(queue_.begin(), queue_.begin() + n);
       queue_.erase(queue_.begin(), queue_.begin() + n);
       for (const auto& item : items) queued_.erase(item.run_id);
@@ -131,6 +134,7 @@ void Executor::Bookkeep() {
 void Executor::BeginRuns(const std::vector<PendingHttpRun>& items,
                          std::unique_lock<std::mutex>& lock) {
   for (const auto& item : items) active_[item.run_id].call_id = next_call_id_++;
+  calls_open_ += items.size();
   lock.unlock();
   auto begun = runs_.BeginMany(items);
   lock.lock();
@@ -143,6 +147,7 @@ void Executor::BeginRuns(const std::vector<PendingHttpRun>& items,
 void Executor::Started(const PendingHttpRun& item, Result<std::optional<HttpWork>> work) {
   auto it = active_.find(item.run_id);
   if (!work || !*work) {
+    --calls_open_;
     active_.erase(it);
     idle_.notify_all();
     if (work) return;  // not a pending HTTP run any more
@@ -165,6 +170,7 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
   active.work = std::move(work);
   const std::string& run_id = it->first;
   if (abandoning_) {
+    --calls_open_;
     active_.erase(it);  // stays processing; the next start fails it with WORKER_LOST
     idle_.notify_all();
     return;
@@ -172,6 +178,7 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
   if (active.cancelled) {
     HttpCallOutcome cancelled;
     cancelled.failure = FailureReason::kCancelled;
+    EndCall(active);
     outcomes_.push_back({run_id, std::move(cancelled)});
     wake_.notify_one();
     return;
@@ -181,9 +188,17 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
   transport_->Start(active.call_id, std::move(active.work.call),
                     [this, run_id](HttpCallOutcome outcome) {
                       std::lock_guard done_lock(mutex_);
+                      if (auto ended = active_.find(run_id); ended != active_.end())
+                        EndCall(ended->second);
                       outcomes_.push_back({run_id, std::move(outcome)});
                       wake_.notify_one();
                     });
+}
+
+void Executor::EndCall(Active& active) {
+  if (active.call_ended) return;
+  active.call_ended = true;
+  --calls_open_;
 }
 
 void Executor::FinishRuns(std::vector<Outcome> done, std::unique_lock<std::mutex>& lock) {

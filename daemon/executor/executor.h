@@ -82,7 +82,8 @@ class Executor final : public HttpRunStarter {
   struct Active {
     HttpTransport::CallId call_id = 0;
     bool cancelled = false;
-    bool calling = false;  // handed to the transport
+    bool calling = false;     // handed to the transport
+    bool call_ended = false;  // its outcome is in: only its Finish is left
     HttpWork work;
   };
   struct Outcome {
@@ -102,6 +103,11 @@ class Executor final : public HttpRunStarter {
   void FinishRuns(std::vector<Outcome> done, std::unique_lock<std::mutex>& lock);
   void Rescan(std::unique_lock<std::mutex>& lock);
   void EnqueueLocked(const PendingHttpRun& item);
+  /// Under the lock: the call of `active` is over (its slot is free for the next call).
+  void EndCall(Active& active);
+  /// Runs that may be begun now: call slots free (calls in flight and reservations count;
+  /// ended calls waiting for their Finish do not, up to as many again as the limit).
+  size_t Room() const;
   bool CanBegin() const;
 
   HttpRunService& runs_;
@@ -114,6 +120,7 @@ class Executor final : public HttpRunStarter {
   std::deque<PendingHttpRun> queue_;
   std::set<std::string> queued_;  // run ids in queue_, so a run is never queued twice
   std::map<std::string, Active> active_;
+  size_t calls_open_ = 0;   // runs of active_ whose call has not ended
   size_t reserved_ = 0;     // slots kept for runs being begun in a writer transaction
   bool recovered_ = false;  // Start's recovery is done: slots may be kept
   std::deque<Outcome> outcomes_;

@@ -82,27 +82,27 @@ void StateMachine::Announce(const RunRecord& run) {
 }
 
 void StateMachine::AnnounceOrBegin(JobRecord& job, RunRecord& run) {
+  if (!BeginIfSlotFree(job, run)) Announce(run);
+}
+
+bool StateMachine::BeginIfSlotFree(JobRecord& job, RunRecord& run) {
   HttpRunStarter* starter = run.is_http ? notifier_.http_starter() : nullptr;
-  if (starter != nullptr && starter->TryReserve()) {
-    // Exactly one of the two hand-offs runs: the commit's, which performs the call (or, if
-    // the begin failed, gives the slot back), or the rollback's.
-    auto begun = std::make_shared<std::optional<HttpWork>>();
-    tx_.OnCommit([starter, begun] {
-      if (*begun) {
-        starter->Begun(std::move(**begun));
-      } else {
-        starter->Release();
-      }
-    });
-    tx_.OnAbort([starter] { starter->Release(); });
-    auto work = BeginHttpRunInTx(tx_, *this, job, run);
-    if (work) {
-      begun->emplace(std::move(*work));
-      return;
+  if (starter == nullptr || !starter->TryReserve()) return false;
+  // Exactly one of the two hand-offs runs: the commit's, which performs the call (or, if
+  // the begin failed, gives the slot back), or the rollback's.
+  auto begun = std::make_shared<std::optional<HttpWork>>();
+  tx_.OnCommit([starter, begun] {
+    if (*begun) {
+      starter->Begun(std::move(**begun));
+    } else {
+      starter->Release();
     }
-    // Its request cannot be built: announced like any run, the executor reports why.
-  }
-  Announce(run);
+  });
+  tx_.OnAbort([starter] { starter->Release(); });
+  auto work = BeginHttpRunInTx(tx_, *this, job, run);
+  if (!work) return false;  // its request cannot be built: announced, the executor says why
+  begun->emplace(std::move(*work));
+  return true;
 }
 
 void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
@@ -124,10 +124,13 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
     job.enabled = false;
     job.next_run_at.reset();
   }
-  Save(job, run);
-  if (fired) SaveJob(tx_.conn(), job);
   if (from != "pending") LogTransition(run, from);
-  AnnounceOrBegin(job, run);
+  // Begun at once, the run is saved once, as processing; otherwise as pending.
+  if (!BeginIfSlotFree(job, run)) {
+    Save(job, run);
+    Announce(run);
+  }
+  if (fired) SaveJob(tx_.conn(), job);
 }
 
 void StateMachine::Hold(JobRecord& job, RunRecord& run) {

@@ -62,6 +62,9 @@ class StateMachine {
   /// Announce, except that an HTTP run is begun right here when the executor has a call
   /// slot free (http_work.h): its call then starts as soon as this transaction commits.
   void AnnounceOrBegin(JobRecord& job, RunRecord& run);
+  /// The HTTP run `run` (ready in memory, saved or not) is begun and saved when the executor
+  /// has a call slot free; false (nothing written) otherwise.
+  bool BeginIfSlotFree(JobRecord& job, RunRecord& run);
   /// Appends an event to the job's history.
   void Record(const JobRecord& job, const RunRecord* run, const std::string& type,
               nlohmann::json details = nlohmann::json::object());
