@@ -15,14 +15,23 @@ namespace {
 #define RUN_SELECT "SELECT " RUN_COLUMNS "FROM runs "
 
 // Binds ?1..?35 in the column order of RUN_SELECT without rowid.
-void BindRun(SQLite::Statement& st, const RunRecord& r) {
-  st.bind(1, r.id);
-  st.bind(2, r.project_id);
+// What a run is born with and keeps (SaveRun never writes these: an UPDATE that assigns an
+// indexed column rewrites that index's entry even when the value is the same, and job_id and
+// created_at key runs_by_job and runs_by_created).
+void BindRunIdentity(SQLite::Statement& st, const RunRecord& r) {
   st.bind(3, r.job_id);
-  st.bind(4, r.job_version);
   st.bind(5, r.trigger);
   BindText(st, 6, r.rerun_of);
   BindTime(st, 7, r.scheduled_for);
+  BindJson(st, 22, r.payload);
+  BindTime(st, 23, r.created_at);
+}
+
+// Everything a transition or a job update may change, and the key.
+void BindRunState(SQLite::Statement& st, const RunRecord& r) {
+  st.bind(1, r.id);
+  st.bind(2, r.project_id);
+  st.bind(4, r.job_version);
   st.bind(8, r.state);
   st.bind(9, r.attempt);
   st.bind(10, r.max_attempts);
@@ -37,8 +46,6 @@ void BindRun(SQLite::Statement& st, const RunRecord& r) {
   BindText(st, 19, r.lease_id);
   BindTime(st, 20, r.lease_expires_at);
   BindOptional(st, 21, r.progress);
-  BindJson(st, 22, r.payload);
-  BindTime(st, 23, r.created_at);
   BindTime(st, 24, r.ready_at);
   BindTime(st, 25, r.started_at);
   BindTime(st, 26, r.completed_at);
@@ -51,6 +58,11 @@ void BindRun(SQLite::Statement& st, const RunRecord& r) {
   st.bind(33, r.cancel_requested ? 1 : 0);
   BindText(st, 34, r.acked_lease_id);
   BindJson(st, 35, r.ack_response);
+}
+
+void BindRun(SQLite::Statement& st, const RunRecord& r) {
+  BindRunIdentity(st, r);
+  BindRunState(st, r);
 }
 
 RunRecord ReadRun(SQLite::Statement& st) {
@@ -135,15 +147,14 @@ void SaveRun(Connection& c, const RunRecord& run) {
   }
   before.reset();
   auto& st = c.Prepare(
-      "UPDATE runs SET job_id = ?3, job_version = ?4, trigger = ?5, rerun_of = ?6, "
-      "scheduled_for = ?7, state = ?8, attempt = ?9, max_attempts = ?10, timeout_seconds = ?11, "
-      "queue = ?12, job_type = ?13, priority = ?14, is_http = ?15, due_at = ?16, "
-      "next_retry_at = ?17, worker_id = ?18, lease_id = ?19, lease_expires_at = ?20, "
-      "progress = ?21, payload = ?22, created_at = ?23, ready_at = ?24, started_at = ?25, "
+      "UPDATE runs SET job_version = ?4, state = ?8, attempt = ?9, max_attempts = ?10, "
+      "timeout_seconds = ?11, queue = ?12, job_type = ?13, priority = ?14, is_http = ?15, "
+      "due_at = ?16, next_retry_at = ?17, worker_id = ?18, lease_id = ?19, "
+      "lease_expires_at = ?20, progress = ?21, ready_at = ?24, started_at = ?25, "
       "completed_at = ?26, duration_ms = ?27, failure_reason = ?28, error = ?29, request = ?30, "
       "result = ?31, trace = ?32, cancel_requested = ?33, acked_lease_id = ?34, "
       "ack_response = ?35 WHERE id = ?1 AND project_id = ?2");
-  BindRun(st, run);
+  BindRunState(st, run);
   if (st.exec() > 0 && !old_state.empty() && old_state != run.state)
     CountRunMoved(c, run, old_queue, old_state);
 }

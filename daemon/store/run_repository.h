@@ -12,7 +12,8 @@
 namespace flare::daemon {
 
 void InsertRun(Connection& c, RunRecord& run);  // sets run.rowid
-/// Writes every mutable column of `run` (found by id).
+/// Writes every mutable column of `run` (found by id): not what a run is born with and keeps
+/// (its job, trigger, payload, creation time), so the indexes on those are left alone.
 void SaveRun(Connection& c, const RunRecord& run);
 std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
                                  const std::string& run_id);
