@@ -64,6 +64,7 @@ class EngineNotifier final : public WorkNotifier {
     if (executor) executor->Cancel(run_id);
   }
   HttpRunStarter* http_starter() override { return executor; }
+  ParkedPolls* parked_polls() override { return dispatcher; }
   EventObserver* events() override { return &observers; }
   void JobSaved(Tx& tx, const JobRecord& job) override {
     if (bus) bus->JobSaved(tx, job);

@@ -21,11 +21,58 @@ bool Dispatcher::Matches(const Waiter& waiter, const std::string& project_id,
   return types.empty() || std::find(types.begin(), types.end(), job_type) != types.end();
 }
 
+size_t Dispatcher::parked() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<size_t>(
+      std::count_if(waiters_.begin(), waiters_.end(), [](const Waiter* w) { return w->parked; }));
+}
+
+std::optional<ReservedPoll> Dispatcher::TryReserve(const std::string& project_id,
+                                                   const std::string& queue,
+                                                   const std::string& job_type) {
+  std::lock_guard lock(mutex_);
+  if (shutting_down_) return std::nullopt;
+  for (Waiter* waiter : waiters_) {
+    if (!waiter->parked || waiter->woken || waiter->reserved ||
+        !Matches(*waiter, project_id, queue, job_type)) {
+      continue;
+    }
+    waiter->reserved = true;
+    uint64_t ticket = next_ticket_++;
+    reserved_[ticket] = waiter;
+    const PollRequest& request = *waiter->request;
+    return ReservedPoll{ticket, request.worker_id, request.queues, request.job_types};
+  }
+  return std::nullopt;
+}
+
+void Dispatcher::Claimed(uint64_t ticket, nlohmann::json answer) {
+  std::lock_guard lock(mutex_);
+  auto it = reserved_.find(ticket);
+  if (it == reserved_.end()) return;
+  Waiter* waiter = it->second;
+  reserved_.erase(it);
+  waiter->reserved = false;
+  waiter->handed = std::move(answer);
+  waiter->woken = true;
+  waiter->cv.notify_one();
+}
+
+void Dispatcher::Release(uint64_t ticket) {
+  std::lock_guard lock(mutex_);
+  auto it = reserved_.find(ticket);
+  if (it == reserved_.end()) return;
+  it->second->reserved = false;
+  it->second->cv.notify_one();  // a kept poll past its deadline may leave now
+  reserved_.erase(it);
+}
+
 void Dispatcher::WorkerRunReady(const std::string& project_id, const std::string& queue,
                                 const std::string& job_type) {
   std::lock_guard lock(mutex_);
   for (Waiter* waiter : waiters_) {
-    if (waiter->woken || !Matches(*waiter, project_id, queue, job_type)) continue;
+    if (waiter->woken || waiter->reserved || !Matches(*waiter, project_id, queue, job_type))
+      continue;
     waiter->woken = true;
     waiter->cv.notify_one();
     return;
@@ -67,11 +114,20 @@ Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const Pol
     lock.lock();
     bool got_jobs = answer && !(*answer)["jobs"].empty();
     if (!answer || got_jobs || shutting_down_) break;
-    // Parked: the next ready run of our queues wakes us, or the deadline ends the poll.
-    if (!waiter.cv.wait_until(lock, deadline, [&] { return waiter.woken; })) break;
+    // Parked: the next ready run of our queues wakes us (or is handed to us), or the
+    // deadline ends the poll. Kept for a run, we wait for its transaction to end first.
+    waiter.parked = true;
+    bool woken = waiter.cv.wait_until(lock, deadline, [&] { return waiter.woken; });
+    waiter.cv.wait(lock, [&] { return !waiter.reserved; });
+    waiter.parked = false;
+    if (waiter.handed) {
+      answer = std::move(*waiter.handed);
+      break;
+    }
+    if (!woken && !waiter.woken) break;
   }
   waiters_.erase(position);
-  if (waiter.woken && !shutting_down_) {
+  if (waiter.woken && !waiter.handed && !shutting_down_) {
     // A wake that arrived during our last claim was meant for a run our claim may not
     // have taken: our claim can sit in the same group commit as the insert and take
     // another run, or someone else took the run. Leaving with it would strand a ready

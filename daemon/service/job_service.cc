@@ -110,7 +110,7 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
     machine.Record(job, &run, "scheduled", std::move(why));
   }
   if (ready) {
-    machine.AnnounceOrBegin(job, run);
+    machine.AnnounceOrTake(job, run);
   } else if (run.due_at) {
     tx.OnCommit([&notifier, t = *run.due_at] { notifier.WakeAt(t); });
   }

@@ -65,7 +65,7 @@ void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
 }
 
 void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
-  // First: an HTTP run released below may be begun at once, and its events follow this one.
+  // First: a run released below may be taken at once, and its events follow this one.
   machine.Record(job, nullptr, "resumed");
   bool waits = WaitsForParent(tx, job);
   for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled", "failed"})) {

@@ -9,6 +9,7 @@
 #include "common/time_format.h"
 #include "daemon/service/event_observer.h"
 #include "daemon/service/http_work.h"
+#include "daemon/service/parked_polls.h"
 
 namespace flare::daemon {
 
@@ -27,6 +28,9 @@ class WorkNotifier {
   /// The executor's call slots, for HTTP runs begun in the transaction that makes them
   /// ready; none (every HTTP run is announced with HttpRunReady) by default.
   virtual HttpRunStarter* http_starter() { return nullptr; }
+  /// The dispatcher's parked long-polls, handed worker runs claimed in the transaction that
+  /// makes them ready; none (every worker run is announced with WorkerRunReady) by default.
+  virtual ParkedPolls* parked_polls() { return nullptr; }
   /// Who watches the event log (webhooks, live streams, counters); none by default.
   virtual EventObserver* events() { return nullptr; }
   /// `job`'s state mirror was just saved inside `tx` (also for changes that append no

@@ -70,8 +70,8 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   run.due_at = run.ready_at = tx.now();
   InsertRun(tx.conn(), run);
   machine.Mirror(job, run);
-  if (on_inserted) on_inserted(run);  // its events come before those of an HTTP run's begin
-  machine.AnnounceOrBegin(job, run);
+  if (on_inserted) on_inserted(run);  // its events come before those of the run's start
+  machine.AnnounceOrTake(job, run);
   return run;
 }
 

@@ -20,10 +20,10 @@ struct FireStats {
 FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit,
                       TimePoint up_since);
 
-/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready (an HTTP run may
-/// be begun at once: StateMachine::AnnounceOrBegin), or holds it (scheduled) until the job
-/// is resumed when the job is paused. `on_inserted` sees the new run first, so the events
-/// it records precede those of the run's begin.
+/// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready (it may be taken
+/// at once: StateMachine::AnnounceOrTake), or holds it (scheduled) until the job is resumed
+/// when the job is paused. `on_inserted` sees the new run first, so the events it records
+/// precede those of the run's start.
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
                       TimePoint scheduled_for, const nlohmann::json& payload = nullptr,
                       const std::string& rerun_of = "",

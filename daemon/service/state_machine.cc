@@ -7,6 +7,7 @@
 #include "daemon/log.h"
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_factory.h"
+#include "daemon/service/worker_service.h"
 #include "daemon/store/event_repository.h"
 #include "daemon/store/job_repository.h"
 #include "daemon/store/run_repository.h"
@@ -81,8 +82,31 @@ void StateMachine::Announce(const RunRecord& run) {
   }
 }
 
-void StateMachine::AnnounceOrBegin(JobRecord& job, RunRecord& run) {
-  if (!BeginIfSlotFree(job, run)) Announce(run);
+void StateMachine::AnnounceOrTake(JobRecord& job, RunRecord& run) {
+  if (!TakeIfAwaited(job, run)) Announce(run);
+}
+
+bool StateMachine::TakeIfAwaited(JobRecord& job, RunRecord& run) {
+  return run.is_http ? BeginIfSlotFree(job, run) : HandToParkedPoll(job, run);
+}
+
+bool StateMachine::HandToParkedPoll(JobRecord& job, RunRecord& run) {
+  ParkedPolls* polls = notifier_.parked_polls();
+  if (polls == nullptr) return false;
+  auto poll = polls->TryReserve(run.project_id, run.queue, run.job_type);
+  if (!poll) return false;
+  // As for an HTTP run's slot: the commit answers the poll, a rollback lets it wait on.
+  auto answer = std::make_shared<nlohmann::json>();
+  tx_.OnCommit([polls, ticket = poll->ticket, answer] {
+    if (answer->is_null()) {
+      polls->Release(ticket);
+    } else {
+      polls->Claimed(ticket, std::move(*answer));
+    }
+  });
+  tx_.OnAbort([polls, ticket = poll->ticket] { polls->Release(ticket); });
+  *answer = ClaimForParkedPollInTx(tx_, *this, job, run, *poll);
+  return true;
 }
 
 bool StateMachine::BeginIfSlotFree(JobRecord& job, RunRecord& run) {
@@ -125,8 +149,8 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
     job.next_run_at.reset();
   }
   if (from != "pending") LogTransition(run, from);
-  // Begun at once, the run is saved once, as processing; otherwise as pending.
-  if (!BeginIfSlotFree(job, run)) {
+  // Taken at once, the run is saved once, as processing; otherwise as pending.
+  if (!TakeIfAwaited(job, run)) {
     Save(job, run);
     Announce(run);
   }

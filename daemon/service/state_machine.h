@@ -59,12 +59,14 @@ class StateMachine {
 
   /// Tells the engines, after commit, that `run` is ready to be taken.
   void Announce(const RunRecord& run);
-  /// Announce, except that an HTTP run is begun right here when the executor has a call
-  /// slot free (http_work.h): its call then starts as soon as this transaction commits.
-  void AnnounceOrBegin(JobRecord& job, RunRecord& run);
-  /// The HTTP run `run` (ready in memory, saved or not) is begun and saved when the executor
-  /// has a call slot free; false (nothing written) otherwise.
-  bool BeginIfSlotFree(JobRecord& job, RunRecord& run);
+  /// Announce, except that a run somebody waits for is taken right here (TakeIfAwaited).
+  void AnnounceOrTake(JobRecord& job, RunRecord& run);
+  /// The ready run `run` (in memory, saved or not) is taken and saved as processing when
+  /// somebody waits for it: an HTTP run when the executor has a call slot free
+  /// (http_work.h), a worker run when a poll of its queue is parked (parked_polls.h); its
+  /// call starts, or the poll is answered, as soon as this transaction commits. False
+  /// (nothing written) otherwise.
+  bool TakeIfAwaited(JobRecord& job, RunRecord& run);
   /// Appends an event to the job's history.
   void Record(const JobRecord& job, const RunRecord* run, const std::string& type,
               nlohmann::json details = nlohmann::json::object());
@@ -75,6 +77,8 @@ class StateMachine {
 
  private:
   int ActivateChildren(const JobRecord& parent);
+  bool BeginIfSlotFree(JobRecord& job, RunRecord& run);
+  bool HandToParkedPoll(JobRecord& job, RunRecord& run);
 
   Tx& tx_;
   WorkNotifier& notifier_;

@@ -317,4 +317,11 @@ Result<nlohmann::json> WorkerService::List(const std::string& project_id) {
   return PageJson(std::move(data), false, "");
 }
 
+nlohmann::json ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
+                                      const ReservedPoll& poll) {
+  EnsureWorker(tx, run.project_id, poll.worker_id, poll.queues, poll.job_types);
+  machine.Start(job, run, poll.worker_id);
+  return nlohmann::json{{"jobs", nlohmann::json::array({ClaimedJob(job, run)})}};
+}
+
 }  // namespace flare::daemon

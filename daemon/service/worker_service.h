@@ -12,6 +12,8 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/service/parked_polls.h"
+#include "daemon/service/state_machine.h"
 
 namespace flare::daemon {
 
@@ -46,5 +48,11 @@ class WorkerService {
  private:
   ServiceContext ctx_;
 };
+
+/// Claims `run`, a ready worker run of `job`, for the parked poll `poll` inside `tx`, as the
+/// poll's own claim would (the worker is seen, the run starts under a new lease); returns the
+/// poll's answer {"jobs": [the claimed job]}.
+nlohmann::json ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
+                                      const ReservedPoll& poll);
 
 }  // namespace flare::daemon

@@ -28,8 +28,10 @@ class RecordingNotifier final : public WorkNotifier {
   void WakeAt(TimePoint t) override { wakes.push_back(t); }
   void RunCancelled(const std::string& run_id) override { cancelled.push_back(run_id); }
   HttpRunStarter* http_starter() override { return starter; }
+  ParkedPolls* parked_polls() override { return polls; }
   std::vector<std::string> ready_queues, http_ready, cancelled;
   HttpRunStarter* starter = nullptr;  // none: every HTTP run is announced
+  ParkedPolls* polls = nullptr;       // none: every worker run is announced
   std::vector<TimePoint> wakes;
 };
 
