@@ -136,7 +136,7 @@ TEST_F(ExecutorTest, WithNoSlotFreeARunWaitsInTheQueue) {
   options.rescan_interval = 200ms;  // the fixture's notifier does not reach the executor
   StartExecutor(options);
   notifier_.starter = executor_.get();
-  std::string slow = CreateHttpJob("/delay/300");
+  std::string slow = CreateHttpJob("/delay/1500");  // still in flight at the next create
   EXPECT_EQ(Job(slow)["state"], "processing");
   std::string next = CreateHttpJob();
   EXPECT_EQ(Job(next)["state"], "pending");
