@@ -100,6 +100,16 @@ TEST_F(HttpJobs, RequestsNameFlaredTheJobTheRunAndTheAttempt) {
   EXPECT_EQ(HeaderOf(echo, "Flare-Attempt"), "2");
 }
 
+// With a call slot free, the create's own transaction begins the run (README "The HTTP
+// executor…"): the 201 already says processing, and the call follows that commit.
+TEST_F(HttpJobs, ACreateWithACallSlotFreeBeginsTheRunAtOnce) {
+  json job = CreateJob(flared(), HttpJobBody(sink_.Url("/delay/300"), {{"method", "GET"}}));
+  EXPECT_EQ(job["state"], "processing") << job.dump();
+  json done = WaitForState(flared(), job["id"], "succeeded");
+  EXPECT_EQ(done["state"], "succeeded");
+  EXPECT_EQ(sink_.requests(), 1);
+}
+
 TEST_F(HttpJobs, UrlsTheExecutorCannotRequestAreRefusedAtCreate) {
   for (const char* url :
        {"http://user:secret@127.0.0.1/hook", "http://127.0.0.1:0/", "http://127.0.0.1:65536/"}) {

@@ -296,6 +296,24 @@ TEST_F(Workers, WaitingPollIsWokenByACreateAtOnce) {
   EXPECT_LT(latency, 250.0);
 }
 
+// The create's own transaction claims the job for the parked poll (README "Workers"): the
+// 201 already says processing, the poll gets that job with a lease its ack can use.
+TEST_F(Workers, AParkedPollIsHandedTheJobByTheCreatesOwnCommit) {
+  auto poll =
+      std::async(std::launch::async, [&] { return Poll(flared(), worker_, queue_, 1, 10); });
+  // Parked by then, even under the sanitizers (its first, empty claim takes milliseconds).
+  std::this_thread::sleep_for(seconds(1));
+  json job = CreateJob(flared(), JobBody(queue_));
+  EXPECT_EQ(job["state"], "processing") << job.dump();
+  ASSERT_EQ(poll.wait_for(seconds(12)), std::future_status::ready);
+  json claims = poll.get();
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0]["id"], job["id"]);
+  HttpReply acked = Ack(flared(), claims[0], worker_, "succeeded");
+  EXPECT_EQ(acked.status, 200) << acked.body;
+  EXPECT_EQ(GetJob(flared(), job["id"])["state"], "succeeded");
+}
+
 TEST_F(Workers, WaitingPollTimesOutEmpty) {
   auto started = Clock::now();
   json claims = Poll(flared(), worker_, queue_, 1, 1);
