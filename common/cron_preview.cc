@@ -12,6 +12,9 @@ namespace {
 using std::chrono::floor;
 using std::chrono::seconds;
 
+// The last instant RFC 3339 can write (9999-12-31T23:59:59.999Z): a preview stops before it.
+constexpr TimePoint kLastWritable{std::chrono::milliseconds{253'402'300'799'999}};
+
 std::string WallClock(date::local_seconds local) { return date::format("%H:%M", local); }
 
 // Explains a fire that a DST rule placed; "" for an ordinary one.
@@ -83,7 +86,7 @@ Result<std::vector<FirePreview>> PreviewFires(std::string_view schedule_text,
   if (schedule->kind != ScheduleKind::kNow) after = from;
   while (static_cast<int>(fires.size()) < count) {
     auto next = NextOf(*schedule, *tz, after, from);
-    if (!next) break;
+    if (!next || next->utc > kLastWritable) break;
     FirePreview preview = Describe(next->utc, *tz, offset);
     preview.note = std::move(next->note);
     fires.push_back(std::move(preview));

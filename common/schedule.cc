@@ -9,6 +9,10 @@ namespace flare {
 namespace {
 
 constexpr std::string_view kEveryPrefix = "@every";
+// The longest interval: ten years. Longer ones would put fires past year 9999, where times
+// are no longer RFC 3339 and millisecond arithmetic nears its limits; cron's @yearly or a
+// run_at says such schedules better.
+constexpr std::chrono::hours kMaxEvery{24 * 3650};
 
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -28,6 +32,12 @@ Result<Schedule> ParseEvery(std::string_view text) {
     return InvalidRequest("\"" + Printable(text, 48) +
                               "\" is not a valid interval; use @every <n>s, <n>m or <n>h "
                               "(e.g. @every 90s, @every 1h30m), at least 1s",
+                          "schedule");
+  }
+  if (*duration > kMaxEvery) {
+    return InvalidRequest("\"" + Printable(text, 48) +
+                              "\" is too long an interval; @every takes at most 3650d (ten "
+                              "years): use a cron expression such as @yearly for rarer fires",
                           "schedule");
   }
   Schedule schedule;

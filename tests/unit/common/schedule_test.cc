@@ -57,7 +57,8 @@ TEST(ScheduleParse, Every) {
                                          {"@every 5m", minutes{5}},
                                          {"@every 2h", hours{2}},
                                          {"@every 1h30m", minutes{90}},
-                                         {"@EVERY   10m", minutes{10}}}) {
+                                         {"@EVERY   10m", minutes{10}},
+                                         {"@every 3650d", hours{24 * 3650}}}) {
     auto s = ParseSchedule(c.text);
     ASSERT_TRUE(s.ok()) << c.text << ": " << s.error().message;
     EXPECT_EQ(s->kind, ScheduleKind::kEvery);
@@ -69,7 +70,8 @@ TEST(ScheduleParse, Every) {
 TEST(ScheduleParse, ErrorsAreAboutTheScheduleField) {
   for (const char* bad :
        {"@every", "@every 0s", "@every 5", "@every 500ms", "@every -5m", "@every 5x", "@everyday",
-        "2026-02-30T00:00:00Z", "2026-03-18T10:00", "0 0 32 * *", "every 5 minutes", "@reboot"}) {
+        "@every 3651d", "@every 3010322d1d", "@every 99999999999h", "2026-02-30T00:00:00Z",
+        "2026-03-18T10:00", "0 0 32 * *", "every 5 minutes", "@reboot"}) {
     auto s = ParseSchedule(bad);
     ASSERT_FALSE(s.ok()) << bad;
     EXPECT_EQ(s.error().code, ErrorCode::kInvalidRequest) << bad;
