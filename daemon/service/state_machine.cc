@@ -95,22 +95,18 @@ bool StateMachine::HandToParkedPoll(JobRecord& job, RunRecord& run) {
   if (polls == nullptr) return false;
   auto poll = polls->TryReserve(run.project_id, run.queue, run.job_type);
   if (!poll) return false;
-  // As for an HTTP run's slot: the commit answers the poll, a rollback lets it wait on.
+  // The commit answers the poll; a rollback (the claim below throws, or the operation fails
+  // later) lets it wait on.
   auto answer = std::make_shared<nlohmann::json>();
-  tx_.OnCommit([polls, ticket = poll->ticket, answer] {
-    if (answer->is_null()) {
-      polls->Release(ticket);
-    } else {
-      polls->Claimed(ticket, std::move(*answer));
-    }
-  });
+  tx_.OnCommit(
+      [polls, ticket = poll->ticket, answer] { polls->Claimed(ticket, std::move(*answer)); });
   tx_.OnAbort([polls, ticket = poll->ticket] { polls->Release(ticket); });
   *answer = ClaimForParkedPollInTx(tx_, *this, job, run, *poll);
   return true;
 }
 
 bool StateMachine::BeginIfSlotFree(JobRecord& job, RunRecord& run) {
-  HttpRunStarter* starter = run.is_http ? notifier_.http_starter() : nullptr;
+  HttpRunStarter* starter = notifier_.http_starter();
   if (starter == nullptr || !starter->TryReserve()) return false;
   // Exactly one of the two hand-offs runs: the commit's, which performs the call (or, if
   // the begin failed, gives the slot back), or the rollback's.
