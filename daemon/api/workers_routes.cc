@@ -1,6 +1,6 @@
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
-#include "daemon/dispatcher.h"
+#include "daemon/engines/dispatcher.h"
 #include "daemon/service/worker_requests.h"
 #include "daemon/service/worker_service.h"
 

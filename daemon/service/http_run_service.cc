@@ -2,10 +2,10 @@
 
 #include "common/http_status.h"
 #include "common/http_target.h"
-#include "daemon/executor/http_json.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/store/job_repository.h"
 #include "daemon/store/run_repository.h"
+#include "daemon/transport/http_json.h"
 
 namespace flare::daemon {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "daemon/executor/http_transport.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

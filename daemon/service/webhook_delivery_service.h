@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/executor/http_transport.h"
 #include "daemon/service/context.h"
 #include "daemon/service/webhook_secrets.h"
 #include "daemon/store/webhook_repository.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

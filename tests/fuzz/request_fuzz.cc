@@ -33,7 +33,7 @@
 #include "daemon/api/router.h"
 #include "daemon/api/routes.h"
 #include "daemon/bootstrap.h"
-#include "daemon/dispatcher.h"
+#include "daemon/engines/dispatcher.h"
 #include "daemon/log.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/run_service.h"

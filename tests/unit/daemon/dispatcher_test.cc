@@ -3,7 +3,7 @@
 // by that commit, with no claim transaction of its own. Real services over SQLite, a real
 // Dispatcher, the poll on its own thread.
 
-#include "daemon/dispatcher.h"
+#include "daemon/engines/dispatcher.h"
 
 #include <future>
 

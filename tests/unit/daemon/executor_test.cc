@@ -3,7 +3,7 @@
 // run whose Begin failed is performed once Begin can succeed. Real services over SQLite, the
 // real curl transport, a loopback sink.
 
-#include "daemon/executor/executor.h"
+#include "daemon/engines/executor.h"
 
 #include <curl/curl.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/executor/http_transport.h"
+#include "daemon/transport/http_transport.h"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "daemon/executor/http_json.h"
-#include "daemon/executor/retry_after.h"
+#include "daemon/transport/http_json.h"
+#include "daemon/transport/retry_after.h"
 #include "flare/version.h"
 #include "tests/testutil/hostile_server.h"
 #include "tests/testutil/temp_dir.h"

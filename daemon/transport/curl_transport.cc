@@ -24,9 +24,9 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "daemon/executor/curl_call.h"
-#include "daemon/executor/retry_after.h"
 #include "daemon/log.h"
+#include "daemon/transport/curl_call.h"
+#include "daemon/transport/retry_after.h"
 
 namespace flare::daemon {
 namespace {

@@ -34,8 +34,8 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/executor/http_transport.h"
 #include "daemon/service/http_run_service.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/webhooks/webhook_wiring.h"
+#include "daemon/webhook_wiring.h"
 
 namespace flare::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/scheduler.h"
+#include "daemon/engines/scheduler.h"
 
 #include "daemon/log.h"
 

@@ -1,4 +1,4 @@
-#include "daemon/webhooks/delivery_engine.h"
+#include "daemon/engines/delivery_engine.h"
 
 #include "common/clock.h"
 #include "daemon/log.h"

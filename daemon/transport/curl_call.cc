@@ -13,7 +13,7 @@
 // 64 KiB and stops reading at 10 MiB. One deadline (CURLOPT_TIMEOUT_MS) covers DNS,
 // connect, TLS and the transfer, so a server that drips a byte a second ends on time.
 
-#include "daemon/executor/curl_call.h"
+#include "daemon/transport/curl_call.h"
 
 #include <netinet/in.h>
 #include <strings.h>

@@ -1,4 +1,4 @@
-#include "daemon/executor/http_transport.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

@@ -24,8 +24,8 @@
 #include <mutex>
 #include <thread>
 
-#include "daemon/executor/http_transport.h"
 #include "daemon/service/webhook_delivery_service.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

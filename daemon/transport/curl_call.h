@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/http_url.h"
-#include "daemon/executor/http_transport.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/executor/http_json.h"
+#include "daemon/transport/http_json.h"
 
 namespace flare::daemon {
 

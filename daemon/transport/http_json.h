@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/executor/http_transport.h"
+#include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/executor/retry_after.h"
+#include "daemon/transport/retry_after.h"
 
 #include <curl/curl.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/dispatcher.h"
+#include "daemon/engines/dispatcher.h"
 
 #include <algorithm>
 

@@ -6,8 +6,8 @@
 
 #include "common/egress.h"
 #include "daemon/config.h"
+#include "daemon/engines/delivery_engine.h"
 #include "daemon/service/webhook_service.h"
-#include "daemon/webhooks/delivery_engine.h"
 
 namespace flare::daemon {
 

@@ -1,4 +1,4 @@
-#include "daemon/executor/executor.h"
+#include "daemon/engines/executor.h"
 
 #include <algorithm>
 
