@@ -1,5 +1,6 @@
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
+#include "daemon/api/worker_views.h"
 #include "daemon/engines/dispatcher.h"
 #include "daemon/service/worker_requests.h"
 #include "daemon/service/worker_service.h"
@@ -41,7 +42,9 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
                if (!body) return SendError(response, body.error());
                auto request = WorkerService::ParsePoll(*body);
                if (!request) return SendError(response, request.error());
-               SendResult(response, dispatcher.Poll(ctx.principal.project_id, *request));
+               auto claimed = dispatcher.Poll(ctx.principal.project_id, *request);
+               if (!claimed) return SendError(response, claimed.error());
+               SendJson(response, 200, PollAnswerView(std::move(*claimed)));
              });
   router.Add("GET", "/flare/v1/workers", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {

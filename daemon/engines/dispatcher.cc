@@ -46,14 +46,14 @@ std::optional<ReservedPoll> Dispatcher::TryReserve(const std::string& project_id
   return std::nullopt;
 }
 
-void Dispatcher::Claimed(uint64_t ticket, nlohmann::json answer) {
+void Dispatcher::Claimed(uint64_t ticket, ClaimedRun claim) {
   std::lock_guard lock(mutex_);
   auto it = reserved_.find(ticket);
   if (it == reserved_.end()) return;
   Waiter* waiter = it->second;
   reserved_.erase(it);
   waiter->reserved = false;
-  waiter->handed = std::move(answer);
+  waiter->handed = std::move(claim);
   waiter->woken = true;
   waiter->cv.notify_one();
 }
@@ -88,9 +88,9 @@ void Dispatcher::Shutdown() {
   }
 }
 
-Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const PollRequest& request) {
+Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRequest& request) {
   auto first = workers_.Claim(project_id, request);
-  if (!first || !(*first)["jobs"].empty() || request.wait_seconds == 0) return first;
+  if (!first || !first->empty() || request.wait_seconds == 0) return first;
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(request.wait_seconds);
   Waiter waiter;
@@ -104,7 +104,7 @@ Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const Pol
                      "); retry after a second or raise flared --max-waiters"};
   }
   auto position = waiters_.insert(waiters_.end(), &waiter);
-  Result<nlohmann::json> answer = first;
+  Result<ClaimedRuns> answer = first;
   while (true) {
     // Cleared before the claim, not after it: a run committed in the same group commit as
     // our (empty) claim wakes us during the claim, and that wake must not be forgotten.
@@ -112,7 +112,7 @@ Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const Pol
     lock.unlock();
     answer = workers_.Claim(project_id, request);
     lock.lock();
-    bool got_jobs = answer && !(*answer)["jobs"].empty();
+    bool got_jobs = answer && !answer->empty();
     if (!answer || got_jobs || shutting_down_) break;
     // Parked: the next ready run of our queues wakes us (or is handed to us), or the
     // deadline ends the poll. Kept for a run, we wait for its transaction to end first.
@@ -121,7 +121,7 @@ Result<nlohmann::json> Dispatcher::Poll(const std::string& project_id, const Pol
     waiter.cv.wait(lock, [&] { return !waiter.reserved; });
     waiter.parked = false;
     if (waiter.handed) {
-      answer = std::move(*waiter.handed);
+      answer = ClaimedRuns{std::move(*waiter.handed)};
       break;
     }
     if (!woken && !waiter.woken) break;

@@ -17,7 +17,6 @@
 #include <condition_variable>
 #include <list>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 
@@ -32,7 +31,7 @@ class Dispatcher final : public ParkedPolls {
 
   /// Claims up to max_jobs, waiting up to wait_seconds when none is ready.
   /// 429 rate_limit_exceeded when max_waiters polls are already waiting.
-  Result<nlohmann::json> Poll(const std::string& project_id, const PollRequest& request);
+  Result<ClaimedRuns> Poll(const std::string& project_id, const PollRequest& request);
   /// After-commit signal: a worker run became pending.
   void WorkerRunReady(const std::string& project_id, const std::string& queue,
                       const std::string& job_type);
@@ -45,7 +44,7 @@ class Dispatcher final : public ParkedPolls {
   // ParkedPolls, on the writer thread.
   std::optional<ReservedPoll> TryReserve(const std::string& project_id, const std::string& queue,
                                          const std::string& job_type) override;
-  void Claimed(uint64_t ticket, nlohmann::json answer) override;
+  void Claimed(uint64_t ticket, ClaimedRun claim) override;
   void Release(uint64_t ticket) override;
 
  private:
@@ -53,9 +52,9 @@ class Dispatcher final : public ParkedPolls {
     const std::string* project_id;
     const PollRequest* request;
     bool woken = false;
-    bool parked = false;    // asleep on cv, not claiming
-    bool reserved = false;  // kept for a run in a writer transaction that has not ended
-    std::optional<nlohmann::json> handed;  // the answer that transaction's commit gave
+    bool parked = false;               // asleep on cv, not claiming
+    bool reserved = false;             // kept for a run in a writer transaction that has not ended
+    std::optional<ClaimedRun> handed;  // the claim that transaction's commit gave
     std::condition_variable cv;
   };
   bool Matches(const Waiter& waiter, const std::string& project_id, const std::string& queue,

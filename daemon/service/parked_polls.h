@@ -6,10 +6,11 @@
 // writer thread: every method only hands off (a flag, a condition variable) and never waits.
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "daemon/service/claimed_run.h"
 
 namespace flare::daemon {
 
@@ -29,8 +30,8 @@ class ParkedPolls {
   virtual std::optional<ReservedPoll> TryReserve(const std::string& project_id,
                                                  const std::string& queue,
                                                  const std::string& job_type) = 0;
-  /// The kept poll's run was claimed and committed: answer the poll with `answer`.
-  virtual void Claimed(uint64_t ticket, nlohmann::json answer) = 0;
+  /// The kept poll's run was claimed and committed: answer the poll with `claim`.
+  virtual void Claimed(uint64_t ticket, ClaimedRun claim) = 0;
   /// The kept poll was not used (its transaction rolled back): it waits on.
   virtual void Release(uint64_t ticket) = 0;
 };

@@ -97,7 +97,7 @@ bool StateMachine::HandToParkedPoll(JobRecord& job, RunRecord& run) {
   if (!poll) return false;
   // The commit answers the poll; a rollback (the claim below throws, or the operation fails
   // later) lets it wait on.
-  auto answer = std::make_shared<nlohmann::json>();
+  auto answer = std::make_shared<ClaimedRun>();
   tx_.OnCommit(
       [polls, ticket = poll->ticket, answer] { polls->Claimed(ticket, std::move(*answer)); });
   tx_.OnAbort([polls, ticket = poll->ticket] { polls->Release(ticket); });

@@ -58,22 +58,6 @@ void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& work
   UpsertWorker(tx.conn(), {project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
 }
 
-nlohmann::json ClaimedJob(const JobRecord& job, const RunRecord& run) {
-  return nlohmann::json{
-      {"id", job.id},
-      {"run_id", run.id},
-      {"lease_id", run.lease_id},
-      {"job_type", run.job_type},
-      {"queue", run.queue},
-      {"payload", run.payload.is_null() ? job.payload : run.payload},
-      {"attempt", run.attempt},
-      {"max_attempts", run.max_attempts},
-      {"timeout_seconds", run.timeout_seconds},
-      {"tags", job.tags},
-      {"lease_expires_at", TimeOrNull(run.lease_expires_at)},
-  };
-}
-
 Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
                                 const AckRequest& ack) {
   StateMachine machine(tx, notifier);
@@ -187,11 +171,11 @@ Result<PollRequest> WorkerService::ParsePoll(const nlohmann::json& body) {
   return request;
 }
 
-Result<nlohmann::json> WorkerService::Claim(const std::string& project_id,
-                                            const PollRequest& request) {
-  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<ClaimedRuns> WorkerService::Claim(const std::string& project_id,
+                                         const PollRequest& request) {
+  return ctx_.writer.RunRelaxed<ClaimedRuns>([&](Tx& tx) -> Result<ClaimedRuns> {
     EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
-    nlohmann::json jobs = nlohmann::json::array();
+    ClaimedRuns claimed;
     StateMachine machine(tx, ctx_.notifier);
     for (RunRecord& run : ClaimableRuns(tx.conn(), project_id, request.queues, request.job_types,
                                         request.max_jobs)) {
@@ -202,9 +186,9 @@ Result<nlohmann::json> WorkerService::Claim(const std::string& project_id,
         continue;
       }
       machine.Start(*job, run, request.worker_id);
-      jobs.push_back(ClaimedJob(*job, run));
+      claimed.push_back(ClaimOf(*job, run));
     }
-    return nlohmann::json{{"jobs", std::move(jobs)}};
+    return claimed;
   });
 }
 
@@ -317,11 +301,11 @@ Result<nlohmann::json> WorkerService::List(const std::string& project_id) {
   return PageJson(std::move(data), false, "");
 }
 
-nlohmann::json ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
-                                      const ReservedPoll& poll) {
+ClaimedRun ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
+                                  const ReservedPoll& poll) {
   EnsureWorker(tx, run.project_id, poll.worker_id, poll.queues, poll.job_types);
   machine.Start(job, run, poll.worker_id);
-  return nlohmann::json{{"jobs", nlohmann::json::array({ClaimedJob(job, run)})}};
+  return ClaimOf(job, run);
 }
 
 }  // namespace flare::daemon

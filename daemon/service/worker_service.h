@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "daemon/service/claimed_run.h"
 #include "daemon/service/context.h"
 #include "daemon/service/parked_polls.h"
 #include "daemon/service/state_machine.h"
@@ -35,8 +36,8 @@ class WorkerService {
 
   Result<nlohmann::json> Register(const std::string& project_id, const nlohmann::json& body);
   static Result<PollRequest> ParsePoll(const nlohmann::json& body);
-  /// Claims up to max_jobs ready runs now, without waiting: {"jobs": [...]}.
-  Result<nlohmann::json> Claim(const std::string& project_id, const PollRequest& request);
+  /// Claims up to max_jobs ready runs now, without waiting (none is an empty list).
+  Result<ClaimedRuns> Claim(const std::string& project_id, const PollRequest& request);
   Result<nlohmann::json> Ack(const std::string& project_id, const nlohmann::json& body);
   /// The list form {worker_id?, acks: [ack...]}: every item in ONE transaction, each
   /// answered alone → {"results": [answer + "status": 200 | {"error": {...}, "status"}]}.
@@ -50,9 +51,9 @@ class WorkerService {
 };
 
 /// Claims `run`, a ready worker run of `job`, for the parked poll `poll` inside `tx`, as the
-/// poll's own claim would (the worker is seen, the run starts under a new lease); returns the
-/// poll's answer {"jobs": [the claimed job]}.
-nlohmann::json ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
-                                      const ReservedPoll& poll);
+/// poll's own claim would (the worker is seen, the run starts under a new lease); returns
+/// what the poll is handed.
+ClaimedRun ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
+                                  const ReservedPoll& poll);
 
 }  // namespace flare::daemon

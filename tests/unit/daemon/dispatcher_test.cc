@@ -21,9 +21,9 @@ class DispatcherTest : public ServiceTest {
   ~DispatcherTest() override { dispatcher_.Shutdown(); }
 
   // A poll of `queue` (waiting up to `wait_seconds`), parked before this returns.
-  std::future<Result<nlohmann::json>> ParkedPoll(const std::string& queue,
-                                                 std::vector<std::string> job_types = {},
-                                                 int wait_seconds = 10) {
+  std::future<Result<ClaimedRuns>> ParkedPoll(const std::string& queue,
+                                              std::vector<std::string> job_types = {},
+                                              int wait_seconds = 10) {
     request_ = PollRequest{"w1", {queue}, std::move(job_types), 1, wait_seconds};
     auto poll =
         std::async(std::launch::async, [this] { return dispatcher_.Poll(kProject, request_); });
@@ -46,8 +46,10 @@ TEST_F(DispatcherTest, AParkedPollIsAnsweredByTheCommitThatMadeItsRunReady) {
   ASSERT_EQ(poll.wait_for(5s), std::future_status::ready);
   auto answer = poll.get();
   ASSERT_TRUE(answer.ok()) << answer.error().message;
-  ASSERT_EQ((*answer)["jobs"].size(), 1u) << answer->dump();
-  EXPECT_EQ((*answer)["jobs"][0]["id"], job_id);
+  ASSERT_EQ(answer->size(), 1u);
+  EXPECT_EQ((*answer)[0].job_id, job_id);
+  EXPECT_FALSE((*answer)[0].lease_id.empty());
+  EXPECT_EQ((*answer)[0].payload, nlohmann::json({{"n", 1}}));
   EXPECT_EQ(Job(job_id)["state"], "processing");
   // One writer operation: the create, which also claimed the run; no claim of the poll's own.
   EXPECT_EQ(writer_.stats().group_size.sum() - ops_before, 1.0);
@@ -61,7 +63,7 @@ TEST_F(DispatcherTest, ARunNoParkedPollTakesIsAnnouncedAndStaysPending) {
   EXPECT_EQ(notifier_.ready_queues, std::vector<std::string>{"mail"});
   auto answer = poll.get();  // ends at its deadline, empty
   ASSERT_TRUE(answer.ok());
-  EXPECT_TRUE((*answer)["jobs"].empty()) << answer->dump();
+  EXPECT_TRUE(answer->empty());
   EXPECT_EQ(Claim("mail").size(), 1u);  // still there for the next claim
 }
 
@@ -74,7 +76,7 @@ TEST_F(DispatcherTest, OneParkedPollTakesOneRunOfABatch) {
   ASSERT_TRUE(batch.ok()) << batch.error().message;
   auto answer = poll.get();
   ASSERT_TRUE(answer.ok());
-  EXPECT_EQ((*answer)["jobs"].size(), 1u);
+  EXPECT_EQ(answer->size(), 1u);
   EXPECT_EQ(Claim("mail", 10).size(), 1u);
 }
 

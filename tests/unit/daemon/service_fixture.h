@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "daemon/api/worker_views.h"
 #include "daemon/log.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/run_service.h"
@@ -55,9 +56,10 @@ class ServiceTest : public ::testing::Test {
     return created.ok() ? created->body : nlohmann::json();
   }
   nlohmann::json Job(const std::string& id) { return jobs_.Get(kProject, id).value(); }
+  /// The claimed jobs as a worker sees them on the wire (what its acks name).
   nlohmann::json Claim(const std::string& queue = "default", int max_jobs = 1) {
     PollRequest request{"w1", {queue}, {}, max_jobs, 0};
-    return workers_.Claim(kProject, request).value()["jobs"];
+    return PollAnswerView(workers_.Claim(kProject, request).value())["jobs"];
   }
   DueOutcome Tick() { return timer_.ProcessDue().value(); }
   void Advance(std::chrono::milliseconds d) { clock_.Advance(d); }

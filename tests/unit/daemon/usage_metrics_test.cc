@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/api/worker_views.h"
 #include "daemon/log.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/metrics_service.h"
@@ -57,7 +58,7 @@ class UsageMetricsTest : public ::testing::Test {
             std::chrono::milliseconds wait, int run_ms) {
     clock_.Advance(wait);
     PollRequest poll{"w1", {queue}, {}, 1, 0};
-    auto claimed = workers_.Claim(project, poll).value()["jobs"];
+    auto claimed = PollAnswerView(workers_.Claim(project, poll).value())["jobs"];
     ASSERT_EQ(claimed.size(), 1u);
     clock_.Advance(std::chrono::milliseconds(run_ms));
     nlohmann::json ack = {{"job_id", claimed[0]["id"]}, {"run_id", claimed[0]["run_id"]},
@@ -228,7 +229,7 @@ TEST_F(UsageMetricsTest, QueueDepthsFollowEveryTransition) {
   EXPECT_EQ(queues[0]["queue"], "emails");
   EXPECT_EQ(queues[0]["pending"], 2);
   PollRequest poll{"w1", {"emails"}, {}, 1, 0};
-  ASSERT_EQ(workers_.Claim(kMine, poll).value()["jobs"].size(), 1u);
+  ASSERT_EQ(workers_.Claim(kMine, poll).value().size(), 1u);
   queues = metrics_.Queues(kMine).value()["data"];
   EXPECT_EQ(queues[0]["pending"], 1);
   EXPECT_EQ(queues[0]["processing"], 1);
