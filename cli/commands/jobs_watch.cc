@@ -5,6 +5,7 @@
 
 #include "cli/commands/command.h"
 #include "cli/sse.h"
+#include "common/run_state.h"
 
 namespace flare::cli {
 namespace {
@@ -61,12 +62,15 @@ bool StreamOnce(Context& ctx, const std::string& id, SteadyClock::time_point dea
 }  // namespace
 
 bool IsTerminalState(const std::string& state) {
-  return state == "succeeded" || state == "dead_letter" || state == "cancelled";
+  // A state this flarectl does not know (a newer flared's) is not one to stop watching at.
+  std::optional<RunState> known = ParseRunState(state);
+  return known && IsTerminal(*known);
 }
 
 int WaitExitCode(const std::string& state) {
-  if (state == "succeeded") return kExitOk;
-  if (state == "cancelled") return kExitWaitCancelled;
+  std::optional<RunState> known = ParseRunState(state);
+  if (known == RunState::kSucceeded) return kExitOk;
+  if (known == RunState::kCancelled) return kExitWaitCancelled;
   return kExitWaitFailed;
 }
 

@@ -8,15 +8,14 @@ namespace {
 
 Result<JobFilter> ParseFilter(const httplib::Request& request) {
   JobFilter filter;
-  filter.state = request.get_param_value("state");
-  static const std::vector<std::string> kStates = {
-      "pending", "scheduled", "processing", "succeeded", "failed", "dead_letter", "cancelled"};
-  if (!filter.state.empty() &&
-      std::find(kStates.begin(), kStates.end(), filter.state) == kStates.end()) {
-    return InvalidRequest(
-        "state must be one of pending, scheduled, processing, succeeded, "
-        "failed, dead_letter, cancelled",
-        "state");
+  if (std::string state = request.get_param_value("state"); !state.empty()) {
+    filter.state = ParseRunState(state);
+    if (!filter.state) {
+      return InvalidRequest(
+          "state must be one of pending, scheduled, processing, succeeded, "
+          "failed, dead_letter, cancelled",
+          "state");
+    }
   }
   filter.queue = request.get_param_value("queue");
   filter.job_type = request.get_param_value("job_type");

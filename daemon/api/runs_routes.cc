@@ -13,12 +13,12 @@ bool OneOf(const std::string& value, std::initializer_list<const char*> choices)
 }
 
 void List(RunService& runs, RequestContext& ctx, httplib::Response& response) {
-  RunFilter filter{ctx.request.get_param_value("job"), ctx.request.get_param_value("state"),
+  RunFilter filter{ctx.request.get_param_value("job"), std::nullopt,
                    ctx.request.get_param_value("trigger")};
-  if (!filter.state.empty() &&
-      !OneOf(filter.state, {"pending", "scheduled", "processing", "succeeded", "failed",
-                            "dead_letter", "cancelled"})) {
-    return SendError(response, InvalidRequest("state is not a run state", "state"));
+  if (std::string state = ctx.request.get_param_value("state"); !state.empty()) {
+    filter.state = ParseRunState(state);
+    if (!filter.state)
+      return SendError(response, InvalidRequest("state is not a run state", "state"));
   }
   if (!filter.trigger.empty() &&
       !OneOf(filter.trigger, {"API", "SCHEDULE", "MANUAL", "RERUN", "RETRY"})) {

@@ -47,10 +47,6 @@ Result<std::vector<std::string>> ParseTypes(const std::string& text) {
   return types;
 }
 
-bool IsTerminal(const std::string& state) {
-  return state == "succeeded" || state == "dead_letter" || state == "cancelled";
-}
-
 }  // namespace
 
 bool EventStream::Matches(const BusEvent& event) const {

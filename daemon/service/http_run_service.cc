@@ -89,7 +89,7 @@ Result<std::vector<Result<std::optional<HttpWork>>>> HttpRunService::BeginMany(
 Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingHttpRun& item) {
   const std::string& project_id = item.project_id;
   auto run = FindRun(tx.conn(), project_id, item.run_id);
-  if (!run || run->state != "pending" || !run->is_http) return std::optional<HttpWork>();
+  if (!run || run->state != RunState::kPending || !run->is_http) return std::optional<HttpWork>();
   auto job = FindJob(tx.conn(), project_id, run->job_id);
   if (!job) return std::optional<HttpWork>();
   StateMachine machine(tx, ctx_.notifier);
@@ -137,7 +137,7 @@ Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
 
 void HttpRunService::FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome) {
   auto run = FindRun(tx.conn(), work.project_id, work.run_id);
-  if (!run || run->state != "processing" || run->lease_id != work.lease_id) return;
+  if (!run || run->state != RunState::kProcessing || run->lease_id != work.lease_id) return;
   auto job = FindJob(tx.conn(), work.project_id, work.job_id);
   if (!job) return;
   HttpTrace trace = outcome.trace;

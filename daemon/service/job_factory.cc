@@ -44,7 +44,7 @@ RunRecord BuildRun(const JobRecord& job, const std::string& trigger, TimePoint n
   run.job_id = job.id;
   run.trigger = trigger;
   run.created_at = now;
-  run.state = "scheduled";
+  run.state = RunState::kScheduled;
   RefreshRunSettings(job, run);
   run.max_attempts = job.max_attempts;
   return run;

@@ -81,7 +81,7 @@ std::string BatchItemField(const nlohmann::json& item_error) {
 
 // A cron or @every job: no run yet; the scheduler makes one at each fire.
 void AddRecurringJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobRecord& job) {
-  job.state = "scheduled";
+  job.state = JobState::kScheduled;
   if (job.enabled) job.next_run_at = NextScheduledFire(job, tx.now());
   InsertJob(tx.conn(), job);
   machine.Record(job, nullptr, "created", {{"state", job.state}});
@@ -96,7 +96,7 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   run.scheduled_for = first_run.value_or(tx.now());
   job.last_run_id = run.id;
   bool ready = !wait_for_parent && !first_run && job.enabled;
-  run.state = job.state = ready ? "pending" : "scheduled";
+  run.state = job.state = ready ? RunState::kPending : RunState::kScheduled;
   if (ready) run.ready_at = run.due_at = tx.now();
   if (!wait_for_parent && job.enabled) run.due_at = first_run.value_or(tx.now());
   if (ready) job.enabled = false;  // fired: a one-off job disables itself (SPEC §4)
@@ -146,13 +146,14 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
       return Error{ErrorCode::kParentNotFound,
                    "parent job " + job.parent_job_id + " does not exist", "parent_job_id"};
     }
-    if (parent->state == "cancelled" || parent->state == "dead_letter") {
+    if (parent->state == JobState::kCancelled || parent->state == JobState::kDeadLetter) {
       return Error{ErrorCode::kParentTerminal,
-                   "parent job " + parent->id + " is " + parent->state + " and will never succeed",
+                   "parent job " + parent->id + " is " + std::string(ToString(parent->state)) +
+                       " and will never succeed",
                    "parent_job_id"};
     }
     job.parent_job_id = parent->id;  // given by slug or by id: children are found by id
-    wait_for_parent = parent->state != "succeeded";
+    wait_for_parent = parent->state != JobState::kSucceeded;
   }
   StateMachine machine(tx, notifier);
   if (input.plan.recurring) {
@@ -194,7 +195,8 @@ void DisableCancelled(Tx& tx, StateMachine& machine, JobRecord& job) {
     machine.Record(job, nullptr, "paused", {{"reason", "the job was cancelled"}});
   }
   // A recurring job that never fired has no run to take the cancelled state from.
-  if (job.state == "pending" || job.state == "scheduled") job.state = "cancelled";
+  if (job.state == JobState::kPending || job.state == JobState::kScheduled)
+    job.state = JobState::kCancelled;
   job.enabled = false;
   job.next_run_at.reset();
   job.updated_at = tx.now();
@@ -303,8 +305,8 @@ Result<nlohmann::json> JobService::Delete(const std::string& project_id,
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run :
-         RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+    for (RunRecord& run : RunsOfJobInState(
+             tx.conn(), job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
       machine.Cancel(*job, run, "job deleted");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was deleted");
@@ -322,14 +324,14 @@ Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
-    if (job->state != "pending" && job->state != "scheduled") {
+    if (job->state != JobState::kPending && job->state != JobState::kScheduled) {
       return Error{ErrorCode::kInvalidState,
-                   "job " + job->id + " is " + job->state +
+                   "job " + job->id + " is " + std::string(ToString(job->state)) +
                        "; only pending or scheduled jobs can be cancelled"};
     }
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run :
-         RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+    for (RunRecord& run : RunsOfJobInState(
+             tx.conn(), job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
       machine.Cancel(*job, run, "cancelled by request");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
@@ -343,9 +345,9 @@ Result<nlohmann::json> JobService::Retry(const std::string& project_id,
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
-    if (job->state != "failed" && job->state != "dead_letter") {
+    if (job->state != JobState::kFailed && job->state != JobState::kDeadLetter) {
       return Error{ErrorCode::kInvalidState,
-                   "job " + job->id + " is " + job->state +
+                   "job " + job->id + " is " + std::string(ToString(job->state)) +
                        "; only failed or dead_letter jobs can be retried"};
     }
     auto run = LatestRun(tx, *job);

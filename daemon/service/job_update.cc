@@ -44,20 +44,22 @@ void ApplySpec(JobRecord& job, const JobSpec& spec) {
   job.tags = fresh.tags;
   job.spec = fresh.spec;
   job.is_http = fresh.is_http;
-  if (job.state != "processing") job.max_attempts = std::max(spec.max_attempts, job.attempt);
+  if (job.state != JobState::kProcessing)
+    job.max_attempts = std::max(spec.max_attempts, job.attempt);
 }
 
 // The parent a held run waits for, if it has not succeeded yet.
 bool WaitsForParent(Tx& tx, const JobRecord& job) {
   if (job.parent_job_id.empty()) return false;
   auto parent = FindJob(tx.conn(), job.project_id, job.parent_job_id);
-  return parent && parent->state != "succeeded";
+  return parent && parent->state != JobState::kSucceeded;
 }
 
 // Holds every run that has not started; runs in flight finish, and a retry they ask for
 // waits for the resume too (StateMachine::FailAttempt).
 void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
-  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"pending", "scheduled", "failed"})) {
+  for (RunRecord& run : RunsOfJobInState(
+           tx.conn(), job.id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
     machine.Hold(job, run);
   }
   job.next_run_at.reset();
@@ -68,8 +70,9 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
   // First: a run released below may be taken at once, and its events follow this one.
   machine.Record(job, nullptr, "resumed");
   bool waits = WaitsForParent(tx, job);
-  for (RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled", "failed"})) {
-    if (run.state == "failed") {
+  for (RunRecord& run :
+       RunsOfJobInState(tx.conn(), job.id, {RunState::kScheduled, RunState::kFailed})) {
+    if (run.state == RunState::kFailed) {
       machine.ReleaseRetry(job, run);
       continue;
     }
@@ -90,7 +93,7 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
 // A one-off job is enabled until it fires (SPEC §4): while its own run still waits for its
 // time or its parent, never after.
 bool StillToFire(Tx& tx, const JobRecord& job) {
-  for (const RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {"scheduled"})) {
+  for (const RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {RunState::kScheduled})) {
     if (run.trigger == "API" && !run.ready_at) return true;
   }
   return false;
@@ -155,10 +158,10 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     job->version += 1;
     job->updated_at = tx.now();
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run :
-         RunsOfJobInState(tx.conn(), job->id, {"pending", "scheduled", "failed"})) {
+    for (RunRecord& run : RunsOfJobInState(
+             tx.conn(), job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
       RefreshRunSettings(*job, run);
-      if (!plan->recurring && run.state == "scheduled" && run.due_at && job->enabled) {
+      if (!plan->recurring && run.state == RunState::kScheduled && run.due_at && job->enabled) {
         // A one-off whose time moved: wait for the new time, or go now if it has passed.
         if (plan->first_run) {
           machine.Wait(*job, run, plan->first_run);
@@ -169,7 +172,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
         continue;
       }
       machine.Save(*job, run);
-      if (run.state == "pending") machine.Announce(run);
+      if (run.state == RunState::kPending) machine.Announce(run);
     }
     if (!was_paused && IsPaused(*job)) Pause(tx, machine, *job);
     if (was_paused && !IsPaused(*job)) Resume(tx, machine, *job);

@@ -15,9 +15,6 @@ constexpr int64_t kMaxBuckets = 2016;
 // Minute counts are kept this long: the longest period and one spare day.
 constexpr minutes kStatsKept = std::chrono::hours(31 * 24);
 
-// Runs in these states wait or work; the rest are history.
-constexpr const char* kActiveStates[] = {"pending", "scheduled", "processing", "failed"};
-
 const char* KindName(Latency kind) {
   switch (kind) {
     case Latency::kQueueWait:
@@ -39,25 +36,21 @@ nlohmann::json LatencyJson(const LatencySummary& s) {
           {"p99", MillisOrNull(s.p99)}};
 }
 
-// The per-queue view of the active states; "failed" runs wait for a retry.
-nlohmann::json QueueDepthJson(const std::string& queue, const std::map<std::string, int64_t>& by) {
-  auto count = [&](const char* state) {
+// The per-queue view of the active states; failed runs wait for a retry, hence "retrying".
+nlohmann::json QueueDepthJson(const std::string& queue, const std::map<RunState, int64_t>& by) {
+  auto count = [&](RunState state) {
     auto it = by.find(state);
     return it == by.end() ? int64_t{0} : it->second;
   };
   return {{"queue", queue},
-          {"pending", count("pending")},
-          {"scheduled", count("scheduled")},
-          {"processing", count("processing")},
-          {"retrying", count("failed")}};
+          {"pending", count(RunState::kPending)},
+          {"scheduled", count(RunState::kScheduled)},
+          {"processing", count(RunState::kProcessing)},
+          {"retrying", count(RunState::kFailed)}};
 }
 
-bool IsActive(const std::string& state) {
-  for (const char* active : kActiveStates) {
-    if (state == active) return true;
-  }
-  return false;
-}
+// Runs in a state that is not terminal wait or work; the rest are history.
+bool IsActive(RunState state) { return !IsTerminal(state); }
 
 void AddWriterMetrics(PrometheusText& out, const WriterStats& stats) {
   out.Family("flare_writer_commit_seconds",
@@ -113,7 +106,7 @@ Result<nlohmann::json> MetricsService::Summary(const std::string& project_id,
   TimePoint now = ctx_.clock.Now();
   int64_t now_minute = ToMillis(now) / kMsPerMinute;
   RunStatsBucket total;
-  std::map<std::string, int64_t> current;
+  std::map<RunState, int64_t> current;
   {
     auto reader = ctx_.readers.Acquire();
     total = SumRunStats(*reader, project_id, now_minute - period->count() + 1);
@@ -189,7 +182,7 @@ Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
 }
 
 Result<nlohmann::json> MetricsService::Queues(const std::string& project_id) {
-  std::map<std::string, std::map<std::string, int64_t>> by_queue;
+  std::map<std::string, std::map<RunState, int64_t>> by_queue;
   {
     auto reader = ctx_.readers.Acquire();
     for (const QueueCount& q : ReadQueueCounts(*reader, project_id)) {
@@ -212,13 +205,14 @@ Result<std::string> MetricsService::Prometheus(const std::string& project_id) {
   out.Family("flare_runs_total", "Runs that entered each state, by queue (creations included).",
              "counter");
   for (const QueueCount& q : counts) {
-    out.Sample("flare_runs_total", {{"queue", q.queue}, {"state", q.state}},
+    out.Sample("flare_runs_total", {{"queue", q.queue}, {"state", std::string(ToString(q.state))}},
                static_cast<double>(q.entered));
   }
   out.Family("flare_queue_depth", "Runs waiting or working now, by queue and state.", "gauge");
   for (const QueueCount& q : counts) {
     if (IsActive(q.state)) {
-      out.Sample("flare_queue_depth", {{"queue", q.queue}, {"state", q.state}},
+      out.Sample("flare_queue_depth",
+                 {{"queue", q.queue}, {"state", std::string(ToString(q.state))}},
                  static_cast<double>(q.current));
     }
   }

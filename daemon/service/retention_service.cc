@@ -39,7 +39,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
       }
       return true;
     };
-    auto prune = [&](std::initializer_list<const char*> states, std::chrono::seconds age) {
+    auto prune = [&](std::initializer_list<RunState> states, std::chrono::seconds age) {
       if (outcome.more) return;
       auto runs = FinishedRunsBefore(c, states, tx.now() - age, kRetentionSlice);
       for (const FinishedRun& finished : runs) {
@@ -57,10 +57,12 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
       }
       outcome.more = outcome.more || runs.size() == kRetentionSlice;
     };
-    prune({"succeeded"}, policy_.succeeded);
-    prune({"dead_letter", "cancelled"}, policy_.failed);
-    OptTime a = Plus(OldestFinished(c, {"succeeded"}), policy_.succeeded);
-    OptTime b = Plus(OldestFinished(c, {"dead_letter", "cancelled"}), policy_.failed);
+    // The terminal states, by the policy that keeps them.
+    prune({RunState::kSucceeded}, policy_.succeeded);
+    prune({RunState::kDeadLetter, RunState::kCancelled}, policy_.failed);
+    OptTime a = Plus(OldestFinished(c, {RunState::kSucceeded}), policy_.succeeded);
+    OptTime b =
+        Plus(OldestFinished(c, {RunState::kDeadLetter, RunState::kCancelled}), policy_.failed);
     outcome.next_due = Earliest(a, b);
     return outcome;
   });

@@ -75,13 +75,14 @@ Result<nlohmann::json> RunService::Cancel(const std::string& project_id,
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
     auto run = FindRun(tx.conn(), project_id, run_id);
     if (!run) return RunNotFound(run_id);
-    if (run->state == "succeeded" || run->state == "dead_letter" || run->state == "cancelled") {
-      return Error{ErrorCode::kInvalidState,
-                   "run " + run->id + " is " + run->state + " and cannot be cancelled"};
+    if (IsTerminal(run->state)) {
+      return Error{ErrorCode::kInvalidState, "run " + run->id + " is " +
+                                                 std::string(ToString(run->state)) +
+                                                 " and cannot be cancelled"};
     }
     auto job = FindJob(tx.conn(), project_id, run->job_id);
     if (!job) return RunNotFound(run_id);
-    bool in_flight = run->state == "processing";
+    bool in_flight = run->state == RunState::kProcessing;
     run->cancel_requested = in_flight && !run->is_http;  // a worker learns it at its heartbeat
     StateMachine machine(tx, ctx_.notifier);
     machine.Cancel(*job, *run, "cancelled by request");

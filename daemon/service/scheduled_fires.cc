@@ -20,7 +20,8 @@ bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord&
                TimePoint fire) {
   std::string policy = job.spec.value("concurrency_policy", "allow");
   if (policy == "allow") return true;
-  auto active = RunsOfJobInState(tx.conn(), job.id, {"pending", "processing", "failed"});
+  auto active = RunsOfJobInState(tx.conn(), job.id,
+                                 {RunState::kPending, RunState::kProcessing, RunState::kFailed});
   if (active.empty()) return true;
   if (policy == "forbid") {
     machine.Record(
@@ -30,7 +31,7 @@ bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord&
     return false;
   }
   for (RunRecord& run : active) {  // replace
-    bool in_flight = run.state == "processing";
+    bool in_flight = run.state == RunState::kProcessing;
     run.cancel_requested = in_flight && !run.is_http;  // a worker learns it at its heartbeat
     machine.Cancel(job, run, "replaced by the fire of " + FormatTime(fire));
     if (in_flight) tx.OnCommit([&notifier, id = run.id] { notifier.RunCancelled(id); });
@@ -66,7 +67,7 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
     machine.Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
     return run;
   }
-  run.state = "pending";
+  run.state = RunState::kPending;
   run.due_at = run.ready_at = tx.now();
   InsertRun(tx.conn(), run);
   machine.Mirror(job, run);

@@ -15,12 +15,12 @@
 namespace flare::daemon {
 namespace {
 
-void LogTransition(const RunRecord& run, const std::string& from) {
+void LogTransition(const RunRecord& run, RunState from) {
   if (!LogEnabled(LogLevel::kInfo)) return;
   LogInfo("run", {{"run", run.id},
                   {"job", run.job_id},
-                  {"from", from},
-                  {"to", run.state},
+                  {"from", ToString(from)},
+                  {"to", ToString(run.state)},
                   {"attempt", run.attempt}});
 }
 
@@ -131,8 +131,8 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
     Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
     return;
   }
-  std::string from = run.state;
-  run.state = "pending";
+  RunState from = run.state;
+  run.state = RunState::kPending;
   run.due_at = tx_.now();
   run.ready_at = tx_.now();
   run.next_retry_at.reset();
@@ -144,7 +144,7 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
     job.enabled = false;
     job.next_run_at.reset();
   }
-  if (from != "pending") LogTransition(run, from);
+  if (from != RunState::kPending) LogTransition(run, from);
   // Taken at once, the run is saved once, as processing; otherwise as pending.
   if (!TakeIfAwaited(job, run)) {
     Save(job, run);
@@ -154,8 +154,9 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
 }
 
 void StateMachine::Hold(JobRecord& job, RunRecord& run) {
-  std::string from = run.state;
-  if (run.state != "failed") run.state = "scheduled";  // a held retry keeps its next_retry_at
+  RunState from = run.state;
+  if (run.state != RunState::kFailed)
+    run.state = RunState::kScheduled;  // a held retry keeps its next_retry_at
   run.due_at.reset();
   Save(job, run);
   if (from != run.state) LogTransition(run, from);
@@ -168,8 +169,8 @@ void StateMachine::ReleaseRetry(JobRecord& job, RunRecord& run) {
 }
 
 void StateMachine::Wait(JobRecord& job, RunRecord& run, OptTime due) {
-  std::string from = run.state;
-  run.state = "scheduled";
+  RunState from = run.state;
+  run.state = RunState::kScheduled;
   run.due_at = due;
   Save(job, run);
   if (due) tx_.OnCommit([&n = notifier_, t = *due] { n.WakeAt(t); });
@@ -178,8 +179,8 @@ void StateMachine::Wait(JobRecord& job, RunRecord& run, OptTime due) {
 
 void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& worker_id,
                          const std::function<void(RunRecord&)>& amend) {
-  std::string from = run.state;
-  run.state = "processing";
+  RunState from = run.state;
+  run.state = RunState::kProcessing;
   run.attempt += 1;
   run.worker_id = worker_id;
   run.lease_id = NewId("lse", tx_.now());
@@ -200,8 +201,8 @@ void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& work
 
 int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
                           const nlohmann::json& result) {
-  std::string from = run.state;
-  run.state = "succeeded";
+  RunState from = run.state;
+  run.state = RunState::kSucceeded;
   run.completed_at = tx_.now();
   run.duration_ms = duration_ms
                         ? duration_ms
@@ -220,7 +221,7 @@ int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t>
 
 void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFailure& failure,
                                std::optional<int64_t> duration_ms) {
-  std::string from = run.state;
+  RunState from = run.state;
   run.completed_at = tx_.now();
   run.duration_ms = duration_ms
                         ? duration_ms
@@ -240,7 +241,7 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
       auto cap = std::chrono::milliseconds(policy.max_delay_seconds * 1000);
       delay = std::max(delay, std::min(asked, cap));
     }
-    run.state = "failed";
+    run.state = RunState::kFailed;
     run.next_retry_at = tx_.now() + delay;
     bool paused = IsPaused(job);  // the retry waits for the resume, then for its time
     run.due_at = paused ? OptTime() : run.next_retry_at;
@@ -250,7 +251,7 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
     Record(job, &run, "retry_scheduled", std::move(retry));
     if (!paused) tx_.OnCommit([&n = notifier_, t = *run.next_retry_at] { n.WakeAt(t); });
   } else {
-    run.state = "dead_letter";
+    run.state = RunState::kDeadLetter;
     run.next_retry_at.reset();
     run.due_at.reset();
     Save(job, run);
@@ -262,8 +263,8 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
 }
 
 void StateMachine::Cancel(JobRecord& job, RunRecord& run, const std::string& why) {
-  std::string from = run.state;
-  run.state = "cancelled";
+  RunState from = run.state;
+  run.state = RunState::kCancelled;
   run.completed_at = tx_.now();
   run.due_at.reset();
   run.next_retry_at.reset();
@@ -281,8 +282,9 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
   while (!parents.empty()) {
     auto [parent_id, reason] = std::move(parents.back());
     parents.pop_back();
-    for (JobRecord& child : ChildrenInState(tx_.conn(), parent_id, "scheduled")) {
-      for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled", "pending"})) {
+    for (JobRecord& child : ChildrenInState(tx_.conn(), parent_id, JobState::kScheduled)) {
+      for (RunRecord& run :
+           RunsOfJobInState(tx_.conn(), child.id, {RunState::kScheduled, RunState::kPending})) {
         Cancel(child, run, reason);
       }
       ++cancelled;
@@ -294,9 +296,9 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
 
 int StateMachine::ActivateChildren(const JobRecord& parent) {
   int activated = 0;
-  for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, "scheduled")) {
+  for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, JobState::kScheduled)) {
     if (IsPaused(child)) continue;  // a paused child starts when it is resumed
-    for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {"scheduled"})) {
+    for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {RunState::kScheduled})) {
       if (run.due_at) continue;  // waiting for its own run_at, not for the parent
       auto run_at = child.spec.find("run_at");
       auto at = run_at != child.spec.end() && run_at->is_string()

@@ -31,7 +31,7 @@ Error LeaseLost(const std::string& job_id, const std::string& worker_id) {
 
 // HTTP runs belong to the executor: no worker holds one, whatever it calls itself.
 bool HoldsLease(const RunRecord& run, const std::string& worker_id, const std::string& lease_id) {
-  return !run.is_http && run.state == "processing" && run.worker_id == worker_id &&
+  return !run.is_http && run.state == RunState::kProcessing && run.worker_id == worker_id &&
          (lease_id.empty() || lease_id == run.lease_id);
 }
 

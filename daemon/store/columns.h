@@ -6,8 +6,10 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
+#include "common/run_state.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
@@ -26,6 +28,10 @@ inline void BindTime(SQLite::Statement& st, int index, const OptTime& t) {
 }
 inline void BindTime(SQLite::Statement& st, int index, TimePoint t) {
   st.bind(index, static_cast<int64_t>(ToMillis(t)));
+}
+/// Binds a state's stored spelling without a copy: ToString views a static literal.
+inline void BindState(SQLite::Statement& st, int index, RunState state) {
+  st.bindNoCopy(index, ToString(state).data());
 }
 inline void BindJson(SQLite::Statement& st, int index, const nlohmann::json& value) {
   if (value.is_null())
@@ -52,6 +58,16 @@ inline void BindCursor(SQLite::Statement& st, int index, const std::optional<Pag
 inline std::string ColText(SQLite::Statement& st, int index) {
   auto column = st.getColumn(index);
   return column.isNull() ? std::string() : column.getString();
+}
+/// A stored run or job state. A spelling this flared does not know (a newer version's data
+/// dir, a hand edit) throws: the enum cannot hold it, and guessing a state would let a
+/// transition act on it and write the guess back. The read (one request, one writer
+/// operation) fails, not the daemon: both catch std::exception.
+inline RunState ColState(SQLite::Statement& st, int index) {
+  const char* text = st.getColumn(index).getText();
+  if (std::optional<RunState> state = ParseRunState(text)) return *state;
+  throw std::runtime_error(std::string("stored ") + st.getColumnName(index) + " '" + text +
+                           "' is not a state this flared knows");
 }
 inline OptTime ColTime(SQLite::Statement& st, int index) {
   auto column = st.getColumn(index);

@@ -7,10 +7,8 @@
 namespace flare::daemon {
 namespace {
 
-bool EndsAnAttempt(const std::string& state) {
-  return state == "succeeded" || state == "dead_letter" || state == "failed" ||
-         state == "cancelled";
-}
+// A terminal state, or a failed attempt with a retry due.
+bool EndsAnAttempt(RunState state) { return IsTerminal(state) || state == RunState::kFailed; }
 
 // Applies `write` to `c` now, or to the open writer group's sums.
 template <typename Write>
@@ -37,23 +35,23 @@ void CounterDeltas::RunCreated(const RunRecord& run) {
 }
 
 void CounterDeltas::RunMoved(const RunRecord& run, const std::string& old_queue,
-                             const std::string& old_state) {
+                             RunState old_state) {
   --operation_.queues[{run.project_id, old_queue, old_state}].current;
   QueueDelta& entered = operation_.queues[{run.project_id, run.queue, run.state}];
   ++entered.current;
   ++entered.entered;
-  const std::string& s = run.state;
+  RunState s = run.state;
   if (!EndsAnAttempt(s)) return;
   int64_t at = ToMillis(run.completed_at.value_or(run.created_at));
   MinuteDelta& minute = operation_.minutes[{run.project_id, at / kMsPerMinute}];
-  minute.succeeded += s == "succeeded";
-  minute.failed += s == "dead_letter";
-  minute.retried += s == "failed";
-  minute.cancelled += s == "cancelled";
-  if (s != "succeeded" && s != "dead_letter") return;
+  minute.succeeded += s == RunState::kSucceeded;
+  minute.failed += s == RunState::kDeadLetter;
+  minute.retried += s == RunState::kFailed;
+  minute.cancelled += s == RunState::kCancelled;
+  if (s != RunState::kSucceeded && s != RunState::kDeadLetter) return;
   DayDelta& day = operation_.days[{run.project_id, at / kMsPerDay}];
-  day.succeeded += s == "succeeded";
-  day.failed += s == "dead_letter";
+  day.succeeded += s == RunState::kSucceeded;
+  day.failed += s == RunState::kDeadLetter;
 }
 
 void CounterDeltas::JobActivated(const std::string& project_id) {
@@ -93,7 +91,7 @@ void CounterDeltas::Flush(Connection& c) {
       "entered = entered + ?5");
   for (const auto& [key, d] : kept_.queues) {
     const auto& [project, queue_name, state] = key;
-    upsert(queue, project, queue_name, state, d.current, d.entered);
+    upsert(queue, project, queue_name, ToString(state).data(), d.current, d.entered);
   }
   auto& minute = c.Prepare(
       "INSERT INTO run_stats_minute (project_id, minute, created, succeeded, failed, retried, "
@@ -122,7 +120,7 @@ void CountRunCreated(Connection& c, const RunRecord& run) {
 }
 
 void CountRunMoved(Connection& c, const RunRecord& run, const std::string& old_queue,
-                   const std::string& old_state) {
+                   RunState old_state) {
   Count(c, [&](CounterDeltas& d) { d.RunMoved(run, old_queue, old_state); });
 }
 

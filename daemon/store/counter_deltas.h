@@ -27,7 +27,7 @@ class CounterDeltas {
   void RunCreated(const RunRecord& run);
   /// A run moved from `old_state` (in `old_queue`) to run.state: queue depths, and the
   /// outcome and usage rows when the move ends an attempt.
-  void RunMoved(const RunRecord& run, const std::string& old_queue, const std::string& old_state);
+  void RunMoved(const RunRecord& run, const std::string& old_queue, RunState old_state);
   /// A job row was inserted enabled and not deleted.
   void JobActivated(const std::string& project_id);
 
@@ -67,7 +67,7 @@ class CounterDeltas {
     }
   };
   struct Sums {
-    std::map<std::tuple<std::string, std::string, std::string>, QueueDelta> queues;
+    std::map<std::tuple<std::string, std::string, RunState>, QueueDelta> queues;  // project, queue
     std::map<std::pair<std::string, int64_t>, MinuteDelta> minutes;
     std::map<std::pair<std::string, int64_t>, DayDelta> days;
     std::map<std::string, int64_t> active_jobs;
@@ -85,7 +85,7 @@ class CounterDeltas {
 /// else writes them at once.
 void CountRunCreated(Connection& c, const RunRecord& run);
 void CountRunMoved(Connection& c, const RunRecord& run, const std::string& old_queue,
-                   const std::string& old_state);
+                   RunState old_state);
 void CountJobActivated(Connection& c, const std::string& project_id);
 
 }  // namespace flare::daemon

@@ -33,7 +33,7 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   BindTime(st, 14, j.next_run_at);
   st.bind(15, j.version);
   BindText(st, 16, j.last_run_id);
-  st.bind(17, j.state);
+  BindState(st, 17, j.state);
   st.bind(18, j.attempt);
   st.bind(19, j.max_attempts);
   BindTime(st, 20, j.started_at);
@@ -67,7 +67,7 @@ JobRecord ReadJob(SQLite::Statement& st) {
   j.next_run_at = ColTime(st, 14);
   j.version = st.getColumn(15).getInt();
   j.last_run_id = ColText(st, 16);
-  j.state = ColText(st, 17);
+  j.state = ColState(st, 17);
   j.attempt = st.getColumn(18).getInt();
   j.max_attempts = st.getColumn(19).getInt();
   j.started_at = ColTime(st, 20);
@@ -124,7 +124,7 @@ void SaveJobState(Connection& c, const JobRecord& j) {
   st.bind(2, j.project_id);
   BindTime(st, 3, j.next_run_at);
   BindText(st, 4, j.last_run_id);
-  st.bind(5, j.state);
+  BindState(st, 5, j.state);
   st.bind(6, j.attempt);
   st.bind(7, j.max_attempts);
   BindTime(st, 8, j.started_at);
@@ -171,7 +171,7 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
                                 int limit) {
   std::string sql = JOB_SELECT "WHERE project_id = ?";
   if (!filter.include_deleted) sql += " AND deleted_at IS NULL";
-  if (!filter.state.empty()) sql += " AND state = ?";
+  if (filter.state) sql += " AND state = ?";
   if (!filter.queue.empty()) sql += " AND queue = ?";
   if (!filter.job_type.empty()) sql += " AND job_type = ?";
   if (filter.created_after) sql += " AND created_at > ?";
@@ -182,7 +182,7 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
   auto& st = c.PrepareDynamic(sql);
   int i = 0;
   st.bind(++i, project_id);
-  if (!filter.state.empty()) st.bind(++i, filter.state);
+  if (filter.state) BindState(st, ++i, *filter.state);
   if (!filter.queue.empty()) st.bind(++i, filter.queue);
   if (!filter.job_type.empty()) st.bind(++i, filter.job_type);
   if (filter.created_after) BindTime(st, ++i, *filter.created_after);
@@ -200,10 +200,10 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
 }
 
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
-                                       const std::string& state) {
+                                       JobState state) {
   auto& st = c.Prepare(JOB_SELECT "WHERE parent_job_id = ?1 AND state = ?2 AND deleted_at IS NULL");
   st.bind(1, parent_job_id);
-  st.bind(2, state);
+  BindState(st, 2, state);
   return ReadJobs(st);
 }
 

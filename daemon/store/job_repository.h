@@ -13,7 +13,7 @@
 namespace flare::daemon {
 
 struct JobFilter {
-  std::string state;
+  std::optional<JobState> state;  // any when absent
   std::string queue;
   std::string job_type;
   OptTime created_after;
@@ -41,7 +41,7 @@ std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
                                 int limit);
 /// Live children of `parent_job_id` in state `state`.
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
-                                       const std::string& state);
+                                       JobState state);
 
 /// Live, enabled jobs whose next fire is due at `now`, earliest first.
 std::vector<JobRecord> DueScheduledJobs(Connection& c, TimePoint now, int limit);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/run_state.h"
 #include "common/time_format.h"
 
 namespace flare::daemon {
@@ -40,7 +41,7 @@ struct JobRecord {
   int version = 1;
   std::string last_run_id;
   // Mirrors of the latest run.
-  std::string state;
+  JobState state = JobState::kScheduled;
   int attempt = 0;
   int max_attempts = 3;
   OptTime started_at;
@@ -68,7 +69,7 @@ struct RunRecord {
   std::string trigger = "API";
   std::string rerun_of;
   OptTime scheduled_for;
-  std::string state;
+  RunState state = RunState::kScheduled;
   int attempt = 0;
   int max_attempts = 3;
   int timeout_seconds = 1800;

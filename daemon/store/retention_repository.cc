@@ -16,17 +16,16 @@ int DeleteChunk(Connection& c, const char* sql, const std::string& key, int limi
 
 }  // namespace
 
-std::vector<FinishedRun> FinishedRunsBefore(Connection& c,
-                                            std::initializer_list<const char*> states,
+std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list<RunState> states,
                                             TimePoint cutoff, int limit) {
   // One range of runs_finished per state (an IN list would make SQLite sort every match),
   // merged oldest first.
   std::vector<std::pair<TimePoint, FinishedRun>> found;
-  for (const char* state : states) {
+  for (RunState state : states) {
     auto& st = c.Prepare(
         "SELECT id, job_id, completed_at FROM runs WHERE state = ?1 AND completed_at < ?2 "
         "ORDER BY completed_at LIMIT ?3");
-    st.bind(1, state);
+    BindState(st, 1, state);
     BindTime(st, 2, cutoff);
     st.bind(3, limit);
     while (st.executeStep())
@@ -67,13 +66,13 @@ void DeleteJobAndRuns(Connection& c, const std::string& job_id) {
   }
 }
 
-OptTime OldestFinished(Connection& c, std::initializer_list<const char*> states) {
+OptTime OldestFinished(Connection& c, std::initializer_list<RunState> states) {
   OptTime oldest;
-  for (const char* state : states) {
+  for (RunState state : states) {
     // One index probe per state: MIN over an equality prefix of runs_finished.
     auto& st = c.Prepare(
         "SELECT MIN(completed_at) FROM runs WHERE state = ?1 AND completed_at IS NOT NULL");
-    st.bind(1, state);
+    BindState(st, 1, state);
     st.executeStep();
     OptTime t = ColTime(st, 0);
     if (t && (!oldest || *t < *oldest)) oldest = t;

@@ -19,8 +19,7 @@ struct FinishedRun {
 };
 
 /// Up to `limit` runs in `states` completed before `cutoff`, oldest first.
-std::vector<FinishedRun> FinishedRunsBefore(Connection& c,
-                                            std::initializer_list<const char*> states,
+std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list<RunState> states,
                                             TimePoint cutoff, int limit);
 /// Deletes up to `limit` events of a run; returns how many it deleted.
 int DeleteEventsOfRun(Connection& c, const std::string& run_id, int limit);
@@ -31,6 +30,6 @@ void DeleteRun(Connection& c, const std::string& run_id);
 /// Deletes a job row and all its runs (their events must be gone first).
 void DeleteJobAndRuns(Connection& c, const std::string& job_id);
 /// The oldest completion time among runs in `states`.
-OptTime OldestFinished(Connection& c, std::initializer_list<const char*> states);
+OptTime OldestFinished(Connection& c, std::initializer_list<RunState> states);
 
 }  // namespace flare::daemon

@@ -32,7 +32,7 @@ void BindRunState(SQLite::Statement& st, const RunRecord& r) {
   st.bind(1, r.id);
   st.bind(2, r.project_id);
   st.bind(4, r.job_version);
-  st.bind(8, r.state);
+  BindState(st, 8, r.state);
   st.bind(9, r.attempt);
   st.bind(10, r.max_attempts);
   st.bind(11, r.timeout_seconds);
@@ -75,7 +75,7 @@ RunRecord ReadRun(SQLite::Statement& st) {
   r.trigger = ColText(st, 5);
   r.rerun_of = ColText(st, 6);
   r.scheduled_for = ColTime(st, 7);
-  r.state = ColText(st, 8);
+  r.state = ColState(st, 8);
   r.attempt = st.getColumn(9).getInt();
   r.max_attempts = st.getColumn(10).getInt();
   r.timeout_seconds = st.getColumn(11).getInt();
@@ -112,6 +112,15 @@ std::vector<RunRecord> ReadRuns(SQLite::Statement& st) {
   return runs;
 }
 
+// Queries on the queue, the timer and leases spell states in their SQL text, not bound from
+// ToString: SQLite uses a partial index (runs_ready, runs_http_ready, runs_waiting,
+// runs_leased in schema.cc) only when the statement's text implies the index's WHERE, which
+// a bound value never does. These spellings must stay the enum's.
+static_assert(ToString(RunState::kPending) == "pending");
+static_assert(ToString(RunState::kScheduled) == "scheduled");
+static_assert(ToString(RunState::kFailed) == "failed");
+static_assert(ToString(RunState::kProcessing) == "processing");
+
 std::string Placeholders(size_t count) {
   std::string out;
   for (size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
@@ -140,9 +149,10 @@ void SaveRun(Connection& c, const RunRecord& run) {
   // below touches anyway).
   auto& before = c.Prepare("SELECT state, queue FROM runs WHERE id = ?1");
   before.bind(1, run.id);
-  std::string old_state, old_queue;
+  std::optional<RunState> old_state;
+  std::string old_queue;
   if (before.executeStep()) {
-    old_state = before.getColumn(0).getString();
+    old_state = ColState(before, 0);
     old_queue = before.getColumn(1).getString();
   }
   before.reset();
@@ -155,8 +165,8 @@ void SaveRun(Connection& c, const RunRecord& run) {
       "result = ?31, trace = ?32, cancel_requested = ?33, acked_lease_id = ?34, "
       "ack_response = ?35 WHERE id = ?1 AND project_id = ?2");
   BindRunState(st, run);
-  if (st.exec() > 0 && !old_state.empty() && old_state != run.state)
-    CountRunMoved(c, run, old_queue, old_state);
+  if (st.exec() > 0 && old_state && *old_state != run.state)
+    CountRunMoved(c, run, old_queue, *old_state);
 }
 
 std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
@@ -178,13 +188,13 @@ std::optional<RunRecord> FindRunOfJob(Connection& c, const std::string& job_id,
 }
 
 std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id,
-                                        std::initializer_list<const char*> states) {
+                                        std::initializer_list<RunState> states) {
   std::string sql = RUN_SELECT "WHERE job_id = ? AND state IN (" + Placeholders(states.size()) +
                     ") ORDER BY rowid";
   auto& st = c.PrepareDynamic(sql);
   int i = 0;
   st.bind(++i, job_id);
-  for (const char* state : states) st.bind(++i, state);
+  for (RunState state : states) BindState(st, ++i, state);
   return ReadRuns(st);
 }
 
@@ -251,7 +261,7 @@ std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
                                 int limit) {
   std::string sql = RUN_SELECT "WHERE project_id = ?";
   if (!filter.job_id.empty()) sql += " AND job_id = ?";
-  if (!filter.state.empty()) sql += " AND state = ?";
+  if (filter.state) sql += " AND state = ?";
   if (!filter.trigger.empty()) sql += " AND trigger = ?";
   if (cursor) sql += " AND (created_at, id) < (?, ?)";
   sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
@@ -259,7 +269,7 @@ std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
   int i = 0;
   st.bind(++i, project_id);
   if (!filter.job_id.empty()) st.bind(++i, filter.job_id);
-  if (!filter.state.empty()) st.bind(++i, filter.state);
+  if (filter.state) BindState(st, ++i, *filter.state);
   if (!filter.trigger.empty()) st.bind(++i, filter.trigger);
   if (cursor) {
     st.bind(++i, cursor->created_ms);
@@ -273,9 +283,10 @@ std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& pr
                                             const std::string& worker_id) {
   auto& st = c.Prepare(
       "UPDATE runs SET cancel_requested = 0 WHERE project_id = ?1 AND worker_id = ?2 AND "
-      "cancel_requested = 1 AND state = 'cancelled' AND is_http = 0 RETURNING job_id, id");
+      "cancel_requested = 1 AND state = ?3 AND is_http = 0 RETURNING job_id, id");
   st.bind(1, project_id);
   st.bind(2, worker_id);
+  BindState(st, 3, RunState::kCancelled);
   std::vector<CancelNotice> notices;
   while (st.executeStep()) notices.push_back({ColText(st, 0), ColText(st, 1)});
   return notices;

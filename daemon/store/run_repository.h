@@ -19,9 +19,9 @@ std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
                                  const std::string& run_id);
 std::optional<RunRecord> FindRunOfJob(Connection& c, const std::string& job_id,
                                       const std::string& run_id);
-/// Runs of a job in `state` (e.g. all "scheduled" ones, to cancel them).
+/// Runs of a job in any of `states` (e.g. all scheduled ones, to cancel them).
 std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id,
-                                        std::initializer_list<const char*> states);
+                                        std::initializer_list<RunState> states);
 
 /// Pending worker runs a poll may claim, in claim order (priority desc, due time, age).
 std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_id,
@@ -39,7 +39,7 @@ std::vector<RunRecord> RunsOfJobHeldBy(Connection& c, const std::string& job_id,
                                        const std::string& worker_id);
 struct RunFilter {
   std::string job_id;
-  std::string state;
+  std::optional<RunState> state;  // any when absent
   std::string trigger;
 };
 /// Up to `limit` runs, newest first, strictly after `cursor` when given.

@@ -64,8 +64,8 @@ std::vector<QueueCount> ReadQueueCounts(Connection& c, const std::string& projec
   st.bind(1, project_id);
   std::vector<QueueCount> counts;
   while (st.executeStep()) {
-    counts.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
-                      st.getColumn(2).getInt64(), st.getColumn(3).getInt64()});
+    counts.push_back({st.getColumn(0).getString(), ColState(st, 1), st.getColumn(2).getInt64(),
+                      st.getColumn(3).getInt64()});
   }
   return counts;
 }
@@ -100,8 +100,11 @@ void ForEachFinishedRun(Connection& c, TimePoint since,
   auto& st = c.Prepare(
       "SELECT project_id, ready_at, started_at, completed_at, duration_ms, "
       "CASE WHEN is_http = 1 THEN json_extract(trace, '$.total_ms') END FROM runs "
-      "WHERE state IN ('succeeded', 'dead_letter', 'failed') AND completed_at >= ?1");
+      "WHERE state IN (?2, ?3, ?4) AND completed_at >= ?1");
   st.bind(1, static_cast<int64_t>(ToMillis(since)));
+  BindState(st, 2, RunState::kSucceeded);
+  BindState(st, 3, RunState::kDeadLetter);
+  BindState(st, 4, RunState::kFailed);
   FinishedRunTimes run;
   while (st.executeStep()) {
     run.project_id = ColText(st, 0);

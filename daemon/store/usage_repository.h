@@ -37,7 +37,7 @@ struct RunStatsBucket {
 
 struct QueueCount {
   std::string queue;
-  std::string state;
+  RunState state = RunState::kPending;
   int64_t current = 0;  // runs in the state now
   int64_t entered = 0;  // entries into it ever
 };

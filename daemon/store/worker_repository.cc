@@ -32,6 +32,10 @@ std::vector<WorkerRecord> ReadWorkers(SQLite::Statement& st) {
   return workers;
 }
 
+// Runs held by a worker are found through the runs_leased partial index, which SQLite uses
+// only when the statement's text says state = 'processing' (a bound value does not count).
+static_assert(ToString(RunState::kProcessing) == "processing");
+
 #define WORKER_SELECT                                                              \
   "SELECT w.project_id, w.worker_id, w.queues, w.job_types, w.registered_at, "     \
   "w.last_seen_at, (SELECT COUNT(*) FROM runs r WHERE r.state = 'processing' AND " \

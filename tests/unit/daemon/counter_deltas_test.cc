@@ -27,7 +27,7 @@ RunRecord PendingRun(const std::string& id) {
   run.id = id;
   run.project_id = "prj_a";
   run.job_id = "job_" + id;
-  run.state = "pending";
+  run.state = RunState::kPending;
   run.queue = "emails";
   run.job_type = "t";
   run.created_at = kCreated;
@@ -36,7 +36,7 @@ RunRecord PendingRun(const std::string& id) {
 
 QueueCount CountOf(Connection& c, const std::string& state) {
   for (const QueueCount& q : ReadQueueCounts(c, "prj_a")) {
-    if (q.queue == "emails" && q.state == state) return q;
+    if (q.queue == "emails" && ToString(q.state) == state) return q;
   }
   return {};
 }
@@ -58,7 +58,7 @@ TEST_F(CounterDeltasTest, ConcurrentGroupsCountEveryRunOnce) {
           RunRecord run = PendingRun("run_" + std::to_string(t) + "_" + std::to_string(i));
           InsertRun(tx.conn(), run);
           if (i % 2 == 0) {  // half of them also finish within the same operation
-            run.state = "succeeded";
+            run.state = RunState::kSucceeded;
             run.completed_at = kCreated;
             SaveRun(tx.conn(), run);
           }
@@ -107,7 +107,7 @@ TEST_F(CounterDeltasTest, WithoutAWriterGroupAChangeIsWrittenAtOnce) {
   RunRecord run = PendingRun("run_direct");
   InsertRun(c, run);
   EXPECT_EQ(CountOf(c, "pending").current, 1);
-  run.state = "processing";
+  run.state = RunState::kProcessing;
   SaveRun(c, run);
   EXPECT_EQ(CountOf(c, "pending").current, 0);
   EXPECT_EQ(CountOf(c, "processing").current, 1);

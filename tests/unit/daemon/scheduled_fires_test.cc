@@ -15,7 +15,8 @@ nlohmann::json Every(const char* every, nlohmann::json extra = nlohmann::json::o
 }
 
 int RunCount(RunService& runs, const std::string& job_id) {
-  return static_cast<int>(runs.List("prj_test", {job_id, "", ""}, "", 100).value()["data"].size());
+  return static_cast<int>(
+      runs.List("prj_test", {job_id, std::nullopt, ""}, "", 100).value()["data"].size());
 }
 
 TEST_F(ServiceTest, RecurringJobStartsScheduledWithNextRunAt) {
@@ -35,7 +36,7 @@ TEST_F(ServiceTest, EachFireMakesOneScheduleRunAndKeepsThePhase) {
     EXPECT_EQ(now["next_run_at"],
               FormatTime(*ParseTime("2026-03-08T06:00:00Z") + std::chrono::seconds(10 * (i + 1))));
   }
-  auto runs = runs_.List(kProject, {job["id"], "", ""}, "", 10).value()["data"];
+  auto runs = runs_.List(kProject, {job["id"], std::nullopt, ""}, "", 10).value()["data"];
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0]["trigger"], "SCHEDULE");
   EXPECT_EQ(runs[0]["scheduled_for"], "2026-03-08T06:00:30.000Z");

@@ -32,7 +32,7 @@ void AddRun(Connection& c, const std::string& id, const std::string& state) {
 
 int64_t Current(Connection& c, const std::string& state) {
   for (const QueueCount& q : ReadQueueCounts(c, "prj_a")) {
-    if (q.queue == "emails" && q.state == state) return q.current;
+    if (q.queue == "emails" && ToString(q.state) == state) return q.current;
   }
   return 0;
 }
@@ -71,7 +71,7 @@ TEST(UsageSchema, AnUpgradedDatabaseCountsItsExistingRunsOnceThenFollowsChanges)
 
   auto run = FindRun(c, "prj_a", "run_1");
   ASSERT_TRUE(run);
-  run->state = "processing";
+  run->state = RunState::kProcessing;
   SaveRun(c, *run);
   SaveRun(c, *run);  // the same state again: no count
   EXPECT_EQ(Current(c, "pending"), 1);
