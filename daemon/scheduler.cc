@@ -1,5 +1,7 @@
 #include "daemon/scheduler.h"
 
+#include <algorithm>
+
 #include "daemon/log.h"
 
 namespace flare::daemon {
@@ -10,6 +12,9 @@ constexpr auto kHour = std::chrono::hours(1);
 constexpr auto kTimerRetry = std::chrono::seconds(1);
 constexpr auto kRetentionRetry = std::chrono::minutes(1);
 constexpr auto kPauseBetweenSlices = std::chrono::milliseconds(50);
+// The longest single wait. A due time centuries away (a run_at in year 9999) would overflow
+// the wait's nanoseconds and return at once, spinning; a wait cut short just looks again.
+constexpr auto kLongestWait = std::chrono::hours(24);
 
 }  // namespace
 
@@ -66,7 +71,9 @@ void Scheduler::Loop() {
     }
     // A wait for the distance, not until the instant: the clock may not be the wall clock.
     // Woken early (WakeAt, Stop, spuriously): the next pass runs nothing not yet due.
-    if (TimePoint now = clock_.Now(); now < *due) wake_.wait_for(lock, *due - now);
+    if (TimePoint now = clock_.Now(); now < *due) {
+      wake_.wait_for(lock, std::min<std::chrono::milliseconds>(*due - now, kLongestWait));
+    }
   }
 }
 

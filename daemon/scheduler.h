@@ -2,8 +2,9 @@
 // The timer thread. Each turn of its loop asks the Clock for "now" and calls RunDue, which
 // runs whatever is due then and says when the next thing is due; the loop then sleeps on a
 // condition variable for that long (a real wait of due - now, so a test's fake clock that
-// stands far from the wall clock neither spins the loop nor stalls it), or until a commit
-// tells it (WakeAt) that something is due earlier. Nothing due → it sleeps until woken: no
+// stands far from the wall clock neither spins the loop nor stalls it; at most a day at a
+// time, so a due time centuries away cannot overflow the wait), or until a commit tells it
+// (WakeAt) that something is due earlier. Nothing due → it sleeps until woken: no
 // polling. The decision lives in RunDue, apart from the waiting, so tests drive it with a
 // fake clock and scripted services, without the thread and without sleeping.
 //

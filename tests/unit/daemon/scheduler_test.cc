@@ -278,5 +278,18 @@ TEST_F(SchedulerTest, StopWakesAThreadThatWaitsWithNothingDue) {
   EXPECT_EQ(retention_.calls(), 1);
 }
 
+// A due time centuries away (a run_at in year 9999) is slept towards, not spun on: its
+// distance in nanoseconds would overflow a single wait.
+TEST_F(SchedulerTest, ThreadSleepsTowardsADueTimeCenturiesAway) {
+  CountingClock counted(clock_);
+  Scheduler without_hourly(counted, timer_, retention_);
+  timer_.Answer(DueAt(At("9999-12-31T23:59:59Z")));
+  without_hourly.Start();
+  ASSERT_TRUE(retention_.WaitForCalls(1));
+  EXPECT_TRUE(StaysAsleep(counted));
+  without_hourly.Stop();
+  EXPECT_EQ(timer_.calls(), 1);
+}
+
 }  // namespace
 }  // namespace flare::daemon
