@@ -199,10 +199,11 @@ int Daemon::Run() {
                             *ParseDuration(config_.retain_failed)};
   p.retention = std::make_unique<RetentionService>(context, retention);
   // The per-minute run counters behind metrics are pruned at start and then hourly.
-  p.scheduler = std::make_unique<Scheduler>(*p.timer, *p.retention, [metrics = p.metrics.get()] {
-    if (auto pruned = metrics->PruneOldStats(); !pruned)
-      LogError("pruning run counters failed", {{"error", pruned.error().message}});
-  });
+  p.scheduler =
+      std::make_unique<Scheduler>(clock, *p.timer, *p.retention, [metrics = p.metrics.get()] {
+        if (auto pruned = metrics->PruneOldStats(); !pruned)
+          LogError("pruning run counters failed", {{"error", pruned.error().message}});
+      });
   p.notifier.dispatcher = p.dispatcher.get();
   p.notifier.scheduler = p.scheduler.get();
   p.http_runs = std::make_unique<HttpRunService>(context);

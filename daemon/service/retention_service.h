@@ -24,11 +24,20 @@ struct RetentionOutcome {
   OptTime next_due;
 };
 
-class RetentionService {
+/// What the scheduler thread needs of retention; a seam so its tests need no database.
+class RetentionPruner {
+ public:
+  virtual ~RetentionPruner() = default;
+  /// Prunes one small slice of what expired; `more` says another slice is waiting.
+  virtual Result<RetentionOutcome> PruneSlice() = 0;
+};
+
+class RetentionService final : public RetentionPruner {
  public:
   RetentionService(ServiceContext context, RetentionPolicy policy)
       : ctx_(context), policy_(policy) {}
-  Result<RetentionOutcome> PruneSlice();
+  /// Prunes one slice at the clock's "now", in one short transaction.
+  Result<RetentionOutcome> PruneSlice() override;
 
  private:
   ServiceContext ctx_;

@@ -18,11 +18,19 @@ struct DueOutcome {
   OptTime next_due;   // the earliest time anything else becomes due
 };
 
-class TimerService {
+/// What the scheduler thread needs of the timer; a seam so its tests need no database.
+class DueProcessor {
+ public:
+  virtual ~DueProcessor() = default;
+  /// Moves everything due at the clock's "now", in one transaction.
+  virtual Result<DueOutcome> ProcessDue() = 0;
+};
+
+class TimerService final : public DueProcessor {
  public:
   explicit TimerService(ServiceContext context) : ctx_(context), started_(context.clock.Now()) {}
   /// Moves everything due at the clock's "now", in one transaction.
-  Result<DueOutcome> ProcessDue();
+  Result<DueOutcome> ProcessDue() override;
 
  private:
   ServiceContext ctx_;
