@@ -2,7 +2,7 @@
 // what runs at each pass and when the next wake is. The threaded tests check the loop waits
 // on that decision (no spin) and that WakeAt and Stop reach a waiting thread.
 
-#include "daemon/scheduler.h"
+#include "daemon/engines/scheduler.h"
 
 #include <gtest/gtest.h>
 
