@@ -69,10 +69,14 @@ void Scheduler::Loop() {
       wake_.wait(lock);
       continue;
     }
-    // A wait for the distance, not until the instant: the clock may not be the wall clock.
-    // Woken early (WakeAt, Stop, spuriously): the next pass runs nothing not yet due.
+    // The distance comes from the seam's clock (a test's may be far from the wall clock);
+    // the wait ends at a wall-clock instant, not after a monotonic duration, because the
+    // monotonic clock stands still while the machine sleeps: a laptop that resumes after
+    // the due time fires at once instead of a whole sleep late. Woken early (WakeAt, Stop,
+    // spuriously): the next pass runs nothing not yet due.
     if (TimePoint now = clock_.Now(); now < *due) {
-      wake_.wait_for(lock, std::min<std::chrono::milliseconds>(*due - now, kLongestWait));
+      auto distance = std::min<std::chrono::milliseconds>(*due - now, kLongestWait);
+      wake_.wait_until(lock, std::chrono::system_clock::now() + distance);
     }
   }
 }
