@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Fails when one of flared's layer libraries calls into a layer it must not know.
-#   scripts/check-layers.sh <path to libflare_*.a> ...   (daemon/CMakeLists.txt runs it)
-# Each layer may use the layers ALLOWED lists for it, and itself. The check reads symbols:
-# every symbol a layer's objects need and do not define is looked up among the other layers'
-# definitions; when only a layer outside the allowed list defines it, that is a back-edge.
-# Inline functions defined in headers are compiled into their user, so including a header
-# of a layer above is not caught here, only calling its compiled code.
+# Fails when one of flared's layers uses a layer it must not know. Two checks, both run by
+# the flare_layers build target (daemon/CMakeLists.txt):
+#   scripts/check-layers.sh <path to libflare_*.a> ...   compiled calls
+#   scripts/check-layers.sh --includes <daemon source dir>   #include lines
+# Each layer may use the layers ALLOWED lists for it, and itself.
+# - Calls: every symbol a layer's objects need and do not define is looked up among the
+#   other layers' definitions; when only a layer outside the allowed list defines it, that
+#   is a back-edge. Inline functions compiled into their user are not seen here...
+# - ...which is why the includes are checked too: a file of a layer's directory may include
+#   headers of the allowed layers' directories only. The one exception is
+#   store/records.h, the typed records every layer speaks in (the storage port's values).
 set -euo pipefail
 
 declare -A ALLOWED=(
@@ -17,6 +21,40 @@ declare -A ALLOWED=(
   [flare_api]="flare_engines flare_service flare_log"
   [flare_daemon]="flare_api flare_engines flare_service flare_transport flare_store flare_log"
 )
+
+# The library each directory of daemon/ builds (the top directory builds flare_daemon).
+declare -A LAYER_OF_DIR=(
+  [store]=flare_store [transport]=flare_transport [service]=flare_service
+  [engines]=flare_engines [api]=flare_api
+)
+
+check_includes() {
+  local root=$1 status=0 file dir layer line target target_layer
+  for dir in "${!LAYER_OF_DIR[@]}"; do
+    layer=${LAYER_OF_DIR[$dir]}
+    while IFS= read -r line; do
+      file=${line%%:*}
+      target=$(sed -E 's/.*#include "daemon\/([^"]+)".*/\1/' <<<"$line")
+      [ "$target" = "store/records.h" ] && continue
+      case "$target" in
+        */*) target_layer=${LAYER_OF_DIR[${target%%/*}]:-flare_daemon} ;;
+        log.h) target_layer=flare_log ;;
+        *) target_layer=flare_daemon ;;
+      esac
+      [ "$target_layer" = "$layer" ] && continue
+      if [[ " ${ALLOWED[$layer]} " != *" $target_layer "* ]]; then
+        echo "check-layers: ${file#"$root"/} ($layer) includes daemon/$target ($target_layer)" >&2
+        status=1
+      fi
+    done < <(grep -H '^#include "daemon/' "$root/$dir"/*.h "$root/$dir"/*.cc 2>/dev/null)
+  done
+  return "$status"
+}
+
+if [ "${1:-}" = "--includes" ]; then
+  check_includes "$2"
+  exit
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
