@@ -34,7 +34,8 @@ check_includes() {
     layer=${LAYER_OF_DIR[$dir]}
     while IFS= read -r line; do
       file=${line%%:*}
-      target=$(sed -E 's/.*#include "daemon\/([^"]+)".*/\1/' <<<"$line")
+      target=${line#*\#include \"daemon/}
+      target=${target%%\"*}
       [ "$target" = "store/records.h" ] && continue
       case "$target" in
         */*) target_layer=${LAYER_OF_DIR[${target%%/*}]:-flare_daemon} ;;

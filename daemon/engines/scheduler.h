@@ -1,12 +1,14 @@
 #pragma once
 // The timer thread. Each turn of its loop asks the Clock for "now" and calls RunDue, which
 // runs whatever is due then and says when the next thing is due; the loop then sleeps on a
-// condition variable for that long (a real wait of due - now, so a test's fake clock that
-// stands far from the wall clock neither spins the loop nor stalls it; at most a day at a
-// time, so a due time centuries away cannot overflow the wait), or until a commit tells it
-// (WakeAt) that something is due earlier. Nothing due → it sleeps until woken: no
-// polling. The decision lives in RunDue, apart from the waiting, so tests drive it with a
-// fake clock and scripted services, without the thread and without sleeping.
+// condition variable for that long, or until a commit tells it (WakeAt) that something is
+// due earlier. The distance (due - now) comes from the Clock, so a test's fake clock far
+// from the wall clock neither spins the loop nor stalls it; the wait itself ends at a
+// wall-clock instant, so a machine that slept past the due time fires at once on waking;
+// and one wait lasts at most a day, so a due time centuries away cannot overflow it.
+// Nothing due → it sleeps until woken: no polling. The decision lives in RunDue, apart from
+// the waiting, so tests drive it with a fake clock and scripted services, without the
+// thread and without sleeping.
 //
 // Three things ride on the thread, each with its own due time:
 // - the timer (TimerService::ProcessDue moves everything due and learns the next due time
