@@ -32,6 +32,7 @@
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/metrics_service.h"
+#include "daemon/service/node_service.h"
 #include "daemon/service/run_service.h"
 #include "daemon/service/timer_service.h"
 #include "daemon/service/usage_service.h"
@@ -113,6 +114,7 @@ struct Daemon::Parts {
   std::unique_ptr<JobService> jobs;
   std::unique_ptr<WorkerService> workers;
   std::unique_ptr<RunService> runs;
+  std::unique_ptr<NodeService> node;
   std::unique_ptr<TimerService> timer;
   std::unique_ptr<RetentionService> retention;
   std::unique_ptr<HttpRunService> http_runs;
@@ -182,6 +184,13 @@ int Daemon::Run() {
   p.notifier.observers.Add(*p.bus);
   p.notifier.bus = p.bus.get();
   ServiceContext context{*p.writer, *p.readers, clock, p.notifier};
+  // Before anything moves a run: the HTTP runs of the flared that ran here before are taken
+  // over by this node (node_service.h).
+  p.node = std::make_unique<NodeService>(context, NodeIdentity{NewId("node"), false});
+  if (auto joined = p.node->Join(); !joined) {
+    LogError("cannot start", {{"error", joined.error().message}});
+    return 1;
+  }
   // Before any run moves: the latency slots start from the retained runs, then follow events.
   p.metrics_recorder.Rebuild(*p.readers->Acquire(), clock.Now());
   p.notifier.observers.Add(p.metrics_recorder);
@@ -190,7 +199,7 @@ int Daemon::Run() {
   p.jobs = std::make_unique<JobService>(context);
   p.workers = std::make_unique<WorkerService>(context);
   p.runs = std::make_unique<RunService>(context);
-  p.timer = std::make_unique<TimerService>(context);
+  p.timer = std::make_unique<TimerService>(context, p.node->node());
   {
     std::lock_guard lock(stop_mutex_);
     p.dispatcher = std::make_unique<Dispatcher>(*p.workers, config_.max_waiters);
@@ -206,7 +215,7 @@ int Daemon::Run() {
       });
   p.notifier.dispatcher = p.dispatcher.get();
   p.notifier.scheduler = p.scheduler.get();
-  p.http_runs = std::make_unique<HttpRunService>(context);
+  p.http_runs = std::make_unique<HttpRunService>(context, p.node->node().id);
   auto policy = BuildEgressPolicy(config_);
   if (!policy) {
     LogError("cannot start", {{"error", policy.error().message}});
@@ -218,7 +227,7 @@ int Daemon::Run() {
   p.executor =
       std::make_unique<Executor>(*p.http_runs, MakeCurlTransport(*policy), executor_options);
   p.notifier.executor = p.executor.get();
-  auto webhooks = Webhooks::Make(context, config_, *policy);
+  auto webhooks = Webhooks::Make(context, config_, *policy, p.node->node().id);
   if (!webhooks) {
     LogError("cannot start", {{"error", webhooks.error().message}});
     return 1;
@@ -283,6 +292,7 @@ int Daemon::Run() {
   LogInfo("flared listening",
           {{"address", address},
            {"version", kVersion},
+           {"node", p.node->node().id},
            {"db", config_.db_path},
            {"durability", config_.durability == Durability::kFull ? "full" : "normal"}});
   bool served = p.server->Serve();
@@ -291,6 +301,9 @@ int Daemon::Run() {
   p.webhooks->engine().Stop(std::chrono::seconds(2));
   p.scheduler->Stop();
   p.key_usage->Stop();
+  // Calls the executor abandoned are taken over at once by the next start (or another node).
+  if (auto left = p.node->Leave(); !left)
+    LogError("could not record this node's stop", {{"error", left.error().message}});
   p.writer->Stop();
   LogInfo("stopped");
   return served || stop_requested_ ? 0 : 1;

@@ -11,14 +11,17 @@ WebhookDeliveryOptions DeliveryOptionsFrom(const DaemonConfig& config) {
 }
 
 Result<std::unique_ptr<Webhooks>> Webhooks::Make(ServiceContext context, const DaemonConfig& config,
-                                                 const EgressPolicy& policy) {
+                                                 const EgressPolicy& policy,
+                                                 const std::string& node_id) {
   auto key = LoadOrCreateWebhookKey(config.data_dir);
   if (!key) return key.error();
   auto w = std::unique_ptr<Webhooks>(new Webhooks());
   w->secrets_ = std::make_unique<WebhookSecrets>(std::move(*key));
   w->outbox_ = std::make_unique<WebhookOutbox>(w->forwarder_);
-  w->deliveries_ = std::make_unique<WebhookDeliveryService>(context, *w->secrets_, *w->outbox_,
-                                                            DeliveryOptionsFrom(config));
+  WebhookDeliveryOptions options = DeliveryOptionsFrom(config);
+  options.node_id = node_id;
+  w->deliveries_ =
+      std::make_unique<WebhookDeliveryService>(context, *w->secrets_, *w->outbox_, options);
   w->engine_ = std::make_unique<DeliveryEngine>(*w->deliveries_, MakeCurlTransport(policy));
   w->forwarder_.engine = w->engine_.get();
   w->service_ = std::make_unique<WebhookService>(context, *w->secrets_, *w->outbox_,

@@ -14,9 +14,11 @@ namespace flare::daemon {
 class Webhooks {
  public:
   /// Reads or creates <data-dir>/webhook.key; the engine gets its own libcurl transport
-  /// with the executor's egress `policy`. Nothing runs until engine().Start().
+  /// with the executor's egress `policy`; its leases are taken in the name of `node_id`.
+  /// Nothing runs until engine().Start().
   static Result<std::unique_ptr<Webhooks>> Make(ServiceContext context, const DaemonConfig& config,
-                                                const EgressPolicy& policy);
+                                                const EgressPolicy& policy,
+                                                const std::string& node_id);
 
   WebhookOutbox& outbox() { return *outbox_; }
   WebhookService& service() { return *service_; }

@@ -61,10 +61,11 @@ class Executor final : public HttpRunStarter {
   void Cancel(const std::string& run_id);
   /// HttpRunStarter, on the writer thread: a slot is kept only while the queue is empty (a
   /// run begun in a transaction never overtakes runs already waiting) and after Start's
-  /// recovery (which fails every run still processing).
+  /// recovery (which fails the runs of lost nodes still processing).
   bool TryReserve() override;
   void Begun(HttpWork work) override;
   void Release() override;
+  const std::string& node_id() const override { return runs_.node_id(); }
   /// Waits up to `grace` for runs in flight, abandons the rest, joins the threads.
   void Stop(std::chrono::milliseconds grace);
   /// Begins that failed so far (each one schedules an early re-read of pending runs).

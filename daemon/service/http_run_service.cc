@@ -93,12 +93,13 @@ Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingH
   auto job = FindJob(tx.conn(), project_id, run->job_id);
   if (!job) return std::optional<HttpWork>();
   StateMachine machine(tx, ctx_.notifier);
-  auto work = BeginHttpRunInTx(tx, machine, *job, *run);
+  auto work = BeginHttpRunInTx(tx, machine, *job, *run, node_id_);
   if (!work) return work.error();
   return std::optional<HttpWork>(std::move(*work));
 }
 
-Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run) {
+Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
+                                  const std::string& node_id) {
   // Refused before any write: in a batch, this run alone stays pending.
   auto target = ParseHttpTarget(job.spec.value("http", nlohmann::json()));
   if (!target) return target.error();
@@ -116,6 +117,7 @@ Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job,
   machine.Start(job, run, "executor", [&](RunRecord& started) {
     started.lease_expires_at = *started.lease_expires_at + kLeaseGrace;
     started.request = RedactedRequest(work.call);
+    started.node_id = node_id;
   });
   work.lease_id = run.lease_id;
   work.call.identity_headers = IdentityHeaders(run);
@@ -127,7 +129,8 @@ Status HttpRunService::Finish(const HttpWork& work, const HttpCallOutcome& outco
 }
 
 // Relaxed like a worker's ack (README "Durability"): an outcome lost in a power cut leaves the
-// run processing, and the next start fails it WORKER_LOST and retries it, a redelivery.
+// run processing under a node that is gone, and the next start (or another node) fails it
+// WORKER_LOST and retries it, a redelivery.
 Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
   return ctx_.writer.RunRelaxed<Ok>([&](Tx& tx) -> Status {
     for (const FinishedCall& call : calls) FinishInTx(tx, call.work, call.outcome);
@@ -173,22 +176,30 @@ Result<std::vector<PendingHttpRun>> HttpRunService::Recover() {
   return ctx_.writer.Run<std::vector<PendingHttpRun>>(
       [&](Tx& tx) -> Result<std::vector<PendingHttpRun>> {
         StateMachine machine(tx, ctx_.notifier);
-        for (RunRecord& run : ProcessingHttpRuns(tx.conn())) {
-          auto job = FindJob(tx.conn(), run.project_id, run.job_id);
-          if (!job) continue;
-          AttemptFailure failure{"WORKER_LOST",
-                                 {{"type", "WORKER_LOST"},
-                                  {"message", "flared stopped while the request was in flight"},
-                                  {"stack_trace", nullptr}},
-                                 true,
-                                 std::nullopt};
-          machine.FailAttempt(*job, run, failure, std::nullopt);
-        }
+        FailHttpRunsOfLostNodes(tx, machine, node_id_, -1);
         std::vector<PendingHttpRun> pending;
         for (const RunRecord& run : PendingHttpRuns(tx.conn()))
           pending.push_back({run.project_id, run.id});
         return pending;
       });
+}
+
+int FailHttpRunsOfLostNodes(Tx& tx, StateMachine& machine, const std::string& self, int limit) {
+  int failed = 0;
+  for (RunRecord& run : HttpRunsOfLostNodes(tx.conn(), self, tx.now() - kNodeSilenceLimit, limit)) {
+    auto job = FindJob(tx.conn(), run.project_id, run.job_id);
+    if (!job) continue;
+    std::string node = run.node_id.empty() ? "an earlier flared" : "flared node " + run.node_id;
+    AttemptFailure failure{"WORKER_LOST",
+                           {{"type", "WORKER_LOST"},
+                            {"message", node + " stopped while the request was in flight"},
+                            {"stack_trace", nullptr}},
+                           true,
+                           std::nullopt};
+    machine.FailAttempt(*job, run, failure, std::nullopt);
+    ++failed;
+  }
+  return failed;
 }
 
 }  // namespace flare::daemon

@@ -44,6 +44,8 @@ class HttpRunStarter {
   virtual void Begun(HttpWork work) = 0;
   /// The slot was not used (the begin failed, or its transaction rolled back).
   virtual void Release() = 0;
+  /// The node whose executor performs the call: the run is begun in its name.
+  virtual const std::string& node_id() const = 0;
 };
 
 }  // namespace flare::daemon

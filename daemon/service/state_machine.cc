@@ -119,7 +119,7 @@ bool StateMachine::BeginIfSlotFree(JobRecord& job, RunRecord& run) {
     }
   });
   tx_.OnAbort([starter] { starter->Release(); });
-  auto work = BeginHttpRunInTx(tx_, *this, job, run);
+  auto work = BeginHttpRunInTx(tx_, *this, job, run, starter->node_id());
   if (!work) return false;  // its request cannot be built: announced, the executor says why
   begun->emplace(std::move(*work));
   return true;

@@ -1,9 +1,11 @@
 #include "daemon/service/timer_service.h"
 
+#include "daemon/service/http_run_service.h"
 #include "daemon/service/scheduled_fires.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/job_repository.h"
+#include "daemon/store/node_repository.h"
 #include "daemon/store/run_repository.h"
 #include "daemon/store/worker_repository.h"
 
@@ -60,13 +62,28 @@ Result<DueOutcome> TimerService::ProcessDue() {
         ++outcome.lost;
       }
     }
+    int lost_http = FailHttpRunsOfLostNodes(tx, machine, node_.id, kTimerSlice);
+    outcome.lost += lost_http;
+    OptTime next_beat;
+    if (node_.shares_database) {
+      if (tx.now() >= last_beat_ + kNodeBeatInterval) {
+        // Gone from the table (an operator's cleanup): back as alive, as at Join.
+        if (!TouchNode(c, node_.id, tx.now())) InsertNode(c, {node_.id, started_, tx.now(), {}});
+        last_beat_ = tx.now();
+      }
+      next_beat = last_beat_ + kNodeBeatInterval;
+    }
     FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice, started_);
     outcome.fired = fires.fired;
-    outcome.more = due.size() == kTimerSlice || expired.size() == kTimerSlice || fires.more;
+    outcome.more = due.size() == kTimerSlice || expired.size() == kTimerSlice || fires.more ||
+                   lost_http == kTimerSlice;
     OptTime silent = OldestBusyWorkerSeen(c);
     if (silent) *silent += kWorkerSilenceLimit + std::chrono::milliseconds(1);
-    outcome.next_due = Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)),
-                                Earliest(silent, EarliestNextRun(c)));
+    OptTime silent_node = OldestBusyNodeSeen(c, node_.id);
+    if (silent_node) *silent_node += kNodeSilenceLimit + std::chrono::milliseconds(1);
+    outcome.next_due = Earliest(Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)),
+                                         Earliest(silent, EarliestNextRun(c))),
+                                Earliest(silent_node, next_beat));
     return outcome;
   });
 }

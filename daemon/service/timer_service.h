@@ -1,11 +1,14 @@
 #pragma once
 // What becomes due with time: waiting runs whose time came (run_at, retry delay), leases
-// that ran out (TIMEOUT), workers that went silent (WORKER_LOST). The scheduler thread calls
+// that ran out (TIMEOUT), workers that went silent (WORKER_LOST), HTTP runs of flared nodes
+// that stopped or went silent (WORKER_LOST), and this node's own heartbeat when it shares
+// the database with others (node_service.h). The scheduler thread calls
 // ProcessDue at the earliest due time; it is plain logic over a clock, so tests drive it
 // with a fake clock instead of sleeping.
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/service/node_service.h"
 
 namespace flare::daemon {
 
@@ -28,13 +31,19 @@ class DueProcessor {
 
 class TimerService final : public DueProcessor {
  public:
-  explicit TimerService(ServiceContext context) : ctx_(context), started_(context.clock.Now()) {}
+  TimerService(ServiceContext context, NodeIdentity node)
+      : ctx_(context),
+        node_(std::move(node)),
+        started_(context.clock.Now()),
+        last_beat_(started_) {}
   /// Moves everything due at the clock's "now", in one transaction.
   Result<DueOutcome> ProcessDue() override;
 
  private:
   ServiceContext ctx_;
-  TimePoint started_;  // fires due before this were missed while flared was down
+  NodeIdentity node_;
+  TimePoint started_;    // fires due before this were missed while flared was down
+  TimePoint last_beat_;  // this node's last heartbeat (NodeService::Join wrote the first)
 };
 
 }  // namespace flare::daemon

@@ -44,8 +44,10 @@ milliseconds WebhookRetryDelay(const WebhookDeliveryOptions& options, int failed
 }
 
 Result<int> WebhookDeliveryService::ReleaseLeases() {
-  return ctx_.writer.Run<int>(
-      [](Tx& tx) -> Result<int> { return ReleaseDeliveryLeases(tx.conn(), tx.now()); });
+  return ctx_.writer.Run<int>([&](Tx& tx) -> Result<int> {
+    return ReleaseLostNodesDeliveryLeases(tx.conn(), options_.node_id, tx.now() - kNodeSilenceLimit,
+                                          tx.now());
+  });
 }
 
 Result<DeliveryCall> WebhookDeliveryService::Prepare(Tx& tx, const WebhookRecord& webhook,
@@ -55,6 +57,7 @@ Result<DeliveryCall> WebhookDeliveryService::Prepare(Tx& tx, const WebhookRecord
   milliseconds lease = options_.timeout + kLeaseMargin;
   delivery.lease_id = RandomHex(8);
   delivery.lease_expires_at = tx.now() + lease;
+  delivery.node_id = options_.node_id;
   delivery.next_attempt_at = delivery.lease_expires_at;
   DeliveryCall call;
   int64_t timestamp = duration_cast<seconds>(tx.now().time_since_epoch()).count();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/service/context.h"
+#include "daemon/service/node_service.h"
 #include "daemon/service/webhook_secrets.h"
 #include "daemon/store/webhook_repository.h"
 #include "daemon/transport/http_transport.h"
@@ -35,6 +36,7 @@ struct WebhookDeliveryOptions {
   std::chrono::milliseconds retry_window{std::chrono::hours(24)};
   int per_endpoint_in_flight = 8;  // a slow endpoint holds at most this many calls
   int max_in_flight = 256;         // every endpoint together
+  std::string node_id;             // this flared's node, named on every lease it takes
 };
 
 /// The delay before the attempt after `failed_attempts` failures (common/backoff.h).
@@ -83,7 +85,8 @@ class WebhookDeliveryService {
   void CountAttemptsWith(AttemptCounter counter) { count_attempt_ = std::move(counter); }
 
   const WebhookDeliveryOptions& options() const { return options_; }
-  /// At start: deliveries claimed by a previous flared are due now; returns how many.
+  /// At start: deliveries claimed by a lost node (a previous flared on this database, or a
+  /// node that stopped or went silent) are due now; returns how many.
   Result<int> ReleaseLeases();
   /// One turn of the engine, in one transaction: records `results`, then claims up to
   /// `limit` due deliveries (none of an endpoint with per_endpoint_in_flight calls in

@@ -97,6 +97,15 @@ struct RunRecord {
   bool cancel_requested = false;
   std::string acked_lease_id;
   nlohmann::json ack_response;
+  std::string node_id;  // HTTP runs while processing: the flared node performing the call
+};
+
+/// A flared process using the database (schema.cc, "nodes").
+struct NodeRecord {
+  std::string id;
+  TimePoint started_at;
+  TimePoint last_seen_at;
+  OptTime stopped_at;
 };
 
 struct EventRecord {

@@ -11,10 +11,10 @@ namespace {
   "state, attempt, max_attempts, timeout_seconds, queue, job_type, priority, is_http, due_at, " \
   "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "       \
   "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "   \
-  "trace, cancel_requested, acked_lease_id, ack_response "
+  "trace, cancel_requested, acked_lease_id, ack_response, node_id "
 #define RUN_SELECT "SELECT " RUN_COLUMNS "FROM runs "
 
-// Binds ?1..?35 in the column order of RUN_SELECT without rowid.
+// Binds ?1..?36 in the column order of RUN_SELECT without rowid.
 // What a run is born with and keeps (SaveRun never writes these: an UPDATE that assigns an
 // indexed column rewrites that index's entry even when the value is the same, and job_id and
 // created_at key runs_by_job and runs_by_created).
@@ -58,6 +58,7 @@ void BindRunState(SQLite::Statement& st, const RunRecord& r) {
   st.bind(33, r.cancel_requested ? 1 : 0);
   BindText(st, 34, r.acked_lease_id);
   BindJson(st, 35, r.ack_response);
+  BindText(st, 36, r.node_id);
 }
 
 void BindRun(SQLite::Statement& st, const RunRecord& r) {
@@ -103,6 +104,7 @@ RunRecord ReadRun(SQLite::Statement& st) {
   r.cancel_requested = st.getColumn(33).getInt() != 0;
   r.acked_lease_id = ColText(st, 34);
   r.ack_response = ColJson(st, 35);
+  r.node_id = ColText(st, 36);
   return r;
 }
 
@@ -135,9 +137,9 @@ void InsertRun(Connection& c, RunRecord& run) {
       "state, attempt, max_attempts, timeout_seconds, queue, job_type, priority, is_http, due_at, "
       "next_retry_at, worker_id, lease_id, lease_expires_at, progress, payload, created_at, "
       "ready_at, started_at, completed_at, duration_ms, failure_reason, error, request, result, "
-      "trace, cancel_requested, acked_lease_id, ack_response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-      "?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)");
+      "trace, cancel_requested, acked_lease_id, ack_response, node_id) VALUES (?1, ?2, ?3, ?4, "
+      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, "
+      "?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)");
   BindRun(st, run);
   st.exec();
   run.rowid = c.db().getLastInsertRowid();
@@ -163,7 +165,7 @@ void SaveRun(Connection& c, const RunRecord& run) {
       "lease_expires_at = ?20, progress = ?21, ready_at = ?24, started_at = ?25, "
       "completed_at = ?26, duration_ms = ?27, failure_reason = ?28, error = ?29, request = ?30, "
       "result = ?31, trace = ?32, cancel_requested = ?33, acked_lease_id = ?34, "
-      "ack_response = ?35 WHERE id = ?1 AND project_id = ?2");
+      "ack_response = ?35, node_id = ?36 WHERE id = ?1 AND project_id = ?2");
   BindRunState(st, run);
   if (st.exec() > 0 && old_state && *old_state != run.state)
     CountRunMoved(c, run, old_queue, *old_state);
@@ -292,9 +294,30 @@ std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& pr
   return notices;
 }
 
-std::vector<RunRecord> ProcessingHttpRuns(Connection& c) {
-  auto& st = c.Prepare(RUN_SELECT "WHERE state = 'processing' AND is_http = 1");
+// Both read the processing HTTP runs through runs_http_held (as many as calls in flight on
+// all nodes), never the whole table.
+std::vector<RunRecord> HttpRunsOfLostNodes(Connection& c, const std::string& self,
+                                           TimePoint alive_since, int limit) {
+  auto& st = c.Prepare(RUN_SELECT
+                       "WHERE state = 'processing' AND is_http = 1 AND (node_id IS NULL OR "
+                       "(node_id <> ?1 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE "
+                       "n.id = runs.node_id AND n.stopped_at IS NULL AND n.last_seen_at >= ?2))) "
+                       "LIMIT ?3");
+  st.bind(1, self);
+  BindTime(st, 2, alive_since);
+  st.bind(3, limit);
   return ReadRuns(st);
+}
+
+OptTime OldestBusyNodeSeen(Connection& c, const std::string& self) {
+  auto& st = c.Prepare(
+      "SELECT MIN(n.last_seen_at) FROM "
+      "(SELECT DISTINCT node_id FROM runs WHERE state = 'processing' AND is_http = 1 "
+      " AND node_id <> ?1) r "
+      "JOIN nodes n ON n.id = r.node_id AND n.stopped_at IS NULL");
+  st.bind(1, self);
+  st.executeStep();
+  return ColTime(st, 0);
 }
 
 std::vector<RunRecord> PendingHttpRuns(Connection& c) {

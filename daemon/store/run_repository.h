@@ -54,7 +54,13 @@ struct CancelNotice {
 std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& project_id,
                                             const std::string& worker_id);
 /// HTTP runs in state processing / pending (executor recovery at start).
-std::vector<RunRecord> ProcessingHttpRuns(Connection& c);
+/// Processing HTTP runs whose node is lost: not `self`, and stopped, unknown (or none named),
+/// or not seen since `alive_since` (schema.cc, "nodes"). At most `limit`; negative: all.
+std::vector<RunRecord> HttpRunsOfLostNodes(Connection& c, const std::string& self,
+                                           TimePoint alive_since, int limit);
+/// The earliest last-seen time among other live nodes performing HTTP runs: the next moment
+/// one of them may turn out lost.
+OptTime OldestBusyNodeSeen(Connection& c, const std::string& self);
 std::vector<RunRecord> PendingHttpRuns(Connection& c);
 /// The earliest due time of a waiting run, and the earliest lease expiry.
 OptTime EarliestWaitingDue(Connection& c);

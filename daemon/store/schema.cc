@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -341,6 +341,26 @@ CREATE INDEX IF NOT EXISTS runs_by_created ON runs(project_id, created_at, id);
 -- counter row once per inserted row (about 20% of flared's CPU per job in a batch create).
 DROP TRIGGER IF EXISTS runs_count_insert;
 DROP TRIGGER IF EXISTS jobs_count_insert;
+)sql",
+    R"sql(
+-- The flared processes that use this database (one for SQLite; several may share a
+-- PostgreSQL database). A node that stops cleanly sets stopped_at; one that dies stops
+-- refreshing last_seen_at. Either way the HTTP runs it was performing are failed with
+-- WORKER_LOST and retried per policy by a node that is alive, and only those: another
+-- node's calls in flight are left alone.
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  stopped_at INTEGER
+) WITHOUT ROWID;
+-- The node performing a processing HTTP run (NULL: begun by a flared older than this step,
+-- which fails at its first start like any run of a node that is gone).
+ALTER TABLE runs ADD COLUMN node_id TEXT;
+CREATE INDEX IF NOT EXISTS runs_http_held ON runs(node_id) WHERE state = 'processing' AND is_http = 1;
+-- The node whose delivery engine holds a delivery's lease: at start only the leases of lost
+-- nodes are released at once (another node's sends in flight are left alone).
+ALTER TABLE webhook_deliveries ADD COLUMN node_id TEXT;
 )sql",
 };
 

@@ -14,7 +14,7 @@ namespace {
 #define DELIVERY_SELECT                                                                \
   "SELECT id, webhook_id, project_id, event_type, payload, status, attempts, "         \
   "next_attempt_at, lease_id, lease_expires_at, last_response_code, last_latency_ms, " \
-  "last_error, created_at, completed_at FROM webhook_deliveries "
+  "last_error, created_at, completed_at, node_id FROM webhook_deliveries "
 
 void BindBlob(SQLite::Statement& st, int index, const std::string& bytes) {
   if (bytes.empty())
@@ -72,7 +72,7 @@ std::vector<WebhookRecord> ReadWebhooks(SQLite::Statement& st) {
   return out;
 }
 
-// Binds ?1..?15 in the column order of DELIVERY_SELECT.
+// Binds ?1..?16 in the column order of DELIVERY_SELECT.
 void BindDelivery(SQLite::Statement& st, const DeliveryRecord& d) {
   st.bind(1, d.id);
   st.bind(2, d.webhook_id);
@@ -89,6 +89,7 @@ void BindDelivery(SQLite::Statement& st, const DeliveryRecord& d) {
   BindText(st, 13, d.last_error);
   BindTime(st, 14, d.created_at);
   BindTime(st, 15, d.completed_at);
+  BindText(st, 16, d.node_id);
 }
 
 DeliveryRecord ReadDelivery(SQLite::Statement& st) {
@@ -108,6 +109,7 @@ DeliveryRecord ReadDelivery(SQLite::Statement& st) {
   d.last_error = ColText(st, 12);
   d.created_at = ColTimeRequired(st, 13);
   d.completed_at = ColTime(st, 14);
+  d.node_id = ColText(st, 15);
   return d;
 }
 
@@ -184,8 +186,8 @@ void InsertDelivery(Connection& c, const DeliveryRecord& delivery) {
   auto& st = c.Prepare(
       "INSERT INTO webhook_deliveries (id, webhook_id, project_id, event_type, payload, status, "
       "attempts, next_attempt_at, lease_id, lease_expires_at, last_response_code, "
-      "last_latency_ms, last_error, created_at, completed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      "last_latency_ms, last_error, created_at, completed_at, node_id) VALUES (?1, ?2, ?3, ?4, "
+      "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   BindDelivery(st, delivery);
   st.exec();
 }
@@ -194,7 +196,7 @@ void SaveDelivery(Connection& c, const DeliveryRecord& d) {
   auto& st = c.Prepare(
       "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, "
       "lease_id = ?5, lease_expires_at = ?6, last_response_code = ?7, last_latency_ms = ?8, "
-      "last_error = ?9, completed_at = ?10 WHERE id = ?1");
+      "last_error = ?9, completed_at = ?10, node_id = ?11 WHERE id = ?1");
   st.bind(1, d.id);
   st.bind(2, d.status);
   st.bind(3, d.attempts);
@@ -205,6 +207,7 @@ void SaveDelivery(Connection& c, const DeliveryRecord& d) {
   BindOptional(st, 8, d.last_latency_ms);
   BindText(st, 9, d.last_error);
   BindTime(st, 10, d.completed_at);
+  BindText(st, 11, d.node_id);
   st.exec();
 }
 
@@ -266,11 +269,16 @@ OptTime EarliestDeliveryDue(Connection& c, const std::set<std::string>& exclude)
   return earliest;
 }
 
-int ReleaseDeliveryLeases(Connection& c, TimePoint now) {
+int ReleaseLostNodesDeliveryLeases(Connection& c, const std::string& self, TimePoint alive_since,
+                                   TimePoint now) {
   auto& st = c.Prepare(
       "UPDATE webhook_deliveries SET next_attempt_at = ?1, lease_id = NULL, "
-      "lease_expires_at = NULL WHERE status = 'pending' AND lease_id IS NOT NULL");
+      "lease_expires_at = NULL WHERE status = 'pending' AND lease_id IS NOT NULL AND "
+      "(node_id IS NULL OR (node_id <> ?2 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE "
+      "n.id = webhook_deliveries.node_id AND n.stopped_at IS NULL AND n.last_seen_at >= ?3)))");
   BindTime(st, 1, now);
+  st.bind(2, self);
+  BindTime(st, 3, alive_since);
   return st.exec();
 }
 

@@ -37,6 +37,7 @@ struct DeliveryRecord {
   OptTime next_attempt_at;  // pending only; pushed to the lease expiry while claimed
   std::string lease_id;
   OptTime lease_expires_at;
+  std::string node_id;  // while leased: the node whose engine sends it
   std::optional<int64_t> last_response_code;
   std::optional<int64_t> last_latency_ms;
   std::string last_error;
@@ -70,8 +71,11 @@ std::vector<DeliveryRecord> DueDeliveries(Connection& c, TimePoint now, int per_
                                           const std::set<std::string>& exclude);
 /// The earliest next_attempt_at of a pending delivery of an enabled endpoint not in `exclude`.
 OptTime EarliestDeliveryDue(Connection& c, const std::set<std::string>& exclude);
-/// Makes every claimed pending delivery due at `now` (at start: their sender is gone).
-int ReleaseDeliveryLeases(Connection& c, TimePoint now);
+/// Makes the claimed pending deliveries of lost nodes due at `now`: their sender is gone.
+/// Lost as for HTTP runs (run_repository.h, HttpRunsOfLostNodes): not `self`, and stopped,
+/// unknown or none named, or not seen since `alive_since`. The number released.
+int ReleaseLostNodesDeliveryLeases(Connection& c, const std::string& self, TimePoint alive_since,
+                                   TimePoint now);
 /// Ends every pending delivery of an endpoint as failed with `why`.
 int FailPendingDeliveries(Connection& c, const std::string& webhook_id, const std::string& why,
                           TimePoint now);

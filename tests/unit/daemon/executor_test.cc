@@ -61,7 +61,7 @@ class ExecutorTest : public ServiceTest {
   }
 
   testing::TestHttpServer sink_;
-  HttpRunService http_runs_{context_};
+  HttpRunService http_runs_{context_, node_.id};
   std::unique_ptr<Executor> executor_;  // last: stops before the services go
 };
 

@@ -70,7 +70,7 @@ TEST_F(ServiceTest, FiresDueBeforeARestartAreMissedEvenWithinTheGrace) {
   auto once = MustCreate(Every("@every 1s", {{"misfire_policy", "run_once"}}));
   auto all = MustCreate(Every("@every 1s", {{"misfire_policy", "run_all"}}));
   Advance(5s + 500ms);  // down for five fires, each less than kMisfireGrace ago
-  TimerService restarted(context_);
+  TimerService restarted(context_, node_);
   EXPECT_EQ(restarted.ProcessDue().value().fired, 1 + 5);
   EXPECT_EQ(RunCount(runs_, skip["id"]), 0);
   EXPECT_EQ(RunCount(runs_, once["id"]), 1);

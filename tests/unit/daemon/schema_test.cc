@@ -9,6 +9,7 @@
 
 #include "daemon/store/connection.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/unit/daemon/schema_rewind.h"
 
 namespace flare::daemon {
 namespace {
@@ -16,6 +17,13 @@ namespace {
 bool HasIndex(Connection& c, const std::string& name) {
   SQLite::Statement st(c.db(), "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1");
   st.bind(1, name);
+  return st.executeStep();
+}
+
+bool HasColumn(Connection& c, const std::string& table, const std::string& column) {
+  SQLite::Statement st(c.db(), "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+  st.bind(1, table);
+  st.bind(2, column);
   return st.executeStep();
 }
 
@@ -28,6 +36,7 @@ TEST(Schema, ADatabaseAtVersionTwoGainsTheRetentionIndexes) {
     MigrateSchema(c);
     c.Exec("DROP INDEX events_by_run");
     c.Exec("DROP INDEX runs_finished");
+    RewindNodesStep(c);
     c.Exec("PRAGMA user_version = 2");
   }
   Connection c(path, Durability::kNormal, Access::kReadWrite);
@@ -35,6 +44,24 @@ TEST(Schema, ADatabaseAtVersionTwoGainsTheRetentionIndexes) {
   EXPECT_EQ(c.db().execAndGet("PRAGMA user_version").getInt(), CurrentSchemaVersion());
   EXPECT_TRUE(HasIndex(c, "events_by_run"));
   EXPECT_TRUE(HasIndex(c, "runs_finished"));
+}
+
+TEST(Schema, ADatabaseAtVersionEightGainsTheNodesThatHoldWork) {
+  testing::TempDir dir;
+  const std::string path = (dir / "old.db").string();
+  {
+    Connection c(path, Durability::kNormal, Access::kReadWrite);
+    MigrateSchema(c);
+    RewindNodesStep(c);
+    c.Exec("PRAGMA user_version = 8");
+  }
+  Connection c(path, Durability::kNormal, Access::kReadWrite);
+  MigrateSchema(c);
+  EXPECT_EQ(c.db().execAndGet("PRAGMA user_version").getInt(), CurrentSchemaVersion());
+  EXPECT_TRUE(HasColumn(c, "runs", "node_id"));
+  EXPECT_TRUE(HasColumn(c, "webhook_deliveries", "node_id"));
+  EXPECT_TRUE(HasColumn(c, "nodes", "last_seen_at"));
+  EXPECT_TRUE(HasIndex(c, "runs_http_held"));
 }
 
 TEST(Schema, ANewDatabaseIsAtTheCurrentVersion) {

@@ -46,7 +46,7 @@ class ServiceTest : public ::testing::Test {
         jobs_(context_),
         workers_(context_),
         runs_(context_),
-        timer_(context_) {
+        timer_(context_, node_) {
     ConfigureLog(LogFormat::kText, LogLevel::kWarn);
   }
 
@@ -65,6 +65,8 @@ class ServiceTest : public ::testing::Test {
   void Advance(std::chrono::milliseconds d) { clock_.Advance(d); }
 
   static constexpr const char* kProject = "prj_test";
+  // This process's node: alone on its database, like flared on SQLite (node_service.h).
+  const NodeIdentity node_{"node_test", false};
   testing::TempDir dir_;
   testing::FakeClock clock_;
   RecordingNotifier notifier_;

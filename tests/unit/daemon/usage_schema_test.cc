@@ -7,6 +7,7 @@
 #include "daemon/store/schema.h"
 #include "daemon/store/usage_repository.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/unit/daemon/schema_rewind.h"
 
 namespace flare::daemon {
 namespace {
@@ -52,6 +53,7 @@ TEST(UsageSchema, AnUpgradedDatabaseCountsItsExistingRunsOnceThenFollowsChanges)
          {"queue_counts", "run_stats_minute", "usage_daily", "project_counts"}) {
       c.Exec(("DROP TABLE " + std::string(table)).c_str());
     }
+    RewindNodesStep(c);
     c.Exec("PRAGMA user_version = 3");
     AddRun(c, "run_1", "pending");
     AddRun(c, "run_2", "pending");
