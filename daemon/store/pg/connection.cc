@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "daemon/log.h"
 #include "daemon/store/pg/error.h"
 
 namespace flare::daemon::pg {
@@ -51,6 +52,10 @@ std::string ScrubbedConnectError(const char* libpq_message, const std::string& u
   return message;
 }
 
+void LogNotice(void* /*context*/, const char* message) {
+  LogDebug("postgres notice", {{"message", Trimmed(message)}});
+}
+
 }  // namespace
 
 Connection::Connection(const std::string& uri, std::chrono::seconds connect_timeout) {
@@ -61,6 +66,9 @@ Connection::Connection(const std::string& uri, std::chrono::seconds connect_time
   const char* values[] = {timeout.c_str(), "flared", uri.c_str(), nullptr};
   conn_.reset(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
   if (!conn_) throw PgError(kConnectionFailure, "PostgreSQL: out of memory while connecting");
+  // libpq prints server notices (and the FATAL of a session killed while idle) on stderr;
+  // flared's output is its structured log.
+  PQsetNoticeProcessor(conn_.get(), LogNotice, nullptr);
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     throw PgError(kConnectionFailure, "PostgreSQL connection failed: " +
                                           ScrubbedConnectError(PQerrorMessage(conn_.get()), uri));
@@ -144,10 +152,18 @@ std::optional<Notification> Connection::WaitForNotification(std::chrono::millise
 
 bool Connection::IsBroken() {
   if (PQstatus(conn_.get()) == CONNECTION_BAD) return true;
-  // Reads (without blocking) what the server already sent: a FATAL from
-  // pg_terminate_backend and the end of the stream turn the status to CONNECTION_BAD.
-  // Not inside a running query (PQTRANS_ACTIVE): that input belongs to its result.
-  if (PQtransactionStatus(conn_.get()) != PQTRANS_ACTIVE) PQconsumeInput(conn_.get());
+  // Not inside a running query (PQTRANS_ACTIVE): what arrives belongs to its result.
+  if (PQtransactionStatus(conn_.get()) == PQTRANS_ACTIVE) return false;
+  // Reads what the server already sent, without waiting: a session it closed has a FATAL
+  // (pg_terminate_backend, shutdown) and then the end of the stream. One PQconsumeInput
+  // reads the FATAL; only a further read sees the end and marks the session CONNECTION_BAD,
+  // so read while the socket stays readable (a few times at most: a live idle session has
+  // nothing to read but the odd notification).
+  for (int read = 0; read < 4; ++read) {
+    pollfd socket{PQsocket(conn_.get()), POLLIN, 0};
+    if (socket.fd < 0 || poll(&socket, 1, /*timeout_ms=*/0) <= 0) break;
+    if (PQconsumeInput(conn_.get()) == 0) break;
+  }
   return PQstatus(conn_.get()) == CONNECTION_BAD;
 }
 
