@@ -14,17 +14,19 @@ set -euo pipefail
 
 declare -A ALLOWED=(
   [flare_log]=""
-  [flare_store]="flare_log"
+  [flare_pg]="flare_log"
+  [flare_store]="flare_pg flare_log"
   [flare_transport]="flare_log"
   [flare_service]="flare_store flare_transport flare_log"
   [flare_engines]="flare_service flare_transport flare_log"
   [flare_api]="flare_engines flare_service flare_log"
-  [flare_daemon]="flare_api flare_engines flare_service flare_transport flare_store flare_log"
+  [flare_daemon]="flare_api flare_engines flare_service flare_transport flare_store flare_pg flare_log"
 )
 
-# The library each directory of daemon/ builds (the top directory builds flare_daemon).
+# The library each directory of daemon/ builds (the top directory builds flare_daemon). A
+# subdirectory listed here is a layer of its own (store/pg is not part of store).
 declare -A LAYER_OF_DIR=(
-  [store]=flare_store [transport]=flare_transport [service]=flare_service
+  [store]=flare_store [store/pg]=flare_pg [transport]=flare_transport [service]=flare_service
   [engines]=flare_engines [api]=flare_api
 )
 
@@ -37,8 +39,10 @@ check_includes() {
       target=${line#*\#include \"daemon/}
       target=${target%%\"*}
       [ "$target" = "store/records.h" ] && continue
+      # A header's layer is that of its own directory when that is listed (store/pg/x.h),
+      # else that of its first component (store/x.h).
       case "$target" in
-        */*) target_layer=${LAYER_OF_DIR[${target%%/*}]:-flare_daemon} ;;
+        */*) target_layer=${LAYER_OF_DIR[${target%/*}]:-${LAYER_OF_DIR[${target%%/*}]:-flare_daemon}} ;;
         log.h) target_layer=flare_log ;;
         *) target_layer=flare_daemon ;;
       esac

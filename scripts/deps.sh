@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libcli11-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev
           libssl-dev libcurl4-openssl-dev libhowardhinnant-date-dev libjemalloc-dev tzdata libgtest-dev libgmock-dev curl)
+# PostgreSQL (issue 9): libpq for flared's --db postgresql://… backend, and the server,
+# whose initdb/pg_ctl the PostgreSQL tests use to start a throwaway cluster (scripts/pg-cluster.sh).
+packages+=(libpq-dev postgresql-15)
 # clang + its runtime libraries for the libFuzzer targets, clang-format for the format check.
 packages+=(clang libclang-rt-14-dev clang-format)
 missing=()
