@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/store/account_store.h"
 #include "daemon/store/connection.h"
 #include "daemon/store/records.h"
 
@@ -21,5 +22,14 @@ std::optional<UserRecord> FindProjectOwner(Connection& c, const std::string& pro
 void InsertSession(Connection& c, const SessionRecord& session);
 /// Sessions not revoked and not expired at `now` (the auth cache loads these).
 std::vector<SessionRecord> ActiveSessions(Connection& c, TimePoint now);
+
+/// The SQLite AccountStore (stores.h): the functions above over one connection.
+class SqliteAccountStore final : public AccountStore {
+ public:
+  explicit SqliteAccountStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

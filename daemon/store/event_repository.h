@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/event_store.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
@@ -40,4 +41,13 @@ std::vector<EventRecord> EventsBefore(Connection& c, const std::string& project_
 bool EventExists(Connection& c, const std::string& project_id, const std::string& id);
 /// The id of the event appended last ("" when there is none).
 std::string LastEventId(Connection& c);
+/// The SQLite EventStore (stores.h): the functions above over one connection.
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
+
 }  // namespace flare::daemon

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/export_store.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
@@ -135,5 +136,14 @@ int ReadJobExportPage(Connection& c, const ExportWindow& window, int limit,
 /// The same for runs.
 int ReadRunExportPage(Connection& c, const ExportWindow& window, int limit,
                       const ExportRowVisitor& visit);
+
+/// The SQLite ExportStore (stores.h): the functions above over one connection.
+class SqliteExportStore final : public ExportStore {
+ public:
+  explicit SqliteExportStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

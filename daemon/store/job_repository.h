@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/job_store.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
@@ -57,5 +58,14 @@ std::optional<IdempotencyRecord> FindIdempotencyKey(Connection& c, const std::st
                                                     const std::string& key);
 void InsertIdempotencyKey(Connection& c, const std::string& project_id, const std::string& key,
                           const IdempotencyRecord& record, TimePoint now);
+
+/// The SQLite JobStore (stores.h): the functions above over one connection.
+class SqliteJobStore final : public JobStore {
+ public:
+  explicit SqliteJobStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

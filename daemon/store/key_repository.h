@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/key_store.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
@@ -36,5 +37,14 @@ bool RevokeApiKey(Connection& c, const std::string& project_id, const std::strin
 int CountOtherAdminKeys(Connection& c, const std::string& project_id, const std::string& except_id);
 /// Writes the last-use times noted in memory (never moves a time backwards).
 void TouchApiKeys(Connection& c, const std::vector<std::pair<std::string, TimePoint>>& uses);
+
+/// The SQLite KeyStore (stores.h): the functions above over one connection.
+class SqliteKeyStore final : public KeyStore {
+ public:
+  explicit SqliteKeyStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

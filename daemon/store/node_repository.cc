@@ -15,8 +15,7 @@ void InsertNode(Connection& c, const NodeRecord& node) {
 }
 
 bool TouchNode(Connection& c, const std::string& node_id, TimePoint now) {
-  auto& st =
-      c.Prepare("UPDATE nodes SET last_seen_at = ?2 WHERE id = ?1 AND stopped_at IS NULL");
+  auto& st = c.Prepare("UPDATE nodes SET last_seen_at = ?2 WHERE id = ?1 AND stopped_at IS NULL");
   st.bind(1, node_id);
   BindTime(st, 2, now);
   return st.exec() > 0;
@@ -44,8 +43,7 @@ int DeleteStoppedIdleNodes(Connection& c) {
 }
 
 std::optional<NodeRecord> FindNode(Connection& c, const std::string& node_id) {
-  auto& st =
-      c.Prepare("SELECT id, started_at, last_seen_at, stopped_at FROM nodes WHERE id = ?1");
+  auto& st = c.Prepare("SELECT id, started_at, last_seen_at, stopped_at FROM nodes WHERE id = ?1");
   st.bind(1, node_id);
   if (!st.executeStep()) return std::nullopt;
   NodeRecord node;

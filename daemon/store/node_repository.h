@@ -6,6 +6,7 @@
 #include <string>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/node_store.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
@@ -22,5 +23,14 @@ int StopOtherNodes(Connection& c, const std::string& self, TimePoint now);
 /// Forgets stopped nodes that no processing HTTP run names any longer.
 int DeleteStoppedIdleNodes(Connection& c);
 std::optional<NodeRecord> FindNode(Connection& c, const std::string& node_id);
+
+/// The SQLite NodeStore (stores.h): the functions above over one connection.
+class SqliteNodeStore final : public NodeStore {
+ public:
+  explicit SqliteNodeStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

@@ -10,6 +10,7 @@
 
 #include "daemon/store/connection.h"
 #include "daemon/store/records.h"
+#include "daemon/store/retention_store.h"
 
 namespace flare::daemon {
 
@@ -31,5 +32,14 @@ void DeleteRun(Connection& c, const std::string& run_id);
 void DeleteJobAndRuns(Connection& c, const std::string& job_id);
 /// The oldest completion time among runs in `states`.
 OptTime OldestFinished(Connection& c, std::initializer_list<RunState> states);
+
+/// The SQLite RetentionStore (stores.h): the functions above over one connection.
+class SqliteRetentionStore final : public RetentionStore {
+ public:
+  explicit SqliteRetentionStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

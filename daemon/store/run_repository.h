@@ -8,6 +8,7 @@
 
 #include "daemon/store/connection.h"
 #include "daemon/store/records.h"
+#include "daemon/store/run_store.h"
 
 namespace flare::daemon {
 
@@ -65,5 +66,14 @@ std::vector<RunRecord> PendingHttpRuns(Connection& c);
 /// The earliest due time of a waiting run, and the earliest lease expiry.
 OptTime EarliestWaitingDue(Connection& c);
 OptTime EarliestLeaseExpiry(Connection& c);
+
+/// The SQLite RunStore (stores.h): the functions above over one connection.
+class SqliteRunStore final : public RunStore {
+ public:
+  explicit SqliteRunStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

@@ -11,6 +11,7 @@
 
 #include "daemon/store/connection.h"
 #include "daemon/store/records.h"
+#include "daemon/store/usage_store.h"
 
 namespace flare::daemon {
 
@@ -76,5 +77,14 @@ struct FinishedRunTimes {
 /// runs_finished index; `visit` is called once per run.
 void ForEachFinishedRun(Connection& c, TimePoint since,
                         const std::function<void(const FinishedRunTimes&)>& visit);
+
+/// The SQLite UsageStore (stores.h): the functions above over one connection.
+class SqliteUsageStore final : public UsageStore {
+ public:
+  explicit SqliteUsageStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

@@ -8,6 +8,7 @@
 
 #include "daemon/store/connection.h"
 #include "daemon/store/records.h"
+#include "daemon/store/webhook_store.h"
 
 namespace flare::daemon {
 
@@ -88,5 +89,14 @@ struct DeliveryCounts {
 /// Deliveries of a project created in [from, until), and how many of them ended each way.
 DeliveryCounts CountDeliveries(Connection& c, const std::string& project_id, TimePoint from,
                                TimePoint until);
+
+/// The SQLite WebhookStore (stores.h): the functions above over one connection.
+class SqliteWebhookStore final : public WebhookStore {
+ public:
+  explicit SqliteWebhookStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

@@ -7,6 +7,7 @@
 
 #include "daemon/store/connection.h"
 #include "daemon/store/records.h"
+#include "daemon/store/worker_store.h"
 
 namespace flare::daemon {
 
@@ -20,5 +21,14 @@ std::vector<WorkerRecord> ListWorkers(Connection& c, const std::string& project_
 std::vector<WorkerRecord> SilentWorkersHoldingRuns(Connection& c, TimePoint cutoff);
 /// The oldest last-seen time among workers that hold runs.
 OptTime OldestBusyWorkerSeen(Connection& c);
+
+/// The SQLite WorkerStore (stores.h): the functions above over one connection.
+class SqliteWorkerStore final : public WorkerStore {
+ public:
+  explicit SqliteWorkerStore(Connection& c) : c_(c) {}
+
+ private:
+  [[maybe_unused]] Connection& c_;
+};
 
 }  // namespace flare::daemon

@@ -13,6 +13,7 @@
 #include "daemon/log.h"
 #include "daemon/store/counter_deltas.h"
 #include "daemon/store/schema.h"
+#include "daemon/store/sqlite_stores.h"
 
 namespace flare::daemon {
 
@@ -96,6 +97,7 @@ int OpenWal(Connection& connection) {
 
 Writer::Writer(const std::string& path, Durability durability, const Clock& clock)
     : connection_(std::make_unique<Connection>(path, durability, Access::kReadWrite)),
+      stores_(std::make_unique<SqliteStores>(*connection_)),
       checkpointer_(*connection_, stats_.wal_restarts, stats_.wal_checkpoints_starved),
       clock_(clock) {
   MigrateSchema(*connection_);  // it wrote (or read) the database: the WAL file exists now
@@ -193,7 +195,7 @@ void Writer::Loop() {
 
 std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
   ResetStatementsOnExit reset(*connection_);
-  Tx tx(*connection_, clock_.Now());
+  Tx tx(*connection_, *stores_, clock_.Now());
   std::vector<Action> after_commit;
   std::vector<Action> on_abort;  // of the operations kept so far, should the group fail
   // The group's counter changes, summed and written once before COMMIT (counter_deltas.h).

@@ -55,15 +55,30 @@
 #include "common/histogram.h"
 #include "common/result.h"
 #include "daemon/store/connection.h"
+#include "daemon/store/stores.h"
 #include "daemon/store/wal_checkpointer.h"
 
 namespace flare::daemon {
 
-/// What an operation sees inside the writer's transaction.
+/// What an operation sees inside the writer's transaction: every resource's store (the
+/// storage port, stores.h), the transaction's time, and hand-offs for its end.
 class Tx {
  public:
-  Tx(Connection& connection, TimePoint now) : connection_(connection), now_(now) {}
+  Tx(Connection& connection, Stores& stores, TimePoint now)
+      : connection_(connection), stores_(stores), now_(now) {}
+  /// The connection itself, for the code not yet moved behind the port.
   Connection& conn() { return connection_; }
+  JobStore& jobs() { return stores_.jobs(); }
+  RunStore& runs() { return stores_.runs(); }
+  EventStore& events() { return stores_.events(); }
+  WorkerStore& workers() { return stores_.workers(); }
+  KeyStore& keys() { return stores_.keys(); }
+  AccountStore& accounts() { return stores_.accounts(); }
+  WebhookStore& webhooks() { return stores_.webhooks(); }
+  UsageStore& usage() { return stores_.usage(); }
+  RetentionStore& retention() { return stores_.retention(); }
+  NodeStore& nodes() { return stores_.nodes(); }
+  ExportStore& exports() { return stores_.exports(); }
   /// The transaction's time: every row an operation writes carries this "now".
   TimePoint now() const { return now_; }
   /// Runs `action` on the writer thread after the commit, if the operation succeeds. It may
@@ -76,6 +91,7 @@ class Tx {
  private:
   friend class Writer;
   Connection& connection_;
+  Stores& stores_;
   TimePoint now_;
   std::vector<std::function<void()>> after_commit_;
   std::vector<std::function<void()>> on_abort_;
@@ -164,7 +180,8 @@ class Writer {
 
   WriterStats stats_;  // before checkpointer_, which counts into it
   std::unique_ptr<Connection> connection_;
-  WalCheckpointer checkpointer_;  // after connection_: it hooks that connection
+  std::unique_ptr<Stores> stores_;  // over connection_, lent to every transaction
+  WalCheckpointer checkpointer_;    // after connection_: it hooks that connection
   const Clock& clock_;
   // The WAL file, opened by the writer to fdatasync it; -1 when SQLite syncs (normal
   // durability, or the WAL could not be opened).

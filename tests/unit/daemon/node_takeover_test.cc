@@ -18,12 +18,11 @@ class NodeTakeoverTest : public ServiceTest {
  protected:
   // An HTTP job whose run node A begins: the run is processing in A's name.
   std::string JobBegunByA() {
-    std::string job_id = MustCreate({{"http", {{"url", "http://127.0.0.1:9/hook"}}},
-                                     {"timeout_seconds", 600},
-                                     {"retry",
-                                      {{"strategy", "fixed"},
-                                       {"initial_delay_seconds", 1},
-                                       {"jitter", false}}}})["id"];
+    std::string job_id = MustCreate(
+        {{"http", {{"url", "http://127.0.0.1:9/hook"}}},
+         {"timeout_seconds", 600},
+         {"retry",
+          {{"strategy", "fixed"}, {"initial_delay_seconds", 1}, {"jitter", false}}}})["id"];
     auto begun = http_a_.Begin(kProject, RunOf(job_id)["id"]);
     EXPECT_TRUE(begun.ok() && begun->has_value());
     if (begun.ok() && begun->has_value()) work_a_ = **begun;

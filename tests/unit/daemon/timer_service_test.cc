@@ -108,7 +108,7 @@ TEST_F(ServiceTest, TheSilentWorkerChecksReadTheClaimsNotEveryRunOfTheProject) {
   ASSERT_EQ(Claim().size(), 1u);
 
   auto reader = readers_.Acquire();
-  sqlite3* db = reader->db().getHandle();
+  sqlite3* db = (*reader).db().getHandle();
   long ticks = 0;  // one per 100 VM instructions
   sqlite3_progress_handler(
       db, 100, [](void* count) { return ++*static_cast<long*>(count), 0; }, &ticks);

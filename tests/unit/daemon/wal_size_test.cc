@@ -90,7 +90,7 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
     readers.emplace_back([&] {
       while (writing) {
         auto reader = readers_.Acquire();
-        reader->db().execAndGet(
+        (*reader).db().execAndGet(
             "SELECT count(*) FROM (SELECT v FROM filler ORDER BY rowid DESC LIMIT 200)");
         ++reads;
       }
