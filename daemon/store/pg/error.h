@@ -19,7 +19,7 @@ class PgError : public std::runtime_error {
   PgError(std::string sqlstate, const std::string& message)
       : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
 
-  /// Five characters from the server (https://www.postgresql.org/docs/15/errcodes-appendix.html),
+  /// Five characters from the server (the SQLSTATE codes of PostgreSQL's error appendix),
   /// kConnectionFailure, or empty for kClientMisuse.
   const std::string& sqlstate() const { return sqlstate_; }
   bool IsUniqueViolation() const { return sqlstate_ == "23505"; }

@@ -1,0 +1,95 @@
+// flared's PostgreSQL schema (store/pg/schema.cc): it applies once, it has every table and
+// column the SQLite schema has (so the typed records map onto both), and its triggers keep
+// the same counters SQLite's triggers keep.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "daemon/store/connection.h"
+#include "daemon/store/pg/error.h"
+#include "daemon/store/pg/schema.h"
+#include "daemon/store/schema.h"
+#include "tests/testutil/temp_dir.h"
+#include "tests/unit/pg/test_database.h"
+
+namespace flare::daemon::pg {
+namespace {
+
+using Columns = std::map<std::string, std::set<std::string>>;  // table → column names
+
+Columns SqliteColumns() {
+  flare::testing::TempDir dir;
+  daemon::Connection c((dir / "flare.db").string(), Durability::kNormal, Access::kReadWrite);
+  MigrateSchema(c);
+  Columns columns;
+  SQLite::Statement st(c.db(),
+                       "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
+                       "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
+  while (st.executeStep()) columns[st.getColumn(0).getString()].insert(st.getColumn(1).getString());
+  return columns;
+}
+
+Columns PgColumns(Connection& connection) {
+  Columns columns;
+  PgResult rows = connection.Exec(
+      "SELECT table_name, column_name FROM information_schema.columns "
+      "WHERE table_schema = 'public' AND table_name <> 'schema_migrations'");
+  for (int i = 0; i < rows.rows(); ++i) columns[rows.Text(i, 0)].insert(rows.Text(i, 1));
+  return columns;
+}
+
+TEST(PgFlareSchema, AppliesOnceAndHasEveryTableAndColumnOfTheSqliteSchema) {
+  testing::TestDatabase db;
+  Connection connection(db.uri());
+  MigrationOutcome first = Migrate(connection, FlareSchema());
+  EXPECT_EQ(first.version, FlareSchema().back().version);
+  EXPECT_TRUE(Migrate(connection, FlareSchema()).applied.empty());
+  EXPECT_EQ(PgColumns(connection), SqliteColumns());
+}
+
+TEST(PgFlareSchema, TriggersKeepTheCountersSqliteKeeps) {
+  testing::TestDatabase db;
+  Connection c(db.uri());
+  Migrate(c, FlareSchema());
+  c.ExecScript(
+      "INSERT INTO project_counts VALUES ('prj_1', 1);"
+      "INSERT INTO queue_counts VALUES ('prj_1', 'q', 'pending', 1, 1);"
+      "INSERT INTO jobs (id, project_id, job_type, queue, payload, spec, is_http, enabled, "
+      "  version, state, attempt, max_attempts, created_at, updated_at) "
+      "  VALUES ('job_1', 'prj_1', 't', 'q', '{}', '{}', 0, 1, 1, 'pending', 0, 3, 0, 0);"
+      "INSERT INTO runs (id, project_id, job_id, job_version, trigger, state, attempt, "
+      "  max_attempts, timeout_seconds, queue, job_type, priority, is_http, created_at) "
+      "  VALUES ('run_1', 'prj_1', 'job_1', 1, 'API', 'pending', 0, 3, 30, 'q', 't', 0, 0, 0);");
+  auto active = [&] {
+    return c.Exec("SELECT active_jobs FROM project_counts WHERE project_id = 'prj_1'").Int64(0, 0);
+  };
+  c.Exec("UPDATE jobs SET enabled = 0 WHERE id = 'job_1'");  // paused: no longer active
+  EXPECT_EQ(active(), 0);
+  c.Exec("UPDATE jobs SET enabled = 0 WHERE id = 'job_1'");  // no change: no count
+  EXPECT_EQ(active(), 0);
+  c.Exec("UPDATE jobs SET enabled = 1 WHERE id = 'job_1'");
+  EXPECT_EQ(active(), 1);
+  c.Exec("DELETE FROM runs WHERE id = 'run_1'");
+  EXPECT_EQ(c.Exec("SELECT current FROM queue_counts WHERE queue = 'q'").Int64(0, 0), 0);
+  c.Exec("DELETE FROM jobs WHERE id = 'job_1'");
+  EXPECT_EQ(active(), 0);
+}
+
+TEST(PgFlareSchema, AnEmailIsTakenWhateverItsCase) {
+  testing::TestDatabase db;
+  Connection c(db.uri());
+  Migrate(c, FlareSchema());
+  c.Exec("INSERT INTO users VALUES ('usr_1', 'prj_1', 'Ada@Example.com', 'Ada', 'h', 0)");
+  try {
+    c.Exec("INSERT INTO users VALUES ('usr_2', 'prj_2', 'ada@example.COM', 'Ada', 'h', 0)");
+    ADD_FAILURE() << "a second account with the same address in another case was accepted";
+  } catch (const PgError& e) {
+    EXPECT_EQ(e.sqlstate(), "23505");
+  }
+}
+
+}  // namespace
+}  // namespace flare::daemon::pg
