@@ -10,12 +10,12 @@
 #include "daemon/service/notifier.h"
 #include "daemon/store/reader_pool.h"
 #include "daemon/store/records.h"
-#include "daemon/store/writer.h"
+#include "daemon/store/transactions.h"
 
 namespace flare::daemon {
 
 struct ServiceContext {
-  Writer& writer;
+  Transactions& writer;  // every write (SQLite: the single writer, writer.h)
   ReaderPool& readers;
   const Clock& clock;
   WorkNotifier& notifier;

@@ -52,105 +52,19 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/histogram.h"
-#include "common/result.h"
 #include "daemon/store/connection.h"
-#include "daemon/store/stores.h"
+#include "daemon/store/transactions.h"
 #include "daemon/store/wal_checkpointer.h"
 
 namespace flare::daemon {
 
-/// What an operation sees inside the writer's transaction: every resource's store (the
-/// storage port, stores.h), the transaction's time, and hand-offs for its end.
-class Tx {
- public:
-  Tx(Connection& connection, Stores& stores, TimePoint now)
-      : connection_(connection), stores_(stores), now_(now) {}
-  /// The connection itself, for the code not yet moved behind the port.
-  Connection& conn() { return connection_; }
-  JobStore& jobs() { return stores_.jobs(); }
-  RunStore& runs() { return stores_.runs(); }
-  EventStore& events() { return stores_.events(); }
-  WorkerStore& workers() { return stores_.workers(); }
-  KeyStore& keys() { return stores_.keys(); }
-  AccountStore& accounts() { return stores_.accounts(); }
-  WebhookStore& webhooks() { return stores_.webhooks(); }
-  UsageStore& usage() { return stores_.usage(); }
-  RetentionStore& retention() { return stores_.retention(); }
-  NodeStore& nodes() { return stores_.nodes(); }
-  ExportStore& exports() { return stores_.exports(); }
-  /// The transaction's time: every row an operation writes carries this "now".
-  TimePoint now() const { return now_; }
-  /// Runs `action` on the writer thread after the commit, if the operation succeeds. It may
-  /// only hand off (notify, enqueue): see the rule at the top of this file.
-  void OnCommit(std::function<void()> action) { after_commit_.push_back(std::move(action)); }
-  /// Runs `action` on the writer thread if the operation is rolled back instead (it failed,
-  /// or its group could not commit). The same rule applies: hand off only.
-  void OnAbort(std::function<void()> action) { on_abort_.push_back(std::move(action)); }
-
- private:
-  friend class Writer;
-  Connection& connection_;
-  Stores& stores_;
-  TimePoint now_;
-  std::vector<std::function<void()>> after_commit_;
-  std::vector<std::function<void()>> on_abort_;
-};
-
-/// How the group commits go, for GET /metrics: seconds per group transaction (BEGIN to
-/// COMMIT, fsync included) and operations per group. Atomic counters: the writer thread
-/// observes, a scrape reads, neither waits.
-struct WriterStats {
-  BoundedHistogram commit_seconds{
-      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
-  BoundedHistogram group_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
-  /// Seconds per fdatasync of the WAL after a group with a durable operation.
-  BoundedHistogram sync_seconds{
-      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
-  /// Groups committed without a sync (every operation in them relaxed).
-  std::atomic<uint64_t> relaxed_groups{0};
-  /// The writer's own WAL checkpoints (wal_checkpointer.h): those that started the WAL over,
-  /// and those that readers outlasted.
-  std::atomic<uint64_t> wal_restarts{0};
-  std::atomic<uint64_t> wal_checkpoints_starved{0};
-};
-
-/// What a 2xx of an operation promises (see DURABILITY BY CONSEQUENCE above).
-enum class Sync { kDurable, kRelaxed };
-
-class Writer {
+/// The SQLite backend's transaction runner: one thread, group commit (see above).
+class Writer final : public Transactions {
  public:
   Writer(const std::string& path, Durability durability, const Clock& clock);
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
-
-  /// Runs `op` in the next group transaction and returns its result once committed.
-  /// An op that returns an error is rolled back (its savepoint) and commits nothing.
-  /// Called on the writer thread itself (from an op or an after-commit action) it fails at
-  /// once with kInternal instead of waiting for itself forever.
-  template <typename T>
-  Result<T> Run(std::function<Result<T>(Tx&)> op) {
-    return RunAs<T>(Sync::kDurable, std::move(op));
-  }
-  /// The same for an operation whose loss in a power cut only causes a redelivery (a claim,
-  /// an ack, a heartbeat): committed (it survives kill -9) but it may ride the next fsync.
-  template <typename T>
-  Result<T> RunRelaxed(std::function<Result<T>(Tx&)> op) {
-    return RunAs<T>(Sync::kRelaxed, std::move(op));
-  }
-  template <typename T>
-  Result<T> RunAs(Sync sync, std::function<Result<T>(Tx&)> op) {
-    std::optional<Result<T>> result;
-    Submit(
-        sync,
-        [&](Tx& tx) {
-          result.emplace(op(tx));
-          return result->ok();
-        },
-        [&](const Error& failure) { result.emplace(failure); });
-    return std::move(*result);
-  }
 
   /// Stops after the queued operations are done; later Runs fail with "unavailable".
   void Stop();
@@ -160,15 +74,13 @@ class Writer {
   /// at --durability normal, and where the WAL file could not be opened (then SQLite syncs
   /// every commit itself, synchronous=FULL).
   uint64_t sync_count() const;
-  const WriterStats& stats() const { return stats_; }
+  const WriterStats& stats() const override { return stats_; }
 
  private:
   struct Pending;
-  using Body = std::function<bool(Tx&)>;
-  using OnFailure = std::function<void(const Error&)>;
   using Action = std::function<void()>;
 
-  void Submit(Sync sync, Body body, OnFailure on_failure);
+  void Submit(Sync sync, Body body, OnFailure on_failure) override;
   void Loop();
   /// Runs the batch in one transaction; returns the after-commit actions of the operations
   /// that stand (none if the transaction failed).

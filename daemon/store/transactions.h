@@ -1,0 +1,81 @@
+#pragma once
+// How services run their writes, whichever backend holds the data: an operation (a
+// function of a Tx) is run in a transaction and its result returned once committed. The
+// SQLite backend is the single writer with its group commit (writer.h); a backend with
+// concurrent writers runs each operation in a transaction of its own.
+
+#include <atomic>
+#include <functional>
+#include <optional>
+
+#include "common/histogram.h"
+#include "common/result.h"
+#include "daemon/store/tx.h"
+
+namespace flare::daemon {
+
+/// How the commits go, for GET /metrics: seconds per transaction (BEGIN to COMMIT, fsync
+/// included) and operations per transaction (the SQLite writer's group commit). Atomic counters:
+/// the writer thread observes, a scrape reads, neither waits.
+struct WriterStats {
+  BoundedHistogram commit_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
+  BoundedHistogram group_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}};
+  /// Seconds per fdatasync of the WAL after a group with a durable operation.
+  BoundedHistogram sync_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
+  /// Groups committed without a sync (every operation in them relaxed).
+  std::atomic<uint64_t> relaxed_groups{0};
+  /// The writer's own WAL checkpoints (wal_checkpointer.h): those that started the WAL over,
+  /// and those that readers outlasted.
+  std::atomic<uint64_t> wal_restarts{0};
+  std::atomic<uint64_t> wal_checkpoints_starved{0};
+};
+
+/// What a 2xx of an operation promises (DURABILITY BY CONSEQUENCE in writer.h).
+enum class Sync { kDurable, kRelaxed };
+
+class Transactions {
+ public:
+  using Body = std::function<bool(Tx&)>;  // false: roll the operation back
+  using OnFailure = std::function<void(const Error&)>;
+
+  virtual ~Transactions() = default;
+
+  /// Runs `op` in a transaction and returns its result once committed. An op that returns
+  /// an error is rolled back and commits nothing. (The SQLite writer, called on its own
+  /// thread from an op or an after-commit action, fails at once with kInternal instead of
+  /// waiting for itself forever.)
+  template <typename T>
+  Result<T> Run(std::function<Result<T>(Tx&)> op) {
+    return RunAs<T>(Sync::kDurable, std::move(op));
+  }
+  /// The same for an operation whose loss in a power cut only causes a redelivery (a claim,
+  /// an ack, a heartbeat): committed (it survives kill -9) but it may ride the next fsync.
+  template <typename T>
+  Result<T> RunRelaxed(std::function<Result<T>(Tx&)> op) {
+    return RunAs<T>(Sync::kRelaxed, std::move(op));
+  }
+  template <typename T>
+  Result<T> RunAs(Sync sync, std::function<Result<T>(Tx&)> op) {
+    std::optional<Result<T>> result;
+    Submit(
+        sync,
+        [&](Tx& tx) {
+          result.emplace(op(tx));
+          return result->ok();
+        },
+        [&](const Error& failure) { result.emplace(failure); });
+    return std::move(*result);
+  }
+
+  /// How the commits go, for GET /metrics.
+  virtual const WriterStats& stats() const = 0;
+
+ protected:
+  /// Runs `body` in a transaction and returns once it is committed or rolled back; calls
+  /// `on_failure` instead when it could not run (shutting down, the commit failed).
+  virtual void Submit(Sync sync, Body body, OnFailure on_failure) = 0;
+};
+
+}  // namespace flare::daemon
