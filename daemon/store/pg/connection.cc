@@ -128,7 +128,8 @@ std::optional<Notification> Connection::NextQueuedNotification() {
   return notification;
 }
 
-std::optional<Notification> Connection::WaitForNotification(std::chrono::milliseconds timeout) {
+std::optional<Notification> Connection::WaitForNotification(std::chrono::milliseconds timeout,
+                                                            int interrupt_fd) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point deadline = Clock::now() + timeout;
   // Each pass sleeps in poll until data arrives or the deadline passes, so the loop ends at
@@ -141,12 +142,13 @@ std::optional<Notification> Connection::WaitForNotification(std::chrono::millise
     if (auto notification = NextQueuedNotification()) return notification;
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::nullopt;
-    pollfd socket{PQsocket(conn_.get()), POLLIN, 0};
-    if (socket.fd < 0) throw PgError(kConnectionFailure, "PostgreSQL connection has no socket");
-    int ready = poll(&socket, 1, static_cast<int>(left.count()));
+    pollfd fds[2] = {{PQsocket(conn_.get()), POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
+    if (fds[0].fd < 0) throw PgError(kConnectionFailure, "PostgreSQL connection has no socket");
+    int ready = poll(fds, interrupt_fd >= 0 ? 2 : 1, static_cast<int>(left.count()));
     if (ready < 0 && errno != EINTR) {
       throw PgError(kConnectionFailure, "poll on the PostgreSQL socket failed");
     }
+    if (interrupt_fd >= 0 && (fds[1].revents & POLLIN) != 0) return std::nullopt;
   }
 }
 

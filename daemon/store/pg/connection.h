@@ -87,8 +87,10 @@ class Connection {
   /// commits (at once outside a transaction), never if it rolls back.
   void Notify(std::string_view channel, std::string_view payload);
   /// The next notification for a channel this session listens to, or nullopt when none
-  /// arrives within `timeout`. Throws PgError when the connection is lost while waiting.
-  std::optional<Notification> WaitForNotification(std::chrono::milliseconds timeout);
+  /// arrives within `timeout` or `interrupt_fd` (when given) becomes readable: another
+  /// thread's way to end the wait at once. Throws PgError when the connection is lost.
+  std::optional<Notification> WaitForNotification(std::chrono::milliseconds timeout,
+                                                  int interrupt_fd = -1);
 
   /// True once libpq has seen the session end (a network error, pg_terminate_backend). Also
   /// reads whatever the server already sent, so a session the server closed while this one
