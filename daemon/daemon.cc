@@ -37,7 +37,7 @@
 #include "daemon/service/timer_service.h"
 #include "daemon/service/usage_service.h"
 #include "daemon/service/worker_service.h"
-#include "daemon/store/event_repository.h"
+#include "daemon/store/event_store.h"
 #include "daemon/store/key_repository.h"
 #include "daemon/webhook_wiring.h"
 #include "flare/version.h"
@@ -174,7 +174,7 @@ int Daemon::Run() {
   {
     // Before the first event is written: the bus's ring holds every event after this id,
     // and every new id sorts after it even if the clock went back across the restart.
-    std::string last_event = LastEventId(*p.readers->Acquire());
+    std::string last_event = p.readers->Acquire()->events().LastId();
     ObserveIssuedId(last_event);
     std::lock_guard lock(stop_mutex_);
     p.bus = std::make_unique<EventBus>();
@@ -192,7 +192,7 @@ int Daemon::Run() {
     return 1;
   }
   // Before any run moves: the latency slots start from the retained runs, then follow events.
-  p.metrics_recorder.Rebuild(*p.readers->Acquire(), clock.Now());
+  p.metrics_recorder.Rebuild(p.readers->Acquire()->usage(), clock.Now());
   p.notifier.observers.Add(p.metrics_recorder);
   p.metrics = std::make_unique<MetricsService>(context, p.metrics_recorder);
   p.usage = std::make_unique<UsageService>(context);

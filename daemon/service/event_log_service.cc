@@ -72,7 +72,7 @@ StreamRead EventStream::Read(std::string& out, SteadyTime until) {
       std::vector<EventRecord> rows;
       {
         auto reader = readers_.Acquire();
-        rows = EventsAfter(*reader, project_id_, filter_, last_id_, kCatchUpPage);
+        rows = reader->events().After(project_id_, filter_, last_id_, kCatchUpPage);
       }
       for (const auto& row : rows) out += EventFrame(row);
       if (!rows.empty()) last_id_ = rows.back().id;
@@ -147,7 +147,7 @@ Result<nlohmann::json> EventLogService::List(const std::string& project_id,
   std::vector<EventRecord> events;
   {
     auto reader = ctx_.readers.Acquire();
-    events = EventsBefore(*reader, project_id, *filter, *cursor ? (*cursor)->id : "", limit + 1);
+    events = reader->events().Before(project_id, *filter, *cursor ? (*cursor)->id : "", limit + 1);
   }
   bool has_more = events.size() > static_cast<size_t>(limit);
   if (has_more) events.pop_back();
@@ -184,7 +184,7 @@ Result<std::unique_ptr<EventStream>> EventLogService::Follow(const std::string& 
     bool known = false;
     {
       auto reader = ctx_.readers.Acquire();
-      known = EventExists(*reader, project_id, position);
+      known = reader->events().Exists(project_id, position);
     }
     if (!known) {
       note = ": last-event-id " + position +

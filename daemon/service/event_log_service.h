@@ -19,7 +19,7 @@
 
 #include "daemon/service/context.h"
 #include "daemon/service/event_bus.h"
-#include "daemon/store/event_repository.h"
+#include "daemon/store/event_store.h"
 
 namespace flare::daemon {
 

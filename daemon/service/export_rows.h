@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "daemon/store/export_reader.h"
+#include "daemon/store/export_store.h"
 
 namespace flare::daemon {
 

@@ -1,7 +1,7 @@
 #include "daemon/service/export_service.h"
 
 #include "daemon/service/export_rows.h"
-#include "daemon/store/export_reader.h"
+#include "daemon/store/export_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -79,9 +79,9 @@ bool ExportCursor::Next(std::string& out) {
       return false;
     };
     if (jobs) {
-      ReadJobExportPage(*reader, window, kPageRows, visit);
+      reader->exports().ReadJobPage(window, kPageRows, visit);
     } else {
-      ReadRunExportPage(*reader, window, kPageRows, visit);
+      reader->exports().ReadRunPage(window, kPageRows, visit);
     }
   }
   rows_ += static_cast<size_t>(seen);

@@ -5,7 +5,7 @@
 #include "daemon/service/job_factory.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/service/views.h"
-#include "daemon/store/event_repository.h"
+#include "daemon/store/event_store.h"
 #include "daemon/store/run_repository.h"
 
 namespace flare::daemon {
@@ -383,7 +383,7 @@ Result<nlohmann::json> JobService::Events(const std::string& project_id,
   auto reader = ctx_.readers.Acquire();
   auto job = FindJob(*reader, project_id, id_or_slug);
   if (!job) return JobNotFound(id_or_slug);
-  auto events = EventsOfJob(*reader, job->id, before, limit + 1);
+  auto events = reader->events().OfJob(job->id, before, limit + 1);
   bool has_more = events.size() > static_cast<size_t>(limit);
   if (has_more) events.pop_back();
   nlohmann::json data = nlohmann::json::array();

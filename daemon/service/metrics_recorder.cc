@@ -66,8 +66,8 @@ void MetricsRecorder::OnEvent(Tx& tx, const JobRecord& job, const RunRecord* run
   });
 }
 
-void MetricsRecorder::Rebuild(Connection& c, TimePoint now) {
-  ForEachFinishedRun(c, now - std::chrono::hours(kHourSlotsKept), [&](const FinishedRunTimes& run) {
+void MetricsRecorder::Rebuild(UsageStore& usage, TimePoint now) {
+  auto observe = [&](const FinishedRunTimes& run) {
     if (run.ready_at && run.started_at) {
       Observe(run.project_id, Latency::kQueueWait, *run.started_at,
               ToMillis(*run.started_at) - ToMillis(*run.ready_at));
@@ -75,7 +75,8 @@ void MetricsRecorder::Rebuild(Connection& c, TimePoint now) {
     TimePoint done = run.completed_at.value_or(now);
     if (run.duration_ms) Observe(run.project_id, Latency::kRunDuration, done, *run.duration_ms);
     if (run.http_total_ms) Observe(run.project_id, Latency::kHttpTarget, done, *run.http_total_ms);
-  });
+  };
+  usage.ForEachFinishedRun(now - std::chrono::hours(kHourSlotsKept), observe);
 }
 
 void MetricsRecorder::CountWebhookDelivery(const std::string& project_id,

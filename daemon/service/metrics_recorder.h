@@ -3,7 +3,7 @@
 // time (duration_ms) and HTTP target latency (trace.total_ms of HTTP runs), per project.
 //
 // Counts (created, succeeded, queue depths, usage) are durable rows the schema's triggers
-// move (usage_repository.h); latencies are distributions, which SQLite cannot add up
+// move (usage_store.h); latencies are distributions, which SQLite cannot add up
 // cheaply, so they live here as log-scale histograms (common/histogram.h) in time slots:
 // one per minute for the last hour and one per hour for the last 30 days, enough for the
 // periods 1h, 24h, 7d and 30d. A period's percentiles merge its slots; a period longer than
@@ -32,7 +32,7 @@
 #include "common/clock.h"
 #include "common/histogram.h"
 #include "daemon/service/event_observer.h"
-#include "daemon/store/usage_repository.h"
+#include "daemon/store/usage_store.h"
 
 namespace flare::daemon {
 
@@ -61,7 +61,7 @@ class MetricsRecorder final : public EventObserver {
 
   /// Refills the slots from the retained runs that finished since `now` − 30 days. Call at
   /// start, before the writer takes work, so nothing is counted twice.
-  void Rebuild(Connection& c, TimePoint now);
+  void Rebuild(UsageStore& usage, TimePoint now);
   /// One latency observation `ms` at `at` (what OnEvent and Rebuild feed).
   void Observe(const std::string& project_id, Latency kind, TimePoint at, int64_t ms);
   /// A webhook delivery attempt ended with `outcome` ("succeeded", "failed", …).

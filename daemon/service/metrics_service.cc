@@ -3,7 +3,7 @@
 #include <map>
 
 #include "daemon/service/prometheus_text.h"
-#include "daemon/store/usage_repository.h"
+#include "daemon/store/usage_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -109,8 +109,8 @@ Result<nlohmann::json> MetricsService::Summary(const std::string& project_id,
   std::map<RunState, int64_t> current;
   {
     auto reader = ctx_.readers.Acquire();
-    total = SumRunStats(*reader, project_id, now_minute - period->count() + 1);
-    for (const QueueCount& q : ReadQueueCounts(*reader, project_id)) {
+    total = reader->usage().SumRunStats(project_id, now_minute - period->count() + 1);
+    for (const QueueCount& q : reader->usage().ReadQueueCounts(project_id)) {
       if (IsActive(q.state)) current[q.state] += q.current;
     }
   }
@@ -163,7 +163,7 @@ Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
   std::vector<RunStatsBucket> rows;
   {
     auto reader = ctx_.readers.Acquire();
-    rows = ReadRunStats(*reader, project_id, first, width);
+    rows = reader->usage().ReadRunStats(project_id, first, width);
   }
   nlohmann::json data = nlohmann::json::array();
   auto row = rows.begin();
@@ -185,7 +185,7 @@ Result<nlohmann::json> MetricsService::Queues(const std::string& project_id) {
   std::map<std::string, std::map<RunState, int64_t>> by_queue;
   {
     auto reader = ctx_.readers.Acquire();
-    for (const QueueCount& q : ReadQueueCounts(*reader, project_id)) {
+    for (const QueueCount& q : reader->usage().ReadQueueCounts(project_id)) {
       auto& states = by_queue[q.queue];
       if (IsActive(q.state)) states[q.state] += q.current;
     }
@@ -199,7 +199,7 @@ Result<std::string> MetricsService::Prometheus(const std::string& project_id) {
   std::vector<QueueCount> counts;
   {
     auto reader = ctx_.readers.Acquire();
-    counts = ReadQueueCounts(*reader, project_id);
+    counts = reader->usage().ReadQueueCounts(project_id);
   }
   PrometheusText out;
   out.Family("flare_runs_total", "Runs that entered each state, by queue (creations included).",
@@ -244,7 +244,7 @@ Result<std::string> MetricsService::Prometheus(const std::string& project_id) {
 Status MetricsService::PruneOldStats() {
   int64_t first = (ToMillis(ctx_.clock.Now()) / kMsPerMinute) - kStatsKept.count();
   return ctx_.writer.Run<Ok>([first](Tx& tx) -> Status {
-    PruneRunStats(tx.conn(), first);
+    tx.usage().PruneRunStats(first);
     return Ok{};
   });
 }

@@ -1,7 +1,7 @@
 #pragma once
 // Metrics (SPEC §7): GET /metrics/summary, /throughput, /queues and the Prometheus
 // GET /metrics (usage is usage_service.h). Every answer is read from counters kept as work
-// happens — the trigger-kept rows of usage_repository.h (counts, durable) and the in-memory
+// happens — the trigger-kept rows of usage_store.h (counts, durable) and the in-memory
 // MetricsRecorder (latency percentiles) — never from a scan of the runs.
 //
 // Query parameters arrive as text and are checked here, so every bad one is a 400 naming

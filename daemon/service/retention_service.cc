@@ -2,7 +2,7 @@
 
 #include "daemon/service/job_factory.h"
 #include "daemon/store/job_repository.h"
-#include "daemon/store/retention_repository.h"
+#include "daemon/store/retention_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -25,6 +25,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
   return ctx_.writer.Run<RetentionOutcome>([&](Tx& tx) -> Result<RetentionOutcome> {
     RetentionOutcome outcome;
     auto& c = tx.conn();
+    RetentionStore& retention = tx.retention();
     const auto started = std::chrono::steady_clock::now();
     // Once spent, the slice stops where it is and says there is more.
     auto spent = [&] {
@@ -33,25 +34,26 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
       return true;
     };
     // Deletes events by chunks until none are left (true) or the slice is spent (false).
-    auto drain = [&](auto delete_chunk, const std::string& key) {
-      while (delete_chunk(c, key, kEventChunk) == kEventChunk) {
+    auto drain = [&](int (RetentionStore::*delete_chunk)(const std::string&, int),
+                     const std::string& key) {
+      while ((retention.*delete_chunk)(key, kEventChunk) == kEventChunk) {
         if (spent()) return false;
       }
       return true;
     };
     auto prune = [&](std::initializer_list<RunState> states, std::chrono::seconds age) {
       if (outcome.more) return;
-      auto runs = FinishedRunsBefore(c, states, tx.now() - age, kRetentionSlice);
+      auto runs = retention.FinishedRunsBefore(states, tx.now() - age, kRetentionSlice);
       for (const FinishedRun& finished : runs) {
         if (outcome.runs_deleted > 0 && spent()) return;  // each slice removes at least one
         auto job = FindJobInAnyProject(c, finished.job_id);
         if (job && job->last_run_id == finished.run_id && !IsRecurring(*job)) {
-          if (!drain(DeleteEventsOfJob, job->id)) return;
-          DeleteJobAndRuns(c, job->id);
+          if (!drain(&RetentionStore::DeleteEventsOfJob, job->id)) return;
+          retention.DeleteJobAndRuns(job->id);
           ++outcome.jobs_deleted;
         } else {
-          if (!drain(DeleteEventsOfRun, finished.run_id)) return;
-          DeleteRun(c, finished.run_id);
+          if (!drain(&RetentionStore::DeleteEventsOfRun, finished.run_id)) return;
+          retention.DeleteRun(finished.run_id);
         }
         ++outcome.runs_deleted;
       }
@@ -60,9 +62,9 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
     // The terminal states, by the policy that keeps them.
     prune({RunState::kSucceeded}, policy_.succeeded);
     prune({RunState::kDeadLetter, RunState::kCancelled}, policy_.failed);
-    OptTime a = Plus(OldestFinished(c, {RunState::kSucceeded}), policy_.succeeded);
-    OptTime b =
-        Plus(OldestFinished(c, {RunState::kDeadLetter, RunState::kCancelled}), policy_.failed);
+    OptTime a = Plus(retention.OldestFinished({RunState::kSucceeded}), policy_.succeeded);
+    OptTime b = Plus(retention.OldestFinished({RunState::kDeadLetter, RunState::kCancelled}),
+                     policy_.failed);
     outcome.next_due = Earliest(a, b);
     return outcome;
   });

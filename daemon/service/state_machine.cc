@@ -8,7 +8,7 @@
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_factory.h"
 #include "daemon/service/worker_service.h"
-#include "daemon/store/event_repository.h"
+#include "daemon/store/event_store.h"
 #include "daemon/store/job_repository.h"
 #include "daemon/store/run_repository.h"
 
@@ -68,7 +68,7 @@ void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std:
   event.type = type;
   event.at = tx_.now();
   event.details = std::move(details);
-  AppendEvent(tx_.conn(), event);
+  tx_.events().Append(event);
   if (EventObserver* observers = notifier_.events()) observers->OnEvent(tx_, job, run, event);
 }
 

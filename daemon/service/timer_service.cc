@@ -5,9 +5,9 @@
 #include "daemon/service/state_machine.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/job_repository.h"
-#include "daemon/store/node_repository.h"
+#include "daemon/store/node_store.h"
 #include "daemon/store/run_repository.h"
-#include "daemon/store/worker_repository.h"
+#include "daemon/store/worker_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -47,7 +47,8 @@ Result<DueOutcome> TimerService::ProcessDue() {
       machine.FailAttempt(*job, run, failure, std::nullopt);
       ++outcome.timed_out;
     }
-    for (const WorkerRecord& worker : SilentWorkersHoldingRuns(c, tx.now() - kWorkerSilenceLimit)) {
+    for (const WorkerRecord& worker :
+         tx.workers().SilentHoldingRuns(tx.now() - kWorkerSilenceLimit)) {
       for (RunRecord& run : RunsHeldBy(c, worker.project_id, worker.worker_id)) {
         auto job = FindJob(c, run.project_id, run.job_id);
         if (!job || run.is_http) continue;
@@ -68,7 +69,8 @@ Result<DueOutcome> TimerService::ProcessDue() {
     if (node_.shares_database) {
       if (tx.now() >= last_beat_ + kNodeBeatInterval) {
         // Gone from the table (an operator's cleanup): back as alive, as at Join.
-        if (!TouchNode(c, node_.id, tx.now())) InsertNode(c, {node_.id, started_, tx.now(), {}});
+        NodeStore& nodes = tx.nodes();
+        if (!nodes.Touch(node_.id, tx.now())) nodes.Insert({node_.id, started_, tx.now(), {}});
         last_beat_ = tx.now();
       }
       next_beat = last_beat_ + kNodeBeatInterval;
@@ -77,7 +79,7 @@ Result<DueOutcome> TimerService::ProcessDue() {
     outcome.fired = fires.fired;
     outcome.more = due.size() == kTimerSlice || expired.size() == kTimerSlice || fires.more ||
                    lost_http == kTimerSlice;
-    OptTime silent = OldestBusyWorkerSeen(c);
+    OptTime silent = tx.workers().OldestBusySeen();
     if (silent) *silent += kWorkerSilenceLimit + std::chrono::milliseconds(1);
     OptTime silent_node = OldestBusyNodeSeen(c, node_.id);
     if (silent_node) *silent_node += kNodeSilenceLimit + std::chrono::milliseconds(1);

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <chrono>
 
-#include "daemon/store/usage_repository.h"
+#include "daemon/store/usage_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -50,13 +50,13 @@ Result<nlohmann::json> UsageService::Usage(const std::string& project_id,
   int64_t active_jobs = 0;
   {
     auto reader = ctx_.readers.Acquire();
-    for (const DailyUsage& day : ReadDailyUsage(*reader, project_id, days->first, days->second)) {
+    for (const DailyUsage& day : reader->usage().ReadDaily(project_id, days->first, days->second)) {
       total.runs += day.runs;
       total.succeeded += day.succeeded;
       total.failed += day.failed;
       total.webhook_deliveries += day.webhook_deliveries;
     }
-    active_jobs = ReadActiveJobs(*reader, project_id);
+    active_jobs = reader->usage().ReadActiveJobs(project_id);
   }
   return nlohmann::json{{"period", month},
                         {"runs_used", total.runs},
@@ -80,7 +80,7 @@ Result<nlohmann::json> UsageService::Daily(const std::string& project_id,
   std::vector<DailyUsage> rows;
   {
     auto reader = ctx_.readers.Acquire();
-    rows = ReadDailyUsage(*reader, project_id, first, today);
+    rows = reader->usage().ReadDaily(project_id, first, today);
   }
   nlohmann::json data = nlohmann::json::array();
   auto row = rows.begin();
@@ -111,7 +111,7 @@ std::string UsageService::DailyCsv(const nlohmann::json& daily) {
 }
 
 void UsageService::CountWebhookDelivery(Tx& tx, const std::string& project_id) {
-  AddWebhookDelivery(tx.conn(), project_id, tx.now());
+  tx.usage().AddWebhookDelivery(project_id, tx.now());
 }
 
 }  // namespace flare::daemon

@@ -1,7 +1,7 @@
 #pragma once
 // Usage (SPEC §7, seed 002's Usage object): runs metered this month against the plan, and
 // the same per day as JSON or CSV. Read from the usage_daily and project_counts rows the
-// schema's triggers keep (usage_repository.h): a handful of rows per request, and they
+// schema's triggers keep (usage_store.h): a handful of rows per request, and they
 // outlive both restarts and the retention that deletes old runs. The local plan is
 // unlimited: runs_included and active_jobs_limit are -1.
 

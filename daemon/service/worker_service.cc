@@ -10,7 +10,7 @@
 #include "daemon/service/worker_requests.h"
 #include "daemon/store/job_repository.h"
 #include "daemon/store/run_repository.h"
-#include "daemon/store/worker_repository.h"
+#include "daemon/store/worker_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -54,8 +54,8 @@ std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::st
 
 void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& worker_id,
                   const std::vector<std::string>& queues, const std::vector<std::string>& types) {
-  if (TouchWorker(tx.conn(), project_id, worker_id, tx.now())) return;
-  UpsertWorker(tx.conn(), {project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
+  if (tx.workers().Touch(project_id, worker_id, tx.now())) return;
+  tx.workers().Upsert({project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
 }
 
 Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
@@ -88,7 +88,7 @@ Result<nlohmann::json> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string
                                const AckRequest& ack) {
   auto job = FindJob(tx.conn(), project_id, ack.job_id);
   if (!job) return JobNotFound(ack.job_id);
-  TouchWorker(tx.conn(), project_id, ack.worker_id, tx.now());
+  tx.workers().Touch(project_id, ack.worker_id, tx.now());
   auto held = HeldRuns(tx, job->id, ack.worker_id, ack.run_id, ack.lease_id);
   if (!held.empty()) return ApplyAck(tx, notifier, *job, held.front(), ack);
   auto run = FindRunOfJob(tx.conn(), job->id, ack.run_id.empty() ? job->last_run_id : ack.run_id);
@@ -136,7 +136,7 @@ Result<nlohmann::json> WorkerService::Register(const std::string& project_id,
   if (!types) return types.error();
   if (queues->empty()) queues->push_back("default");
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    UpsertWorker(tx.conn(), {project_id, *worker_id, *queues, *types, tx.now(), tx.now(), 0});
+    tx.workers().Upsert({project_id, *worker_id, *queues, *types, tx.now(), tx.now(), 0});
     return nlohmann::json{{"worker_id", *worker_id},
                           {"heartbeat_interval_seconds", kHeartbeatIntervalSeconds}};
   });
@@ -281,7 +281,7 @@ Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
     if (!job) return JobNotFound(item->job_id);
     auto held = HeldRuns(tx, job->id, *worker_id, item->run_id, item->lease_id);
     if (held.empty()) return LeaseLost(job->id, *worker_id);
-    TouchWorker(tx.conn(), project_id, *worker_id, tx.now());
+    tx.workers().Touch(project_id, *worker_id, tx.now());
     StateMachine machine(tx, ctx_.notifier);
     for (RunRecord& run : held) {
       run.progress = *item->progress;
@@ -296,7 +296,7 @@ Result<nlohmann::json> WorkerService::List(const std::string& project_id) {
   auto reader = ctx_.readers.Acquire();
   nlohmann::json data = nlohmann::json::array();
   TimePoint now = ctx_.clock.Now();
-  for (const auto& worker : ListWorkers(*reader, project_id))
+  for (const auto& worker : reader->workers().List(project_id))
     data.push_back(WorkerView(worker, now));
   return PageJson(std::move(data), false, "");
 }

@@ -16,13 +16,6 @@
 
 namespace flare::daemon {
 
-/// Narrows the project log; empty fields match everything.
-struct EventLogFilter {
-  std::string job_id;
-  std::string queue;               // the job's queue
-  std::vector<std::string> types;  // any of these
-};
-
 void AppendEvent(Connection& c, EventRecord& event);
 /// A job's events, newest first, before `before_rowid` when given.
 std::vector<EventRecord> EventsOfJob(Connection& c, const std::string& job_id,
@@ -41,13 +34,31 @@ std::vector<EventRecord> EventsBefore(Connection& c, const std::string& project_
 bool EventExists(Connection& c, const std::string& project_id, const std::string& id);
 /// The id of the event appended last ("" when there is none).
 std::string LastEventId(Connection& c);
+
 /// The SQLite EventStore (stores.h): the functions above over one connection.
 class SqliteEventStore final : public EventStore {
  public:
   explicit SqliteEventStore(Connection& c) : c_(c) {}
+  void Append(EventRecord& event) override { AppendEvent(c_, event); }
+  std::vector<EventRecord> OfJob(const std::string& job_id, std::optional<int64_t> before_rowid,
+                                 int limit) override {
+    return EventsOfJob(c_, job_id, before_rowid, limit);
+  }
+  std::vector<EventRecord> After(const std::string& project_id, const EventLogFilter& filter,
+                                 const std::string& after_id, int limit) override {
+    return EventsAfter(c_, project_id, filter, after_id, limit);
+  }
+  std::vector<EventRecord> Before(const std::string& project_id, const EventLogFilter& filter,
+                                  const std::string& before_id, int limit) override {
+    return EventsBefore(c_, project_id, filter, before_id, limit);
+  }
+  bool Exists(const std::string& project_id, const std::string& id) override {
+    return EventExists(c_, project_id, id);
+  }
+  std::string LastId() override { return LastEventId(c_); }
 
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

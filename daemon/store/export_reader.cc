@@ -1,6 +1,7 @@
 #include "daemon/store/export_reader.h"
 
 #include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
 
 #include <memory>
 
@@ -26,6 +27,25 @@ struct Finalize {
 };
 using StatementPtr = std::unique_ptr<sqlite3_stmt, Finalize>;
 
+// The current row of a page: the statement itself.
+class SqliteExportRow final : public ExportRow {
+ public:
+  explicit SqliteExportRow(sqlite3_stmt* statement) : st_(statement) {}
+
+ private:
+  bool IsNullAt(int index) const override { return sqlite3_column_type(st_, index) == SQLITE_NULL; }
+  std::string_view TextAt(int index) const override {
+    const auto* text = sqlite3_column_text(st_, index);
+    if (text == nullptr) return {};
+    return {reinterpret_cast<const char*>(text),
+            static_cast<size_t>(sqlite3_column_bytes(st_, index))};
+  }
+  int64_t IntAt(int index) const override { return sqlite3_column_int64(st_, index); }
+  double DoubleAt(int index) const override { return sqlite3_column_double(st_, index); }
+
+  sqlite3_stmt* st_;
+};
+
 void Check(sqlite3* db, int rc) {
   if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
 }
@@ -48,7 +68,7 @@ int ReadPage(Connection& c, const char* sql, const ExportWindow& window, int lim
                               SQLITE_STATIC));
   Check(db, sqlite3_bind_int64(raw, 4, ToMillis(window.until)));
   Check(db, sqlite3_bind_int(raw, 5, limit));
-  ExportRow row(raw);
+  SqliteExportRow row(raw);
   int seen = 0;
   for (;;) {
     int rc = sqlite3_step(raw);

@@ -28,9 +28,18 @@ std::optional<NodeRecord> FindNode(Connection& c, const std::string& node_id);
 class SqliteNodeStore final : public NodeStore {
  public:
   explicit SqliteNodeStore(Connection& c) : c_(c) {}
+  void Insert(const NodeRecord& node) override { InsertNode(c_, node); }
+  bool Touch(const std::string& node_id, TimePoint now) override {
+    return TouchNode(c_, node_id, now);
+  }
+  void Stop(const std::string& node_id, TimePoint now) override { StopNode(c_, node_id, now); }
+  int StopOthers(const std::string& self, TimePoint now) override {
+    return StopOtherNodes(c_, self, now);
+  }
+  int DeleteStoppedIdle() override { return DeleteStoppedIdleNodes(c_); }
 
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

@@ -14,11 +14,6 @@
 
 namespace flare::daemon {
 
-struct FinishedRun {
-  std::string run_id;
-  std::string job_id;
-};
-
 /// Up to `limit` runs in `states` completed before `cutoff`, oldest first.
 std::vector<FinishedRun> FinishedRunsBefore(Connection& c, std::initializer_list<RunState> states,
                                             TimePoint cutoff, int limit);
@@ -37,9 +32,26 @@ OptTime OldestFinished(Connection& c, std::initializer_list<RunState> states);
 class SqliteRetentionStore final : public RetentionStore {
  public:
   explicit SqliteRetentionStore(Connection& c) : c_(c) {}
+  std::vector<FinishedRun> FinishedRunsBefore(std::initializer_list<RunState> states,
+                                              TimePoint cutoff, int limit) override {
+    return ::flare::daemon::FinishedRunsBefore(c_, states, cutoff, limit);
+  }
+  int DeleteEventsOfRun(const std::string& run_id, int limit) override {
+    return ::flare::daemon::DeleteEventsOfRun(c_, run_id, limit);
+  }
+  int DeleteEventsOfJob(const std::string& job_id, int limit) override {
+    return ::flare::daemon::DeleteEventsOfJob(c_, job_id, limit);
+  }
+  void DeleteRun(const std::string& run_id) override { ::flare::daemon::DeleteRun(c_, run_id); }
+  void DeleteJobAndRuns(const std::string& job_id) override {
+    ::flare::daemon::DeleteJobAndRuns(c_, job_id);
+  }
+  OptTime OldestFinished(std::initializer_list<RunState> states) override {
+    return ::flare::daemon::OldestFinished(c_, states);
+  }
 
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

@@ -15,34 +15,6 @@
 
 namespace flare::daemon {
 
-/// The counters' day and minute: UTC days and minutes since the epoch (ms / these).
-inline constexpr int64_t kMsPerDay = 86'400'000;
-inline constexpr int64_t kMsPerMinute = 60'000;
-
-struct DailyUsage {
-  int64_t day = 0;
-  int64_t runs = 0;
-  int64_t succeeded = 0;
-  int64_t failed = 0;
-  int64_t webhook_deliveries = 0;
-};
-
-struct RunStatsBucket {
-  int64_t start_minute = 0;  // the first minute of the bucket
-  int64_t created = 0;
-  int64_t succeeded = 0;
-  int64_t failed = 0;
-  int64_t retried = 0;
-  int64_t cancelled = 0;
-};
-
-struct QueueCount {
-  std::string queue;
-  RunState state = RunState::kPending;
-  int64_t current = 0;  // runs in the state now
-  int64_t entered = 0;  // entries into it ever
-};
-
 /// Days in [first_day, last_day] that have any usage, oldest first.
 std::vector<DailyUsage> ReadDailyUsage(Connection& c, const std::string& project_id,
                                        int64_t first_day, int64_t last_day);
@@ -63,16 +35,6 @@ int PruneRunStats(Connection& c, int64_t first_minute);
 
 namespace flare::daemon {
 
-/// The times of a finished run that latency metrics are made of.
-struct FinishedRunTimes {
-  std::string project_id;
-  OptTime ready_at;
-  OptTime started_at;
-  OptTime completed_at;
-  std::optional<int64_t> duration_ms;
-  std::optional<int64_t> http_total_ms;  // trace.total_ms of an HTTP run
-};
-
 /// Every retained run that finished (or failed an attempt) since `since`, through the
 /// runs_finished index; `visit` is called once per run.
 void ForEachFinishedRun(Connection& c, TimePoint since,
@@ -82,9 +44,36 @@ void ForEachFinishedRun(Connection& c, TimePoint since,
 class SqliteUsageStore final : public UsageStore {
  public:
   explicit SqliteUsageStore(Connection& c) : c_(c) {}
+  std::vector<DailyUsage> ReadDaily(const std::string& project_id, int64_t first_day,
+                                    int64_t last_day) override {
+    return ReadDailyUsage(c_, project_id, first_day, last_day);
+  }
+  std::vector<RunStatsBucket> ReadRunStats(const std::string& project_id, int64_t first_minute,
+                                           int64_t bucket_minutes) override {
+    return ::flare::daemon::ReadRunStats(c_, project_id, first_minute, bucket_minutes);
+  }
+  RunStatsBucket SumRunStats(const std::string& project_id, int64_t first_minute) override {
+    return ::flare::daemon::SumRunStats(c_, project_id, first_minute);
+  }
+  std::vector<QueueCount> ReadQueueCounts(const std::string& project_id) override {
+    return ::flare::daemon::ReadQueueCounts(c_, project_id);
+  }
+  int64_t ReadActiveJobs(const std::string& project_id) override {
+    return ::flare::daemon::ReadActiveJobs(c_, project_id);
+  }
+  void AddWebhookDelivery(const std::string& project_id, TimePoint at) override {
+    ::flare::daemon::AddWebhookDelivery(c_, project_id, at);
+  }
+  int PruneRunStats(int64_t first_minute) override {
+    return ::flare::daemon::PruneRunStats(c_, first_minute);
+  }
+  void ForEachFinishedRun(TimePoint since,
+                          const std::function<void(const FinishedRunTimes&)>& visit) override {
+    ::flare::daemon::ForEachFinishedRun(c_, since, visit);
+  }
 
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

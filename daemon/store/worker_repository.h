@@ -26,9 +26,20 @@ OptTime OldestBusyWorkerSeen(Connection& c);
 class SqliteWorkerStore final : public WorkerStore {
  public:
   explicit SqliteWorkerStore(Connection& c) : c_(c) {}
+  void Upsert(const WorkerRecord& worker) override { UpsertWorker(c_, worker); }
+  bool Touch(const std::string& project_id, const std::string& worker_id, TimePoint now) override {
+    return TouchWorker(c_, project_id, worker_id, now);
+  }
+  std::vector<WorkerRecord> List(const std::string& project_id) override {
+    return ListWorkers(c_, project_id);
+  }
+  std::vector<WorkerRecord> SilentHoldingRuns(TimePoint cutoff) override {
+    return SilentWorkersHoldingRuns(c_, cutoff);
+  }
+  OptTime OldestBusySeen() override { return OldestBusyWorkerSeen(c_); }
 
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon
