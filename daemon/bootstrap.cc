@@ -12,7 +12,7 @@
 #include "common/ids.h"
 #include "daemon/api/auth.h"
 #include "daemon/log.h"
-#include "daemon/store/key_repository.h"
+#include "daemon/store/key_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -58,7 +58,7 @@ std::string KeyLeftByInterruptedStart(const std::string& path) {
 
 std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir) {
   auto exists = writer.Run<bool>(
-      [](Tx& tx) -> Result<bool> { return FindProjectByName(tx.conn(), "default").has_value(); });
+      [](Tx& tx) -> Result<bool> { return tx.keys().FindProjectByName("default").has_value(); });
   if (!exists) throw std::runtime_error("cannot read the projects: " + exists.error().message);
   if (*exists) return "";
   // The key file first, the hash second: a failure in between leaves a key file that
@@ -72,9 +72,9 @@ std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir) {
     LogInfo("adopting the admin key an interrupted first start wrote", {{"key_file", path}});
   }
   auto created = writer.Run<bool>([&](Tx& tx) -> Result<bool> {
-    if (FindProjectByName(tx.conn(), "default")) return false;
+    if (tx.keys().FindProjectByName("default")) return false;
     ProjectRecord project{NewId("prj", tx.now()), "default", nlohmann::json::object(), tx.now()};
-    InsertProject(tx.conn(), project);
+    tx.keys().InsertProject(project);
     ApiKeyRecord key;
     key.id = NewId("key", tx.now());
     key.project_id = project.id;
@@ -83,7 +83,7 @@ std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir) {
     key.key_hash = Sha256(secret);
     key.scopes = {"admin"};
     key.created_at = tx.now();
-    InsertApiKey(tx.conn(), key);
+    tx.keys().Insert(key);
     return true;
   });
   if (!created)

@@ -38,7 +38,7 @@
 #include "daemon/service/usage_service.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/event_store.h"
-#include "daemon/store/key_repository.h"
+#include "daemon/store/key_store.h"
 #include "daemon/webhook_wiring.h"
 #include "flare/version.h"
 
@@ -238,7 +238,7 @@ int Daemon::Run() {
       [&recorder = p.metrics_recorder](const std::string& project, const std::string& outcome) {
         recorder.CountWebhookDelivery(project, outcome);
       });
-  p.auth = std::make_unique<Authenticator>(ActiveApiKeys(*p.readers->Acquire()));
+  p.auth = std::make_unique<Authenticator>(p.readers->Acquire()->keys().Active());
   AccountOptions account_options{config_.signup_open, config_.password_kdf_iterations,
                                  *ParseDuration(config_.session_ttl),
                                  *ParseDuration(config_.login_lock_base)};

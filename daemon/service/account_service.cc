@@ -7,8 +7,8 @@
 #include "common/ids.h"
 #include "common/json_fields.h"
 #include "daemon/service/credentials.h"
-#include "daemon/store/account_repository.h"
-#include "daemon/store/key_repository.h"
+#include "daemon/store/account_store.h"
+#include "daemon/store/key_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -92,7 +92,7 @@ Result<SessionGrant> AccountService::NewSession(const UserRecord& user) {
   auto session = ctx_.writer.Run<SessionRecord>([&](Tx& tx) -> Result<SessionRecord> {
     SessionRecord row{NewId("ses", tx.now()), user.id,  user.project_id,
                       Sha256(token),          tx.now(), tx.now() + options_.session_ttl};
-    InsertSession(tx.conn(), row);
+    tx.accounts().InsertSession(row);
     return row;
   });
   if (!session) return session.error();
@@ -120,20 +120,20 @@ Result<SessionGrant> AccountService::Signup(const nlohmann::json& body) {
   }
   const Error taken{ErrorCode::kConflict,
                     "an account with this email already exists; log in instead", "email"};
-  if (FindUserByEmail(*ctx_.readers.Acquire(), *email)) return taken;
+  if (ctx_.readers.Acquire()->accounts().FindUserByEmail(*email)) return taken;
   std::string hash = WithKdfSlot([&] { return HashPassword(*password, options_.kdf_iterations); });
   auto user = ctx_.writer.Run<UserRecord>([&](Tx& tx) -> Result<UserRecord> {
-    if (FindUserByEmail(tx.conn(), *email)) return taken;  // a signup raced this one
+    if (tx.accounts().FindUserByEmail(*email)) return taken;  // a signup raced this one
     ProjectRecord project{NewId("prj", tx.now()), name, nlohmann::json::object(), tx.now()};
-    InsertProject(tx.conn(), project);
+    tx.keys().InsertProject(project);
     UserRecord row{NewId("usr", tx.now()), project.id, *email, name, hash, tx.now()};
-    InsertUser(tx.conn(), row);
+    tx.accounts().InsertUser(row);
     return row;
   });
   if (!user) return user.error();
   auto grant = NewSession(*user);
   if (!grant) return grant.error();
-  auto project = FindProjectById(*ctx_.readers.Acquire(), user->project_id);
+  auto project = ctx_.readers.Acquire()->keys().FindProjectById(user->project_id);
   grant->body["user"] = UserView(*user);
   if (project) grant->body["project"] = ProjectView(*project);
   return grant;
@@ -153,7 +153,7 @@ Result<SessionGrant> AccountService::Login(const nlohmann::json& body,
                  "too many login attempts for this account or from this address; try again in " +
                      std::to_string(retry_after) + " s"};
   }
-  auto user = FindUserByEmail(*ctx_.readers.Acquire(), *email);
+  auto user = ctx_.readers.Acquire()->accounts().FindUserByEmail(*email);
   // An unknown email costs the same KDF as a known one: timing does not tell them apart.
   const std::string& stored = user ? user->password_hash : DecoyHash();
   bool match = WithKdfSlot([&] { return VerifyPassword(*password, stored); });
@@ -167,11 +167,11 @@ Result<SessionGrant> AccountService::Login(const nlohmann::json& body,
 
 Result<nlohmann::json> AccountService::Me(const Caller& caller) {
   auto reader = ctx_.readers.Acquire();
-  auto project = FindProjectById(*reader, caller.project_id);
+  auto project = reader->keys().FindProjectById(caller.project_id);
   if (!project) return ProjectGone();
   nlohmann::json user = nullptr;
   if (!caller.user_id.empty()) {
-    if (auto row = FindUserById(*reader, caller.user_id)) user = UserView(*row);
+    if (auto row = reader->accounts().FindUserById(caller.user_id)) user = UserView(*row);
   }
   bool session = !caller.user_id.empty();
   return nlohmann::json{{"user", user},
@@ -184,10 +184,10 @@ Result<nlohmann::json> AccountService::Me(const Caller& caller) {
 
 Result<nlohmann::json> AccountService::Account(const std::string& project_id) {
   auto reader = ctx_.readers.Acquire();
-  auto project = FindProjectById(*reader, project_id);
+  auto project = reader->keys().FindProjectById(project_id);
   if (!project) return ProjectGone();
   nlohmann::json view = ProjectView(*project);
-  auto owner = FindProjectOwner(*reader, project_id);
+  auto owner = reader->accounts().FindProjectOwner(project_id);
   view["owner"] = owner ? UserView(*owner) : nlohmann::json(nullptr);
   view["plan"] = "local";
   return view;
@@ -227,7 +227,7 @@ Result<nlohmann::json> AccountService::Products(const std::string& project_id) {
 }
 
 std::vector<SessionRecord> AccountService::ActiveSessions() {
-  return daemon::ActiveSessions(*ctx_.readers.Acquire(), ctx_.clock.Now());
+  return ctx_.readers.Acquire()->accounts().ActiveSessions(ctx_.clock.Now());
 }
 
 }  // namespace flare::daemon

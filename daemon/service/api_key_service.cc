@@ -6,8 +6,8 @@
 #include "common/ids.h"
 #include "common/json_fields.h"
 #include "daemon/service/credentials.h"
-#include "daemon/store/account_repository.h"
-#include "daemon/store/key_repository.h"
+#include "daemon/store/account_store.h"
+#include "daemon/store/key_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -78,7 +78,7 @@ Result<CreatedKey> ApiKeyService::Create(const std::string& project_id,
     ApiKeyRecord row = key;
     row.id = NewId("key", tx.now());
     row.created_at = tx.now();
-    InsertApiKey(tx.conn(), row);
+    tx.keys().Insert(row);
     return row;
   });
   if (!created) return created.error();
@@ -93,7 +93,7 @@ Result<nlohmann::json> ApiKeyService::List(const std::string& project_id,
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  auto keys = ListApiKeys(*reader, project_id, *cursor, limit);
+  auto keys = reader->keys().List(project_id, *cursor, limit);
   return PageOf(std::move(keys), limit, [&](ApiKeyRecord key) {
     if (auto noted = last_used(key.id); noted && (!key.last_used_at || *noted > *key.last_used_at))
       key.last_used_at = noted;
@@ -104,18 +104,18 @@ Result<nlohmann::json> ApiKeyService::List(const std::string& project_id,
 Result<ApiKeyRecord> ApiKeyService::Revoke(const std::string& project_id,
                                            const std::string& key_id) {
   return ctx_.writer.Run<ApiKeyRecord>([&](Tx& tx) -> Result<ApiKeyRecord> {
-    auto key = FindApiKey(tx.conn(), project_id, key_id);
+    auto key = tx.keys().Find(project_id, key_id);
     if (!key) return KeyNotFound(key_id);
     if (key->revoked_at) return *key;  // revoking twice is not an error: the key is gone
     bool admin = std::find(key->scopes.begin(), key->scopes.end(), "admin") != key->scopes.end();
-    if (admin && CountOtherAdminKeys(tx.conn(), project_id, key->id) == 0 &&
-        !FindProjectOwner(tx.conn(), project_id)) {
+    if (admin && tx.keys().CountOtherAdmins(project_id, key->id) == 0 &&
+        !tx.accounts().FindProjectOwner(project_id)) {
       return Error{ErrorCode::kConflict,
                    key->id +
                        " is the project's last admin key and nobody can log in to make "
                        "another; create a new admin key first, then revoke this one"};
     }
-    RevokeApiKey(tx.conn(), project_id, key->id, tx.now());
+    tx.keys().Revoke(project_id, key->id, tx.now());
     key->revoked_at = tx.now();
     return *key;
   });
@@ -124,7 +124,7 @@ Result<ApiKeyRecord> ApiKeyService::Revoke(const std::string& project_id,
 Status ApiKeyService::RecordUsage(const std::vector<std::pair<std::string, TimePoint>>& uses) {
   if (uses.empty()) return Ok{};
   return ctx_.writer.Run<Ok>([&](Tx& tx) -> Result<Ok> {
-    TouchApiKeys(tx.conn(), uses);
+    tx.keys().Touch(uses);
     return Ok{};
   });
 }

@@ -45,8 +45,8 @@ milliseconds WebhookRetryDelay(const WebhookDeliveryOptions& options, int failed
 
 Result<int> WebhookDeliveryService::ReleaseLeases() {
   return ctx_.writer.Run<int>([&](Tx& tx) -> Result<int> {
-    return ReleaseLostNodesDeliveryLeases(tx.conn(), options_.node_id, tx.now() - kNodeSilenceLimit,
-                                          tx.now());
+    return tx.webhooks().ReleaseLostNodesDeliveryLeases(options_.node_id,
+                                                        tx.now() - kNodeSilenceLimit, tx.now());
   });
 }
 
@@ -89,15 +89,15 @@ Result<std::vector<DeliveryCall>> WebhookDeliveryService::ClaimIn(
     Tx& tx, int limit, std::map<std::string, int>& in_flight) {
   std::vector<DeliveryCall> calls;
   std::map<std::string, std::optional<WebhookRecord>> endpoints;
-  auto due =
-      DueDeliveries(tx.conn(), tx.now(), options_.per_endpoint_in_flight, limit, Full(in_flight));
+  auto due = tx.webhooks().DueDeliveries(tx.now(), options_.per_endpoint_in_flight, limit,
+                                         Full(in_flight));
   for (DeliveryRecord& delivery : due) {
     if (in_flight[delivery.webhook_id] >= options_.per_endpoint_in_flight) continue;
     auto found = endpoints.find(delivery.webhook_id);
     if (found == endpoints.end()) {
       found = endpoints
                   .emplace(delivery.webhook_id,
-                           FindWebhook(tx.conn(), delivery.project_id, delivery.webhook_id))
+                           tx.webhooks().Find(delivery.project_id, delivery.webhook_id))
                   .first;
     }
     const auto& webhook = found->second;
@@ -107,12 +107,12 @@ Result<std::vector<DeliveryCall>> WebhookDeliveryService::ClaimIn(
       delivery.completed_at = tx.now();
       delivery.last_error =
           "the webhook is disabled" + (webhook ? ": " + webhook->disabled_reason : std::string());
-      SaveDelivery(tx.conn(), delivery);
+      tx.webhooks().SaveDelivery(delivery);
       continue;
     }
     auto call = Prepare(tx, *webhook, delivery);
     if (!call) return call.error();
-    SaveDelivery(tx.conn(), delivery);
+    tx.webhooks().SaveDelivery(delivery);
     ++in_flight[delivery.webhook_id];
     calls.push_back(std::move(*call));
   }
@@ -133,7 +133,7 @@ Result<DeliveryTurn> WebhookDeliveryService::Turn(const std::vector<DeliveryResu
       if (!calls) return calls.error();
       turn.calls = std::move(*calls);
     }
-    turn.next_due = EarliestDeliveryDue(tx.conn(), Full(in_flight));
+    turn.next_due = tx.webhooks().EarliestDeliveryDue(Full(in_flight));
     return turn;
   });
 }
@@ -141,7 +141,7 @@ Result<DeliveryTurn> WebhookDeliveryService::Turn(const std::vector<DeliveryResu
 Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
                                          std::string& status) {
   const HttpCallOutcome& outcome = result.outcome;
-  auto stored = FindDelivery(tx.conn(), result.call.delivery.id);
+  auto stored = tx.webhooks().FindDelivery(result.call.delivery.id);
   // Deleted with its endpoint, or claimed anew after this lease lapsed: not ours to record.
   if (!stored || stored->status != "pending" || stored->lease_id != result.call.delivery.lease_id)
     return Ok{};
@@ -160,15 +160,15 @@ Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
     d.status = "succeeded";
   } else if (outcome.status == 410) {
     d.status = "failed";
-    auto webhook = FindWebhook(tx.conn(), d.project_id, d.webhook_id);
+    auto webhook = tx.webhooks().Find(d.project_id, d.webhook_id);
     if (webhook && webhook->enabled) {
       webhook->enabled = false;
       webhook->disabled_reason = "the endpoint answered 410 Gone at " + FormatTime(tx.now()) +
                                  "; re-enable it once it accepts deliveries again";
       webhook->updated_at = tx.now();
-      SaveWebhook(tx.conn(), *webhook);
-      FailPendingDeliveries(tx.conn(), d.webhook_id, "the webhook was disabled (410 Gone)",
-                            tx.now());
+      tx.webhooks().Save(*webhook);
+      tx.webhooks().FailPendingDeliveries(d.webhook_id, "the webhook was disabled (410 Gone)",
+                                          tx.now());
       outbox_.InvalidateWith(tx, d.project_id);
       LogWarn("webhook disabled: its endpoint answered 410 Gone", {{"webhook_id", d.webhook_id}});
     }
@@ -188,7 +188,7 @@ Status WebhookDeliveryService::RecordOne(Tx& tx, const DeliveryResult& result,
     d.next_attempt_at.reset();
     d.completed_at = tx.now();
   }
-  SaveDelivery(tx.conn(), d);
+  tx.webhooks().SaveDelivery(d);
   status = d.status;
   // Every attempt made is a delivery in the usage (it is what a receiver sees), counted in
   // the same transaction as its outcome.

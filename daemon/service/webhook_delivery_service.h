@@ -20,7 +20,7 @@
 #include "daemon/service/context.h"
 #include "daemon/service/node_service.h"
 #include "daemon/service/webhook_secrets.h"
-#include "daemon/store/webhook_repository.h"
+#include "daemon/store/webhook_store.h"
 #include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {

@@ -5,7 +5,7 @@
 #include "common/ids.h"
 #include "daemon/service/views.h"
 #include "daemon/service/webhook_delivery_service.h"
-#include "daemon/store/webhook_repository.h"
+#include "daemon/store/webhook_store.h"
 
 namespace flare::daemon {
 
@@ -45,7 +45,7 @@ void WebhookOutbox::OnEvent(Tx& tx, const JobRecord& job, const RunRecord* run,
     delivery.payload = body;
     delivery.next_attempt_at = tx.now();
     delivery.created_at = tx.now();
-    InsertDelivery(tx.conn(), delivery);
+    tx.webhooks().InsertDelivery(delivery);
   }
   if (!body.empty()) tx.OnCommit([&sender = sender_] { sender.Wake(); });
 }
@@ -57,7 +57,7 @@ WebhookOutbox::Endpoints WebhookOutbox::EndpointsOf(Tx& tx, const std::string& p
     if (it != cache_.end()) return it->second;
   }
   auto endpoints = std::make_shared<std::vector<Endpoint>>();
-  for (WebhookRecord& webhook : WebhooksOfProject(tx.conn(), project_id)) {
+  for (WebhookRecord& webhook : tx.webhooks().OfProject(project_id)) {
     if (webhook.enabled) endpoints->push_back({webhook.id, std::move(webhook.events)});
   }
   std::lock_guard lock(mutex_);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "daemon/store/webhook_repository.h"
+#include "daemon/store/webhook_store.h"
 
 namespace flare::daemon {
 

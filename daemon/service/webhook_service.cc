@@ -134,7 +134,7 @@ Result<nlohmann::json> WebhookService::Create(const std::string& project_id,
     webhook.project_id = project_id;
     webhook.secret_box = secrets_.Seal(webhook.id, secret);
     webhook.created_at = webhook.updated_at = tx.now();
-    InsertWebhook(tx.conn(), webhook);
+    tx.webhooks().Insert(webhook);
     outbox_.InvalidateWith(tx, project_id);
     nlohmann::json answer = WebhookView(webhook);
     answer["secret"] = secret;
@@ -147,12 +147,12 @@ Result<nlohmann::json> WebhookService::List(const std::string& project_id,
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  return PageOf(ListWebhooks(*reader, project_id, *cursor, limit + 1), limit, WebhookView);
+  return PageOf(reader->webhooks().List(project_id, *cursor, limit + 1), limit, WebhookView);
 }
 
 Result<nlohmann::json> WebhookService::Get(const std::string& project_id, const std::string& id) {
   auto reader = ctx_.readers.Acquire();
-  auto webhook = FindWebhook(*reader, project_id, id);
+  auto webhook = reader->webhooks().Find(project_id, id);
   if (!webhook) return WebhookNotFound(id);
   return WebhookView(*webhook);
 }
@@ -169,7 +169,7 @@ Result<nlohmann::json> WebhookService::Update(const std::string& project_id, con
     enabled = *value;
   }
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto webhook = FindWebhook(tx.conn(), project_id, id);
+    auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
     if (auto applied = ApplyFields(body, *webhook); !applied) return applied.error();
     if (enabled && *enabled != webhook->enabled) {
@@ -177,10 +177,10 @@ Result<nlohmann::json> WebhookService::Update(const std::string& project_id, con
       webhook->disabled_reason = *enabled ? "" : "disabled by request";
       // Only enabled endpoints are claimed from: what was waiting ends here, visibly.
       if (!*enabled)
-        FailPendingDeliveries(tx.conn(), webhook->id, "the webhook was disabled", tx.now());
+        tx.webhooks().FailPendingDeliveries(webhook->id, "the webhook was disabled", tx.now());
     }
     webhook->updated_at = tx.now();
-    SaveWebhook(tx.conn(), *webhook);
+    tx.webhooks().Save(*webhook);
     outbox_.InvalidateWith(tx, project_id);
     return WebhookView(*webhook);
   });
@@ -189,9 +189,9 @@ Result<nlohmann::json> WebhookService::Update(const std::string& project_id, con
 Result<nlohmann::json> WebhookService::Delete(const std::string& project_id,
                                               const std::string& id) {
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto webhook = FindWebhook(tx.conn(), project_id, id);
+    auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
-    DeleteWebhook(tx.conn(), webhook->id);
+    tx.webhooks().Delete(webhook->id);
     outbox_.InvalidateWith(tx, project_id);
     return nlohmann::json{{"id", webhook->id}, {"deleted", true}};
   });
@@ -210,7 +210,7 @@ Result<nlohmann::json> WebhookService::RotateSecret(const std::string& project_i
   }
   std::string secret = NewWebhookSecret();
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto webhook = FindWebhook(tx.conn(), project_id, id);
+    auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
     if (overlap > 0) {
       webhook->previous_secret_box = webhook->secret_box;
@@ -221,7 +221,7 @@ Result<nlohmann::json> WebhookService::RotateSecret(const std::string& project_i
     }
     webhook->secret_box = secrets_.Seal(webhook->id, secret);
     webhook->updated_at = tx.now();
-    SaveWebhook(tx.conn(), *webhook);
+    tx.webhooks().Save(*webhook);
     nlohmann::json answer = WebhookView(*webhook);
     answer["secret"] = secret;
     return answer;
@@ -230,7 +230,7 @@ Result<nlohmann::json> WebhookService::RotateSecret(const std::string& project_i
 
 Result<nlohmann::json> WebhookService::Test(const std::string& project_id, const std::string& id) {
   auto call = ctx_.writer.Run<DeliveryCall>([&](Tx& tx) -> Result<DeliveryCall> {
-    auto webhook = FindWebhook(tx.conn(), project_id, id);
+    auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
     DeliveryRecord delivery;
     delivery.id = NewId("whd", tx.now());
@@ -245,7 +245,7 @@ Result<nlohmann::json> WebhookService::Test(const std::string& project_id, const
     delivery.created_at = tx.now();
     auto prepared = deliveries_.Prepare(tx, *webhook, delivery);  // leased to this request
     if (!prepared) return prepared.error();
-    InsertDelivery(tx.conn(), delivery);
+    tx.webhooks().InsertDelivery(delivery);
     return prepared;
   });
   if (!call) return call.error();
@@ -256,7 +256,7 @@ Result<nlohmann::json> WebhookService::Test(const std::string& project_id, const
   sender_.SendNow(std::move(*call), [recorded] { recorded->set_value(); });
   done.wait_for(deliveries_.options().timeout + std::chrono::seconds(5));
   auto reader = ctx_.readers.Acquire();
-  auto delivery = FindDelivery(*reader, delivery_id);
+  auto delivery = reader->webhooks().FindDelivery(delivery_id);
   if (!delivery) return WebhookNotFound(id);  // deleted meanwhile
   return DeliveryView(*delivery);
 }
@@ -267,8 +267,8 @@ Result<nlohmann::json> WebhookService::Deliveries(const std::string& project_id,
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  if (!FindWebhook(*reader, project_id, id)) return WebhookNotFound(id);
-  return PageOf(ListDeliveries(*reader, id, *cursor, limit + 1), limit, DeliveryView);
+  if (!reader->webhooks().Find(project_id, id)) return WebhookNotFound(id);
+  return PageOf(reader->webhooks().ListDeliveries(id, *cursor, limit + 1), limit, DeliveryView);
 }
 
 }  // namespace flare::daemon

@@ -1,6 +1,7 @@
 #pragma once
 // SQL for local accounts: users, their login sessions, and the counts the account and
-// billing pages show.
+// billing pages show. The SQLite AccountStore (account_store.h, where the contract of each
+// function is written).
 
 #include <optional>
 #include <string>
@@ -13,14 +14,11 @@
 namespace flare::daemon {
 
 void InsertUser(Connection& c, const UserRecord& user);
-/// Case-insensitive on the email.
 std::optional<UserRecord> FindUserByEmail(Connection& c, const std::string& email);
 std::optional<UserRecord> FindUserById(Connection& c, const std::string& id);
-/// The project's owner (its earliest user), if it has one.
 std::optional<UserRecord> FindProjectOwner(Connection& c, const std::string& project_id);
 
 void InsertSession(Connection& c, const SessionRecord& session);
-/// Sessions not revoked and not expired at `now` (the auth cache loads these).
 std::vector<SessionRecord> ActiveSessions(Connection& c, TimePoint now);
 
 /// The SQLite AccountStore (stores.h): the functions above over one connection.
@@ -28,8 +26,23 @@ class SqliteAccountStore final : public AccountStore {
  public:
   explicit SqliteAccountStore(Connection& c) : c_(c) {}
 
+  void InsertUser(const UserRecord& user) override { daemon::InsertUser(c_, user); }
+  std::optional<UserRecord> FindUserByEmail(const std::string& email) override {
+    return daemon::FindUserByEmail(c_, email);
+  }
+  std::optional<UserRecord> FindUserById(const std::string& id) override {
+    return daemon::FindUserById(c_, id);
+  }
+  std::optional<UserRecord> FindProjectOwner(const std::string& project_id) override {
+    return daemon::FindProjectOwner(c_, project_id);
+  }
+  void InsertSession(const SessionRecord& session) override { daemon::InsertSession(c_, session); }
+  std::vector<SessionRecord> ActiveSessions(TimePoint now) override {
+    return daemon::ActiveSessions(c_, now);
+  }
+
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

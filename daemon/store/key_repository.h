@@ -1,5 +1,6 @@
 #pragma once
-// SQL for projects and API keys.
+// SQL for projects and API keys: the SQLite KeyStore (key_store.h, where the contract of each
+// function is written).
 
 #include <optional>
 #include <string>
@@ -12,30 +13,18 @@
 
 namespace flare::daemon {
 
-struct ProjectRecord {
-  std::string id;
-  std::string name;
-  nlohmann::json settings = nlohmann::json::object();
-  TimePoint created_at;
-};
-
 std::optional<ProjectRecord> FindProjectByName(Connection& c, const std::string& name);
 std::optional<ProjectRecord> FindProjectById(Connection& c, const std::string& id);
 void InsertProject(Connection& c, const ProjectRecord& project);
 void InsertApiKey(Connection& c, const ApiKeyRecord& key);
-/// Every key that is not revoked (the auth cache loads these).
 std::vector<ApiKeyRecord> ActiveApiKeys(Connection& c);
-/// A project's keys (revoked ones too), newest first, after `cursor`, up to `limit` rows.
 std::vector<ApiKeyRecord> ListApiKeys(Connection& c, const std::string& project_id,
                                       const std::optional<PageCursor>& cursor, int limit);
 std::optional<ApiKeyRecord> FindApiKey(Connection& c, const std::string& project_id,
                                        const std::string& id);
-/// Sets revoked_at on a key not yet revoked; false when there is no such key.
 bool RevokeApiKey(Connection& c, const std::string& project_id, const std::string& id,
                   TimePoint now);
-/// Active keys with the admin scope in the project, other than `except_id`.
 int CountOtherAdminKeys(Connection& c, const std::string& project_id, const std::string& except_id);
-/// Writes the last-use times noted in memory (never moves a time backwards).
 void TouchApiKeys(Connection& c, const std::vector<std::pair<std::string, TimePoint>>& uses);
 
 /// The SQLite KeyStore (stores.h): the functions above over one connection.
@@ -43,8 +32,34 @@ class SqliteKeyStore final : public KeyStore {
  public:
   explicit SqliteKeyStore(Connection& c) : c_(c) {}
 
+  std::optional<ProjectRecord> FindProjectByName(const std::string& name) override {
+    return daemon::FindProjectByName(c_, name);
+  }
+  std::optional<ProjectRecord> FindProjectById(const std::string& id) override {
+    return daemon::FindProjectById(c_, id);
+  }
+  void InsertProject(const ProjectRecord& project) override { daemon::InsertProject(c_, project); }
+  void Insert(const ApiKeyRecord& key) override { InsertApiKey(c_, key); }
+  std::vector<ApiKeyRecord> Active() override { return ActiveApiKeys(c_); }
+  std::vector<ApiKeyRecord> List(const std::string& project_id,
+                                 const std::optional<PageCursor>& cursor, int limit) override {
+    return ListApiKeys(c_, project_id, cursor, limit);
+  }
+  std::optional<ApiKeyRecord> Find(const std::string& project_id, const std::string& id) override {
+    return FindApiKey(c_, project_id, id);
+  }
+  bool Revoke(const std::string& project_id, const std::string& id, TimePoint now) override {
+    return RevokeApiKey(c_, project_id, id, now);
+  }
+  int CountOtherAdmins(const std::string& project_id, const std::string& except_id) override {
+    return CountOtherAdminKeys(c_, project_id, except_id);
+  }
+  void Touch(const std::vector<std::pair<std::string, TimePoint>>& uses) override {
+    TouchApiKeys(c_, uses);
+  }
+
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

@@ -1,5 +1,6 @@
 #pragma once
-// SQL for webhook endpoints and their deliveries (the outbox the delivery engine drains).
+// SQL for webhook endpoints and their deliveries (the outbox the delivery engine drains): the
+// SQLite WebhookStore (webhook_store.h, where the contract of each function is written).
 
 #include <optional>
 #include <set>
@@ -12,72 +13,25 @@
 
 namespace flare::daemon {
 
-struct WebhookRecord {
-  std::string id;
-  std::string project_id;
-  std::string url;
-  std::vector<std::string> events;  // event types, or "*"
-  std::string description;
-  bool enabled = true;
-  std::string disabled_reason;
-  std::string secret_box;           // the whsec_ text, sealed (secret_box.h)
-  std::string previous_secret_box;  // the secret before the last rotation, while it overlaps
-  OptTime previous_secret_expires_at;
-  TimePoint created_at;
-  TimePoint updated_at;
-};
-
-struct DeliveryRecord {
-  std::string id;  // also the webhook-id header: the same on every attempt
-  std::string webhook_id;
-  std::string project_id;
-  std::string event_type;
-  std::string payload;             // the exact body sent
-  std::string status = "pending";  // pending, succeeded, failed
-  int attempts = 0;
-  OptTime next_attempt_at;  // pending only; pushed to the lease expiry while claimed
-  std::string lease_id;
-  OptTime lease_expires_at;
-  std::string node_id;  // while leased: the node whose engine sends it
-  std::optional<int64_t> last_response_code;
-  std::optional<int64_t> last_latency_ms;
-  std::string last_error;
-  TimePoint created_at;
-  OptTime completed_at;
-};
-
 void InsertWebhook(Connection& c, const WebhookRecord& webhook);
-/// Writes every mutable column of `webhook` (found by id).
 void SaveWebhook(Connection& c, const WebhookRecord& webhook);
 std::optional<WebhookRecord> FindWebhook(Connection& c, const std::string& project_id,
                                          const std::string& id);
-/// Every endpoint of a project (the outbox's cache loads these).
 std::vector<WebhookRecord> WebhooksOfProject(Connection& c, const std::string& project_id);
-/// Up to `limit` endpoints, newest first, strictly after `cursor` when given.
 std::vector<WebhookRecord> ListWebhooks(Connection& c, const std::string& project_id,
                                         const std::optional<PageCursor>& cursor, int limit);
-/// Deletes the endpoint and its deliveries.
 void DeleteWebhook(Connection& c, const std::string& id);
 
 void InsertDelivery(Connection& c, const DeliveryRecord& delivery);
-/// Writes the mutable columns (status, attempts, times, lease, last outcome).
 void SaveDelivery(Connection& c, const DeliveryRecord& delivery);
 std::optional<DeliveryRecord> FindDelivery(Connection& c, const std::string& id);
 std::vector<DeliveryRecord> ListDeliveries(Connection& c, const std::string& webhook_id,
                                            const std::optional<PageCursor>& cursor, int limit);
-/// Pending deliveries of enabled endpoints due at `now` (a lapsed lease counts as due),
-/// oldest due first, at most `per_webhook` of any one endpoint and `limit` in all. Endpoints
-/// in `exclude` (already at their limit of calls in flight) are skipped.
 std::vector<DeliveryRecord> DueDeliveries(Connection& c, TimePoint now, int per_webhook, int limit,
                                           const std::set<std::string>& exclude);
-/// The earliest next_attempt_at of a pending delivery of an enabled endpoint not in `exclude`.
 OptTime EarliestDeliveryDue(Connection& c, const std::set<std::string>& exclude);
-/// Makes the claimed pending deliveries of lost nodes due at `now`: their sender is gone.
-/// Lost as for HTTP runs (run_repository.h, HttpRunsOfLostNodes): not `self`, and stopped,
-/// unknown or none named, or not seen since `alive_since`. The number released.
 int ReleaseLostNodesDeliveryLeases(Connection& c, const std::string& self, TimePoint alive_since,
                                    TimePoint now);
-/// Ends every pending delivery of an endpoint as failed with `why`.
 int FailPendingDeliveries(Connection& c, const std::string& webhook_id, const std::string& why,
                           TimePoint now);
 
@@ -95,8 +49,49 @@ class SqliteWebhookStore final : public WebhookStore {
  public:
   explicit SqliteWebhookStore(Connection& c) : c_(c) {}
 
+  void Insert(const WebhookRecord& webhook) override { InsertWebhook(c_, webhook); }
+  void Save(const WebhookRecord& webhook) override { SaveWebhook(c_, webhook); }
+  std::optional<WebhookRecord> Find(const std::string& project_id, const std::string& id) override {
+    return FindWebhook(c_, project_id, id);
+  }
+  std::vector<WebhookRecord> OfProject(const std::string& project_id) override {
+    return WebhooksOfProject(c_, project_id);
+  }
+  std::vector<WebhookRecord> List(const std::string& project_id,
+                                  const std::optional<PageCursor>& cursor, int limit) override {
+    return ListWebhooks(c_, project_id, cursor, limit);
+  }
+  void Delete(const std::string& id) override { DeleteWebhook(c_, id); }
+  void InsertDelivery(const DeliveryRecord& delivery) override {
+    daemon::InsertDelivery(c_, delivery);
+  }
+  void SaveDelivery(const DeliveryRecord& delivery) override { daemon::SaveDelivery(c_, delivery); }
+  std::optional<DeliveryRecord> FindDelivery(const std::string& id) override {
+    return daemon::FindDelivery(c_, id);
+  }
+  std::vector<DeliveryRecord> ListDeliveries(const std::string& webhook_id,
+                                             const std::optional<PageCursor>& cursor,
+                                             int limit) override {
+    return daemon::ListDeliveries(c_, webhook_id, cursor, limit);
+  }
+  std::vector<DeliveryRecord> DueDeliveries(TimePoint now, int per_webhook, int limit,
+                                            const std::set<std::string>& exclude) override {
+    return daemon::DueDeliveries(c_, now, per_webhook, limit, exclude);
+  }
+  OptTime EarliestDeliveryDue(const std::set<std::string>& exclude) override {
+    return daemon::EarliestDeliveryDue(c_, exclude);
+  }
+  int ReleaseLostNodesDeliveryLeases(const std::string& self, TimePoint alive_since,
+                                     TimePoint now) override {
+    return daemon::ReleaseLostNodesDeliveryLeases(c_, self, alive_since, now);
+  }
+  int FailPendingDeliveries(const std::string& webhook_id, const std::string& why,
+                            TimePoint now) override {
+    return daemon::FailPendingDeliveries(c_, webhook_id, why, now);
+  }
+
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

@@ -10,6 +10,7 @@
 #include "common/webhook_signing.h"
 #include "daemon/service/webhook_delivery_service.h"
 #include "daemon/service/webhook_secrets.h"
+#include "daemon/store/webhook_repository.h"
 #include "tests/unit/daemon/service_fixture.h"
 
 namespace flare::daemon {

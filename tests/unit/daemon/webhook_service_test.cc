@@ -4,6 +4,7 @@
 
 #include "daemon/service/webhook_service.h"
 
+#include "daemon/store/webhook_repository.h"
 #include "tests/unit/daemon/service_fixture.h"
 
 namespace flare::daemon {
