@@ -1,7 +1,7 @@
 #include "daemon/service/retention_service.h"
 
 #include "daemon/service/job_factory.h"
-#include "daemon/store/job_repository.h"
+#include "daemon/store/job_store.h"
 #include "daemon/store/retention_repository.h"
 
 namespace flare::daemon {
@@ -44,7 +44,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
       auto runs = FinishedRunsBefore(c, states, tx.now() - age, kRetentionSlice);
       for (const FinishedRun& finished : runs) {
         if (outcome.runs_deleted > 0 && spent()) return;  // each slice removes at least one
-        auto job = FindJobInAnyProject(c, finished.job_id);
+        auto job = tx.jobs().FindInAnyProject(finished.job_id);
         if (job && job->last_run_id == finished.run_id && !IsRecurring(*job)) {
           if (!drain(DeleteEventsOfJob, job->id)) return;
           DeleteJobAndRuns(c, job->id);
