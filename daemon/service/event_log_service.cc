@@ -5,7 +5,7 @@
 #include "common/ids.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/views.h"
-#include "daemon/store/job_repository.h"
+#include "daemon/store/job_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -103,7 +103,7 @@ StreamRead JobSnapshotStream::Read(std::string& out, SteadyTime until) {
   std::optional<JobRecord> job;
   {
     auto reader = readers_.Acquire();
-    job = FindJob(*reader, project_id_, job_id_);
+    job = reader->jobs().Find(project_id_, job_id_);
   }
   if (!job) {
     finished_ = true;
@@ -130,7 +130,7 @@ Result<EventLogFilter> EventLogService::Resolve(const std::string& project_id,
   filter.types = std::move(*types);
   if (!query.job.empty()) {
     auto reader = ctx_.readers.Acquire();
-    auto job = FindJob(*reader, project_id, query.job);
+    auto job = reader->jobs().Find(project_id, query.job);
     if (!job) return JobNotFound(query.job);
     filter.job_id = job->id;
   }
@@ -200,7 +200,7 @@ Result<std::unique_ptr<JobSnapshotStream>> EventLogService::FollowJob(
   std::optional<JobRecord> job;
   {
     auto reader = ctx_.readers.Acquire();
-    job = FindJob(*reader, project_id, id_or_slug);
+    job = reader->jobs().Find(project_id, id_or_slug);
   }
   if (!job) return JobNotFound(id_or_slug);
   return std::make_unique<JobSnapshotStream>(bus_, ctx_.readers, project_id, job->id);

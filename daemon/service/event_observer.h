@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "daemon/store/records.h"
-#include "daemon/store/writer.h"
+#include "daemon/store/tx.h"
 
 namespace flare::daemon {
 

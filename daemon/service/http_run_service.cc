@@ -3,8 +3,8 @@
 #include "common/http_status.h"
 #include "common/http_target.h"
 #include "daemon/service/state_machine.h"
-#include "daemon/store/job_repository.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/job_store.h"
+#include "daemon/store/run_store.h"
 #include "daemon/transport/http_json.h"
 
 namespace flare::daemon {
@@ -88,9 +88,9 @@ Result<std::vector<Result<std::optional<HttpWork>>>> HttpRunService::BeginMany(
 
 Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingHttpRun& item) {
   const std::string& project_id = item.project_id;
-  auto run = FindRun(tx.conn(), project_id, item.run_id);
+  auto run = tx.runs().Find(project_id, item.run_id);
   if (!run || run->state != RunState::kPending || !run->is_http) return std::optional<HttpWork>();
-  auto job = FindJob(tx.conn(), project_id, run->job_id);
+  auto job = tx.jobs().Find(project_id, run->job_id);
   if (!job) return std::optional<HttpWork>();
   StateMachine machine(tx, ctx_.notifier);
   auto work = BeginHttpRunInTx(tx, machine, *job, *run, node_id_);
@@ -139,9 +139,9 @@ Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
 }
 
 void HttpRunService::FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome) {
-  auto run = FindRun(tx.conn(), work.project_id, work.run_id);
+  auto run = tx.runs().Find(work.project_id, work.run_id);
   if (!run || run->state != RunState::kProcessing || run->lease_id != work.lease_id) return;
-  auto job = FindJob(tx.conn(), work.project_id, work.job_id);
+  auto job = tx.jobs().Find(work.project_id, work.job_id);
   if (!job) return;
   HttpTrace trace = outcome.trace;
   trace.queue_wait_ms = work.queue_wait_ms;
@@ -163,7 +163,7 @@ Result<std::vector<PendingHttpRun>> HttpRunService::PendingRuns() {
   try {
     auto reader = ctx_.readers.Acquire();
     std::vector<PendingHttpRun> pending;
-    for (const RunRecord& run : PendingHttpRuns(*reader))
+    for (const RunRecord& run : reader->runs().PendingHttpRuns())
       pending.push_back({run.project_id, run.id});
     return pending;
   } catch (const std::exception& e) {
@@ -178,7 +178,7 @@ Result<std::vector<PendingHttpRun>> HttpRunService::Recover() {
         StateMachine machine(tx, ctx_.notifier);
         FailHttpRunsOfLostNodes(tx, machine, node_id_, -1);
         std::vector<PendingHttpRun> pending;
-        for (const RunRecord& run : PendingHttpRuns(tx.conn()))
+        for (const RunRecord& run : tx.runs().PendingHttpRuns())
           pending.push_back({run.project_id, run.id});
         return pending;
       });
@@ -186,8 +186,8 @@ Result<std::vector<PendingHttpRun>> HttpRunService::Recover() {
 
 int FailHttpRunsOfLostNodes(Tx& tx, StateMachine& machine, const std::string& self, int limit) {
   int failed = 0;
-  for (RunRecord& run : HttpRunsOfLostNodes(tx.conn(), self, tx.now() - kNodeSilenceLimit, limit)) {
-    auto job = FindJob(tx.conn(), run.project_id, run.job_id);
+  for (RunRecord& run : tx.runs().HttpRunsOfLostNodes(self, tx.now() - kNodeSilenceLimit, limit)) {
+    auto job = tx.jobs().Find(run.project_id, run.job_id);
     if (!job) continue;
     std::string node = run.node_id.empty() ? "an earlier flared" : "flared node " + run.node_id;
     AttemptFailure failure{"WORKER_LOST",

@@ -6,7 +6,7 @@
 #include "daemon/service/state_machine.h"
 #include "daemon/service/views.h"
 #include "daemon/store/event_store.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/run_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -83,7 +83,7 @@ std::string BatchItemField(const nlohmann::json& item_error) {
 void AddRecurringJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobRecord& job) {
   job.state = JobState::kScheduled;
   if (job.enabled) job.next_run_at = NextScheduledFire(job, tx.now());
-  InsertJob(tx.conn(), job);
+  tx.jobs().Insert(job);
   machine.Record(job, nullptr, "created", {{"state", job.state}});
   machine.Record(job, nullptr, "scheduled", {{"next_run_at", TimeOrNull(job.next_run_at)}});
   if (job.next_run_at) tx.OnCommit([&notifier, t = *job.next_run_at] { notifier.WakeAt(t); });
@@ -101,8 +101,8 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   if (!wait_for_parent && job.enabled) run.due_at = first_run.value_or(tx.now());
   if (ready) job.enabled = false;  // fired: a one-off job disables itself (SPEC §4)
   if (!ready && run.due_at) job.next_run_at = run.due_at;
-  InsertJob(tx.conn(), job);
-  InsertRun(tx.conn(), run);
+  tx.jobs().Insert(job);
+  tx.runs().Insert(run);
   machine.Record(job, &run, "created", {{"state", job.state}});
   if (!ready) {
     nlohmann::json why = wait_for_parent ? nlohmann::json{{"waiting_for", job.parent_job_id}}
@@ -121,9 +121,8 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
 Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
                               ValidatedCreate& input) {
   JobRecord& job = input.job;
-  auto& c = tx.conn();
   if (!job.idempotency_key.empty()) {
-    if (auto earlier = FindIdempotencyKey(c, project_id, job.idempotency_key)) {
+    if (auto earlier = tx.jobs().FindIdempotencyKey(project_id, job.idempotency_key)) {
       if (earlier->request_hash != input.request_hash) {
         return Error{ErrorCode::kIdempotencyKeyReuse,
                      "idempotency key '" + job.idempotency_key +
@@ -134,14 +133,14 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
       return replay;
     }
   }
-  if (!job.slug.empty() && SlugTaken(c, project_id, job.slug, "")) {
+  if (!job.slug.empty() && tx.jobs().SlugTaken(project_id, job.slug, "")) {
     return Error{ErrorCode::kConflict,
                  "slug '" + job.slug + "' belongs to another job; pick another or delete that job",
                  "slug"};
   }
   bool wait_for_parent = false;
   if (!job.parent_job_id.empty()) {
-    auto parent = FindJob(c, project_id, job.parent_job_id);
+    auto parent = tx.jobs().Find(project_id, job.parent_job_id);
     if (!parent || parent->deleted_at) {
       return Error{ErrorCode::kParentNotFound,
                    "parent job " + job.parent_job_id + " does not exist", "parent_job_id"};
@@ -165,8 +164,8 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
   if (!job.idempotency_key.empty()) {
     // A replay must answer the original 201 verbatim, so that answer is kept now.
     created.body = JobView(job);
-    InsertIdempotencyKey(c, project_id, job.idempotency_key,
-                         {input.request_hash, job.id, created.body.dump()}, tx.now());
+    tx.jobs().InsertIdempotencyKey(project_id, job.idempotency_key,
+                                   {input.request_hash, job.id, created.body.dump()}, tx.now());
   }
   created.job = std::move(job);
   return created;
@@ -174,13 +173,13 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
 
 // Loads a live job for a mutation inside a transaction.
 Result<JobRecord> LiveJob(Tx& tx, const std::string& project_id, const std::string& id_or_slug) {
-  auto job = FindJob(tx.conn(), project_id, id_or_slug);
+  auto job = tx.jobs().Find(project_id, id_or_slug);
   if (!job || job->deleted_at) return JobNotFound(id_or_slug);
   return std::move(*job);
 }
 
 Result<RunRecord> LatestRun(Tx& tx, const JobRecord& job) {
-  auto run = FindRunOfJob(tx.conn(), job.id, job.last_run_id);
+  auto run = tx.runs().FindOfJob(job.id, job.last_run_id);
   if (!run) return Error{ErrorCode::kInternal, "job " + job.id + " has no run"};
   return std::move(*run);
 }
@@ -200,7 +199,7 @@ void DisableCancelled(Tx& tx, StateMachine& machine, JobRecord& job) {
   job.enabled = false;
   job.next_run_at.reset();
   job.updated_at = tx.now();
-  SaveJob(tx.conn(), job);
+  tx.jobs().Save(job);
 }
 
 }  // namespace
@@ -286,7 +285,7 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
 Result<nlohmann::json> JobService::Get(const std::string& project_id,
                                        const std::string& id_or_slug) {
   auto reader = ctx_.readers.Acquire();
-  auto job = FindJob(*reader, project_id, id_or_slug);
+  auto job = reader->jobs().Find(project_id, id_or_slug);
   if (!job) return JobNotFound(id_or_slug);
   return JobView(*job);
 }
@@ -296,7 +295,7 @@ Result<nlohmann::json> JobService::List(const std::string& project_id, const Job
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  return PageOf(ListJobs(*reader, project_id, filter, *cursor, limit + 1), limit, JobView);
+  return PageOf(reader->jobs().List(project_id, filter, *cursor, limit + 1), limit, JobView);
 }
 
 Result<nlohmann::json> JobService::Delete(const std::string& project_id,
@@ -305,15 +304,15 @@ Result<nlohmann::json> JobService::Delete(const std::string& project_id,
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : RunsOfJobInState(
-             tx.conn(), job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
+    for (RunRecord& run : tx.runs().OfJobInState(
+             job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
       machine.Cancel(*job, run, "job deleted");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was deleted");
     job->deleted_at = tx.now();
     job->next_run_at.reset();
     job->updated_at = tx.now();
-    SaveJob(tx.conn(), *job);
+    tx.jobs().Save(*job);
     machine.Record(*job, nullptr, "deleted");
     return JobView(*job);
   });
@@ -330,8 +329,8 @@ Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
                        "; only pending or scheduled jobs can be cancelled"};
     }
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : RunsOfJobInState(
-             tx.conn(), job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
+    for (RunRecord& run : tx.runs().OfJobInState(
+             job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
       machine.Cancel(*job, run, "cancelled by request");
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
@@ -381,7 +380,7 @@ Result<nlohmann::json> JobService::Events(const std::string& project_id,
     before = decoded->created_ms;  // for events the cursor carries the row position
   }
   auto reader = ctx_.readers.Acquire();
-  auto job = FindJob(*reader, project_id, id_or_slug);
+  auto job = reader->jobs().Find(project_id, id_or_slug);
   if (!job) return JobNotFound(id_or_slug);
   auto events = reader->events().OfJob(job->id, before, limit + 1);
   bool has_more = events.size() > static_cast<size_t>(limit);

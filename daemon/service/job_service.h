@@ -8,7 +8,7 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
-#include "daemon/store/job_repository.h"
+#include "daemon/store/job_store.h"
 
 namespace flare::daemon {
 

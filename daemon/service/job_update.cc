@@ -8,7 +8,7 @@
 #include "daemon/service/job_service.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/service/views.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/run_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -51,15 +51,15 @@ void ApplySpec(JobRecord& job, const JobSpec& spec) {
 // The parent a held run waits for, if it has not succeeded yet.
 bool WaitsForParent(Tx& tx, const JobRecord& job) {
   if (job.parent_job_id.empty()) return false;
-  auto parent = FindJob(tx.conn(), job.project_id, job.parent_job_id);
+  auto parent = tx.jobs().Find(job.project_id, job.parent_job_id);
   return parent && parent->state != JobState::kSucceeded;
 }
 
 // Holds every run that has not started; runs in flight finish, and a retry they ask for
 // waits for the resume too (StateMachine::FailAttempt).
 void Pause(Tx& tx, StateMachine& machine, JobRecord& job) {
-  for (RunRecord& run : RunsOfJobInState(
-           tx.conn(), job.id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
+  for (RunRecord& run : tx.runs().OfJobInState(
+           job.id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
     machine.Hold(job, run);
   }
   job.next_run_at.reset();
@@ -70,8 +70,7 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
   // First: a run released below may be taken at once, and its events follow this one.
   machine.Record(job, nullptr, "resumed");
   bool waits = WaitsForParent(tx, job);
-  for (RunRecord& run :
-       RunsOfJobInState(tx.conn(), job.id, {RunState::kScheduled, RunState::kFailed})) {
+  for (RunRecord& run : tx.runs().OfJobInState(job.id, {RunState::kScheduled, RunState::kFailed})) {
     if (run.state == RunState::kFailed) {
       machine.ReleaseRetry(job, run);
       continue;
@@ -93,7 +92,7 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
 // A one-off job is enabled until it fires (SPEC §4): while its own run still waits for its
 // time or its parent, never after.
 bool StillToFire(Tx& tx, const JobRecord& job) {
-  for (const RunRecord& run : RunsOfJobInState(tx.conn(), job.id, {RunState::kScheduled})) {
+  for (const RunRecord& run : tx.runs().OfJobInState(job.id, {RunState::kScheduled})) {
     if (run.trigger == "API" && !run.ready_at) return true;
   }
   return false;
@@ -128,7 +127,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
   }
   if (auto checked = CheckPatchFields(patch); !checked) return checked.error();
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto job = FindJob(tx.conn(), project_id, id_or_slug);
+    auto job = tx.jobs().Find(project_id, id_or_slug);
     if (!job || job->deleted_at) return JobNotFound(id_or_slug);
     if (expected_version && *expected_version != job->version) {
       return Error{ErrorCode::kConflict,
@@ -142,7 +141,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     auto spec = ParseJobSpec(merged, SpecUse::kUpdate);
     if (!spec) return spec.error();
     if (!spec->slug.empty() && spec->slug != job->slug &&
-        SlugTaken(tx.conn(), project_id, spec->slug, job->id)) {
+        tx.jobs().SlugTaken(project_id, spec->slug, job->id)) {
       return Error{ErrorCode::kConflict, "slug '" + spec->slug + "' belongs to another job",
                    "slug"};
     }
@@ -158,8 +157,8 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     job->version += 1;
     job->updated_at = tx.now();
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : RunsOfJobInState(
-             tx.conn(), job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
+    for (RunRecord& run : tx.runs().OfJobInState(
+             job->id, {RunState::kPending, RunState::kScheduled, RunState::kFailed})) {
       RefreshRunSettings(*job, run);
       if (!plan->recurring && run.state == RunState::kScheduled && run.due_at && job->enabled) {
         // A one-off whose time moved: wait for the new time, or go now if it has passed.
@@ -183,7 +182,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
       if (job->next_run_at)
         tx.OnCommit([&n = ctx_.notifier, t = *job->next_run_at] { n.WakeAt(t); });
     }
-    SaveJob(tx.conn(), *job);
+    tx.jobs().Save(*job);
     machine.Record(
         *job, nullptr, "updated",
         {{"fields", ChangedFields(before, CurrentBody(*job), patch)}, {"version", job->version}});

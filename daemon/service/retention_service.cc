@@ -1,7 +1,7 @@
 #include "daemon/service/retention_service.h"
 
 #include "daemon/service/job_factory.h"
-#include "daemon/store/job_repository.h"
+#include "daemon/store/job_store.h"
 #include "daemon/store/retention_store.h"
 
 namespace flare::daemon {
@@ -24,7 +24,6 @@ OptTime Plus(OptTime t, std::chrono::seconds d) {
 Result<RetentionOutcome> RetentionService::PruneSlice() {
   return ctx_.writer.Run<RetentionOutcome>([&](Tx& tx) -> Result<RetentionOutcome> {
     RetentionOutcome outcome;
-    auto& c = tx.conn();
     RetentionStore& retention = tx.retention();
     const auto started = std::chrono::steady_clock::now();
     // Once spent, the slice stops where it is and says there is more.
@@ -46,7 +45,7 @@ Result<RetentionOutcome> RetentionService::PruneSlice() {
       auto runs = retention.FinishedRunsBefore(states, tx.now() - age, kRetentionSlice);
       for (const FinishedRun& finished : runs) {
         if (outcome.runs_deleted > 0 && spent()) return;  // each slice removes at least one
-        auto job = FindJobInAnyProject(c, finished.job_id);
+        auto job = tx.jobs().FindInAnyProject(finished.job_id);
         if (job && job->last_run_id == finished.run_id && !IsRecurring(*job)) {
           if (!drain(&RetentionStore::DeleteEventsOfJob, job->id)) return;
           retention.DeleteJobAndRuns(job->id);

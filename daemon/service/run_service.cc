@@ -4,7 +4,7 @@
 #include "daemon/service/job_service.h"
 #include "daemon/service/scheduled_fires.h"
 #include "daemon/service/views.h"
-#include "daemon/store/job_repository.h"
+#include "daemon/store/job_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -21,16 +21,16 @@ Result<nlohmann::json> RunService::List(const std::string& project_id, RunFilter
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
   if (!filter.job_id.empty()) {
-    auto job = FindJob(*reader, project_id, filter.job_id);  // accepts a slug too
+    auto job = reader->jobs().Find(project_id, filter.job_id);  // accepts a slug too
     if (!job) return JobNotFound(filter.job_id);
     filter.job_id = job->id;
   }
-  return PageOf(ListRuns(*reader, project_id, filter, *cursor, limit + 1), limit, RunView);
+  return PageOf(reader->runs().List(project_id, filter, *cursor, limit + 1), limit, RunView);
 }
 
 Result<nlohmann::json> RunService::Get(const std::string& project_id, const std::string& run_id) {
   auto reader = ctx_.readers.Acquire();
-  auto run = FindRun(*reader, project_id, run_id);
+  auto run = reader->runs().Find(project_id, run_id);
   if (!run) return RunNotFound(run_id);
   return RunView(*run);
 }
@@ -43,7 +43,7 @@ Result<nlohmann::json> RunService::Trigger(const std::string& project_id,
     return InvalidRequest("payload must be a JSON object", "payload");
   }
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto job = FindJob(tx.conn(), project_id, job_id_or_slug);
+    auto job = tx.jobs().Find(project_id, job_id_or_slug);
     if (!job || job->deleted_at) return JobNotFound(job_id_or_slug);
     StateMachine machine(tx, ctx_.notifier);
     RunRecord run =
@@ -55,9 +55,9 @@ Result<nlohmann::json> RunService::Trigger(const std::string& project_id,
 
 Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const std::string& run_id) {
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto original = FindRun(tx.conn(), project_id, run_id);
+    auto original = tx.runs().Find(project_id, run_id);
     if (!original) return RunNotFound(run_id);
-    auto job = FindJob(tx.conn(), project_id, original->job_id);
+    auto job = tx.jobs().Find(project_id, original->job_id);
     if (!job) return RunNotFound(run_id);
     if (job->deleted_at) {
       return Error{ErrorCode::kInvalidState,
@@ -73,14 +73,14 @@ Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const st
 Result<nlohmann::json> RunService::Cancel(const std::string& project_id,
                                           const std::string& run_id) {
   return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto run = FindRun(tx.conn(), project_id, run_id);
+    auto run = tx.runs().Find(project_id, run_id);
     if (!run) return RunNotFound(run_id);
     if (IsTerminal(run->state)) {
       return Error{ErrorCode::kInvalidState, "run " + run->id + " is " +
                                                  std::string(ToString(run->state)) +
                                                  " and cannot be cancelled"};
     }
-    auto job = FindJob(tx.conn(), project_id, run->job_id);
+    auto job = tx.jobs().Find(project_id, run->job_id);
     if (!job) return RunNotFound(run_id);
     bool in_flight = run->state == RunState::kProcessing;
     run->cancel_requested = in_flight && !run->is_http;  // a worker learns it at its heartbeat

@@ -7,7 +7,7 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/run_store.h"
 
 namespace flare::daemon {
 

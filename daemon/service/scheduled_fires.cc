@@ -2,8 +2,8 @@
 
 #include "daemon/service/fire_planner.h"
 #include "daemon/service/job_factory.h"
-#include "daemon/store/job_repository.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/job_store.h"
+#include "daemon/store/run_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -20,8 +20,8 @@ bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord&
                TimePoint fire) {
   std::string policy = job.spec.value("concurrency_policy", "allow");
   if (policy == "allow") return true;
-  auto active = RunsOfJobInState(tx.conn(), job.id,
-                                 {RunState::kPending, RunState::kProcessing, RunState::kFailed});
+  auto active = tx.runs().OfJobInState(
+      job.id, {RunState::kPending, RunState::kProcessing, RunState::kFailed});
   if (active.empty()) return true;
   if (policy == "forbid") {
     machine.Record(
@@ -61,7 +61,7 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   run.rerun_of = rerun_of;
   job.last_run_id = run.id;
   if (IsPaused(job)) {  // a trigger or rerun of a paused job waits for the resume
-    InsertRun(tx.conn(), run);
+    tx.runs().Insert(run);
     machine.Mirror(job, run);
     if (on_inserted) on_inserted(run);
     machine.Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
@@ -69,7 +69,7 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   }
   run.state = RunState::kPending;
   run.due_at = run.ready_at = tx.now();
-  InsertRun(tx.conn(), run);
+  tx.runs().Insert(run);
   machine.Mirror(job, run);
   if (on_inserted) on_inserted(run);  // its events come before those of the run's start
   machine.AnnounceOrTake(job, run);
@@ -79,12 +79,12 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
 FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int limit,
                       TimePoint up_since) {
   FireStats stats;
-  auto due = DueScheduledJobs(tx.conn(), tx.now(), limit);
+  auto due = tx.jobs().DueScheduled(tx.now(), limit);
   stats.more = static_cast<int>(due.size()) == limit;
   for (JobRecord& job : due) {
     if (!IsRecurring(job)) {  // a one-off's next_run_at is only informative
       job.next_run_at.reset();
-      SaveJobState(tx.conn(), job);
+      tx.jobs().SaveState(job);
       continue;
     }
     FirePlan plan = PlanFires(job, MisfireOf(job), tx.now(), up_since);
@@ -105,7 +105,7 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
       machine.Record(job, nullptr, "skipped",
                      {{"missed_fires", plan.skipped}, {"reason", "misfire_policy"}});
     }
-    if (!saved) SaveJobState(tx.conn(), job);
+    if (!saved) tx.jobs().SaveState(job);
     if (plan.next_run_at) tx.OnCommit([&notifier, t = *plan.next_run_at] { notifier.WakeAt(t); });
   }
   return stats;

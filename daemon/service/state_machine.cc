@@ -9,8 +9,8 @@
 #include "daemon/service/job_factory.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/event_store.h"
-#include "daemon/store/job_repository.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/job_store.h"
+#include "daemon/store/run_store.h"
 
 namespace flare::daemon {
 namespace {
@@ -34,7 +34,7 @@ RetryPolicy PolicyOf(const JobRecord& job) {
 }  // namespace
 
 void StateMachine::Save(JobRecord& job, RunRecord& run) {
-  SaveRun(tx_.conn(), run);
+  tx_.runs().Save(run);
   Mirror(job, run);
 }
 
@@ -51,7 +51,7 @@ void StateMachine::Mirror(JobRecord& job, const RunRecord& run) {
     job.error = run.error;
     job.updated_at = tx_.now();
   }
-  SaveJobState(tx_.conn(), job);
+  tx_.jobs().SaveState(job);
   notifier_.JobSaved(tx_, job);
 }
 
@@ -150,7 +150,7 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
     Save(job, run);
     Announce(run);
   }
-  if (fired) SaveJob(tx_.conn(), job);
+  if (fired) tx_.jobs().Save(job);
 }
 
 void StateMachine::Hold(JobRecord& job, RunRecord& run) {
@@ -282,9 +282,9 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
   while (!parents.empty()) {
     auto [parent_id, reason] = std::move(parents.back());
     parents.pop_back();
-    for (JobRecord& child : ChildrenInState(tx_.conn(), parent_id, JobState::kScheduled)) {
+    for (JobRecord& child : tx_.jobs().ChildrenInState(parent_id, JobState::kScheduled)) {
       for (RunRecord& run :
-           RunsOfJobInState(tx_.conn(), child.id, {RunState::kScheduled, RunState::kPending})) {
+           tx_.runs().OfJobInState(child.id, {RunState::kScheduled, RunState::kPending})) {
         Cancel(child, run, reason);
       }
       ++cancelled;
@@ -296,9 +296,9 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
 
 int StateMachine::ActivateChildren(const JobRecord& parent) {
   int activated = 0;
-  for (JobRecord& child : ChildrenInState(tx_.conn(), parent.id, JobState::kScheduled)) {
+  for (JobRecord& child : tx_.jobs().ChildrenInState(parent.id, JobState::kScheduled)) {
     if (IsPaused(child)) continue;  // a paused child starts when it is resumed
-    for (RunRecord& run : RunsOfJobInState(tx_.conn(), child.id, {RunState::kScheduled})) {
+    for (RunRecord& run : tx_.runs().OfJobInState(child.id, {RunState::kScheduled})) {
       if (run.due_at) continue;  // waiting for its own run_at, not for the parent
       auto run_at = child.spec.find("run_at");
       auto at = run_at != child.spec.end() && run_at->is_string()

@@ -18,7 +18,7 @@
 
 #include "daemon/service/notifier.h"
 #include "daemon/store/records.h"
-#include "daemon/store/writer.h"
+#include "daemon/store/tx.h"
 
 namespace flare::daemon {
 

@@ -4,9 +4,9 @@
 #include "daemon/service/scheduled_fires.h"
 #include "daemon/service/state_machine.h"
 #include "daemon/service/worker_service.h"
-#include "daemon/store/job_repository.h"
+#include "daemon/store/job_store.h"
 #include "daemon/store/node_store.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/run_store.h"
 #include "daemon/store/worker_store.h"
 
 namespace flare::daemon {
@@ -24,18 +24,17 @@ constexpr int kFireSlice = 2000;
 Result<DueOutcome> TimerService::ProcessDue() {
   return ctx_.writer.Run<DueOutcome>([&](Tx& tx) -> Result<DueOutcome> {
     DueOutcome outcome;
-    auto& c = tx.conn();
     StateMachine machine(tx, ctx_.notifier);
-    auto due = DueWaitingRuns(c, tx.now(), kTimerSlice);
+    auto due = tx.runs().DueWaiting(tx.now(), kTimerSlice);
     for (RunRecord& run : due) {
-      auto job = FindJob(c, run.project_id, run.job_id);
+      auto job = tx.jobs().Find(run.project_id, run.job_id);
       if (!job) continue;
       machine.MakeReady(*job, run);
       ++outcome.made_ready;
     }
-    auto expired = ExpiredLeases(c, tx.now(), kTimerSlice);
+    auto expired = tx.runs().ExpiredLeases(tx.now(), kTimerSlice);
     for (RunRecord& run : expired) {
-      auto job = FindJob(c, run.project_id, run.job_id);
+      auto job = tx.jobs().Find(run.project_id, run.job_id);
       if (!job) continue;
       AttemptFailure failure{
           "TIMEOUT",
@@ -49,8 +48,8 @@ Result<DueOutcome> TimerService::ProcessDue() {
     }
     for (const WorkerRecord& worker :
          tx.workers().SilentHoldingRuns(tx.now() - kWorkerSilenceLimit)) {
-      for (RunRecord& run : RunsHeldBy(c, worker.project_id, worker.worker_id)) {
-        auto job = FindJob(c, run.project_id, run.job_id);
+      for (RunRecord& run : tx.runs().HeldBy(worker.project_id, worker.worker_id)) {
+        auto job = tx.jobs().Find(run.project_id, run.job_id);
         if (!job || run.is_http) continue;
         AttemptFailure failure{
             "WORKER_LOST",
@@ -81,11 +80,12 @@ Result<DueOutcome> TimerService::ProcessDue() {
                    lost_http == kTimerSlice;
     OptTime silent = tx.workers().OldestBusySeen();
     if (silent) *silent += kWorkerSilenceLimit + std::chrono::milliseconds(1);
-    OptTime silent_node = OldestBusyNodeSeen(c, node_.id);
+    OptTime silent_node = tx.runs().OldestBusyNodeSeen(node_.id);
     if (silent_node) *silent_node += kNodeSilenceLimit + std::chrono::milliseconds(1);
-    outcome.next_due = Earliest(Earliest(Earliest(EarliestWaitingDue(c), EarliestLeaseExpiry(c)),
-                                         Earliest(silent, EarliestNextRun(c))),
-                                Earliest(silent_node, next_beat));
+    outcome.next_due =
+        Earliest(Earliest(Earliest(tx.runs().EarliestWaitingDue(), tx.runs().EarliestLeaseExpiry()),
+                          Earliest(silent, tx.jobs().EarliestNextRun())),
+                 Earliest(silent_node, next_beat));
     return outcome;
   });
 }

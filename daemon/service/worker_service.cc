@@ -8,8 +8,8 @@
 #include "daemon/service/state_machine.h"
 #include "daemon/service/views.h"
 #include "daemon/service/worker_requests.h"
-#include "daemon/store/job_repository.h"
-#include "daemon/store/run_repository.h"
+#include "daemon/store/job_store.h"
+#include "daemon/store/run_store.h"
 #include "daemon/store/worker_store.h"
 
 namespace flare::daemon {
@@ -42,11 +42,11 @@ std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::st
                                 const std::string& run_id, const std::string& lease_id) {
   std::vector<RunRecord> held;
   if (!run_id.empty()) {
-    auto run = FindRunOfJob(tx.conn(), job_id, run_id);
+    auto run = tx.runs().FindOfJob(job_id, run_id);
     if (run && HoldsLease(*run, worker_id, lease_id)) held.push_back(std::move(*run));
     return held;
   }
-  for (RunRecord& run : RunsOfJobHeldBy(tx.conn(), job_id, worker_id)) {
+  for (RunRecord& run : tx.runs().OfJobHeldBy(job_id, worker_id)) {
     if (HoldsLease(run, worker_id, lease_id)) held.push_back(std::move(run));
   }
   return held;
@@ -69,7 +69,7 @@ Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, 
     children = machine.Succeed(job, run, ack.duration_ms, ack.result);
     if (children > 0) {
       run.ack_response["children"] = children;
-      SaveRun(tx.conn(), run);
+      tx.runs().Save(run);
     }
   } else {
     AttemptFailure failure{"WORKER_ERROR", ack.error, ack.retryable, std::nullopt};
@@ -86,12 +86,12 @@ Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, 
 // One ack inside the caller's transaction (a single ack or an item of a list).
 Result<nlohmann::json> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
                                const AckRequest& ack) {
-  auto job = FindJob(tx.conn(), project_id, ack.job_id);
+  auto job = tx.jobs().Find(project_id, ack.job_id);
   if (!job) return JobNotFound(ack.job_id);
   tx.workers().Touch(project_id, ack.worker_id, tx.now());
   auto held = HeldRuns(tx, job->id, ack.worker_id, ack.run_id, ack.lease_id);
   if (!held.empty()) return ApplyAck(tx, notifier, *job, held.front(), ack);
-  auto run = FindRunOfJob(tx.conn(), job->id, ack.run_id.empty() ? job->last_run_id : ack.run_id);
+  auto run = tx.runs().FindOfJob(job->id, ack.run_id.empty() ? job->last_run_id : ack.run_id);
   if (!run) {
     return Error{ErrorCode::kRunNotFound,
                  "run " + ack.run_id + " of job " + job->id + " does not exist"};
@@ -177,9 +177,9 @@ Result<ClaimedRuns> WorkerService::Claim(const std::string& project_id,
     EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
     ClaimedRuns claimed;
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run : ClaimableRuns(tx.conn(), project_id, request.queues, request.job_types,
-                                        request.max_jobs)) {
-      auto job = FindJob(tx.conn(), project_id, run.job_id);
+    for (RunRecord& run :
+         tx.runs().Claimable(project_id, request.queues, request.job_types, request.max_jobs)) {
+      auto job = tx.jobs().Find(project_id, run.job_id);
       if (!job) continue;
       if (IsPaused(*job)) {  // never claimed while paused: held until the resume
         machine.Hold(*job, run);
@@ -241,7 +241,7 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
     };
     StateMachine machine(tx, ctx_.notifier);
     for (const auto& item : *items) {
-      auto job = FindJob(tx.conn(), project_id, item.job_id);
+      auto job = tx.jobs().Find(project_id, item.job_id);
       auto held = job ? HeldRuns(tx, job->id, *worker_id, item.run_id, item.lease_id)
                       : std::vector<RunRecord>{};
       if (held.empty()) {
@@ -257,7 +257,7 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
         machine.Save(*job, run);
       }
     }
-    for (const CancelNotice& notice : TakeCancelNotices(tx.conn(), project_id, *worker_id)) {
+    for (const CancelNotice& notice : tx.runs().TakeCancelNotices(project_id, *worker_id)) {
       tell(notice.job_id, notice.run_id);
     }
     return nlohmann::json{
@@ -277,7 +277,7 @@ Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
   auto item = ParseProgress(body);
   if (!item) return item.error();
   return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    auto job = FindJob(tx.conn(), project_id, item->job_id);
+    auto job = tx.jobs().Find(project_id, item->job_id);
     if (!job) return JobNotFound(item->job_id);
     auto held = HeldRuns(tx, job->id, *worker_id, item->run_id, item->lease_id);
     if (held.empty()) return LeaseLost(job->id, *worker_id);

@@ -13,47 +13,22 @@
 
 namespace flare::daemon {
 
-struct JobFilter {
-  std::optional<JobState> state;  // any when absent
-  std::string queue;
-  std::string job_type;
-  OptTime created_after;
-  OptTime created_before;
-  std::vector<std::pair<std::string, std::string>> tags;  // all must match
-  bool include_deleted = false;
-};
-
-void InsertJob(Connection& c, JobRecord& job);  // sets job.rowid
-/// Writes every mutable column of `job` (found by id).
+// The contract of each function is on its JobStore method (job_store.h).
+void InsertJob(Connection& c, JobRecord& job);
 void SaveJob(Connection& c, const JobRecord& job);
-/// Writes only what follows the latest run (state mirror, last_run_id, next_run_at):
-/// the hot path of every transition, without re-serializing payload and spec.
 void SaveJobState(Connection& c, const JobRecord& job);
-/// By id (deleted jobs included) or by slug (live jobs only).
 std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
                                  const std::string& id_or_slug);
-/// By id in any project: only for engines that work across projects (retention).
 std::optional<JobRecord> FindJobInAnyProject(Connection& c, const std::string& id);
 bool SlugTaken(Connection& c, const std::string& project_id, const std::string& slug,
                const std::string& except_job_id);
-/// Up to `limit` jobs, newest first, strictly after `cursor` when given.
 std::vector<JobRecord> ListJobs(Connection& c, const std::string& project_id,
                                 const JobFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit);
-/// Live children of `parent_job_id` in state `state`.
 std::vector<JobRecord> ChildrenInState(Connection& c, const std::string& parent_job_id,
                                        JobState state);
-
-/// Live, enabled jobs whose next fire is due at `now`, earliest first.
 std::vector<JobRecord> DueScheduledJobs(Connection& c, TimePoint now, int limit);
-/// The earliest next fire of any live, enabled job.
 OptTime EarliestNextRun(Connection& c);
-
-struct IdempotencyRecord {
-  std::string request_hash;
-  std::string job_id;
-  std::string response;
-};
 std::optional<IdempotencyRecord> FindIdempotencyKey(Connection& c, const std::string& project_id,
                                                     const std::string& key);
 void InsertIdempotencyKey(Connection& c, const std::string& project_id, const std::string& key,
@@ -64,8 +39,43 @@ class SqliteJobStore final : public JobStore {
  public:
   explicit SqliteJobStore(Connection& c) : c_(c) {}
 
+  void Insert(JobRecord& job) override { InsertJob(c_, job); }
+  void Save(const JobRecord& job) override { SaveJob(c_, job); }
+  void SaveState(const JobRecord& job) override { SaveJobState(c_, job); }
+  std::optional<JobRecord> Find(const std::string& project_id,
+                                const std::string& id_or_slug) override {
+    return FindJob(c_, project_id, id_or_slug);
+  }
+  std::optional<JobRecord> FindInAnyProject(const std::string& id) override {
+    return FindJobInAnyProject(c_, id);
+  }
+  bool SlugTaken(const std::string& project_id, const std::string& slug,
+                 const std::string& except_job_id) override {
+    return flare::daemon::SlugTaken(c_, project_id, slug, except_job_id);
+  }
+  std::vector<JobRecord> List(const std::string& project_id, const JobFilter& filter,
+                              const std::optional<PageCursor>& cursor, int limit) override {
+    return ListJobs(c_, project_id, filter, cursor, limit);
+  }
+  std::vector<JobRecord> ChildrenInState(const std::string& parent_job_id,
+                                         JobState state) override {
+    return flare::daemon::ChildrenInState(c_, parent_job_id, state);
+  }
+  std::vector<JobRecord> DueScheduled(TimePoint now, int limit) override {
+    return DueScheduledJobs(c_, now, limit);
+  }
+  OptTime EarliestNextRun() override { return flare::daemon::EarliestNextRun(c_); }
+  std::optional<IdempotencyRecord> FindIdempotencyKey(const std::string& project_id,
+                                                      const std::string& key) override {
+    return flare::daemon::FindIdempotencyKey(c_, project_id, key);
+  }
+  void InsertIdempotencyKey(const std::string& project_id, const std::string& key,
+                            const IdempotencyRecord& record, TimePoint now) override {
+    flare::daemon::InsertIdempotencyKey(c_, project_id, key, record, now);
+  }
+
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon

@@ -12,58 +12,33 @@
 
 namespace flare::daemon {
 
-void InsertRun(Connection& c, RunRecord& run);  // sets run.rowid
-/// Writes every mutable column of `run` (found by id): not what a run is born with and keeps
-/// (its job, trigger, payload, creation time), so the indexes on those are left alone.
+// The contract of each function is on its RunStore method (run_store.h).
+void InsertRun(Connection& c, RunRecord& run);
 void SaveRun(Connection& c, const RunRecord& run);
 std::optional<RunRecord> FindRun(Connection& c, const std::string& project_id,
                                  const std::string& run_id);
 std::optional<RunRecord> FindRunOfJob(Connection& c, const std::string& job_id,
                                       const std::string& run_id);
-/// Runs of a job in any of `states` (e.g. all scheduled ones, to cancel them).
 std::vector<RunRecord> RunsOfJobInState(Connection& c, const std::string& job_id,
                                         std::initializer_list<RunState> states);
-
-/// Pending worker runs a poll may claim, in claim order (priority desc, due time, age).
 std::vector<RunRecord> ClaimableRuns(Connection& c, const std::string& project_id,
                                      const std::vector<std::string>& queues,
                                      const std::vector<std::string>& job_types, int limit);
-/// Waiting runs (scheduled with a due time, or failed with a retry time) due at `now`.
 std::vector<RunRecord> DueWaitingRuns(Connection& c, TimePoint now, int limit);
-/// Processing runs whose lease ran out before `now`.
 std::vector<RunRecord> ExpiredLeases(Connection& c, TimePoint now, int limit);
-/// Processing worker runs held by `worker_id`.
 std::vector<RunRecord> RunsHeldBy(Connection& c, const std::string& project_id,
                                   const std::string& worker_id);
-/// Processing worker (not HTTP) runs of one job held by `worker_id`, oldest first.
 std::vector<RunRecord> RunsOfJobHeldBy(Connection& c, const std::string& job_id,
                                        const std::string& worker_id);
-struct RunFilter {
-  std::string job_id;
-  std::optional<RunState> state;  // any when absent
-  std::string trigger;
-};
-/// Up to `limit` runs, newest first, strictly after `cursor` when given.
 std::vector<RunRecord> ListRuns(Connection& c, const std::string& project_id,
                                 const RunFilter& filter, const std::optional<PageCursor>& cursor,
                                 int limit);
-struct CancelNotice {
-  std::string job_id;
-  std::string run_id;
-};
-/// Cancelled runs `worker_id` still has to be told about; clears the flag.
 std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& project_id,
                                             const std::string& worker_id);
-/// HTTP runs in state processing / pending (executor recovery at start).
-/// Processing HTTP runs whose node is lost: not `self`, and stopped, unknown (or none named),
-/// or not seen since `alive_since` (schema.cc, "nodes"). At most `limit`; negative: all.
 std::vector<RunRecord> HttpRunsOfLostNodes(Connection& c, const std::string& self,
                                            TimePoint alive_since, int limit);
-/// The earliest last-seen time among other live nodes performing HTTP runs: the next moment
-/// one of them may turn out lost.
 OptTime OldestBusyNodeSeen(Connection& c, const std::string& self);
 std::vector<RunRecord> PendingHttpRuns(Connection& c);
-/// The earliest due time of a waiting run, and the earliest lease expiry.
 OptTime EarliestWaitingDue(Connection& c);
 OptTime EarliestLeaseExpiry(Connection& c);
 
@@ -72,8 +47,59 @@ class SqliteRunStore final : public RunStore {
  public:
   explicit SqliteRunStore(Connection& c) : c_(c) {}
 
+  void Insert(RunRecord& run) override { InsertRun(c_, run); }
+  void Save(const RunRecord& run) override { SaveRun(c_, run); }
+  std::optional<RunRecord> Find(const std::string& project_id, const std::string& run_id) override {
+    return FindRun(c_, project_id, run_id);
+  }
+  std::optional<RunRecord> FindOfJob(const std::string& job_id,
+                                     const std::string& run_id) override {
+    return FindRunOfJob(c_, job_id, run_id);
+  }
+  std::vector<RunRecord> OfJobInState(const std::string& job_id,
+                                      std::initializer_list<RunState> states) override {
+    return RunsOfJobInState(c_, job_id, states);
+  }
+  std::vector<RunRecord> Claimable(const std::string& project_id,
+                                   const std::vector<std::string>& queues,
+                                   const std::vector<std::string>& job_types, int limit) override {
+    return ClaimableRuns(c_, project_id, queues, job_types, limit);
+  }
+  std::vector<RunRecord> DueWaiting(TimePoint now, int limit) override {
+    return DueWaitingRuns(c_, now, limit);
+  }
+  std::vector<RunRecord> ExpiredLeases(TimePoint now, int limit) override {
+    return flare::daemon::ExpiredLeases(c_, now, limit);
+  }
+  std::vector<RunRecord> HeldBy(const std::string& project_id,
+                                const std::string& worker_id) override {
+    return RunsHeldBy(c_, project_id, worker_id);
+  }
+  std::vector<RunRecord> OfJobHeldBy(const std::string& job_id,
+                                     const std::string& worker_id) override {
+    return RunsOfJobHeldBy(c_, job_id, worker_id);
+  }
+  std::vector<RunRecord> List(const std::string& project_id, const RunFilter& filter,
+                              const std::optional<PageCursor>& cursor, int limit) override {
+    return ListRuns(c_, project_id, filter, cursor, limit);
+  }
+  std::vector<CancelNotice> TakeCancelNotices(const std::string& project_id,
+                                              const std::string& worker_id) override {
+    return flare::daemon::TakeCancelNotices(c_, project_id, worker_id);
+  }
+  std::vector<RunRecord> HttpRunsOfLostNodes(const std::string& self, TimePoint alive_since,
+                                             int limit) override {
+    return flare::daemon::HttpRunsOfLostNodes(c_, self, alive_since, limit);
+  }
+  OptTime OldestBusyNodeSeen(const std::string& self) override {
+    return flare::daemon::OldestBusyNodeSeen(c_, self);
+  }
+  std::vector<RunRecord> PendingHttpRuns() override { return flare::daemon::PendingHttpRuns(c_); }
+  OptTime EarliestWaitingDue() override { return flare::daemon::EarliestWaitingDue(c_); }
+  OptTime EarliestLeaseExpiry() override { return flare::daemon::EarliestLeaseExpiry(c_); }
+
  private:
-  [[maybe_unused]] Connection& c_;
+  Connection& c_;
 };
 
 }  // namespace flare::daemon
