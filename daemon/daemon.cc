@@ -39,6 +39,8 @@
 #include "daemon/service/worker_service.h"
 #include "daemon/store/event_store.h"
 #include "daemon/store/key_store.h"
+#include "daemon/store/reader_pool.h"
+#include "daemon/store/writer.h"
 #include "daemon/webhook_wiring.h"
 #include "flare/version.h"
 

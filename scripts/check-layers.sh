@@ -10,6 +10,8 @@
 # - ...which is why the includes are checked too: a file of a layer's directory may include
 #   headers of the allowed layers' directories only. The one exception is
 #   store/records.h, the typed records every layer speaks in (the storage port's values).
+# - The layers above store/ (service, engines, api) may include only the storage port of
+#   store/ (its interfaces and transaction types), and no database client header.
 set -euo pipefail
 
 declare -A ALLOWED=(
@@ -56,9 +58,57 @@ check_includes() {
   return "$status"
 }
 
+# Above store/ the database is reached through the storage port only: the store interfaces
+# and the transaction types, never a backend's headers or a database client's.
+PORT_HEADER='^store/(records|stores|[a-z_]+_store|tx|transactions|readers)\.h$'
+
+check_port_includes() {
+  local root=$1 status=0 dir line file target
+  for dir in service engines api; do
+    while IFS= read -r line; do
+      file=${line%%:*}
+      target=${line#*\#include }
+      case "$target" in
+        '"daemon/store/'*)
+          target=${target#\"daemon/}
+          target=${target%%\"*}
+          [[ "$target" =~ $PORT_HEADER ]] && continue ;;
+        '<SQLiteCpp/'* | '<sqlite3.h>'* | '<libpq-fe.h>'*) ;;
+        *) continue ;;
+      esac
+      echo "check-layers: ${file#"$root"/} includes $target, behind the storage port:" \
+        "use the store interfaces (daemon/store/stores.h, *_store.h, tx.h, transactions.h," \
+        "readers.h)" >&2
+      status=1
+    done < <(grep -H '^#include ' "$root/$dir"/*.h "$root/$dir"/*.cc 2>/dev/null)
+  done
+  # The port's own headers, which those layers include, hold to the same rule.
+  local port_headers=()
+  for file in "$root"/store/*.h; do
+    [[ "store/${file##*/}" =~ $PORT_HEADER ]] && port_headers+=("$file")
+  done
+  while IFS= read -r line; do
+    file=${line%%:*}
+    target=${line#*\#include }
+    case "$target" in
+      '"daemon/store/'*)
+        target=${target#\"daemon/}
+        target=${target%%\"*}
+        [[ "$target" =~ $PORT_HEADER ]] && continue ;;
+      '<SQLiteCpp/'* | '<sqlite3.h>'* | '<libpq-fe.h>'*) ;;
+      *) continue ;;
+    esac
+    echo "check-layers: ${file#"$root"/} is a storage port header but includes $target" >&2
+    status=1
+  done < <(grep -H '^#include ' "${port_headers[@]}")
+  return "$status"
+}
+
 if [ "${1:-}" = "--includes" ]; then
-  check_includes "$2"
-  exit
+  status=0
+  check_includes "$2" || status=1
+  check_port_includes "$2" || status=1
+  exit "$status"
 fi
 
 work=$(mktemp -d)

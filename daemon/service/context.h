@@ -8,7 +8,7 @@
 
 #include "common/clock.h"
 #include "daemon/service/notifier.h"
-#include "daemon/store/reader_pool.h"
+#include "daemon/store/readers.h"
 #include "daemon/store/records.h"
 #include "daemon/store/transactions.h"
 
@@ -16,7 +16,7 @@ namespace flare::daemon {
 
 struct ServiceContext {
   Transactions& writer;  // every write (SQLite: the single writer, writer.h)
-  ReaderPool& readers;
+  Readers& readers;      // every read (SQLite: a pool of read-only connections)
   const Clock& clock;
   WorkNotifier& notifier;
 };

@@ -36,7 +36,7 @@ enum class StreamRead { kFrames, kIdle, kStopped };
 /// A live read of the project log from a position on.
 class EventStream {
  public:
-  EventStream(EventBus& bus, ReaderPool& readers, std::string project_id, EventLogFilter filter,
+  EventStream(EventBus& bus, Readers& readers, std::string project_id, EventLogFilter filter,
               std::string after_id)
       : bus_(bus),
         readers_(readers),
@@ -53,7 +53,7 @@ class EventStream {
   bool Matches(const BusEvent& event) const;
 
   EventBus& bus_;
-  ReaderPool& readers_;
+  Readers& readers_;
   const std::string project_id_;
   const EventLogFilter filter_;
   std::string last_id_;
@@ -62,7 +62,7 @@ class EventStream {
 /// A job's snapshot stream: {state, progress, attempt, max_attempts} on every change.
 class JobSnapshotStream {
  public:
-  JobSnapshotStream(EventBus& bus, ReaderPool& readers, std::string project_id, std::string job_id)
+  JobSnapshotStream(EventBus& bus, Readers& readers, std::string project_id, std::string job_id)
       : bus_(bus),
         watch_(bus, job_id),
         readers_(readers),
@@ -79,7 +79,7 @@ class JobSnapshotStream {
  private:
   EventBus& bus_;
   EventBus::JobWatch watch_;
-  ReaderPool& readers_;
+  Readers& readers_;
   const std::string project_id_;
   const std::string job_id_;
   std::optional<uint64_t> seen_version_;

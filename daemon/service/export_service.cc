@@ -39,7 +39,7 @@ std::string DateOf(TimePoint t) { return FormatTime(t).substr(0, 10); }
 
 }  // namespace
 
-ExportCursor::ExportCursor(ReaderPool& readers, std::string project_id, ExportKind kind,
+ExportCursor::ExportCursor(Readers& readers, std::string project_id, ExportKind kind,
                            ExportFormat format, TimePoint from, TimePoint until)
     : readers_(readers),
       project_id_(std::move(project_id)),

@@ -38,7 +38,7 @@ struct ExportQuery {
 /// Reads an export page by page.
 class ExportCursor {
  public:
-  ExportCursor(ReaderPool& readers, std::string project_id, ExportKind kind, ExportFormat format,
+  ExportCursor(Readers& readers, std::string project_id, ExportKind kind, ExportFormat format,
                TimePoint from, TimePoint until);
   /// Appends the next rows (the CSV header comes first) to `out`; false once everything
   /// was read (then nothing is appended).
@@ -46,7 +46,7 @@ class ExportCursor {
   size_t rows() const { return rows_; }
 
  private:
-  ReaderPool& readers_;
+  Readers& readers_;
   const std::string project_id_;
   const ExportKind kind_;
   const ExportFormat format_;

@@ -10,17 +10,21 @@ constexpr size_t kMaxIdle = 16;
 ReaderPool::ReaderPool(std::string path, Durability durability)
     : path_(std::move(path)), durability_(durability) {}
 
-ReaderPool::Lease ReaderPool::Acquire() {
+std::unique_ptr<Connection> ReaderPool::TakeConnection() {
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(*this, std::move(connection));
+      return connection;
     }
   }
-  return Lease(*this, std::make_unique<Connection>(path_, durability_, Access::kReadOnly));
+  return std::make_unique<Connection>(path_, durability_, Access::kReadOnly);
 }
+
+ReadLease ReaderPool::Acquire() { return std::make_unique<Lease>(*this, TakeConnection()); }
+
+ReaderPool::Lease ReaderPool::Borrow() { return Lease(*this, TakeConnection()); }
 
 void ReaderPool::Return(std::unique_ptr<Connection> connection) {
   if (!connection) return;

@@ -19,7 +19,8 @@ class Tx {
       : connection_(connection), stores_(stores), now_(now) {}
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
-  /// The connection itself, for the code not yet moved behind the port.
+  /// The SQLite connection under the transaction, for tests and code inside store/ only:
+  /// above store/ nothing may include connection.h (scripts/check-layers.sh).
   Connection& conn() { return connection_; }
   JobStore& jobs() { return stores_.jobs(); }
   RunStore& runs() { return stores_.runs(); }

@@ -156,7 +156,7 @@ struct Api {
     EnsureDefaultProject(writer, dir.path().string());
     notifier.dispatcher = &dispatcher;
     dispatcher.Shutdown();
-    auth = std::make_unique<Authenticator>(ActiveApiKeys(*readers.Acquire()));
+    auth = std::make_unique<Authenticator>(ActiveApiKeys(*readers.Borrow()));
     router = std::make_unique<Router>(*auth);
     AddHealthRoutes(*router);
     AddJobRoutes(*router, jobs);

@@ -24,7 +24,7 @@ TEST(Bootstrap, AKeyFileThatCannotBeWrittenLeavesNoKeyHashBehind) {
   std::string key;
   std::getline(in, key);
   ReaderPool readers((dir.path() / "flare.db").string(), Durability::kNormal);
-  auto keys = ActiveApiKeys(*readers.Acquire());
+  auto keys = ActiveApiKeys(*readers.Borrow());
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].prefix, key.substr(0, 13));
   writer.Stop();

@@ -48,7 +48,7 @@ TEST(KeyUsage, RequestsWriteNothingAndOneFlushRecordsTheLatestUse) {
   EXPECT_EQ(writer.commit_count(), commits);
   flusher.Flush();
   EXPECT_EQ(writer.commit_count(), commits + 1);
-  auto stored = FindApiKey(*readers.Acquire(), "prj_1", created->record.id);
+  auto stored = FindApiKey(*readers.Borrow(), "prj_1", created->record.id);
   ASSERT_TRUE(stored && stored->last_used_at);
   EXPECT_EQ(*stored->last_used_at, clock.Now());
   flusher.Flush();  // nothing new: no transaction

@@ -113,7 +113,7 @@ TEST_F(NodeTakeoverTest, ANodeAloneOnItsDatabaseTakesOverEveryOtherNodesRunsAtSt
   NodeIdentity restarted{"node_c", false};
   NodeService node_c{context_, restarted};
   ASSERT_TRUE(node_c.Join().ok());
-  auto stored_a = FindNode(*readers_.Acquire(), "node_a");
+  auto stored_a = FindNode(*readers_.Borrow(), "node_a");
   ASSERT_TRUE(stored_a);
   EXPECT_TRUE(stored_a->stopped_at);
   HttpRunService http_c{context_, restarted.id};
@@ -122,7 +122,7 @@ TEST_F(NodeTakeoverTest, ANodeAloneOnItsDatabaseTakesOverEveryOtherNodesRunsAtSt
   // Node A's row goes once no run names it any more (at the next start).
   NodeService node_d{context_, {"node_d", false}};
   ASSERT_TRUE(node_d.Join().ok());
-  EXPECT_FALSE(FindNode(*readers_.Acquire(), "node_a"));
+  EXPECT_FALSE(FindNode(*readers_.Borrow(), "node_a"));
 }
 
 TEST_F(NodeTakeoverTest, ANodeNeverTakesOverItsOwnRuns) {
@@ -185,7 +185,7 @@ TEST_F(NodeTakeoverTest, OnlyTheDeliveryLeasesOfLostNodesAreReleased) {
   };
   EXPECT_EQ(release_as_b(), 2);  // node_gone's and the one that names no node
   auto lease_of = [&](const std::string& id) {
-    return FindDelivery(*readers_.Acquire(), id)->lease_id;
+    return FindDelivery(*readers_.Borrow(), id)->lease_id;
   };
   EXPECT_EQ(lease_of("msg_node_a"), "lease");
   EXPECT_EQ(lease_of("msg_node_b"), "lease");

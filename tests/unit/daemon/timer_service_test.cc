@@ -107,7 +107,7 @@ TEST_F(ServiceTest, TheSilentWorkerChecksReadTheClaimsNotEveryRunOfTheProject) {
   MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}});
   ASSERT_EQ(Claim().size(), 1u);
 
-  auto reader = readers_.Acquire();
+  auto reader = readers_.Borrow();
   sqlite3* db = (*reader).db().getHandle();
   long ticks = 0;  // one per 100 VM instructions
   sqlite3_progress_handler(

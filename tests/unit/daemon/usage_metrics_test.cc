@@ -188,7 +188,7 @@ TEST_F(UsageMetricsTest, SummaryHasCountsRateAndPercentilesOfThePeriod) {
 
 TEST_F(UsageMetricsTest, PerMinuteCountsOlderThanTheLongestPeriodArePruned) {
   auto minutes = [&] {
-    return (*readers_.Acquire()).db().execAndGet("SELECT COUNT(*) FROM run_stats_minute").getInt();
+    return (*readers_.Borrow()).db().execAndGet("SELECT COUNT(*) FROM run_stats_minute").getInt();
   };
   Create(kMine, "default");
   ASSERT_EQ(minutes(), 1);

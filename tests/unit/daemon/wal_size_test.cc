@@ -89,7 +89,7 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
   for (int r = 0; r < 4; ++r) {
     readers.emplace_back([&] {
       while (writing) {
-        auto reader = readers_.Acquire();
+        auto reader = readers_.Borrow();
         (*reader).db().execAndGet(
             "SELECT count(*) FROM (SELECT v FROM filler ORDER BY rowid DESC LIMIT 200)");
         ++reads;

@@ -114,7 +114,7 @@ class DueDeliveriesTest : public ServiceTest {
                     .ok());
   }
   std::vector<DeliveryRecord> Due(int per_webhook, int limit, std::set<std::string> exclude = {}) {
-    auto reader = readers_.Acquire();
+    auto reader = readers_.Borrow();
     return DueDeliveries(*reader, clock_.Now(), per_webhook, limit, exclude);
   }
 };
@@ -130,7 +130,7 @@ TEST_F(DueDeliveriesTest, OneEndpointsBacklogDoesNotCrowdOutAnother) {
   auto without_slow = Due(8, 100, {"wh_slow"});
   ASSERT_EQ(without_slow.size(), 2u);
   EXPECT_EQ(without_slow[0].webhook_id, "wh_fast");
-  auto reader = readers_.Acquire();
+  auto reader = readers_.Borrow();
   EXPECT_TRUE(EarliestDeliveryDue(*reader, {}).has_value());
   EXPECT_TRUE(EarliestDeliveryDue(*reader, {"wh_slow"}).has_value());
   EXPECT_FALSE(EarliestDeliveryDue(*reader, {"wh_slow", "wh_fast"}).has_value());

@@ -38,7 +38,7 @@ class OutboxNotifier final : public WorkNotifier {
 class WebhookServiceTest : public ServiceTest {
  protected:
   std::vector<DeliveryRecord> DeliveriesOf(const std::string& webhook_id) {
-    auto reader = readers_.Acquire();
+    auto reader = readers_.Borrow();
     return ListDeliveries(*reader, webhook_id, std::nullopt, 100);
   }
 
