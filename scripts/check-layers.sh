@@ -62,31 +62,10 @@ check_includes() {
 # and the transaction types, never a backend's headers or a database client's.
 PORT_HEADER='^store/(records|stores|[a-z_]+_store|tx|transactions|readers)\.h$'
 
-check_port_includes() {
-  local root=$1 status=0 dir line file target
-  for dir in service engines api; do
-    while IFS= read -r line; do
-      file=${line%%:*}
-      target=${line#*\#include }
-      case "$target" in
-        '"daemon/store/'*)
-          target=${target#\"daemon/}
-          target=${target%%\"*}
-          [[ "$target" =~ $PORT_HEADER ]] && continue ;;
-        '<SQLiteCpp/'* | '<sqlite3.h>'* | '<libpq-fe.h>'*) ;;
-        *) continue ;;
-      esac
-      echo "check-layers: ${file#"$root"/} includes $target, behind the storage port:" \
-        "use the store interfaces (daemon/store/stores.h, *_store.h, tx.h, transactions.h," \
-        "readers.h)" >&2
-      status=1
-    done < <(grep -H '^#include ' "$root/$dir"/*.h "$root/$dir"/*.cc 2>/dev/null)
-  done
-  # The port's own headers, which those layers include, hold to the same rule.
-  local port_headers=()
-  for file in "$root"/store/*.h; do
-    [[ "store/${file##*/}" =~ $PORT_HEADER ]] && port_headers+=("$file")
-  done
+# Reads "file:#include …" lines and prints "file<TAB>header" for each include that goes
+# behind the port: a store/ header outside it, or a database client's header.
+includes_behind_port() {
+  local line file target
   while IFS= read -r line; do
     file=${line%%:*}
     target=${line#*\#include }
@@ -98,9 +77,26 @@ check_port_includes() {
       '<SQLiteCpp/'* | '<sqlite3.h>'* | '<libpq-fe.h>'*) ;;
       *) continue ;;
     esac
+    printf '%s\t%s\n' "$file" "$target"
+  done
+}
+
+check_port_includes() {
+  local root=$1 status=0 file target port_headers=()
+  while IFS=$'\t' read -r file target; do
+    echo "check-layers: ${file#"$root"/} includes $target, behind the storage port: use the" \
+      "store interfaces (daemon/store/stores.h, *_store.h, tx.h, transactions.h, readers.h)" >&2
+    status=1
+  done < <(grep -H '^#include ' "$root"/{service,engines,api}/*.{h,cc} 2>/dev/null |
+    includes_behind_port)
+  # The port's own headers, which those layers include, hold to the same rule.
+  for file in "$root"/store/*.h; do
+    [[ "store/${file##*/}" =~ $PORT_HEADER ]] && port_headers+=("$file")
+  done
+  while IFS=$'\t' read -r file target; do
     echo "check-layers: ${file#"$root"/} is a storage port header but includes $target" >&2
     status=1
-  done < <(grep -H '^#include ' "${port_headers[@]}")
+  done < <(grep -H '^#include ' "${port_headers[@]}" | includes_behind_port)
   return "$status"
 }
 
