@@ -33,14 +33,23 @@ command=$1
 dir=$2
 [ -n "$dir" ] || usage
 dir=$(realpath -m -- "$dir")
-data="$dir/data"
+# Where the server's own files live (data, socket, logs). As root the server runs as
+# `postgres`, which cannot reach a directory under a private checkout (root's home, a CI
+# work dir), so they go to a directory of their own under /tmp named after <dir>; <dir>
+# keeps the URI. Otherwise both are <dir>.
+if [ "$(id -u)" -eq 0 ]; then
+  home=/tmp/flare-pg-$(printf '%s' "$dir" | md5sum | cut -c1-16)
+else
+  home=$dir
+fi
+data="$home/data"
 
 # Runs a PostgreSQL program as the user the server runs as.
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
-    (cd "$dir" && runuser -u postgres -- "$@")
+    (cd "$home" && runuser -u postgres -- "$@")
   else
-    (cd "$dir" && "$@")
+    (cd "$home" && "$@")
   fi
 }
 
@@ -68,16 +77,16 @@ start_server() {
     port=$(free_port)
     # The per-run settings go on the command line, so a retry with another port needs no
     # edit of postgresql.conf.
-    if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t "$WAIT_SECONDS" \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$dir'" \
+    if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$home/server.log" -w -t "$WAIT_SECONDS" \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$home'" \
       start >/dev/null 2>&1; then
       echo "$port" >"$dir/port"
       return 0
     fi
     # A port lost to a race shows as a bind failure; anything else will not heal by retrying.
-    grep -q "could not bind\|Address already in use" "$dir/server.log" 2>/dev/null ||
-      die "postgres did not start (attempt $attempt); its log, $dir/server.log, ends with:
-$(tail -n 15 "$dir/server.log" 2>/dev/null)"
+    grep -q "could not bind\|Address already in use" "$home/server.log" 2>/dev/null ||
+      die "postgres did not start (attempt $attempt); its log, $home/server.log, ends with:
+$(tail -n 15 "$home/server.log" 2>/dev/null)"
   done
   die "postgres did not start: $PORT_TRIES ports were taken before it could bind them"
 }
@@ -97,18 +106,18 @@ start() {
   fi
   mkdir -p "$dir"
   touch "$dir/$MARKER"
-  if [ "$(id -u)" -eq 0 ]; then
+  if [ "$home" != "$dir" ]; then
     getent passwd postgres >/dev/null || die "running as root needs the postgres user (postgresql-15)"
-    chown -R postgres: "$dir"
-    runuser -u postgres -- test -w "$dir" ||
-      die "user postgres cannot write $dir: every directory above it must be searchable (o+x)"
+    rm -rf "$home"
+    mkdir -m 700 "$home"
+    chown postgres: "$home"
   fi
   # --no-sync skips only initdb's own final flush (a throwaway cluster, seconds saved); the
   # server it sets up keeps fsync on. The superuser is `flare`, so the URI needs no password.
   as_pg "$PG_BIN/initdb" -D "$data" -U flare --auth=trust --no-sync --encoding=UTF8 \
-    --locale=C >"$dir/initdb.log" 2>&1 ||
-    die "initdb failed; its output ($dir/initdb.log) ends with:
-$(tail -n 15 "$dir/initdb.log")"
+    --locale=C >"$home/initdb.log" 2>&1 ||
+    die "initdb failed; its output ($home/initdb.log) ends with:
+$(tail -n 15 "$home/initdb.log")"
   # Trust, but on loopback and the private socket only.
   printf '%s\n' "local all all trust" "host all all 127.0.0.1/32 trust" >"$data/pg_hba.conf"
   start_server
@@ -126,9 +135,9 @@ stop() {
   [ -f "$dir/$MARKER" ] || die "$dir is not a cluster made by this script; not removing it"
   if running; then
     as_pg "$PG_BIN/pg_ctl" -D "$data" -m immediate -w -t "$WAIT_SECONDS" stop >/dev/null 2>&1 ||
-      die "pg_ctl stop failed; see $dir/server.log"
+      die "pg_ctl stop failed; see $home/server.log"
   fi
-  rm -rf "$dir"
+  rm -rf "$dir" "$home"
 }
 
 case "$command" in
