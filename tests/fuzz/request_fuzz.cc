@@ -39,6 +39,8 @@
 #include "daemon/service/run_service.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/key_repository.h"
+#include "daemon/store/reader_pool.h"
+#include "daemon/store/writer.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace flare::daemon {

@@ -7,7 +7,9 @@
 #include "daemon/api/key_usage_flusher.h"
 #include "daemon/log.h"
 #include "daemon/store/key_repository.h"
+#include "daemon/store/reader_pool.h"
 #include "daemon/store/schema.h"
+#include "daemon/store/writer.h"
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/temp_dir.h"
 

@@ -10,6 +10,8 @@
 #include "daemon/service/metrics_service.h"
 #include "daemon/service/usage_service.h"
 #include "daemon/service/worker_service.h"
+#include "daemon/store/reader_pool.h"
+#include "daemon/store/writer.h"
 #include "tests/testutil/fake_clock.h"
 #include "tests/testutil/temp_dir.h"
 
