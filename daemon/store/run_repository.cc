@@ -2,6 +2,7 @@
 
 #include "daemon/store/columns.h"
 #include "daemon/store/counter_deltas.h"
+#include "daemon/store/node_repository.h"
 
 namespace flare::daemon {
 namespace {
@@ -298,11 +299,9 @@ std::vector<CancelNotice> TakeCancelNotices(Connection& c, const std::string& pr
 // all nodes), never the whole table.
 std::vector<RunRecord> HttpRunsOfLostNodes(Connection& c, const std::string& self,
                                            TimePoint alive_since, int limit) {
-  auto& st = c.Prepare(RUN_SELECT
-                       "WHERE state = 'processing' AND is_http = 1 AND (node_id IS NULL OR "
-                       "(node_id <> ?1 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE "
-                       "n.id = runs.node_id AND n.stopped_at IS NULL AND n.last_seen_at >= ?2))) "
-                       "LIMIT ?3");
+  auto& st =
+      c.Prepare(RUN_SELECT "WHERE state = 'processing' AND is_http = 1 AND " FLARE_SQL_NODE_IS_LOST(
+          "runs.node_id", "?1", "?2") "LIMIT ?3");
   st.bind(1, self);
   BindTime(st, 2, alive_since);
   st.bind(3, limit);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "daemon/store/columns.h"
+#include "daemon/store/node_repository.h"
 
 namespace flare::daemon {
 namespace {
@@ -273,9 +274,8 @@ int ReleaseLostNodesDeliveryLeases(Connection& c, const std::string& self, TimeP
                                    TimePoint now) {
   auto& st = c.Prepare(
       "UPDATE webhook_deliveries SET next_attempt_at = ?1, lease_id = NULL, "
-      "lease_expires_at = NULL WHERE status = 'pending' AND lease_id IS NOT NULL AND "
-      "(node_id IS NULL OR (node_id <> ?2 AND NOT EXISTS (SELECT 1 FROM nodes n WHERE "
-      "n.id = webhook_deliveries.node_id AND n.stopped_at IS NULL AND n.last_seen_at >= ?3)))");
+      "lease_expires_at = NULL WHERE status = 'pending' AND lease_id IS NOT NULL "
+      "AND " FLARE_SQL_NODE_IS_LOST("webhook_deliveries.node_id", "?2", "?3"));
   BindTime(st, 1, now);
   st.bind(2, self);
   BindTime(st, 3, alive_since);
