@@ -18,17 +18,19 @@ declare -A ALLOWED=(
   [flare_log]=""
   [flare_pg]="flare_log"
   [flare_store]="flare_pg flare_log"
+  [flare_pgstore]="flare_pg flare_store flare_log"
   [flare_transport]="flare_log"
   [flare_service]="flare_store flare_transport flare_log"
   [flare_engines]="flare_service flare_transport flare_log"
   [flare_api]="flare_engines flare_service flare_log"
-  [flare_daemon]="flare_api flare_engines flare_service flare_transport flare_store flare_pg flare_log"
+  [flare_daemon]="flare_api flare_engines flare_service flare_transport flare_store flare_pgstore flare_pg flare_log"
 )
 
 # The library each directory of daemon/ builds (the top directory builds flare_daemon). A
-# subdirectory listed here is a layer of its own (store/pg is not part of store).
+# subdirectory listed here is a layer of its own (store/pg and store/postgres are not part
+# of store).
 declare -A LAYER_OF_DIR=(
-  [store]=flare_store [store/pg]=flare_pg [transport]=flare_transport [service]=flare_service
+  [store]=flare_store [store/pg]=flare_pg [store/postgres]=flare_pgstore [transport]=flare_transport [service]=flare_service
   [engines]=flare_engines [api]=flare_api
 )
 

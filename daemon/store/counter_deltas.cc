@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/VariadicBind.h>
 
+#include "daemon/store/connection.h"
 #include "daemon/store/usage_repository.h"
 
 namespace flare::daemon {

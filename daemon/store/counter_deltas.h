@@ -16,10 +16,11 @@
 #include <string>
 #include <tuple>
 
-#include "daemon/store/connection.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
+
+class Connection;  // SQLite's (connection.h); other backends write kept() themselves
 
 class CounterDeltas {
  public:
@@ -34,10 +35,9 @@ class CounterDeltas {
   /// The current operation's changes stand (its savepoint was released) or not.
   void KeepOperation();
   void DropOperation();
-  /// Writes the kept changes (one-row upserts) and forgets them.
+  /// Writes the kept changes to SQLite (one-row upserts) and forgets them.
   void Flush(Connection& c);
 
- private:
   struct QueueDelta {
     int64_t current = 0, entered = 0;
     QueueDelta& operator+=(const QueueDelta& d) {
@@ -75,6 +75,12 @@ class CounterDeltas {
       return queues.empty() && minutes.empty() && days.empty() && active_jobs.empty();
     }
   };
+  /// The changes of the operations kept so far (another backend's flush reads them, then
+  /// calls Clear).
+  const Sums& kept() const { return kept_; }
+  void Clear() { kept_ = Sums{}; }
+
+ private:
   static void Merge(Sums& into, const Sums& from);
 
   Sums operation_;  // the operation in progress

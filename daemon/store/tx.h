@@ -12,16 +12,23 @@
 namespace flare::daemon {
 
 class Connection;
+namespace postgres {
+class PgTransactions;
+}
 
 class Tx {
  public:
+  /// An operation of the SQLite writer: `connection` is the one under the transaction.
   Tx(Connection& connection, Stores& stores, TimePoint now)
-      : connection_(connection), stores_(stores), now_(now) {}
+      : connection_(&connection), stores_(stores), now_(now) {}
+  /// An operation of another backend (there is no SQLite connection to hand out).
+  Tx(Stores& stores, TimePoint now) : stores_(stores), now_(now) {}
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
   /// The SQLite connection under the transaction, for tests and code inside store/ only:
-  /// above store/ nothing may include connection.h (scripts/check-layers.sh).
-  Connection& conn() { return connection_; }
+  /// above store/ nothing may include connection.h (scripts/check-layers.sh). Only for a
+  /// Tx of the SQLite writer.
+  Connection& conn() { return *connection_; }
   JobStore& jobs() { return stores_.jobs(); }
   RunStore& runs() { return stores_.runs(); }
   EventStore& events() { return stores_.events(); }
@@ -44,7 +51,8 @@ class Tx {
 
  private:
   friend class Writer;
-  Connection& connection_;
+  friend class postgres::PgTransactions;
+  Connection* connection_ = nullptr;
   Stores& stores_;
   TimePoint now_;
   std::vector<std::function<void()>> after_commit_;

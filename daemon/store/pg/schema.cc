@@ -288,9 +288,66 @@ CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs
   FOR EACH ROW EXECUTE FUNCTION flare_jobs_count_delete();
 )sql";
 
+// Counter rows striped by session. Every create and every move of a run adds to the same
+// few counter rows (its queue's depth, the minute's and the day's figures), and PostgreSQL
+// holds a row updated by one transaction locked until that transaction's COMMIT has
+// flushed the WAL. With one row per counter, concurrent transactions of one project would
+// wait for each other's fsync one by one; with a row per counter and slot (the session's
+// backend pid modulo 16), sessions of the pool mostly write rows of their own and commit
+// together. Readers sum the slots.
+constexpr std::string_view kStripedCounters = R"sql(
+CREATE FUNCTION flare_counter_slot() RETURNS smallint LANGUAGE sql STABLE AS
+  $$ SELECT (pg_backend_pid() % 16)::smallint $$;
+
+ALTER TABLE queue_counts ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE queue_counts DROP CONSTRAINT queue_counts_pkey;
+ALTER TABLE queue_counts ADD PRIMARY KEY (project_id, queue, state, slot);
+ALTER TABLE run_stats_minute ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE run_stats_minute DROP CONSTRAINT run_stats_minute_pkey;
+ALTER TABLE run_stats_minute ADD PRIMARY KEY (project_id, minute, slot);
+ALTER TABLE usage_daily ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE usage_daily DROP CONSTRAINT usage_daily_pkey;
+ALTER TABLE usage_daily ADD PRIMARY KEY (project_id, day, slot);
+ALTER TABLE project_counts ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0;
+ALTER TABLE project_counts DROP CONSTRAINT project_counts_pkey;
+ALTER TABLE project_counts ADD PRIMARY KEY (project_id, slot);
+
+CREATE OR REPLACE FUNCTION flare_runs_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO queue_counts AS q (project_id, queue, state, slot, current)
+    VALUES (OLD.project_id, OLD.queue, OLD.state, flare_counter_slot(), -1)
+    ON CONFLICT (project_id, queue, state, slot) DO UPDATE SET current = q.current - 1;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION flare_jobs_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  was_active boolean := OLD.enabled = 1 AND OLD.deleted_at IS NULL;
+  is_active boolean := NEW.enabled = 1 AND NEW.deleted_at IS NULL;
+BEGIN
+  IF was_active IS DISTINCT FROM is_active THEN
+    INSERT INTO project_counts AS p (project_id, slot, active_jobs)
+      VALUES (NEW.project_id, flare_counter_slot(), CASE WHEN is_active THEN 1 ELSE -1 END)
+      ON CONFLICT (project_id, slot) DO UPDATE SET active_jobs = p.active_jobs + excluded.active_jobs;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION flare_jobs_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.enabled = 1 AND OLD.deleted_at IS NULL THEN
+    INSERT INTO project_counts AS p (project_id, slot, active_jobs)
+      VALUES (OLD.project_id, flare_counter_slot(), -1)
+      ON CONFLICT (project_id, slot) DO UPDATE SET active_jobs = p.active_jobs - 1;
+  END IF;
+  RETURN NULL;
+END $$;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
+    {3, "counter rows striped by session", kStripedCounters},
 };
 
 }  // namespace

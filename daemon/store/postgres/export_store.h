@@ -1,0 +1,20 @@
+#pragma once
+// The PostgreSQL ExportStore (store/export_store.h, whose comments are the contract; the SQLite
+// one is in store/export_repository.*). session.h says what a write transaction locks.
+
+#include "daemon/store/export_store.h"
+#include "daemon/store/postgres/session.h"
+
+namespace flare::daemon::postgres {
+
+class PgExportStore final : public ExportStore {
+ public:
+  explicit PgExportStore(Session session) : session_(session) {}
+  int ReadJobPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) override;
+  int ReadRunPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) override;
+
+ private:
+  Session session_;
+};
+
+}  // namespace flare::daemon::postgres

@@ -1,0 +1,29 @@
+#pragma once
+// The PostgreSQL KeyStore (store/key_store.h, whose comments are the contract; the SQLite
+// one is in store/key_repository.*). session.h says what a write transaction locks.
+
+#include "daemon/store/key_store.h"
+#include "daemon/store/postgres/session.h"
+
+namespace flare::daemon::postgres {
+
+class PgKeyStore final : public KeyStore {
+ public:
+  explicit PgKeyStore(Session session) : session_(session) {}
+  std::optional<ProjectRecord> FindProjectByName(const std::string& name) override;
+  std::optional<ProjectRecord> FindProjectById(const std::string& id) override;
+  void InsertProject(const ProjectRecord& project) override;
+  void Insert(const ApiKeyRecord& key) override;
+  std::vector<ApiKeyRecord> Active() override;
+  std::vector<ApiKeyRecord> List(const std::string& project_id,
+                                 const std::optional<PageCursor>& cursor, int limit) override;
+  std::optional<ApiKeyRecord> Find(const std::string& project_id, const std::string& id) override;
+  bool Revoke(const std::string& project_id, const std::string& id, TimePoint now) override;
+  int CountOtherAdmins(const std::string& project_id, const std::string& except_id) override;
+  void Touch(const std::vector<std::pair<std::string, TimePoint>>& uses) override;
+
+ private:
+  Session session_;
+};
+
+}  // namespace flare::daemon::postgres
