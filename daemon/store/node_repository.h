@@ -6,20 +6,11 @@
 #include <string>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/node_sql.h"
 #include "daemon/store/node_store.h"
 #include "daemon/store/records.h"
 
 namespace flare::daemon {
-
-/// SQL text (a string literal, for Connection::Prepare): true when the node named by the
-/// column `holder` (e.g. "runs.node_id") is lost as seen from the node bound at parameter
-/// `self`: none named, or another node that is stopped, unknown, or not seen since the time
-/// bound at parameter `alive_since`. Held work (HTTP runs, delivery leases) is taken over by
-/// this one rule.
-#define FLARE_SQL_NODE_IS_LOST(holder, self, alive_since) \
-  "(" holder " IS NULL OR (" holder " <> " self           \
-  " AND NOT EXISTS (SELECT 1 FROM nodes n "               \
-  "WHERE n.id = " holder " AND n.stopped_at IS NULL AND n.last_seen_at >= " alive_since "))) "
 
 /// Registers a node (or refreshes one of the same id) as alive since `node.started_at`.
 void InsertNode(Connection& c, const NodeRecord& node);
