@@ -56,7 +56,7 @@ std::string KeyLeftByInterruptedStart(const std::string& path) {
 
 }  // namespace
 
-std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir) {
+std::string EnsureDefaultProject(Transactions& writer, const std::string& data_dir) {
   auto exists = writer.Run<bool>(
       [](Tx& tx) -> Result<bool> { return tx.keys().FindProjectByName("default").has_value(); });
   if (!exists) throw std::runtime_error("cannot read the projects: " + exists.error().message);

@@ -4,12 +4,12 @@
 
 #include <string>
 
-#include "daemon/store/writer.h"
+#include "daemon/store/transactions.h"
 
 namespace flare::daemon {
 
 /// Creates the default project and admin key when the database has no project yet.
 /// Returns the path of the key file when one was written, else "".
-std::string EnsureDefaultProject(Writer& writer, const std::string& data_dir);
+std::string EnsureDefaultProject(Transactions& writer, const std::string& data_dir);
 
 }  // namespace flare::daemon

@@ -8,6 +8,10 @@
 
 namespace flare::daemon {
 
+bool IsPostgresUri(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
 std::string DefaultDataDir() {
   if (const char* dir = std::getenv("FLARE_DATA_DIR"); dir && *dir) return dir;
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
@@ -45,8 +49,14 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
       ->capture_default_str();
   app.add_option("--data-dir", config.data_dir, "Data directory (database, admin.key)")
       ->envname("FLARE_DATA_DIR");
-  app.add_option("--db", config.db_path, "SQLite database file (default <data-dir>/flare.db)")
+  app.add_option("--db", config.db_path,
+                 "SQLite database file (default <data-dir>/flare.db), or a PostgreSQL URI "
+                 "(postgresql://USER@HOST:PORT/DATABASE) shared by several flared nodes")
       ->envname("FLARE_DB");
+  app.add_option("--db-pool-size", config.db_pool_size,
+                 "PostgreSQL: sessions flared opens at most (reads and writes share them)")
+      ->envname("FLARE_DB_POOL_SIZE")
+      ->check(CLI::Range(2, 1000));
   app.add_flag("--allow-private-targets", config.allow_private_targets,
                "Let HTTP jobs reach loopback/private addresses")
       ->envname("FLARE_ALLOW_PRIVATE_TARGETS");

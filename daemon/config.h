@@ -14,7 +14,10 @@ struct DaemonConfig {
   std::string listen_host = "127.0.0.1";
   int listen_port = 5100;
   std::string data_dir;
+  /// --db: a SQLite file (default <data-dir>/flare.db) or a PostgreSQL URI (postgresql://…).
   std::string db_path;
+  /// Sessions flared opens to PostgreSQL at most (reads and writes share them).
+  size_t db_pool_size = 32;
   bool allow_private_targets = false;
   std::vector<std::string> allow_targets;  // CIDRs
   int executor_concurrency = 256;
@@ -40,6 +43,9 @@ struct DaemonConfig {
   int job_stream_ms = 120'000;
   int export_cooldown_seconds = 60;
 };
+
+/// Whether `db` names a PostgreSQL database (a libpq URI) rather than a SQLite file.
+bool IsPostgresUri(const std::string& db);
 
 enum class ParseOutcome { kRun, kExitOk, kExitUsage };
 

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,9 @@
 #include "daemon/api/http_server.h"
 #include "daemon/api/key_usage_flusher.h"
 #include "daemon/api/routes.h"
+#include "daemon/backend.h"
 #include "daemon/bootstrap.h"
+#include "daemon/cross_node.h"
 #include "daemon/engines/dispatcher.h"
 #include "daemon/engines/executor.h"
 #include "daemon/engines/scheduler.h"
@@ -36,11 +39,11 @@
 #include "daemon/service/run_service.h"
 #include "daemon/service/timer_service.h"
 #include "daemon/service/usage_service.h"
+#include "daemon/service/webhook_secrets.h"
 #include "daemon/service/worker_service.h"
+#include "daemon/store/account_store.h"
 #include "daemon/store/event_store.h"
 #include "daemon/store/key_store.h"
-#include "daemon/store/reader_pool.h"
-#include "daemon/store/writer.h"
 #include "daemon/webhook_wiring.h"
 #include "flare/version.h"
 
@@ -56,15 +59,18 @@ class EngineNotifier final : public WorkNotifier {
   void WorkerRunReady(const std::string& project, const std::string& queue,
                       const std::string& type) override {
     if (dispatcher) dispatcher->WorkerRunReady(project, queue, type);
+    if (CrossNodeWakeups* others = other_nodes.load()) others->WorkerRunReady(project, queue, type);
   }
   void HttpRunReady(const std::string& project, const std::string& run_id) override {
     if (executor) executor->Enqueue(project, run_id);
   }
   void WakeAt(TimePoint t) override {
     if (scheduler) scheduler->WakeAt(t);
+    if (CrossNodeWakeups* others = other_nodes.load()) others->WakeAt(t);
   }
   void RunCancelled(const std::string& run_id) override {
     if (executor) executor->Cancel(run_id);
+    if (CrossNodeWakeups* others = other_nodes.load()) others->RunCancelled(run_id);
   }
   HttpRunStarter* http_starter() override { return executor; }
   ParkedPolls* parked_polls() override { return dispatcher; }
@@ -74,6 +80,9 @@ class EngineNotifier final : public WorkNotifier {
   }
   EventObservers observers;
   EventBus* bus = nullptr;
+  // Set once the engines run, on a database shared with other nodes; read by committing
+  // threads.
+  std::atomic<CrossNodeWakeups*> other_nodes{nullptr};
 };
 
 Result<EgressPolicy> BuildEgressPolicy(const DaemonConfig& config) {
@@ -96,14 +105,14 @@ std::string FormatAddress(const std::string& host, int port) {
 
 // `flared --print-routes`: the route table as JSON lines, for tests that must cover every
 // route (the tenancy matrix), including routes added later.
-int PrintRoutes(const Router& router, Writer& writer) {
+int PrintRoutes(const Router& router, Backend& backend) {
   for (const auto& route : router.Routes()) {
     std::puts(
         nlohmann::json{{"method", route.method}, {"pattern", route.pattern}, {"scope", route.scope}}
             .dump()
             .c_str());
   }
-  writer.Stop();
+  backend.Stop();
   return 0;
 }
 
@@ -111,8 +120,8 @@ int PrintRoutes(const Router& router, Writer& writer) {
 
 struct Daemon::Parts {
   EngineNotifier notifier;
-  std::unique_ptr<Writer> writer;
-  std::unique_ptr<ReaderPool> readers;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<CrossNodeWakeups> other_nodes;
   std::unique_ptr<JobService> jobs;
   std::unique_ptr<WorkerService> workers;
   std::unique_ptr<RunService> runs;
@@ -168,15 +177,28 @@ int Daemon::Run() {
   p.lock.emplace(std::move(*instance_lock));
   RaiseOpenFileLimit();
   const Clock& clock = SystemClock::Instance();
-  p.writer = std::make_unique<Writer>(config_.db_path, config_.durability, clock);
-  p.readers = std::make_unique<ReaderPool>(config_.db_path, config_.durability);
-  if (auto key_file = EnsureDefaultProject(*p.writer, config_.data_dir); !key_file.empty()) {
+  auto backend = OpenBackend(config_, clock);
+  if (!backend) {
+    LogError("cannot start", {{"error", backend.error().message}});
+    return 1;
+  }
+  p.backend = std::move(*backend);
+  Transactions& writer = p.backend->transactions();
+  Readers& readers = p.backend->readers();
+  if (auto key = LoadOrCreateWebhookKey(config_.data_dir); !key) {
+    LogError("cannot start", {{"error", key.error().message}});
+    return 1;
+  } else if (auto agreed = p.backend->AgreeOnWebhookKey(*key); !agreed) {
+    LogError("cannot start", {{"error", agreed.error().message}});
+    return 1;
+  }
+  if (auto key_file = EnsureDefaultProject(writer, config_.data_dir); !key_file.empty()) {
     LogInfo("created project 'default' and an admin key", {{"key_file", key_file}});
   }
   {
     // Before the first event is written: the bus's ring holds every event after this id,
     // and every new id sorts after it even if the clock went back across the restart.
-    std::string last_event = p.readers->Acquire()->events().LastId();
+    std::string last_event = readers.Acquire()->events().LastId();
     ObserveIssuedId(last_event);
     std::lock_guard lock(stop_mutex_);
     p.bus = std::make_unique<EventBus>();
@@ -185,16 +207,16 @@ int Daemon::Run() {
   }
   p.notifier.observers.Add(*p.bus);
   p.notifier.bus = p.bus.get();
-  ServiceContext context{*p.writer, *p.readers, clock, p.notifier};
+  ServiceContext context{writer, readers, clock, p.notifier};
   // Before anything moves a run: the HTTP runs of the flared that ran here before are taken
   // over by this node (node_service.h).
-  p.node = std::make_unique<NodeService>(context, NodeIdentity{NewId("node"), false});
+  p.node = std::make_unique<NodeService>(context, NodeIdentity{NewId("node"), p.backend->shared()});
   if (auto joined = p.node->Join(); !joined) {
     LogError("cannot start", {{"error", joined.error().message}});
     return 1;
   }
   // Before any run moves: the latency slots start from the retained runs, then follow events.
-  p.metrics_recorder.Rebuild(p.readers->Acquire()->usage(), clock.Now());
+  p.metrics_recorder.Rebuild(readers.Acquire()->usage(), clock.Now());
   p.notifier.observers.Add(p.metrics_recorder);
   p.metrics = std::make_unique<MetricsService>(context, p.metrics_recorder);
   p.usage = std::make_unique<UsageService>(context);
@@ -240,12 +262,27 @@ int Daemon::Run() {
       [&recorder = p.metrics_recorder](const std::string& project, const std::string& outcome) {
         recorder.CountWebhookDelivery(project, outcome);
       });
-  p.auth = std::make_unique<Authenticator>(p.readers->Acquire()->keys().Active());
+  p.auth = std::make_unique<Authenticator>(readers.Acquire()->keys().Active());
   AccountOptions account_options{config_.signup_open, config_.password_kdf_iterations,
                                  *ParseDuration(config_.session_ttl),
                                  *ParseDuration(config_.login_lock_base)};
   p.accounts = std::make_unique<AccountService>(context, account_options, *p.usage);
   p.auth->AddSessions(p.accounts->ActiveSessions());
+  if (p.backend->shared()) {
+    // Keys and logins change through every node: the database answers for each request.
+    p.auth->CheckEveryRequestWith([&readers,
+                                   &clock](const std::string& hash) -> Result<StoredCredential> {
+      try {
+        ReadLease reader = readers.Acquire();
+        StoredCredential stored{reader->keys().FindActiveByHash(hash), std::nullopt};
+        if (!stored.key) stored.session = reader->accounts().FindActiveSession(hash, clock.Now());
+        return stored;
+      } catch (const std::exception& e) {
+        LogError("cannot check a credential", {{"error", e.what()}});
+        return Error{ErrorCode::kUnavailable, "flared cannot reach its database; retry shortly"};
+      }
+    });
+  }
   p.api_keys = std::make_unique<ApiKeyService>(context);
   p.key_usage = std::make_unique<KeyUsageFlusher>(*p.auth, *p.api_keys);
   p.router = std::make_unique<Router>(*p.auth);
@@ -278,7 +315,7 @@ int Daemon::Run() {
     p.server = std::make_unique<HttpServer>(*p.router, server_options);
     if (stop_requested_) p.server->Stop();
   }
-  if (config_.print_routes) return PrintRoutes(*p.router, *p.writer);
+  if (config_.print_routes) return PrintRoutes(*p.router, *p.backend);
   auto port = p.server->Bind(config_.listen_host, config_.listen_port);
   if (!port) {
     LogError("cannot start", {{"error", port.error().message}});
@@ -286,6 +323,25 @@ int Daemon::Run() {
   }
   p.scheduler->Start();
   p.executor->Start();
+  if (p.backend->shared()) {
+    // What this node's commits make ready reaches the other nodes' engines, and theirs ours.
+    LocalEngines local{
+        [&p](const std::string& project, const std::string& queue, const std::string& type) {
+          p.dispatcher->WorkerRunReady(project, queue, type);
+        },
+        [&p](TimePoint t) { p.scheduler->WakeAt(t); },
+        [&p](const std::string& run_id) { p.executor->Cancel(run_id); },
+        [&p, &clock](bool reconnected) {
+          // Parked polls only missed something while nobody listened; the timer looks
+          // every few seconds in any case (a due fire of a node that died unannounced).
+          if (reconnected) p.dispatcher->WakeAll();
+          p.scheduler->WakeAt(clock.Now());
+        }};
+    p.other_nodes = std::make_unique<CrossNodeWakeups>(p.backend->postgres_uri(), p.node->node().id,
+                                                       std::move(local));
+    p.other_nodes->Start();
+    p.notifier.other_nodes = p.other_nodes.get();
+  }
   p.webhooks->engine().Start();
   p.key_usage->Start();
   std::string address = FormatAddress(config_.listen_host, *port);
@@ -295,10 +351,14 @@ int Daemon::Run() {
           {{"address", address},
            {"version", kVersion},
            {"node", p.node->node().id},
-           {"db", config_.db_path},
+           {"db", p.backend->Describe()},
            {"durability", config_.durability == Durability::kFull ? "full" : "normal"}});
   bool served = p.server->Serve();
   std::filesystem::remove(p.addr_file);
+  if (p.other_nodes) {
+    p.notifier.other_nodes = nullptr;
+    p.other_nodes->Stop();
+  }
   p.executor->Stop(std::chrono::seconds(8));
   p.webhooks->engine().Stop(std::chrono::seconds(2));
   p.scheduler->Stop();
@@ -306,7 +366,7 @@ int Daemon::Run() {
   // Calls the executor abandoned are taken over at once by the next start (or another node).
   if (auto left = p.node->Leave(); !left)
     LogError("could not record this node's stop", {{"error", left.error().message}});
-  p.writer->Stop();
+  p.backend->Stop();
   LogInfo("stopped");
   return served || stop_requested_ ? 0 : 1;
 }

@@ -62,42 +62,74 @@ OptTime Authenticator::LastUsed(const std::string& key_id) const {
   return it->second;
 }
 
+namespace {
+
+Error Unauthorized() {
+  return Error{ErrorCode::kUnauthorized,
+               "a valid API key is required: send Authorization: Bearer <key>"};
+}
+Error SessionExpired() {
+  return Error{ErrorCode::kUnauthorized,
+               "this session has expired; log in again (flarectl auth login)"};
+}
+Principal OfKey(const ApiKeyRecord& key) { return {key.project_id, key.id, key.scopes, ""}; }
+Principal OfSession(const SessionRecord& session) {
+  return {session.project_id, session.id, {"admin"}, session.user_id};
+}
+
+}  // namespace
+
 Result<Principal> Authenticator::Authenticate(const httplib::Request& request,
                                               const std::string& required_scope) const {
-  const Error unauthorized{ErrorCode::kUnauthorized,
-                           "a valid API key is required: send Authorization: Bearer <key>"};
   std::string header = request.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() ||
       !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-    return unauthorized;
+    return Unauthorized();
   }
   std::string hash = Sha256(std::string_view(header).substr(kBearer.size()));
-  Principal principal;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto key = keys_by_hash_.find(hash); key != keys_by_hash_.end()) {
-      if (!ConstantTimeEquals(key->second.key_hash, hash)) return unauthorized;
-      principal = {key->second.project_id, key->second.id, key->second.scopes, ""};
-      NoteUse(key->second.id);
-    } else if (auto session = sessions_by_hash_.find(hash); session != sessions_by_hash_.end()) {
-      if (!ConstantTimeEquals(session->second.token_hash, hash)) return unauthorized;
-      if (session->second.expires_at <= clock_.Now()) {
-        return Error{ErrorCode::kUnauthorized,
-                     "this session has expired; log in again (flarectl auth login)"};
-      }
-      principal = {
-          session->second.project_id, session->second.id, {"admin"}, session->second.user_id};
-    } else {
-      return unauthorized;
-    }
-  }
-  if (!ScopeAllows(principal.scopes, required_scope)) {
+  auto principal = Identify(hash);
+  if (!principal) return principal.error();
+  if (!ScopeAllows(principal->scopes, required_scope)) {
     return Error{ErrorCode::kForbidden,
                  "this API key lacks the '" + required_scope + "' scope; use a key that has it"};
   }
   return principal;
+}
+
+Result<Principal> Authenticator::Identify(const std::string& hash) const {
+  return lookup_ ? IdentifyFromDatabase(hash) : IdentifyFromCache(hash);
+}
+
+Result<Principal> Authenticator::IdentifyFromCache(const std::string& hash) const {
+  std::lock_guard lock(mutex_);
+  if (auto key = keys_by_hash_.find(hash); key != keys_by_hash_.end()) {
+    if (!ConstantTimeEquals(key->second.key_hash, hash)) return Unauthorized();
+    NoteUse(key->second.id);
+    return OfKey(key->second);
+  }
+  if (auto session = sessions_by_hash_.find(hash); session != sessions_by_hash_.end()) {
+    if (!ConstantTimeEquals(session->second.token_hash, hash)) return Unauthorized();
+    if (session->second.expires_at <= clock_.Now()) return SessionExpired();
+    return OfSession(session->second);
+  }
+  return Unauthorized();
+}
+
+Result<Principal> Authenticator::IdentifyFromDatabase(const std::string& hash) const {
+  auto stored = lookup_(hash);
+  if (!stored) return stored.error();
+  if (stored->key && ConstantTimeEquals(stored->key->key_hash, hash)) {
+    std::lock_guard lock(mutex_);
+    NoteUse(stored->key->id);
+    return OfKey(*stored->key);
+  }
+  if (stored->session && ConstantTimeEquals(stored->session->token_hash, hash)) {
+    if (stored->session->expires_at <= clock_.Now()) return SessionExpired();
+    return OfSession(*stored->session);
+  }
+  return Unauthorized();
 }
 
 }  // namespace flare::daemon

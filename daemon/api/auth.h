@@ -8,10 +8,17 @@
 // applied here right after its commit and before the answer: a revoked key fails on the
 // very next request. Use of an API key is noted here in memory (no write per request); a
 // flusher writes the times to the database now and then (KeyUsageFlusher).
+//
+// With several nodes on one database, a key can be revoked (or a login made) through
+// another node, which this cache never hears of in time. There the database is the
+// authority: every request looks its credential up (CheckEveryRequestWith), one indexed
+// read, and the cache serves only the usage notes.
 
 #include <httplib.h>
 
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -41,6 +48,14 @@ inline constexpr const char* kScopeWorkers = "workers";
 inline constexpr const char* kScopeWebhooks = "webhooks";
 inline constexpr const char* kScopeAdmin = "admin";
 
+/// A credential as the database holds it now: an active key, an active session, or
+/// neither (revoked, expired or unknown).
+struct StoredCredential {
+  std::optional<ApiKeyRecord> key;
+  std::optional<SessionRecord> session;
+};
+using CredentialLookup = std::function<Result<StoredCredential>(const std::string& hash)>;
+
 class Authenticator {
  public:
   explicit Authenticator(const std::vector<ApiKeyRecord>& keys,
@@ -60,6 +75,9 @@ class Authenticator {
   void RemoveKey(const std::string& key_hash);
   /// Sessions just committed (or loaded at start); expired ones are dropped on the way.
   void AddSessions(const std::vector<SessionRecord>& sessions);
+  /// From now on every request's credential is looked up with `lookup` instead of the cache
+  /// (a database shared with other nodes). Call before serving.
+  void CheckEveryRequestWith(CredentialLookup lookup) { lookup_ = std::move(lookup); }
 
   /// The API keys used since the last call, each with its latest use.
   std::vector<std::pair<std::string, TimePoint>> TakeUsage();
@@ -68,6 +86,11 @@ class Authenticator {
 
  private:
   void NoteUse(const std::string& key_id) const;
+  /// The principal of the credential with SHA-256 `hash`, from the cache or the lookup.
+  Result<Principal> Identify(const std::string& hash) const;
+  Result<Principal> IdentifyFromCache(const std::string& hash) const;
+  Result<Principal> IdentifyFromDatabase(const std::string& hash) const;
+  CredentialLookup lookup_;
 
   const Clock& clock_;
   mutable std::mutex mutex_;

@@ -79,6 +79,15 @@ void Dispatcher::WorkerRunReady(const std::string& project_id, const std::string
   }
 }
 
+void Dispatcher::WakeAll() {
+  std::lock_guard lock(mutex_);
+  for (Waiter* waiter : waiters_) {
+    if (waiter->woken || waiter->reserved) continue;
+    waiter->woken = true;
+    waiter->cv.notify_one();
+  }
+}
+
 void Dispatcher::Shutdown() {
   std::lock_guard lock(mutex_);
   shutting_down_ = true;

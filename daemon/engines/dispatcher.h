@@ -37,6 +37,9 @@ class Dispatcher final : public ParkedPolls {
                       const std::string& job_type);
   /// Wakes every waiter with an empty answer; later polls do not wait.
   void Shutdown();
+  /// Every parked poll claims again: work may have become ready unannounced (another
+  /// node's wake-up was lost while this node's listener reconnected).
+  void WakeAll();
   size_t waiting() const;
   /// Polls parked now (waiting for a run, not claiming).
   size_t parked() const;

@@ -111,23 +111,21 @@ Result<StartedExport> ExportService::Start(const std::string& project_id, Export
     return Error{ErrorCode::kInvalidFormat, "format must be jsonl or csv", "format"};
   }
   ExportFormat format = format_text == "csv" ? ExportFormat::kCsv : ExportFormat::kJsonl;
-  TimePoint now = ctx_.clock.Now();
-  {
-    std::lock_guard lock(mutex_);
-    auto key = std::make_pair(project_id, kind);
-    auto last = last_start_.find(key);
-    if (last != last_start_.end() && now - last->second < cooldown_) {
-      retry_after =
-          std::max(std::chrono::seconds(1),
-                   std::chrono::ceil<std::chrono::seconds>(cooldown_ - (now - last->second)));
-      return Error{ErrorCode::kRateLimitExceeded,
-                   "an export of this project started less than " +
-                       std::to_string(cooldown_.count()) +
-                       " seconds ago; retry after the Retry-After seconds"};
-    }
-    last_start_[key] = now;
-  }
   const char* noun = kind == ExportKind::kJobs ? "jobs" : "runs";
+  // The slot is kept in the database, so nodes sharing one share the limit.
+  auto taken = ctx_.writer.RunRelaxed<OptTime>([&](Tx& tx) -> Result<OptTime> {
+    return tx.exports().TakeSlot(project_id, noun, tx.now(), cooldown_);
+  });
+  if (!taken) return taken.error();
+  TimePoint now = ctx_.clock.Now();
+  if (*taken) {
+    retry_after = std::max(std::chrono::seconds(1),
+                           std::chrono::ceil<std::chrono::seconds>(cooldown_ - (now - **taken)));
+    return Error{ErrorCode::kRateLimitExceeded,
+                 "an export of this project started less than " +
+                     std::to_string(cooldown_.count()) +
+                     " seconds ago; retry after the Retry-After seconds"};
+  }
   StartedExport started;
   started.cursor =
       std::make_unique<ExportCursor>(ctx_.readers, project_id, kind, format, *from, *until);

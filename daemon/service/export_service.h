@@ -15,9 +15,7 @@
 // RFC 3339 UTC with milliseconds, null is an empty cell, objects are JSON text.
 
 #include <chrono>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -77,8 +75,6 @@ class ExportService {
  private:
   ServiceContext ctx_;
   const std::chrono::seconds cooldown_;
-  std::mutex mutex_;  // guards last_start_
-  std::map<std::pair<std::string, ExportKind>, TimePoint> last_start_;
 };
 
 }  // namespace flare::daemon

@@ -61,25 +61,43 @@ void InsertSession(Connection& c, const SessionRecord& s) {
   st.exec();
 }
 
+namespace {
+
+// A row of "SELECT id, user_id, project_id, token_hash, created_at, expires_at".
+SessionRecord ReadSession(SQLite::Statement& st) {
+  SessionRecord s;
+  s.id = ColText(st, 0);
+  s.user_id = ColText(st, 1);
+  s.project_id = ColText(st, 2);
+  auto blob = st.getColumn(3);
+  s.token_hash.assign(static_cast<const char*>(blob.getBlob()),
+                      static_cast<size_t>(blob.getBytes()));
+  s.created_at = ColTimeRequired(st, 4);
+  s.expires_at = ColTimeRequired(st, 5);
+  return s;
+}
+
+}  // namespace
+
 std::vector<SessionRecord> ActiveSessions(Connection& c, TimePoint now) {
   auto& st = c.Prepare(
       "SELECT id, user_id, project_id, token_hash, created_at, expires_at FROM sessions "
       "WHERE revoked_at IS NULL AND expires_at > ?1");
   BindTime(st, 1, now);
   std::vector<SessionRecord> sessions;
-  while (st.executeStep()) {
-    SessionRecord s;
-    s.id = ColText(st, 0);
-    s.user_id = ColText(st, 1);
-    s.project_id = ColText(st, 2);
-    auto blob = st.getColumn(3);
-    s.token_hash.assign(static_cast<const char*>(blob.getBlob()),
-                        static_cast<size_t>(blob.getBytes()));
-    s.created_at = ColTimeRequired(st, 4);
-    s.expires_at = ColTimeRequired(st, 5);
-    sessions.push_back(std::move(s));
-  }
+  while (st.executeStep()) sessions.push_back(ReadSession(st));
   return sessions;
+}
+
+std::optional<SessionRecord> FindActiveSession(Connection& c, const std::string& token_hash,
+                                               TimePoint now) {
+  auto& st = c.Prepare(
+      "SELECT id, user_id, project_id, token_hash, created_at, expires_at FROM sessions "
+      "WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2");
+  st.bind(1, token_hash.data(), static_cast<int>(token_hash.size()));
+  BindTime(st, 2, now);
+  if (!st.executeStep()) return std::nullopt;
+  return ReadSession(st);
 }
 
 }  // namespace flare::daemon

@@ -20,6 +20,8 @@ std::optional<UserRecord> FindProjectOwner(Connection& c, const std::string& pro
 
 void InsertSession(Connection& c, const SessionRecord& session);
 std::vector<SessionRecord> ActiveSessions(Connection& c, TimePoint now);
+std::optional<SessionRecord> FindActiveSession(Connection& c, const std::string& token_hash,
+                                               TimePoint now);
 
 /// The SQLite AccountStore (stores.h): the functions above over one connection.
 class SqliteAccountStore final : public AccountStore {
@@ -37,6 +39,10 @@ class SqliteAccountStore final : public AccountStore {
     return daemon::FindProjectOwner(c_, project_id);
   }
   void InsertSession(const SessionRecord& session) override { daemon::InsertSession(c_, session); }
+  std::optional<SessionRecord> FindActiveSession(const std::string& token_hash,
+                                                 TimePoint now) override {
+    return daemon::FindActiveSession(c_, token_hash, now);
+  }
   std::vector<SessionRecord> ActiveSessions(TimePoint now) override {
     return daemon::ActiveSessions(c_, now);
   }

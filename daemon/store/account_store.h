@@ -25,6 +25,10 @@ class AccountStore {
   virtual void InsertSession(const SessionRecord& session) = 0;
   /// Sessions not revoked and not expired at `now` (the auth cache loads these).
   virtual std::vector<SessionRecord> ActiveSessions(TimePoint now) = 0;
+  /// The session whose token's SHA-256 is `token_hash`, unless revoked, expired or unknown
+  /// (a login through another node sharing the database).
+  virtual std::optional<SessionRecord> FindActiveSession(const std::string& token_hash,
+                                                         TimePoint now) = 0;
 };
 
 }  // namespace flare::daemon

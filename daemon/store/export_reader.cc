@@ -92,4 +92,24 @@ int ReadRunExportPage(Connection& c, const ExportWindow& window, int limit,
   return ReadPage(c, kRunPageSql, window, limit, visit);
 }
 
+OptTime TakeExportSlot(Connection& c, const std::string& project_id, const std::string& kind,
+                       TimePoint now, std::chrono::milliseconds cooldown) {
+  auto& taken =
+      c.Prepare("SELECT started_at FROM export_slots WHERE project_id = ?1 AND kind = ?2");
+  taken.bind(1, project_id);
+  taken.bind(2, kind);
+  OptTime last;
+  if (taken.executeStep()) last = FromMillis(taken.getColumn(0).getInt64());
+  taken.reset();
+  if (last && now - *last < cooldown) return last;
+  auto& take = c.Prepare(
+      "INSERT INTO export_slots (project_id, kind, started_at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT DO UPDATE SET started_at = excluded.started_at");
+  take.bind(1, project_id);
+  take.bind(2, kind);
+  take.bind(3, static_cast<int64_t>(ToMillis(now)));
+  take.exec();
+  return std::nullopt;
+}
+
 }  // namespace flare::daemon

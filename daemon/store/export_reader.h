@@ -23,6 +23,10 @@ int ReadRunExportPage(Connection& c, const ExportWindow& window, int limit,
                       const ExportRowVisitor& visit);
 
 /// The SQLite ExportStore (stores.h): the functions above over one connection.
+/// ExportStore::TakeSlot over SQLite.
+OptTime TakeExportSlot(Connection& c, const std::string& project_id, const std::string& kind,
+                       TimePoint now, std::chrono::milliseconds cooldown);
+
 class SqliteExportStore final : public ExportStore {
  public:
   explicit SqliteExportStore(Connection& c) : c_(c) {}
@@ -31,6 +35,10 @@ class SqliteExportStore final : public ExportStore {
   }
   int ReadRunPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) override {
     return ReadRunExportPage(c_, window, limit, visit);
+  }
+  OptTime TakeSlot(const std::string& project_id, const std::string& kind, TimePoint now,
+                   std::chrono::milliseconds cooldown) override {
+    return TakeExportSlot(c_, project_id, kind, now, cooldown);
   }
 
  private:

@@ -9,6 +9,7 @@
 // ordered (created_at, id), and a page's read ends with the page, so the read transaction
 // lasts exactly one page.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -140,6 +141,11 @@ class ExportStore {
   virtual int ReadJobPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) = 0;
   /// The same for runs.
   virtual int ReadRunPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) = 0;
+  /// Takes the project's export slot of `kind` ("jobs" or "runs") at `now`, unless it was
+  /// taken after `now - cooldown`: then nothing changes and the time it was taken is
+  /// returned. In a write transaction (the slot row is locked until it ends).
+  virtual OptTime TakeSlot(const std::string& project_id, const std::string& kind, TimePoint now,
+                           std::chrono::milliseconds cooldown) = 0;
 };
 
 }  // namespace flare::daemon

@@ -77,6 +77,14 @@ std::vector<ApiKeyRecord> ActiveApiKeys(Connection& c) {
   return keys;
 }
 
+std::optional<ApiKeyRecord> FindActiveApiKeyByHash(Connection& c, const std::string& key_hash) {
+  auto& st = c.PrepareDynamic(std::string("SELECT ") + kKeyColumns +
+                              " FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL");
+  st.bind(1, key_hash.data(), static_cast<int>(key_hash.size()));
+  if (!st.executeStep()) return std::nullopt;
+  return ReadKey(st);
+}
+
 std::vector<ApiKeyRecord> ListApiKeys(Connection& c, const std::string& project_id,
                                       const std::optional<PageCursor>& cursor, int limit) {
   auto& st =

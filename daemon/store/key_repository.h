@@ -25,6 +25,7 @@ std::optional<ApiKeyRecord> FindApiKey(Connection& c, const std::string& project
 bool RevokeApiKey(Connection& c, const std::string& project_id, const std::string& id,
                   TimePoint now);
 int CountOtherAdminKeys(Connection& c, const std::string& project_id, const std::string& except_id);
+std::optional<ApiKeyRecord> FindActiveApiKeyByHash(Connection& c, const std::string& key_hash);
 void TouchApiKeys(Connection& c, const std::vector<std::pair<std::string, TimePoint>>& uses);
 
 /// The SQLite KeyStore (stores.h): the functions above over one connection.
@@ -41,6 +42,9 @@ class SqliteKeyStore final : public KeyStore {
   void InsertProject(const ProjectRecord& project) override { daemon::InsertProject(c_, project); }
   void Insert(const ApiKeyRecord& key) override { InsertApiKey(c_, key); }
   std::vector<ApiKeyRecord> Active() override { return ActiveApiKeys(c_); }
+  std::optional<ApiKeyRecord> FindActiveByHash(const std::string& key_hash) override {
+    return FindActiveApiKeyByHash(c_, key_hash);
+  }
   std::vector<ApiKeyRecord> List(const std::string& project_id,
                                  const std::optional<PageCursor>& cursor, int limit) override {
     return ListApiKeys(c_, project_id, cursor, limit);

@@ -30,6 +30,10 @@ class KeyStore {
   virtual void Insert(const ApiKeyRecord& key) = 0;
   /// Every key that is not revoked (the auth cache loads these).
   virtual std::vector<ApiKeyRecord> Active() = 0;
+  /// The key whose SHA-256 is `key_hash` (raw 32 bytes), unless it is revoked or unknown:
+  /// nodes sharing a database check every request with it, so a revocation through one
+  /// node holds on all of them from their next request.
+  virtual std::optional<ApiKeyRecord> FindActiveByHash(const std::string& key_hash) = 0;
   /// A project's keys (revoked ones too), newest first, after `cursor`, up to `limit` rows.
   virtual std::vector<ApiKeyRecord> List(const std::string& project_id,
                                          const std::optional<PageCursor>& cursor, int limit) = 0;

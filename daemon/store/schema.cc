@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 9> kMigrations = {
+constexpr std::array<const char*, 10> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -361,6 +361,17 @@ CREATE INDEX IF NOT EXISTS runs_http_held ON runs(node_id) WHERE state = 'proces
 -- The node whose delivery engine holds a delivery's lease: at start only the leases of lost
 -- nodes are released at once (another node's sends in flight are left alone).
 ALTER TABLE webhook_deliveries ADD COLUMN node_id TEXT;
+)sql",
+    R"sql(
+-- When each project last started an export of each kind ('jobs', 'runs'): exports are
+-- limited to one a minute per project, and several nodes on one database must share that
+-- limit, so it is kept with the data instead of in one process's memory.
+CREATE TABLE IF NOT EXISTS export_slots (
+  project_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, kind)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -68,9 +70,19 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   }
 }
 
+bool TestingOnPostgres() {
+  const char* backend = std::getenv("FLARE_TEST_BACKEND");
+  return backend && std::string_view(backend) == "postgres";
+}
+
 FlaredProcess::FlaredProcess(std::vector<std::string> extra_args)
     : extra_args_(std::move(extra_args)) {
   log_path_ = data_dir_.path() / "flared-test.log";
+  bool names_database = std::find(extra_args_.begin(), extra_args_.end(), "--db") != extra_args_.end();
+  if (TestingOnPostgres() && !names_database) {
+    database_ = std::make_unique<daemon::pg::testing::TestDatabase>();
+    extra_args_.insert(extra_args_.end(), {"--db", database_->uri()});
+  }
   Start();
 }
 

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/testutil/pg_database.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace flare::testing {
@@ -29,9 +31,15 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+/// Whether the integration tests run flared on PostgreSQL (FLARE_TEST_BACKEND=postgres, set
+/// by ctest for the "pg." copy of the suite) rather than on its embedded SQLite default.
+bool TestingOnPostgres();
+
 class FlaredProcess {
  public:
-  /// Starts flared with `extra_args` added to --listen 127.0.0.1:0 --data-dir <temp>.
+  /// Starts flared with `extra_args` added to --listen 127.0.0.1:0 --data-dir <temp>. On
+  /// PostgreSQL (TestingOnPostgres) it also gets a fresh database of the test cluster,
+  /// dropped with this object, unless `extra_args` names one (--db: nodes sharing one).
   explicit FlaredProcess(std::vector<std::string> extra_args = {});
   ~FlaredProcess();
   FlaredProcess(const FlaredProcess&) = delete;
@@ -77,6 +85,8 @@ class FlaredProcess {
   void Start();
 
   TempDir data_dir_;
+  // The PostgreSQL database this flared owns (TestingOnPostgres); dropped after it stopped.
+  std::unique_ptr<daemon::pg::testing::TestDatabase> database_;
   std::vector<std::string> extra_args_;
   std::string listen_ = "127.0.0.1:0";
   std::filesystem::path log_path_;

@@ -344,10 +344,32 @@ BEGIN
 END $$;
 )sql";
 
+// Facts every node of the database must agree on, written by the first node that starts
+// (e.g. the fingerprint of the key that encrypts webhook secrets: a node with another key
+// would fail every delivery, so it refuses to start instead).
+constexpr std::string_view kSettings = R"sql(
+CREATE TABLE flare_settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
+// SQLite schema step 10: the export rate limit, shared by the nodes.
+constexpr std::string_view kExportSlots = R"sql(
+CREATE TABLE export_slots (
+  project_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  PRIMARY KEY (project_id, kind)
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
     {3, "counter rows striped by session", kStripedCounters},
+    {4, "settings the nodes share", kSettings},
+    {5, "the export rate limit", kExportSlots},
 };
 
 }  // namespace

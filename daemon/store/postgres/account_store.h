@@ -16,6 +16,8 @@ class PgAccountStore final : public AccountStore {
   std::optional<UserRecord> FindProjectOwner(const std::string& project_id) override;
   void InsertSession(const SessionRecord& session) override;
   std::vector<SessionRecord> ActiveSessions(TimePoint now) override;
+  std::optional<SessionRecord> FindActiveSession(const std::string& token_hash,
+                                                 TimePoint now) override;
 
  private:
   Session session_;

@@ -30,7 +30,6 @@ inline std::optional<std::string> JsonOrNull(const nlohmann::json& value) {
 }
 inline int Flag(bool value) { return value ? 1 : 0; }
 inline std::string_view StateText(RunState state) { return ToString(state); }
-inline std::string_view StateText(JobState state) { return ToString(state); }
 /// A double sent as text that PostgreSQL reads back exactly.
 inline std::optional<std::string> DoubleOrNull(const std::optional<double>& value) {
   if (!value) return std::nullopt;

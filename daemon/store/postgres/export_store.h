@@ -12,6 +12,8 @@ class PgExportStore final : public ExportStore {
   explicit PgExportStore(Session session) : session_(session) {}
   int ReadJobPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) override;
   int ReadRunPage(const ExportWindow& window, int limit, const ExportRowVisitor& visit) override;
+  OptTime TakeSlot(const std::string& project_id, const std::string& kind, TimePoint now,
+                   std::chrono::milliseconds cooldown) override;
 
  private:
   Session session_;

@@ -15,6 +15,7 @@ class PgKeyStore final : public KeyStore {
   void InsertProject(const ProjectRecord& project) override;
   void Insert(const ApiKeyRecord& key) override;
   std::vector<ApiKeyRecord> Active() override;
+  std::optional<ApiKeyRecord> FindActiveByHash(const std::string& key_hash) override;
   std::vector<ApiKeyRecord> List(const std::string& project_id,
                                  const std::optional<PageCursor>& cursor, int limit) override;
   std::optional<ApiKeyRecord> Find(const std::string& project_id, const std::string& id) override;

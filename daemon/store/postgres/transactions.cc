@@ -25,9 +25,13 @@ void RunActions(std::vector<Action>& actions) {
   }
 }
 
-// A conflict between concurrent transactions that running the operation again resolves.
+// A conflict between concurrent transactions that running the operation again resolves: a
+// deadlock, a serialization failure, or a unique key another transaction took since this
+// one looked (two nodes creating with the same Idempotency-Key or slug at once). Run again,
+// the operation's own checks see the winner's row and answer as they would on one node (a
+// replay, a 409) instead of a 500.
 bool IsRetryable(const pg::PgError& e) {
-  return e.sqlstate() == "40P01" || e.sqlstate() == "40001";
+  return e.sqlstate() == "40P01" || e.sqlstate() == "40001" || e.IsUniqueViolation();
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 // An operation runs as: BEGIN; the body (its stores lock what they read, session.h); its
 // counter changes; COMMIT; then its after-commit hand-offs on the calling thread. A body that
 // returns false (an error) or throws is rolled back and its on-abort hand-offs run. A
-// deadlock or serialization failure (SQLSTATE 40P01, 40001) runs the whole operation again,
+// deadlock, a serialization failure or a unique key taken meanwhile (SQLSTATE 40P01, 40001,
+// 23505) runs the whole operation again,
 // a few times, from a fresh transaction: the body is written to be re-run (it only touched
 // the database and registered hand-offs, which are dropped with the failed attempt).
 //

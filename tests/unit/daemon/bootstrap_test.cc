@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "daemon/store/key_repository.h"
 #include "daemon/store/reader_pool.h"
+#include "daemon/store/writer.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace flare::daemon {

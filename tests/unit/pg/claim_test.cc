@@ -12,7 +12,7 @@
 
 #include "daemon/store/pg/connection.h"
 #include "daemon/store/pg/transaction.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::pg {
 namespace {

@@ -13,7 +13,7 @@
 #include "daemon/store/pg/schema.h"
 #include "daemon/store/schema.h"
 #include "tests/testutil/temp_dir.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::pg {
 namespace {
@@ -51,6 +51,7 @@ TEST(PgFlareSchema, AppliesOnceAndHasEveryTableAndColumnOfTheSqliteSchema) {
   // PostgreSQL's counter rows are striped by session (schema.cc, kStripedCounters).
   for (const char* table : {"queue_counts", "run_stats_minute", "usage_daily", "project_counts"})
     EXPECT_EQ(pg[table].erase("slot"), 1u) << table;
+  EXPECT_EQ(pg.erase("flare_settings"), 1u);  // what several nodes must agree on
   EXPECT_EQ(pg, SqliteColumns());
 }
 

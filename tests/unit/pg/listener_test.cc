@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "tests/testutil/flared_process.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::pg {
 namespace {

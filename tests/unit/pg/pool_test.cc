@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "daemon/store/pg/error.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::pg {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon/store/pg/error.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::pg {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 #include <atomic>
 #include <cstdlib>
