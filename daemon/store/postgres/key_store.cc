@@ -59,7 +59,7 @@ std::string FromHex(const std::string& hex) {
   return bytes;
 }
 
-/// An array literal ({"a","b"}) for unnest($n::text[]): every element double-quoted, with
+/// An array literal ({"a","b"}) for unnest($n::text[]) or $n::bigint[]: every element quoted, with
 /// backslash and double quote escaped, so no value can end an element or the array early.
 template <typename Items, typename Element>
 std::string ArrayLiteral(const Items& items, Element element) {
