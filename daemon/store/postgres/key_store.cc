@@ -140,6 +140,14 @@ std::vector<ApiKeyRecord> Active(Session session) {
   return ReadKeys(session.db.Exec(std::string(kKeySelect) + "WHERE revoked_at IS NULL"));
 }
 
+std::optional<ApiKeyRecord> FindActiveByHash(Session session, const std::string& key_hash) {
+  pg::PgResult r = session.db.Exec(
+      std::string(kKeySelect) + "WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL",
+      ToHex(key_hash));
+  if (r.rows() == 0) return std::nullopt;
+  return ReadKey(r, 0);
+}
+
 // One row more than `limit`, as SQLite reads it: the caller's page tells from it whether
 // another page follows.
 std::vector<ApiKeyRecord> List(Session session, const std::string& project_id,
@@ -213,6 +221,9 @@ void PgKeyStore::InsertProject(const ProjectRecord& project) {
 }
 void PgKeyStore::Insert(const ApiKeyRecord& key) { key_sql::Insert(session_, key); }
 std::vector<ApiKeyRecord> PgKeyStore::Active() { return key_sql::Active(session_); }
+std::optional<ApiKeyRecord> PgKeyStore::FindActiveByHash(const std::string& key_hash) {
+  return key_sql::FindActiveByHash(session_, key_hash);
+}
 std::vector<ApiKeyRecord> PgKeyStore::List(const std::string& project_id,
                                            const std::optional<PageCursor>& cursor, int limit) {
   return key_sql::List(session_, project_id, cursor, limit);
