@@ -77,10 +77,10 @@ class PostgresBackend final : public Backend {
         (*session)->Exec("SELECT value FROM flare_settings WHERE name = 'webhook_key_fingerprint'");
     if (recorded.Text(0, 0) == mine) return Ok{};
     return Error{ErrorCode::kConflict,
-                 "this node's webhook key (webhook.key in its data dir, or FLARE_WEBHOOK_KEY) is "
-                 "not the one the other nodes of this database use: webhook secrets they stored "
-                 "could not be read here. Give every node the same key (copy webhook.key from "
-                 "the data dir of the first node) and start again"};
+                 "this node's webhook key is not the one the other nodes of this database use, "
+                 "so it could not read the webhook secrets they stored; give every node the "
+                 "same key: start it with --webhook-key-file pointing at a copy of the first "
+                 "node's <data-dir>/webhook.key"};
   }
 
   void Stop() override { transactions_.Stop(); }

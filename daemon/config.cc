@@ -57,6 +57,10 @@ ParseOutcome ParseDaemonArgs(int argc, char** argv, DaemonConfig& config, std::s
                  "PostgreSQL: sessions flared opens at most (reads and writes share them)")
       ->envname("FLARE_DB_POOL_SIZE")
       ->check(CLI::Range(2, 1000));
+  app.add_option("--webhook-key-file", config.webhook_key_file,
+                 "The 32-byte key that encrypts webhook secrets (default <data-dir>/webhook.key, "
+                 "created when missing); every node of a shared database needs the same one")
+      ->envname("FLARE_WEBHOOK_KEY_FILE");
   app.add_flag("--allow-private-targets", config.allow_private_targets,
                "Let HTTP jobs reach loopback/private addresses")
       ->envname("FLARE_ALLOW_PRIVATE_TARGETS");

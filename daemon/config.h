@@ -18,6 +18,9 @@ struct DaemonConfig {
   std::string db_path;
   /// Sessions flared opens to PostgreSQL at most (reads and writes share them).
   size_t db_pool_size = 32;
+  /// The key that encrypts webhook secrets; empty: <data-dir>/webhook.key, created when
+  /// missing. Nodes sharing a database must all be given the same key.
+  std::string webhook_key_file;
   bool allow_private_targets = false;
   std::vector<std::string> allow_targets;  // CIDRs
   int executor_concurrency = 256;

@@ -185,10 +185,13 @@ int Daemon::Run() {
   p.backend = std::move(*backend);
   Transactions& writer = p.backend->transactions();
   Readers& readers = p.backend->readers();
-  if (auto key = LoadOrCreateWebhookKey(config_.data_dir); !key) {
-    LogError("cannot start", {{"error", key.error().message}});
+  auto webhook_key = config_.webhook_key_file.empty() ? LoadOrCreateWebhookKey(config_.data_dir)
+                                                      : LoadWebhookKey(config_.webhook_key_file);
+  if (!webhook_key) {
+    LogError("cannot start", {{"error", webhook_key.error().message}});
     return 1;
-  } else if (auto agreed = p.backend->AgreeOnWebhookKey(*key); !agreed) {
+  }
+  if (auto agreed = p.backend->AgreeOnWebhookKey(*webhook_key); !agreed) {
     LogError("cannot start", {{"error", agreed.error().message}});
     return 1;
   }
@@ -251,7 +254,8 @@ int Daemon::Run() {
   p.executor =
       std::make_unique<Executor>(*p.http_runs, MakeCurlTransport(*policy), executor_options);
   p.notifier.executor = p.executor.get();
-  auto webhooks = Webhooks::Make(context, config_, *policy, p.node->node().id);
+  auto webhooks =
+      Webhooks::Make(context, config_, *policy, p.node->node().id, std::move(*webhook_key));
   if (!webhooks) {
     LogError("cannot start", {{"error", webhooks.error().message}});
     return 1;

@@ -12,11 +12,9 @@ WebhookDeliveryOptions DeliveryOptionsFrom(const DaemonConfig& config) {
 
 Result<std::unique_ptr<Webhooks>> Webhooks::Make(ServiceContext context, const DaemonConfig& config,
                                                  const EgressPolicy& policy,
-                                                 const std::string& node_id) {
-  auto key = LoadOrCreateWebhookKey(config.data_dir);
-  if (!key) return key.error();
+                                                 const std::string& node_id, std::string key) {
   auto w = std::unique_ptr<Webhooks>(new Webhooks());
-  w->secrets_ = std::make_unique<WebhookSecrets>(std::move(*key));
+  w->secrets_ = std::make_unique<WebhookSecrets>(std::move(key));
   w->outbox_ = std::make_unique<WebhookOutbox>(w->forwarder_);
   WebhookDeliveryOptions options = DeliveryOptionsFrom(config);
   options.node_id = node_id;

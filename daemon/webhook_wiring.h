@@ -13,12 +13,12 @@ namespace flare::daemon {
 
 class Webhooks {
  public:
-  /// Reads or creates <data-dir>/webhook.key; the engine gets its own libcurl transport
-  /// with the executor's egress `policy`; its leases are taken in the name of `node_id`.
-  /// Nothing runs until engine().Start().
+  /// `key` (32 bytes) encrypts the webhook secrets; the engine gets its own libcurl
+  /// transport with the executor's egress `policy`; its leases are taken in the name of
+  /// `node_id`. Nothing runs until engine().Start().
   static Result<std::unique_ptr<Webhooks>> Make(ServiceContext context, const DaemonConfig& config,
                                                 const EgressPolicy& policy,
-                                                const std::string& node_id);
+                                                const std::string& node_id, std::string key);
 
   WebhookOutbox& outbox() { return *outbox_; }
   WebhookService& service() { return *service_; }

@@ -41,26 +41,15 @@ Result<std::vector<std::string>> WebhookSecrets::SigningKeys(const WebhookRecord
   return keys;
 }
 
-Result<std::string> LoadOrCreateWebhookKey(const std::string& data_dir) {
-  std::string path = data_dir + "/webhook.key";
-  auto failed = [&](const char* what) {
-    return Error{ErrorCode::kInternal,
-                 std::string("cannot ") + what + " " + path + ": " + std::strerror(errno)};
-  };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    unsigned char key[kSecretBoxKeySize];
-    if (RAND_bytes(key, sizeof key) != 1) return Error{ErrorCode::kInternal, "RAND_bytes failed"};
-    // O_EXCL: two starts racing on a new data dir cannot both write a key.
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return failed("create");
-    bool written =
-        ::write(fd, key, sizeof key) == static_cast<ssize_t>(sizeof key) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written) return failed("write");
-    return std::string(reinterpret_cast<const char*>(key), sizeof key);
-  }
-  if (fd < 0) return failed("open");
+namespace {
+
+Error FileError(const char* what, const std::string& path) {
+  return Error{ErrorCode::kInternal,
+               std::string("cannot ") + what + " " + path + ": " + std::strerror(errno)};
+}
+
+// Reads the key from an open file, which it closes.
+Result<std::string> ReadKey(int fd, const std::string& path) {
   std::string key(kSecretBoxKeySize + 1, '\0');
   ssize_t got = ::read(fd, key.data(), key.size());
   ::close(fd);
@@ -71,6 +60,33 @@ Result<std::string> LoadOrCreateWebhookKey(const std::string& data_dir) {
   }
   key.resize(kSecretBoxKeySize);
   return key;
+}
+
+}  // namespace
+
+Result<std::string> LoadOrCreateWebhookKey(const std::string& data_dir) {
+  std::string path = data_dir + "/webhook.key";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    unsigned char key[kSecretBoxKeySize];
+    if (RAND_bytes(key, sizeof key) != 1) return Error{ErrorCode::kInternal, "RAND_bytes failed"};
+    // O_EXCL: two starts racing on a new data dir cannot both write a key.
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return FileError("create", path);
+    bool written =
+        ::write(fd, key, sizeof key) == static_cast<ssize_t>(sizeof key) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return FileError("write", path);
+    return std::string(reinterpret_cast<const char*>(key), sizeof key);
+  }
+  if (fd < 0) return FileError("open", path);
+  return ReadKey(fd, path);
+}
+
+Result<std::string> LoadWebhookKey(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileError("open the webhook key file", path);
+  return ReadKey(fd, path);
 }
 
 }  // namespace flare::daemon

@@ -29,5 +29,8 @@ class WebhookSecrets {
 /// The 32-byte key in `<data_dir>/webhook.key`, created (mode 0600, random) when missing.
 /// An error when the file exists but is not 32 bytes, or cannot be read or written.
 Result<std::string> LoadOrCreateWebhookKey(const std::string& data_dir);
+/// The 32-byte key in the file at `path`, which must exist (flared --webhook-key-file: the
+/// key several nodes share, created by the first of them).
+Result<std::string> LoadWebhookKey(const std::string& path);
 
 }  // namespace flare::daemon
