@@ -1,6 +1,6 @@
 #pragma once
 // The PostgreSQL ExportStore (store/export_store.h, whose comments are the contract; the SQLite
-// one is in store/export_repository.*). session.h says what a write transaction locks.
+// one is in store/export_reader.*). session.h says what a write transaction locks.
 
 #include "daemon/store/export_store.h"
 #include "daemon/store/postgres/session.h"
