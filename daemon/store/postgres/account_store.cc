@@ -103,4 +103,15 @@ std::vector<SessionRecord> PgAccountStore::ActiveSessions(TimePoint now) {
   return sessions;
 }
 
+std::optional<SessionRecord> PgAccountStore::FindActiveSession(const std::string& token_hash,
+                                                               TimePoint now) {
+  pg::PgResult r = session_.db.Exec(
+      "SELECT id, user_id, project_id, encode(token_hash, 'hex'), created_at, expires_at "
+      "FROM sessions WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL AND "
+      "expires_at > $2",
+      HexEncode(token_hash), ToMillis(now));
+  if (r.rows() == 0) return std::nullopt;
+  return LoginSessionAt(r, 0);
+}
+
 }  // namespace flare::daemon::postgres

@@ -105,4 +105,19 @@ int PgExportStore::ReadRunPage(const ExportWindow& window, int limit,
   return ReadExportPage(session_.db, kRunExportPageSql, window, limit, visit);
 }
 
+OptTime PgExportStore::TakeSlot(const std::string& project_id, const std::string& kind,
+                                TimePoint now, std::chrono::milliseconds cooldown) {
+  // One statement: the slot is taken unless it was taken within the cooldown, and the row
+  // lock orders two nodes starting the same project's export at once.
+  pg::PgResult taken = session_.db.Exec(
+      "INSERT INTO export_slots AS s (project_id, kind, started_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (project_id, kind) DO UPDATE SET started_at = excluded.started_at "
+      "WHERE s.started_at <= $3 - $4 RETURNING started_at",
+      project_id, kind, ToMillis(now), static_cast<int64_t>(cooldown.count()));
+  if (taken.rows() == 1) return std::nullopt;
+  pg::PgResult last = session_.db.Exec(
+      "SELECT started_at FROM export_slots WHERE project_id = $1 AND kind = $2", project_id, kind);
+  return FromMillis(last.Int64(0, 0));
+}
+
 }  // namespace flare::daemon::postgres

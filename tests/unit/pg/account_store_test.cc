@@ -14,7 +14,7 @@
 #include "daemon/store/pg/migrations.h"
 #include "daemon/store/pg/schema.h"
 #include "daemon/store/pg/transaction.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::postgres::account_store_test {
 namespace {

@@ -13,7 +13,7 @@
 #include "daemon/store/pg/connection.h"
 #include "daemon/store/pg/migrations.h"
 #include "daemon/store/pg/schema.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 namespace flare::daemon::postgres::export_store_test {
 namespace {
