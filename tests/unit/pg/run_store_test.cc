@@ -20,7 +20,7 @@
 #include "daemon/store/pg/schema.h"
 #include "daemon/store/pg/transaction.h"
 #include "daemon/store/postgres/columns.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 // A namespace of its own: the unity build compiles the tests of this directory together.
 namespace flare::daemon::postgres::run_store_test {

@@ -13,7 +13,7 @@
 #include "daemon/store/pg/migrations.h"
 #include "daemon/store/pg/schema.h"
 #include "daemon/store/postgres/run_store.h"
-#include "tests/unit/pg/test_database.h"
+#include "tests/testutil/pg_database.h"
 
 // A namespace of its own: the unity build compiles the tests of this directory together.
 namespace flare::daemon::postgres::worker_store_test {
