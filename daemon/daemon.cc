@@ -103,6 +103,14 @@ std::string FormatAddress(const std::string& host, int port) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// The first line of a small file, or "" when it is missing.
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 // `flared --print-routes`: the route table as JSON lines, for tests that must cover every
 // route (the tenancy matrix), including routes added later.
 int PrintRoutes(const Router& router, Backend& backend) {
@@ -213,11 +221,15 @@ int Daemon::Run() {
   ServiceContext context{writer, readers, clock, p.notifier};
   // Before anything moves a run: the HTTP runs of the flared that ran here before are taken
   // over by this node (node_service.h).
-  p.node = std::make_unique<NodeService>(context, NodeIdentity{NewId("node"), p.backend->shared()});
+  std::string node_file = config_.data_dir + "/node.id";
+  NodeIdentity identity{NewId("node"), p.backend->shared(), ReadFirstLine(node_file)};
+  p.node = std::make_unique<NodeService>(context, identity);
   if (auto joined = p.node->Join(); !joined) {
     LogError("cannot start", {{"error", joined.error().message}});
     return 1;
   }
+  // The next start on this data dir takes this node's place (NodeIdentity::predecessor).
+  std::ofstream(node_file) << identity.id << "\n";
   // Before any run moves: the latency slots start from the retained runs, then follow events.
   p.metrics_recorder.Rebuild(readers.Acquire()->usage(), clock.Now());
   p.notifier.observers.Add(p.metrics_recorder);

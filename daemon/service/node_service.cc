@@ -7,6 +7,7 @@ namespace flare::daemon {
 Status NodeService::Join() {
   return ctx_.writer.Run<Ok>([&](Tx& tx) -> Status {
     if (!node_.shares_database) tx.nodes().StopOthers(node_.id, tx.now());
+    if (!node_.predecessor.empty()) tx.nodes().Stop(node_.predecessor, tx.now());
     tx.nodes().DeleteStoppedIdle();
     tx.nodes().Insert({node_.id, tx.now(), tx.now(), std::nullopt});
     return Ok{};

@@ -23,6 +23,9 @@ constexpr std::chrono::seconds kNodeSilenceLimit{3 * kNodeBeatInterval};
 struct NodeIdentity {
   std::string id;  // NewId("node") at every start: a restarted flared is a new node
   bool shares_database = false;
+  /// The node that ran on the same data dir before this one, if known: the data dir's
+  /// instance lock proves it is gone, so its work need not wait for the silence limit.
+  std::string predecessor;
 };
 
 class NodeService {
@@ -30,8 +33,9 @@ class NodeService {
   NodeService(ServiceContext context, NodeIdentity node) : ctx_(context), node_(node) {}
 
   /// Registers this node as alive. Alone on the database, it marks every other node
-  /// stopped, so their runs are taken over at once instead of after the silence limit.
-  /// Stopped nodes that hold no runs any more are forgotten.
+  /// stopped, so their runs are taken over at once instead of after the silence limit;
+  /// sharing it, only its predecessor on this data dir. Stopped nodes that hold no runs any
+  /// more are forgotten.
   Status Join();
   /// A clean shutdown: the node's runs still processing are taken over at once.
   Status Leave();

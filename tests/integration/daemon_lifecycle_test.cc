@@ -169,9 +169,7 @@ TEST(DaemonLifecycle, AdminKeyLeftByAnInterruptedFirstStartIsAdopted) {
   flared.Kill9();
   // What a first start that stopped after writing admin.key and before committing its
   // hash leaves: the key file and no project.
-  for (const char* name : {"flare.db", "flare.db-wal", "flare.db-shm"}) {
-    std::filesystem::remove(flared.data_dir() / name);
-  }
+  flared.EraseDatabase();
   std::string key = "flare_sk_" + std::string(40, 'A');
   std::ofstream(flared.data_dir() / "admin.key") << key << "\n";
   flared.Restart();

@@ -11,11 +11,33 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/encoding.h"
+#include "daemon/store/pg/connection.h"
 #include "tests/integration/itest.h"
 #include "tests/integration/webhook_receiver.h"
 
 namespace flare::testing {
 namespace {
+
+// Everything flared stored, where a secret kept in the clear would show: the SQLite files'
+// bytes, or every webhook row as PostgreSQL prints it (BYTEA as hex).
+std::string StoredWebhookBytes(const FlaredProcess& flared) {
+  if (TestingOnPostgres()) {
+    daemon::pg::Connection db(flared.database_uri());
+    daemon::pg::PgResult rows = db.Exec("SELECT w::text FROM webhooks w");
+    std::string text;
+    for (int i = 0; i < rows.rows(); ++i) text += rows.Text(i, 0);
+    return text;
+  }
+  std::string bytes;
+  for (const char* file : {"flare.db", "flare.db-wal"}) {
+    std::ifstream in(flared.data_dir() / file, std::ios::binary);
+    std::stringstream all;
+    all << in.rdbuf();
+    bytes += all.str();
+  }
+  return bytes;
+}
 
 const std::vector<std::string> kFlags = {"--allow-private-targets", "--webhook-timeout-ms", "2000",
                                          "--webhook-retry-base-ms", "100"};
@@ -315,16 +337,14 @@ TEST_F(Webhooks, TheSecretIsNotInTheDatabaseAndTheKeyFileIsPrivate) {
   HttpReply rotated = flared().Call(
       "POST", "/flare/v1/webhooks/" + webhook["id"].get<std::string>() + "/rotate-secret");
   std::string rotated_secret = rotated.json()["secret"];
-  std::string bytes;
-  for (const char* file : {"flare.db", "flare.db-wal"}) {
-    std::ifstream in(flared().data_dir() / file, std::ios::binary);
-    std::stringstream all;
-    all << in.rdbuf();
-    bytes += all.str();
-  }
+  std::string bytes = StoredWebhookBytes(flared());
   ASSERT_FALSE(bytes.empty());
   for (const std::string& s : {secret, rotated_secret}) {
     EXPECT_EQ(bytes.find(s.substr(6)), std::string::npos) << "the secret is stored as text";
+    std::string raw = Base64Decode(s.substr(6)).value_or("");
+    ASSERT_FALSE(raw.empty());
+    EXPECT_EQ(bytes.find(raw), std::string::npos) << "the secret is stored as its bytes";
+    EXPECT_EQ(bytes.find(HexEncode(raw)), std::string::npos) << "the secret is stored in hex";
   }
   struct stat st {};
   ASSERT_EQ(::stat((flared().data_dir() / "webhook.key").c_str(), &st), 0);

@@ -132,6 +132,16 @@ void FlaredProcess::Start() {
   admin_key_ = key;
 }
 
+void FlaredProcess::EraseDatabase() {
+  if (pid_ > 0) throw std::logic_error("EraseDatabase while flared runs");
+  if (database_) {
+    database_->Recreate();
+    return;
+  }
+  for (const char* name : {"flare.db", "flare.db-wal", "flare.db-shm"})
+    std::filesystem::remove(data_dir_.path() / name);
+}
+
 std::string FlaredProcess::Log() const { return ReadFile(log_path_); }
 
 void FlaredProcess::Kill9() {

@@ -49,6 +49,11 @@ class FlaredProcess {
   int port() const { return port_; }
   const std::string& admin_key() const { return admin_key_; }
   const std::filesystem::path& data_dir() const { return data_dir_.path(); }
+  /// The PostgreSQL database this flared was given (TestingOnPostgres), else "".
+  std::string database_uri() const { return database_ ? database_->uri() : ""; }
+  /// Deletes every row flared stored, as if it had never started (SQLite: the database
+  /// files; PostgreSQL: its database, created again empty). Only while it is not running.
+  void EraseDatabase();
   /// Everything flared wrote to stdout and stderr so far.
   std::string Log() const;
 

@@ -54,6 +54,12 @@ TestDatabase::TestDatabase() : cluster_uri_(ClusterUri()), name_(FreshName()) {
   uri_ = WithDatabase(cluster_uri_, name_);
 }
 
+void TestDatabase::Recreate() {
+  Connection admin(cluster_uri_);
+  admin.Exec("DROP DATABASE " + name_ + " WITH (FORCE)");
+  admin.Exec("CREATE DATABASE " + name_);
+}
+
 TestDatabase::~TestDatabase() {
   try {
     Connection admin(cluster_uri_);

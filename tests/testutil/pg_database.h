@@ -21,6 +21,8 @@ class TestDatabase {
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
+  /// Drops the database and creates it again, empty (nobody may be connected to it).
+  void Recreate();
   /// A libpq URI of this test's own database.
   const std::string& uri() const { return uri_; }
   const std::string& name() const { return name_; }

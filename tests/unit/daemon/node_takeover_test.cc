@@ -32,8 +32,8 @@ class NodeTakeoverTest : public ServiceTest {
     return runs_.List(kProject, {job_id, std::nullopt, ""}, "", 10).value()["data"][0];
   }
 
-  const NodeIdentity a_{"node_a", true};
-  const NodeIdentity b_{"node_b", true};
+  const NodeIdentity a_{"node_a", true, ""};
+  const NodeIdentity b_{"node_b", true, ""};
   NodeService node_a_{context_, a_};
   NodeService node_b_{context_, b_};
   HttpRunService http_a_{context_, a_.id};
@@ -68,7 +68,7 @@ TEST_F(NodeTakeoverTest, ASilentNodesRunsAreTakenOverAfterTheSilenceLimitAndItsO
   std::string job_id = JobBegunByA();
   // A stops beating (killed). A timer that is not beating itself (so nothing else is due
   // soon) asks to be woken the moment A's silence turns into loss.
-  TimerService observer{context_, {"node_observer", false}};
+  TimerService observer{context_, {"node_observer", false, ""}};
   auto first = observer.ProcessDue();
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(first->next_due);
@@ -110,7 +110,7 @@ TEST_F(NodeTakeoverTest, ANodeAloneOnItsDatabaseTakesOverEveryOtherNodesRunsAtSt
   ASSERT_TRUE(node_a_.Join().ok());
   std::string job_id = JobBegunByA();
   // A flared restarted on the same SQLite file: a new node, alone (the instance lock).
-  NodeIdentity restarted{"node_c", false};
+  NodeIdentity restarted{"node_c", false, ""};
   NodeService node_c{context_, restarted};
   ASSERT_TRUE(node_c.Join().ok());
   auto stored_a = FindNode(*readers_.Borrow(), "node_a");
@@ -120,7 +120,7 @@ TEST_F(NodeTakeoverTest, ANodeAloneOnItsDatabaseTakesOverEveryOtherNodesRunsAtSt
   ASSERT_TRUE(http_c.Recover().ok());
   EXPECT_EQ(RunOf(job_id)["failure_reason"], "WORKER_LOST");
   // Node A's row goes once no run names it any more (at the next start).
-  NodeService node_d{context_, {"node_d", false}};
+  NodeService node_d{context_, {"node_d", false, ""}};
   ASSERT_TRUE(node_d.Join().ok());
   EXPECT_FALSE(FindNode(*readers_.Borrow(), "node_a"));
 }

@@ -68,7 +68,7 @@ class ServiceTest : public ::testing::Test {
 
   static constexpr const char* kProject = "prj_test";
   // This process's node: alone on its database, like flared on SQLite (node_service.h).
-  const NodeIdentity node_{"node_test", false};
+  const NodeIdentity node_{"node_test", false, ""};
   testing::TempDir dir_;
   testing::FakeClock clock_;
   RecordingNotifier notifier_;
