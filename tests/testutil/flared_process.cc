@@ -78,7 +78,8 @@ bool TestingOnPostgres() {
 FlaredProcess::FlaredProcess(std::vector<std::string> extra_args)
     : extra_args_(std::move(extra_args)) {
   log_path_ = data_dir_.path() / "flared-test.log";
-  bool names_database = std::find(extra_args_.begin(), extra_args_.end(), "--db") != extra_args_.end();
+  bool names_database =
+      std::find(extra_args_.begin(), extra_args_.end(), "--db") != extra_args_.end();
   if (TestingOnPostgres() && !names_database) {
     database_ = std::make_unique<daemon::pg::testing::TestDatabase>();
     extra_args_.insert(extra_args_.end(), {"--db", database_->uri()});

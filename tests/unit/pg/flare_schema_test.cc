@@ -12,8 +12,8 @@
 #include "daemon/store/pg/error.h"
 #include "daemon/store/pg/schema.h"
 #include "daemon/store/schema.h"
-#include "tests/testutil/temp_dir.h"
 #include "tests/testutil/pg_database.h"
+#include "tests/testutil/temp_dir.h"
 
 namespace flare::daemon::pg {
 namespace {
