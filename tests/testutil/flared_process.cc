@@ -130,7 +130,7 @@ void FlaredProcess::Start() {
   base_url_ = "http://" + addr;
   std::string key = ReadFile(data_dir_.path() / "admin.key");
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  admin_key_ = key;
+  if (!key.empty()) admin_key_ = key;  // a node joining a database has none of its own
 }
 
 void FlaredProcess::EraseDatabase() {

@@ -48,6 +48,9 @@ class FlaredProcess {
   const std::string& base_url() const { return base_url_; }
   int port() const { return port_; }
   const std::string& admin_key() const { return admin_key_; }
+  /// The key calls send by default (another node's admin key, for a node that joined a
+  /// database other nodes created).
+  void set_admin_key(std::string key) { admin_key_ = std::move(key); }
   const std::filesystem::path& data_dir() const { return data_dir_.path(); }
   /// The PostgreSQL database this flared was given (TestingOnPostgres), else "".
   std::string database_uri() const { return database_ ? database_->uri() : ""; }

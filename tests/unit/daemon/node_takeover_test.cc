@@ -125,6 +125,22 @@ TEST_F(NodeTakeoverTest, ANodeAloneOnItsDatabaseTakesOverEveryOtherNodesRunsAtSt
   EXPECT_FALSE(FindNode(*readers_.Borrow(), "node_a"));
 }
 
+TEST_F(NodeTakeoverTest, ANodeRestartedOnTheSameDataDirTakesOverItsPredecessorsRunsAtOnce) {
+  ASSERT_TRUE(node_a_.Join().ok());
+  ASSERT_TRUE(node_b_.Join().ok());
+  std::string job_id = JobBegunByA();
+  // Node A was killed; its data dir's next flared (sharing the database with B) names it.
+  NodeIdentity successor{"node_a2", true, "node_a"};
+  NodeService node_a2{context_, successor};
+  ASSERT_TRUE(node_a2.Join().ok());
+  HttpRunService http_a2{context_, successor.id};
+  ASSERT_TRUE(http_a2.Recover().ok());
+  EXPECT_EQ(RunOf(job_id)["failure_reason"], "WORKER_LOST") << "not after the silence limit";
+  auto stored_b = FindNode(*readers_.Borrow(), "node_b");
+  ASSERT_TRUE(stored_b);
+  EXPECT_FALSE(stored_b->stopped_at) << "another live node is left alone";
+}
+
 TEST_F(NodeTakeoverTest, ANodeNeverTakesOverItsOwnRuns) {
   ASSERT_TRUE(node_a_.Join().ok());
   std::string job_id = JobBegunByA();
