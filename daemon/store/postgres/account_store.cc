@@ -1,13 +1,7 @@
 #include "daemon/store/postgres/account_store.h"
 
-#include <stdexcept>
-
-#include "common/encoding.h"
 #include "daemon/store/pg/result.h"
-
-// The few value readers are local rather than columns.h's: that header does not compile yet
-// (its StateText overloads for RunState and JobState are one function twice, JobState being
-// RunState).
+#include "daemon/store/postgres/columns.h"
 
 namespace flare::daemon::postgres {
 namespace {
@@ -22,30 +16,12 @@ std::optional<UserRecord> FirstUserOf(const pg::PgResult& r) {
                     r.Text(0, 3), r.Text(0, 4), FromMillis(r.Int64(0, 5))};
 }
 
-int TokenHexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  throw std::runtime_error("stored token hash is not hex");
-}
-
-// The bytes of encode(…, 'hex'): a BYTEA travels as hex text so no byte needs escaping.
-std::string TokenHashFromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0) throw std::runtime_error("stored token hash has an odd hex length");
-  std::string bytes;
-  bytes.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    bytes.push_back(static_cast<char>(TokenHexDigit(hex[i]) * 16 + TokenHexDigit(hex[i + 1])));
-  }
-  return bytes;
-}
-
 SessionRecord LoginSessionAt(const pg::PgResult& r, int row) {
   SessionRecord s;
   s.id = r.Text(row, 0);
   s.user_id = r.Text(row, 1);
   s.project_id = r.Text(row, 2);
-  s.token_hash = TokenHashFromHex(r.Text(row, 3));
+  s.token_hash = BytesAt(r, row, 3);
   s.created_at = FromMillis(r.Int64(row, 4));
   s.expires_at = FromMillis(r.Int64(row, 5));
   return s;
@@ -87,7 +63,7 @@ void PgAccountStore::InsertSession(const SessionRecord& s) {
   session_.db.Exec(
       "INSERT INTO sessions (id, user_id, project_id, token_hash, created_at, expires_at) "
       "VALUES ($1, $2, $3, decode($4, 'hex'), $5, $6)",
-      s.id, s.user_id, s.project_id, HexEncode(s.token_hash), ToMillis(s.created_at),
+      s.id, s.user_id, s.project_id, HexParam(s.token_hash), ToMillis(s.created_at),
       ToMillis(s.expires_at));
 }
 
@@ -109,7 +85,7 @@ std::optional<SessionRecord> PgAccountStore::FindActiveSession(const std::string
       "SELECT id, user_id, project_id, encode(token_hash, 'hex'), created_at, expires_at "
       "FROM sessions WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL AND "
       "expires_at > $2",
-      HexEncode(token_hash), ToMillis(now));
+      HexParam(token_hash), ToMillis(now));
   if (r.rows() == 0) return std::nullopt;
   return LoginSessionAt(r, 0);
 }

@@ -37,23 +37,6 @@ std::vector<EventRecord> ReadEvents(const pg::PgResult& r) {
   return events;
 }
 
-/// A PostgreSQL text[] literal of `items`, each double-quoted (backslash and double quote
-/// escaped), so any text is one element and none becomes SQL.
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string literal = "{";
-  for (const std::string& item : items) {
-    if (literal.size() > 1) literal += ',';
-    literal += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  literal += '}';
-  return literal;
-}
-
 // One query for both directions: `newer` reads ascending after `position`, else
 // descending before it. Positions are ids, which grow in append order.
 std::vector<EventRecord> ProjectLog(pg::Connection& db, const std::string& project_id,

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/store/pg/result.h"
+#include "daemon/store/postgres/columns.h"
 
 namespace flare::daemon::postgres {
 // Everything of this file is in its own namespace: flare_pgstore is compiled in unity
@@ -10,54 +11,6 @@ namespace flare::daemon::postgres {
 // unit with these.
 namespace key_sql {
 namespace {
-
-// The parameter and row helpers of postgres/columns.h, which does not compile yet: it
-// overloads StateText for RunState and JobState, and JobState is RunState. These are
-// the same functions; switch back to columns.h once it builds.
-int64_t Millis(TimePoint t) { return ToMillis(t); }
-std::string TextAt(const pg::PgResult& r, int row, int column) {
-  return r.IsNull(row, column) ? std::string() : r.Text(row, column);
-}
-TimePoint TimeAt(const pg::PgResult& r, int row, int column) {
-  return FromMillis(r.Int64(row, column));
-}
-OptTime OptTimeAt(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return std::nullopt;
-  return FromMillis(r.Int64(row, column));
-}
-nlohmann::json JsonAt(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return nullptr;
-  return nlohmann::json::parse(r.Text(row, column));
-}
-
-// key_hash is BYTEA (a raw SHA-256: any byte, NUL included). libpq's text parameters end at
-// a NUL, so the hash travels as hex: decode($n, 'hex') on the way in, encode(col, 'hex') out.
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-std::string ToHex(const std::string& bytes) {
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    hex.push_back(kHexDigits[byte >> 4]);
-    hex.push_back(kHexDigits[byte & 0x0f]);
-  }
-  return hex;
-}
-
-int HexValue(char digit) {
-  if (digit >= '0' && digit <= '9') return digit - '0';
-  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
-  return digit - 'A' + 10;  // encode() writes lower case; upper case is accepted anyway
-}
-
-std::string FromHex(const std::string& hex) {
-  std::string bytes;
-  bytes.reserve(hex.size() / 2);
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    bytes.push_back(static_cast<char>(HexValue(hex[i]) << 4 | HexValue(hex[i + 1])));
-  }
-  return bytes;
-}
 
 /// An array literal ({"a","b"}) for unnest($n::text[]) or $n::bigint[]: every element quoted, with
 /// backslash and double quote escaped, so no value can end an element or the array early.
@@ -86,7 +39,7 @@ ApiKeyRecord ReadKey(const pg::PgResult& r, int row) {
   k.project_id = TextAt(r, row, 1);
   k.name = TextAt(r, row, 2);
   k.prefix = TextAt(r, row, 3);
-  k.key_hash = FromHex(TextAt(r, row, 4));
+  k.key_hash = BytesAt(r, row, 4);
   nlohmann::json scopes = JsonAt(r, row, 5);
   if (scopes.is_array()) {
     for (const auto& s : scopes) k.scopes.push_back(s.get<std::string>());
@@ -132,7 +85,7 @@ void Insert(Session session, const ApiKeyRecord& k) {
   session.db.Exec(
       "INSERT INTO api_keys (id, project_id, name, prefix, key_hash, scopes, created_at) "
       "VALUES ($1, $2, $3, $4, decode($5, 'hex'), $6, $7)",
-      k.id, k.project_id, k.name, k.prefix, ToHex(k.key_hash), nlohmann::json(k.scopes).dump(),
+      k.id, k.project_id, k.name, k.prefix, HexParam(k.key_hash), nlohmann::json(k.scopes).dump(),
       Millis(k.created_at));
 }
 
@@ -143,7 +96,7 @@ std::vector<ApiKeyRecord> Active(Session session) {
 std::optional<ApiKeyRecord> FindActiveByHash(Session session, const std::string& key_hash) {
   pg::PgResult r = session.db.Exec(
       std::string(kKeySelect) + "WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL",
-      ToHex(key_hash));
+      HexParam(key_hash));
   if (r.rows() == 0) return std::nullopt;
   return ReadKey(r, 0);
 }

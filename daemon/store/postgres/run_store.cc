@@ -193,22 +193,6 @@ std::optional<RunRecord> ReadOne(const pg::PgResult& rows) {
 
 OptTime ReadOptTime(const pg::PgResult& rows) { return OptTimeAt(rows, 0, 0); }
 
-/// A text[] literal of `items` (sent as one parameter, compared with = ANY): each element
-/// double-quoted, so commas, braces and spaces in it stay inside it.
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string literal = "{";
-  for (const std::string& item : items) {
-    if (literal.size() > 1) literal += ',';
-    literal += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  return literal + "}";
-}
-
 std::vector<std::string> StateTexts(std::initializer_list<RunState> states) {
   std::vector<std::string> texts;
   for (RunState state : states) texts.emplace_back(StateText(state));
@@ -284,7 +268,7 @@ std::vector<RunRecord> PgRunStore::OfJobInState(const std::string& job_id,
   return runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE job_id = $1 AND state = ANY($2::text[]) ORDER BY rowid") +
           session_.lock(),
-      job_id, runs_sql::TextArray(runs_sql::StateTexts(states))));
+      job_id, TextArray(runs_sql::StateTexts(states))));
 }
 
 std::vector<RunRecord> PgRunStore::Claimable(const std::string& project_id,

@@ -3,10 +3,7 @@
 #include <stdexcept>
 
 #include "daemon/store/pg/result.h"
-
-// The few value readers are local rather than columns.h's: that header does not compile yet
-// (its StateText overloads for RunState and JobState are one function twice, JobState being
-// RunState).
+#include "daemon/store/postgres/columns.h"
 
 // Counter rows are striped by slot (pg/schema.cc, migration 3): every read sums the slots of
 // a key, and a write here goes to the session's own slot like the counters flushed at commit
@@ -23,16 +20,6 @@ RunState QueueStateAt(const pg::PgResult& r, int row, int column) {
   std::string text = r.Text(row, column);
   if (std::optional<RunState> state = ParseRunState(text)) return *state;
   throw std::runtime_error("stored state '" + text + "' is not a state this flared knows");
-}
-
-std::optional<int64_t> NullableInt64At(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return std::nullopt;
-  return r.Int64(row, column);
-}
-
-OptTime NullableTimeAt(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return std::nullopt;
-  return FromMillis(r.Int64(row, column));
 }
 
 }  // namespace
@@ -130,11 +117,11 @@ void PgUsageStore::ForEachFinishedRun(TimePoint since,
                                       after_rowid, kFinishedRunsPage);
     for (int row = 0; row < r.rows(); ++row) {
       run.project_id = r.Text(row, 1);
-      run.ready_at = NullableTimeAt(r, row, 2);
-      run.started_at = NullableTimeAt(r, row, 3);
-      run.completed_at = NullableTimeAt(r, row, 4);
-      run.duration_ms = NullableInt64At(r, row, 5);
-      run.http_total_ms = NullableInt64At(r, row, 6);
+      run.ready_at = OptTimeAt(r, row, 2);
+      run.started_at = OptTimeAt(r, row, 3);
+      run.completed_at = OptTimeAt(r, row, 4);
+      run.duration_ms = OptInt64At(r, row, 5);
+      run.http_total_ms = OptInt64At(r, row, 6);
       visit(run);
     }
     if (r.rows() < kFinishedRunsPage) return;

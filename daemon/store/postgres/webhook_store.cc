@@ -4,6 +4,7 @@
 
 #include "daemon/store/node_sql.h"
 #include "daemon/store/pg/result.h"
+#include "daemon/store/postgres/columns.h"
 
 namespace flare::daemon::postgres {
 // Everything of this file is in its own namespace: flare_pgstore is compiled in unity
@@ -11,94 +12,6 @@ namespace flare::daemon::postgres {
 // unit with these.
 namespace webhook_sql {
 namespace {
-
-// The parameter and row helpers of postgres/columns.h, which does not compile yet: it
-// overloads StateText for RunState and JobState, and JobState is RunState. These few are
-// the same functions; switch back to columns.h once it builds.
-std::optional<std::string> TextOrNull(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  return text;
-}
-int64_t Millis(TimePoint t) { return ToMillis(t); }
-std::optional<int64_t> Millis(const OptTime& t) {
-  if (!t) return std::nullopt;
-  return ToMillis(*t);
-}
-std::string TextAt(const pg::PgResult& r, int row, int column) {
-  return r.IsNull(row, column) ? std::string() : r.Text(row, column);
-}
-TimePoint TimeAt(const pg::PgResult& r, int row, int column) {
-  return FromMillis(r.Int64(row, column));
-}
-OptTime OptTimeAt(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return std::nullopt;
-  return FromMillis(r.Int64(row, column));
-}
-nlohmann::json JsonAt(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return nullptr;
-  return nlohmann::json::parse(r.Text(row, column));
-}
-int Flag(bool value) { return value ? 1 : 0; }
-bool FlagAt(const pg::PgResult& r, int row, int column) { return r.Int64(row, column) != 0; }
-std::optional<int64_t> OptInt64At(const pg::PgResult& r, int row, int column) {
-  if (r.IsNull(row, column)) return std::nullopt;
-  return r.Int64(row, column);
-}
-
-// Secrets are BYTEA (sealed boxes: any byte, NUL included). libpq's text parameters end at
-// a NUL, so they travel as hex: decode($n, 'hex') on the way in, encode(col, 'hex') out.
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-std::string ToHex(const std::string& bytes) {
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    hex.push_back(kHexDigits[byte >> 4]);
-    hex.push_back(kHexDigits[byte & 0x0f]);
-  }
-  return hex;
-}
-
-int HexValue(char digit) {
-  if (digit >= '0' && digit <= '9') return digit - '0';
-  if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
-  return digit - 'A' + 10;  // encode() writes lower case; upper case is accepted anyway
-}
-
-std::string FromHex(const std::string& hex) {
-  std::string bytes;
-  bytes.reserve(hex.size() / 2);
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    bytes.push_back(static_cast<char>(HexValue(hex[i]) << 4 | HexValue(hex[i + 1])));
-  }
-  return bytes;
-}
-
-// An absent secret is NULL, as SQLite stores it.
-std::optional<std::string> HexOrNull(const std::string& bytes) {
-  if (bytes.empty()) return std::nullopt;
-  return ToHex(bytes);
-}
-
-std::string BytesAt(const pg::PgResult& r, int row, int column) {
-  return FromHex(TextAt(r, row, column));
-}
-
-/// A text[] literal ({"a","b"}) for `= ANY($n::text[])`: every element double-quoted, with
-/// backslash and double quote escaped, so no id can end an element or the array early.
-std::string TextArray(const std::set<std::string>& items) {
-  std::string literal = "{";
-  for (const std::string& item : items) {
-    if (literal.size() > 1) literal += ',';
-    literal += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  return literal + '}';
-}
 
 // --- webhooks ---
 
