@@ -283,6 +283,37 @@ TEST_F(MultiNode, AKeyRevokedThroughOneNodeFailsOnAnotherAtItsNextRequest) {
       << "revoked through A, still accepted by B";
 }
 
+TEST_F(MultiNode, OneIdempotencyKeySentToTwoNodesAtOnceCreatesOneJob) {
+  Nodes nodes(2);
+  std::string queue = Unique("idem");
+  for (int round = 0; round < 10; ++round) {
+    std::string key = Unique("key");
+    HttpReply answers[2];
+    std::vector<std::thread> clients;
+    for (size_t n = 0; n < 2; ++n) {
+      clients.emplace_back([&, n] {
+        answers[n] = nodes[n].Call("POST", "/flare/v1/jobs", JobBody(queue), "\x01",
+                                   {{"Idempotency-Key", key}});
+      });
+    }
+    for (auto& client : clients) client.join();
+    ASSERT_EQ(answers[0].status / 100, 2) << answers[0].body;
+    ASSERT_EQ(answers[1].status / 100, 2) << answers[1].body;
+    EXPECT_EQ(answers[0].json()["id"], answers[1].json()["id"]) << "two jobs for one key";
+  }
+  HttpReply listed = nodes[0].Call("GET", "/flare/v1/jobs?limit=100&queue=" + queue);
+  EXPECT_EQ(listed.json()["data"].size(), 10u);
+}
+
+TEST_F(MultiNode, TheExportLimitIsSharedByTheNodes) {
+  Nodes nodes(2);
+  std::string window = "from=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z";
+  EXPECT_EQ(nodes[0].Call("GET", "/flare/v1/jobs/export?" + window).status, 200);
+  EXPECT_TRUE(
+      IsError(nodes[1].Call("GET", "/flare/v1/jobs/export?" + window), 429, "rate_limit_exceeded"))
+      << "node B let a second export of the minute through";
+}
+
 TEST_F(MultiNode, ANodeWithAnotherWebhookKeyRefusesToStartSayingWhy) {
   Nodes nodes(1);
   try {
