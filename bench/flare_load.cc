@@ -39,6 +39,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -68,7 +69,8 @@ double Seconds(Clock::time_point from) {
 
 struct Options {
   std::string mode;
-  int port = 0;
+  int port = 0;            // the first node's
+  std::vector<int> ports;  // every node's (--addr A,B,C: nodes sharing one database)
   std::string key;
   long n = 20000;
   int conns = 1;
@@ -84,6 +86,9 @@ struct Options {
   int server_pid = 0;
   std::string queue = "bench";
 };
+
+// The node client `i` talks to: clients are spread round-robin over the nodes.
+int PortFor(const Options& o, int i) { return o.ports[static_cast<size_t>(i) % o.ports.size()]; }
 
 [[noreturn]] void Die(const std::string& why) {
   std::fprintf(stderr, "flare_load: %s\n", why.c_str());
@@ -108,9 +113,12 @@ Options ParseOptions(int argc, char** argv) {
     kv.erase(it);
   };
   if (auto it = kv.find("--addr"); it != kv.end()) {
-    const std::string& addr = it->second;
-    if (addr.rfind("127.0.0.1:", 0) != 0) Die("--addr must be 127.0.0.1:PORT (loopback only)");
-    o.port = std::stoi(addr.substr(10));
+    std::stringstream list(it->second);
+    for (std::string addr; std::getline(list, addr, ',');) {
+      if (addr.rfind("127.0.0.1:", 0) != 0) Die("--addr must be 127.0.0.1:PORT (loopback only)");
+      o.ports.push_back(std::stoi(addr.substr(10)));
+    }
+    if (!o.ports.empty()) o.port = o.ports.front();
     kv.erase(it);
   }
   if (auto it = kv.find("--key"); it != kv.end()) {
@@ -323,7 +331,7 @@ long LoadBacklog(const Options& o, long n, int conns, Clock::time_point deadline
   for (int c = 0; c < conns; ++c) {
     threads.emplace_back([&, c] {
       try {
-        Conn conn(o.port, o.key);
+        Conn conn(PortFor(o, c), o.key);
         long per = (n + conns - 1) / conns;
         long from = c * per, to = std::min(n, from + per);
         created += LoadBatches(o, conn, from, to, deadline);
@@ -348,7 +356,7 @@ nlohmann::json RunCreate(const Options& o) {
   for (int c = 0; c < o.conns; ++c) {
     threads.emplace_back([&, c] {
       try {
-        Conn conn(o.port, o.key);
+        Conn conn(PortFor(o, c), o.key);
         auto& mine = lat[static_cast<size_t>(c)];
         mine.reserve(static_cast<size_t>(o.n / o.conns + 1));
         std::string body;
@@ -481,9 +489,10 @@ nlohmann::json RunProcess(const Options& o) {
     threads.emplace_back([&, w] {
       std::string worker = "bench-w" + std::to_string(w);
       try {
-        Conn poll(o.port, o.key);
+        Conn poll(PortFor(o, w), o.key);
         std::vector<std::unique_ptr<Conn>> ack;
-        for (int a = 0; a < o.ack_conns; ++a) ack.push_back(std::make_unique<Conn>(o.port, o.key));
+        for (int a = 0; a < o.ack_conns; ++a)
+          ack.push_back(std::make_unique<Conn>(PortFor(o, w), o.key));
         std::string body = PollBody(o, worker, o.max_jobs, 0);
         // Bounded by the backlog (each round claims ≥ 1 or ends the loop) and by the deadline.
         for (long round = 0; round <= backlog && Clock::now() < deadline; ++round) {

@@ -97,10 +97,28 @@ PgResult Connection::ExecParams(std::string_view sql, const std::vector<PgParam>
   values.reserve(params.size());
   for (const PgParam& param : params) values.push_back(param.c_str());
   std::string text(sql);
-  return Checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
-                              /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
-                              /*paramFormats=*/nullptr, /*resultFormat=*/0),
+  const std::string* name = PreparedName(text, static_cast<int>(values.size()));
+  if (!name) {
+    return Checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
+                                /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
+                                /*paramFormats=*/nullptr, /*resultFormat=*/0),
+                   "PostgreSQL statement failed");
+  }
+  return Checked(PQexecPrepared(conn_.get(), name->c_str(), static_cast<int>(values.size()),
+                                values.data(), /*paramLengths=*/nullptr,
+                                /*paramFormats=*/nullptr, /*resultFormat=*/0),
                  "PostgreSQL statement failed");
+}
+
+const std::string* Connection::PreparedName(const std::string& sql, int params) {
+  if (auto found = prepared_.find(sql); found != prepared_.end()) return &found->second;
+  // SQL built around values would fill the cache without ever being reused; the stores only
+  // build SQL from a few fixed variants, so a full cache means something else: stop adding.
+  if (prepared_.size() >= kMaxPreparedStatements) return nullptr;
+  std::string name = "flare_" + std::to_string(prepared_.size());
+  Checked(PQprepare(conn_.get(), name.c_str(), sql.c_str(), params, /*paramTypes=*/nullptr),
+          "PostgreSQL could not prepare a statement");
+  return &prepared_.emplace(sql, std::move(name)).first->second;
 }
 
 void Connection::ExecScript(std::string_view sql) {

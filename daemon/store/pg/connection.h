@@ -1,7 +1,8 @@
 #pragma once
 // One PostgreSQL session over libpq, owned: the PGconn is closed when the Connection dies.
-// Statements go through PQexecParams with text parameters, so values never become SQL
-// text (no quoting, no injection). Errors are thrown as PgError with the server's SQLSTATE.
+// Statements go through PQexecPrepared (prepared once per session, see prepared_) with text
+// parameters, so values never become SQL text (no quoting, no injection). Errors are thrown
+// as PgError with the server's SQLSTATE.
 //
 // LISTEN/NOTIFY wake-ups (flared nodes waking each other) wait on the session's socket with
 // poll(2) and read what arrived with PQconsumeInput: the waiting thread sleeps in the kernel
@@ -22,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/store/pg/result.h"
@@ -106,12 +108,19 @@ class Connection {
  private:
   // The result checked: throws PgError unless it is a success.
   PgResult Checked(PGresult* result, std::string_view what);
+  // The name `sql` is prepared under on this session (preparing it the first time), or null
+  // when the cache is full and it should run unprepared.
+  const std::string* PreparedName(const std::string& sql, int params);
   std::optional<Notification> NextQueuedNotification();
 
   struct Finish {
     void operator()(PGconn* conn) const { PQfinish(conn); }
   };
   std::unique_ptr<PGconn, Finish> conn_;
+  // Statements prepared on this session, by their SQL: parsed and planned by the server
+  // once per session instead of at every execution (most of a short statement's cost).
+  static constexpr size_t kMaxPreparedStatements = 1024;
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 }  // namespace flare::daemon::pg
