@@ -5,8 +5,12 @@
 
 namespace flare::daemon::pg {
 
-Transaction::Transaction(Connection& connection) : connection_(connection) {
-  connection_.Exec("BEGIN");
+Transaction::Transaction(Connection& connection, CommitFlush flush) : connection_(connection) {
+  // One round trip either way: the setting travels with the BEGIN (a simple-query script).
+  if (flush == CommitFlush::kDeferred)
+    connection_.ExecScript("BEGIN; SET LOCAL synchronous_commit = off");
+  else
+    connection_.Exec("BEGIN");
 }
 
 Transaction::~Transaction() {

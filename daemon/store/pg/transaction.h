@@ -10,8 +10,13 @@ namespace flare::daemon::pg {
 
 class Transaction {
  public:
+  /// kAwaited: COMMIT returns once the commit is flushed to the server's WAL (the
+  /// session's synchronous_commit, which Connection turns on). kDeferred: for this
+  /// transaction only, COMMIT returns before the flush (synchronous_commit off): visible to
+  /// everyone at once, durable within the server's wal_writer_delay.
+  enum class CommitFlush { kAwaited, kDeferred };
   /// Sends BEGIN (throws PgError when it fails).
-  explicit Transaction(Connection& connection);
+  explicit Transaction(Connection& connection, CommitFlush flush = CommitFlush::kAwaited);
   /// ROLLBACK unless Commit() or Rollback() ran; never throws (a failure is logged, and a
   /// connection that cannot roll back is broken, which the pool notices).
   ~Transaction();

@@ -81,8 +81,9 @@ bool PgTransactions::Attempt(pg::Connection& db, Sync sync, Body& body) {
   Tx tx(stores, clock_.Now());
   bool committed = false;
   try {
-    pg::Transaction transaction(db);
-    if (sync == Sync::kRelaxed) db.Exec("SET LOCAL synchronous_commit = off");
+    pg::Transaction transaction(db, sync == Sync::kRelaxed
+                                        ? pg::Transaction::CommitFlush::kDeferred
+                                        : pg::Transaction::CommitFlush::kAwaited);
     if (body(tx)) {
       counters.KeepOperation();
       FlushCounters(db, counters);
