@@ -61,7 +61,6 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
   flared.Kill9();
   int64_t killed_at = NowMillis();
   std::this_thread::sleep_for(seconds(12));  // the downtime itself is what is under test
-  int64_t restarting_at = NowMillis();
   flared.Restart();
   int64_t up_at = NowMillis();
 
@@ -87,7 +86,9 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
     int missed = 0, on_time = 0;
     for (const auto& run : list) {
       int64_t due = Millis(run["scheduled_for"]);
-      if (due > killed_at && due < restarting_at) ++missed;  // due while flared was down
+      // Due while flared was down or still starting (a start takes longer on PostgreSQL, so
+      // the last missed fire may fall after the restart began): a missed fire.
+      if (due > killed_at && due <= up_at) ++missed;
       if (due > up_at) {
         ++on_time;
         EXPECT_LT(Millis(run["created_at"]) - due, 500)
@@ -102,7 +103,8 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
   EXPECT_EQ(catch_up["run_once"], 1) << "run_once makes exactly one catch-up run";
   EXPECT_EQ(catch_up["skip"], 0) << "skip makes no catch-up run";
   EXPECT_GE(catch_up["run_all"], 10) << "run_all runs every missed fire";
-  EXPECT_LE(catch_up["run_all"], 13) << "run_all runs every missed fire";
+  EXPECT_LE(catch_up["run_all"], (up_at - killed_at) / 1000 + 1)
+      << "run_all runs every missed fire";
   EXPECT_GE(CountEvents(flared, jobs["skip"], "skipped"), 1) << "skip leaves a skipped event";
 }
 
