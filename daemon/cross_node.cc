@@ -1,5 +1,6 @@
 #include "daemon/cross_node.h"
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "daemon/log.h"
@@ -83,22 +84,31 @@ void CrossNodeWakeups::SendLoop() {
 
 std::vector<std::string> CrossNodeWakeups::Payloads(const Batch& batch) const {
   std::vector<std::string> payloads;
-  nlohmann::json message{{"node", node_id_}};
+  nlohmann::json message;
+  size_t bytes = 0;  // the size of message.dump(), kept as items are added (not re-dumped)
+  auto start = [&] {
+    message = nlohmann::json{{"node", node_id_}};
+    bytes = message.dump().size();
+  };
   auto flush = [&] {
     if (message.size() > 1) payloads.push_back(message.dump());
-    message = nlohmann::json{{"node", node_id_}};
+    start();
   };
   auto add = [&](const char* key, nlohmann::json item) {
-    message[key].push_back(std::move(item));
-    if (message.dump().size() > kMaxPayload) {
-      nlohmann::json last = message[key].back();
-      message[key].erase(message[key].size() - 1);
-      if (message[key].empty()) message.erase(key);
+    // The item, its comma, and the key with its brackets when it is the key's first item.
+    size_t grows = item.dump().size() + 1 + (message.contains(key) ? 0 : std::strlen(key) + 5);
+    if (bytes + grows > kMaxPayload && message.size() > 1) {
       flush();
-      message[key].push_back(std::move(last));
+      grows = item.dump().size() + std::strlen(key) + 6;
     }
+    message[key].push_back(std::move(item));
+    bytes += grows;
   };
-  if (batch.wake_at) message["wake_at"] = ToMillis(*batch.wake_at);
+  start();
+  if (batch.wake_at) {
+    message["wake_at"] = ToMillis(*batch.wake_at);
+    bytes = message.dump().size();
+  }
   for (const auto& [project, queue, type] : batch.ready) add("ready", {project, queue, type});
   for (const auto& run : batch.cancelled) add("cancelled", run);
   flush();
