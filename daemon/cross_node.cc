@@ -68,6 +68,10 @@ void CrossNodeWakeups::RunCancelled(const std::string& run_id) {
   Queue([&](Batch& b) { b.cancelled.insert(run_id); });
 }
 
+void CrossNodeWakeups::EventsCommitted() {
+  Queue([](Batch& b) { b.events = true; });
+}
+
 void CrossNodeWakeups::SendLoop() {
   while (true) {
     Batch batch;
@@ -105,10 +109,9 @@ std::vector<std::string> CrossNodeWakeups::Payloads(const Batch& batch) const {
     bytes += grows;
   };
   start();
-  if (batch.wake_at) {
-    message["wake_at"] = ToMillis(*batch.wake_at);
-    bytes = message.dump().size();
-  }
+  if (batch.wake_at) message["wake_at"] = ToMillis(*batch.wake_at);
+  if (batch.events) message["events"] = true;
+  bytes = message.dump().size();
   for (const auto& [project, queue, type] : batch.ready) add("ready", {project, queue, type});
   for (const auto& run : batch.cancelled) add("cancelled", run);
   flush();
@@ -139,6 +142,10 @@ void CrossNodeWakeups::Replay(const pg::Notification& notification) {
   }
   for (const auto& run : message.value("cancelled", nlohmann::json::array())) {
     if (run.is_string()) local_.run_cancelled(run.get<std::string>());
+  }
+  if (auto events = message.find("events");
+      events != message.end() && events->is_boolean() && events->get<bool>()) {
+    if (local_.events_committed) local_.events_committed();
   }
 }
 

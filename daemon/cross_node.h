@@ -40,6 +40,8 @@ struct LocalEngines {
   /// Look at the database again: `reconnected` after the listening session was (re)opened,
   /// when announcements sent meanwhile were missed; false for the periodic safety look.
   std::function<void(bool reconnected)> resync;
+  /// Another node committed events (the event tail reads them).
+  std::function<void()> events_committed;
 };
 
 class CrossNodeWakeups {
@@ -60,13 +62,15 @@ class CrossNodeWakeups {
                       const std::string& job_type);
   void WakeAt(TimePoint t);
   void RunCancelled(const std::string& run_id);
+  void EventsCommitted();
 
  private:
   struct Batch {
     std::set<std::tuple<std::string, std::string, std::string>> ready;  // project, queue, type
     OptTime wake_at;
     std::set<std::string> cancelled;
-    bool empty() const { return ready.empty() && !wake_at && cancelled.empty(); }
+    bool events = false;
+    bool empty() const { return ready.empty() && !wake_at && cancelled.empty() && !events; }
   };
   void SendLoop();
   /// The batch as NOTIFY payloads, each under PostgreSQL's 8000-byte limit.

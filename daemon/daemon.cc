@@ -31,6 +31,7 @@
 #include "daemon/service/api_key_service.h"
 #include "daemon/service/event_bus.h"
 #include "daemon/service/event_log_service.h"
+#include "daemon/service/event_tail.h"
 #include "daemon/service/export_service.h"
 #include "daemon/service/http_run_service.h"
 #include "daemon/service/job_service.h"
@@ -138,6 +139,7 @@ struct Daemon::Parts {
   std::unique_ptr<RetentionService> retention;
   std::unique_ptr<HttpRunService> http_runs;
   std::unique_ptr<EventBus> bus;
+  std::unique_ptr<EventTail> event_tail;  // on a shared database: feeds the bus
   std::unique_ptr<EventLogService> event_log;
   std::unique_ptr<ExportService> exports;
   std::unique_ptr<StreamSlots> stream_slots;
@@ -207,13 +209,28 @@ int Daemon::Run() {
     LogInfo("created project 'default' and an admin key", {{"key_file", key_file}});
   }
   {
-    // Before the first event is written: the bus's ring holds every event after this id,
-    // and every new id sorts after it even if the clock went back across the restart.
-    std::string last_event = readers.Acquire()->events().LastId();
-    ObserveIssuedId(last_event);
+    // Before the first event is written: the bus's ring holds every event after this
+    // position, and every new id sorts after the last one even if the clock went back
+    // across the restart.
+    std::string newest;
+    {
+      auto reader = readers.Acquire();
+      ObserveIssuedId(reader->events().LastId());
+      newest = reader->events().NewestPosition();
+    }
     std::lock_guard lock(stop_mutex_);
     p.bus = std::make_unique<EventBus>();
-    p.bus->Start(last_event);
+    if (p.backend->shared()) {
+      // Other sessions and nodes commit events too, not in position order: the tail reads
+      // them back in order, and this node's commits and the other nodes' announcements poke it.
+      p.event_tail = std::make_unique<EventTail>(readers, *p.bus, newest);
+      p.bus->FeedFromTail([&p] {
+        p.event_tail->Poke();
+        if (CrossNodeWakeups* others = p.notifier.other_nodes.load()) others->EventsCommitted();
+      });
+    }
+    p.bus->Start(newest);
+    if (p.event_tail) p.event_tail->Start();
     if (stop_requested_) p.bus->Shutdown();
   }
   p.notifier.observers.Add(*p.bus);
@@ -352,7 +369,9 @@ int Daemon::Run() {
           // every few seconds in any case (a due fire of a node that died unannounced).
           if (reconnected) p.dispatcher->WakeAll();
           p.scheduler->WakeAt(clock.Now());
-        }};
+          if (reconnected) p.event_tail->Poke();
+        },
+        [&p] { p.event_tail->Poke(); }};
     p.other_nodes = std::make_unique<CrossNodeWakeups>(p.backend->postgres_uri(), p.node->node().id,
                                                        std::move(local));
     p.other_nodes->Start();
@@ -379,6 +398,7 @@ int Daemon::Run() {
   p.webhooks->engine().Stop(std::chrono::seconds(2));
   p.scheduler->Stop();
   p.key_usage->Stop();
+  if (p.event_tail) p.event_tail->Stop();
   // Calls the executor abandoned are taken over at once by the next start (or another node).
   if (auto left = p.node->Leave(); !left)
     LogError("could not record this node's stop", {{"error", left.error().message}});

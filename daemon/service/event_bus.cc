@@ -29,9 +29,13 @@ EventBus::~EventBus() {
   if (fan_out_.joinable()) fan_out_.join();
 }
 
-void EventBus::Start(const std::string& last_stored_id) {
+void EventBus::Start(const std::string& newest_position) {
   std::unique_lock lock(ring_mutex_);
-  floor_ = last_stored_id;
+  floor_ = newest_position;
+}
+
+void EventBus::FeedFromTail(std::function<void()> events_committed) {
+  events_committed_ = std::move(events_committed);
 }
 
 void EventBus::Shutdown() {
@@ -45,8 +49,24 @@ void EventBus::Shutdown() {
 }
 
 void EventBus::OnEvent(Tx& tx, const JobRecord& job, const RunRecord*, const EventRecord& event) {
+  if (events_committed_) {
+    tx.OnCommit(events_committed_);  // the tail publishes it once it is settled
+    return;
+  }
   auto entry = std::make_shared<const BusEvent>(event, job.queue);
-  tx.OnCommit([this, entry = std::move(entry)]() mutable { Publish(std::move(entry)); });
+  tx.OnCommit([this, entry = std::move(entry)]() mutable {
+    std::vector<std::shared_ptr<const BusEvent>> events;
+    events.push_back(std::move(entry));
+    Publish(std::move(events));
+  });
+}
+
+void EventBus::PublishSettled(std::vector<std::shared_ptr<const BusEvent>> events) {
+  if (!events.empty()) Publish(std::move(events));
+}
+
+bool EventBus::HasListeners() const {
+  return stream_waiters_.load() > 0 || job_watchers_.load() > 0;
 }
 
 void EventBus::JobSaved(Tx& tx, const JobRecord& job) {
@@ -56,16 +76,18 @@ void EventBus::JobSaved(Tx& tx, const JobRecord& job) {
   tx.OnCommit([this, id = job.id] { BumpJob(id); });
 }
 
-void EventBus::Publish(std::shared_ptr<const BusEvent> event) {
-  BumpJob(event->record().job_id);
-  std::shared_ptr<const BusEvent> evicted;  // freed after the lock
+void EventBus::Publish(std::vector<std::shared_ptr<const BusEvent>> events) {
+  for (const auto& event : events) BumpJob(event->record().job_id);
+  std::vector<std::shared_ptr<const BusEvent>> evicted;  // freed after the lock
   {
     std::unique_lock lock(ring_mutex_);
-    ring_.push_back(std::move(event));
-    if (ring_.size() > capacity_) {
-      evicted = std::move(ring_.front());
-      ring_.pop_front();
-      floor_ = evicted->record().id;
+    for (auto& event : events) {
+      ring_.push_back(std::move(event));
+      if (ring_.size() > capacity_) {
+        evicted.push_back(std::move(ring_.front()));
+        ring_.pop_front();
+        floor_ = evicted.back()->record().position;
+      }
     }
   }
   ++generation_;
@@ -106,22 +128,23 @@ void EventBus::FanOut() {
   }
 }
 
-bool EventBus::ReadAfter(const std::string& after_id, size_t max,
+bool EventBus::ReadAfter(const std::string& after_position, size_t max,
                          std::vector<std::shared_ptr<const BusEvent>>& out,
                          std::string& floor) const {
   std::shared_lock lock(ring_mutex_);
   floor = floor_;
-  if (after_id < floor_) return false;
-  auto first = std::upper_bound(
-      ring_.begin(), ring_.end(), after_id,
-      [](const std::string& id, const auto& event) { return id < event->record().id; });
+  if (after_position < floor_) return false;
+  auto first = std::upper_bound(ring_.begin(), ring_.end(), after_position,
+                                [](const std::string& position, const auto& event) {
+                                  return position < event->record().position;
+                                });
   for (auto it = first; it != ring_.end() && out.size() < max; ++it) out.push_back(*it);
   return true;
 }
 
 std::string EventBus::Newest() const {
   std::shared_lock lock(ring_mutex_);
-  return ring_.empty() ? floor_ : ring_.back()->record().id;
+  return ring_.empty() ? floor_ : ring_.back()->record().position;
 }
 
 uint64_t EventBus::generation() const { return generation_.load(); }

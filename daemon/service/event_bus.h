@@ -2,15 +2,21 @@
 // The in-process event bus: how live streams learn about commits without reading the
 // database on a timer.
 //
-// It watches the event log (EventObserver) and, after each commit, appends the committed
-// events to a ring of the most recent ones, in commit order (= id order: ids are monotonic
-// and made on the writer thread). Project log streams (GET /events as SSE) read new events
-// from the ring, so a thousand followers of one project cost no query per commit; the event
-// is rendered as a frame once and shared. The ring covers every event after `floor`: the
-// last id stored before flared started, then the last id evicted. A stream whose position
-// is older reads the database until it reaches the floor, then continues from the ring;
-// since both are in id order and the floor is read before the query, nothing is skipped
-// and nothing repeated.
+// It keeps a ring of the most recent events in the order streams read the log (positions,
+// store/event_store.h). Project log streams (GET /events as SSE) read new events from the
+// ring, so a thousand followers of one project cost no query per commit; the event is
+// rendered as a frame once and shared. The ring covers every event after `floor`: the
+// newest position stored before flared started, then the last position evicted. A stream
+// whose position is older reads the database until it reaches the floor, then continues
+// from the ring; since both are in position order and the floor is read before the query,
+// nothing is skipped and nothing repeated.
+//
+// Where events come from depends on the backend:
+//   - SQLite (one writer, id order = commit order): it watches the event log
+//     (EventObserver) and appends each transaction's events after its commit.
+//   - PostgreSQL (many writers, several nodes): commits only signal (FeedFromTail), and an
+//     EventTail (event_tail.h) reads settled events from the database and publishes them
+//     in position order, whichever node wrote them.
 //
 // Wake-ups stay off the writer: its after-commit action only appends and, when a stream
 // sleeps, flags a fan-out thread, which wakes the sleeping streams (a broadcast to a
@@ -22,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -64,9 +71,17 @@ class EventBus final : public EventObserver {
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
 
-  /// `last_stored_id`: the newest event id in the database before any write of this
+  /// `newest_position`: the newest position in the database before any write of this
   /// process ("" when empty). Call before the first write.
-  void Start(const std::string& last_stored_id);
+  void Start(const std::string& newest_position);
+  /// Commits no longer publish their events: they call `events_committed` (after the
+  /// commit), and an EventTail publishes what it reads (PublishSettled). Call before Start.
+  void FeedFromTail(std::function<void()> events_committed);
+  /// The tail: `events` follow every event published before, in position order.
+  void PublishSettled(std::vector<std::shared_ptr<const BusEvent>> events);
+  /// True while a stream waits for events or somebody watches a job: the tail reads at
+  /// once when poked only then.
+  bool HasListeners() const;
   /// Wakes every waiter; later waits return at once. Idempotent.
   void Shutdown();
   bool stopping() const { return stopping_.load(); }
@@ -77,11 +92,11 @@ class EventBus final : public EventObserver {
   /// Writer thread: a job's row was saved (wakes that job's snapshot streams).
   void JobSaved(Tx& tx, const JobRecord& job);
 
-  /// Events after `after_id` (at most `max`) into `out`; false (and `floor` set to the
-  /// ring's floor) when the ring no longer reaches back to `after_id`: read the database.
-  bool ReadAfter(const std::string& after_id, size_t max,
+  /// Events after `after_position` (at most `max`) into `out`; false (and `floor` set to
+  /// the ring's floor) when the ring no longer reaches back to it: read the database.
+  bool ReadAfter(const std::string& after_position, size_t max,
                  std::vector<std::shared_ptr<const BusEvent>>& out, std::string& floor) const;
-  /// The newest committed id the bus knows (its floor when nothing was published).
+  /// The newest position the bus knows (its floor when nothing was published).
   std::string Newest() const;
   /// Counts publications; pass it to WaitPast.
   uint64_t generation() const;
@@ -112,9 +127,11 @@ class EventBus final : public EventObserver {
     int watchers = 0;
     std::condition_variable changed;
   };
-  void Publish(std::shared_ptr<const BusEvent> event);
+  void Publish(std::vector<std::shared_ptr<const BusEvent>> events);
   void BumpJob(const std::string& job_id);
   void FanOut();
+
+  std::function<void()> events_committed_;  // set: fed by a tail
 
   const size_t capacity_;
   std::atomic<bool> stopping_{false};
@@ -129,7 +146,7 @@ class EventBus final : public EventObserver {
   // Three locks, so a thousand streams waking at once do not queue on one: the ring is
   // read under a shared lock, waiting uses its own mutex, job channels theirs.
   mutable std::shared_mutex ring_mutex_;              // guards ring_ and floor_
-  std::deque<std::shared_ptr<const BusEvent>> ring_;  // ascending ids
+  std::deque<std::shared_ptr<const BusEvent>> ring_;  // ascending positions
   std::string floor_;
 
   mutable std::mutex wait_mutex_;  // only for waiting on published_

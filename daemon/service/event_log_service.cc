@@ -66,23 +66,23 @@ StreamRead EventStream::Read(std::string& out, SteadyTime until) {
     uint64_t generation = bus_.generation();
     std::vector<std::shared_ptr<const BusEvent>> recent;
     std::string floor;
-    if (!bus_.ReadAfter(last_id_, kRingBatch, recent, floor)) {
+    if (!bus_.ReadAfter(position_, kRingBatch, recent, floor)) {
       // Behind the ring: catch up from the database in short reads. The floor was read
       // first, so a short page means everything up to it is read.
       std::vector<EventRecord> rows;
       {
         auto reader = readers_.Acquire();
-        rows = reader->events().After(project_id_, filter_, last_id_, kCatchUpPage);
+        rows = reader->events().After(project_id_, filter_, position_, kCatchUpPage);
       }
       for (const auto& row : rows) out += EventFrame(row);
-      if (!rows.empty()) last_id_ = rows.back().id;
-      if (rows.size() < static_cast<size_t>(kCatchUpPage)) last_id_ = std::max(last_id_, floor);
+      if (!rows.empty()) position_ = rows.back().position;
+      if (rows.size() < static_cast<size_t>(kCatchUpPage)) position_ = std::max(position_, floor);
       if (!out.empty()) return StreamRead::kFrames;
       continue;
     }
     for (const auto& event : recent) {
       if (Matches(*event)) out += event->Frame();
-      last_id_ = event->record().id;
+      position_ = event->record().position;
     }
     if (!out.empty()) return StreamRead::kFrames;
     if (!recent.empty()) continue;  // only other projects' events: look again at once
@@ -181,15 +181,16 @@ Result<std::unique_ptr<EventStream>> EventLogService::Follow(const std::string& 
                                 "reconnect without it to follow from now",
                             "last_event_id");
     }
-    bool known = false;
+    ResumePoint resume;
     {
       auto reader = ctx_.readers.Acquire();
-      known = reader->events().Exists(project_id, position);
+      resume = reader->events().PositionOf(project_id, position);
     }
-    if (!known) {
+    if (!resume.found) {
       note = ": last-event-id " + position +
              " is not in the log (pruned by retention?); resuming after its position\n\n";
     }
+    position = std::move(resume.position);
   }
   return std::make_unique<EventStream>(bus_, ctx_.readers, project_id, std::move(*filter),
                                        std::move(position));

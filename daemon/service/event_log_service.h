@@ -4,12 +4,13 @@
 // event bus's ring and fall back to short database reads only to catch up; they wait on the
 // bus, never on a timer.
 //
-// Positions are event ids. Resuming after an id ("Last-Event-ID") sends every event after
-// it exactly once. An id that is well-formed but not in the log (pruned by retention, or
-// never this project's) still names a position, since ids are ordered by time: the stream
-// resumes after that position and says so in a comment line, so nothing retained is
-// skipped and nothing older is replayed. An id stamped in the future cannot have been
-// issued and is refused (400), as is one that is not an event id at all.
+// Streams move through the log's positions (store/event_store.h) and send
+// event ids. Resuming after an id ("Last-Event-ID") sends every event after its position
+// exactly once, on any node. An id that is well-formed but not in the log (pruned by
+// retention, or never this project's) still names a place, since ids are ordered by time:
+// the stream resumes after the newest retained event before it and says so in a comment
+// line, so nothing retained after it is skipped. An id stamped in the future cannot have
+// been issued and is refused (400), as is one that is not an event id at all.
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -37,17 +38,17 @@ enum class StreamRead { kFrames, kIdle, kStopped };
 class EventStream {
  public:
   EventStream(EventBus& bus, Readers& readers, std::string project_id, EventLogFilter filter,
-              std::string after_id)
+              std::string after_position)
       : bus_(bus),
         readers_(readers),
         project_id_(std::move(project_id)),
         filter_(std::move(filter)),
-        last_id_(std::move(after_id)) {}
+        position_(std::move(after_position)) {}
 
   /// Appends the frames of the next events to `out`, waiting until `until` for some.
   StreamRead Read(std::string& out, SteadyTime until);
   /// The position after the last event read (matching the filter or not).
-  const std::string& position() const { return last_id_; }
+  const std::string& position() const { return position_; }
 
  private:
   bool Matches(const BusEvent& event) const;
@@ -56,7 +57,7 @@ class EventStream {
   Readers& readers_;
   const std::string project_id_;
   const EventLogFilter filter_;
-  std::string last_id_;
+  std::string position_;
 };
 
 /// A job's snapshot stream: {state, progress, attempt, max_attempts} on every change.

@@ -20,6 +20,7 @@ EventRecord ReadEvent(SQLite::Statement& st) {
   auto attempt = ColInt64(st, 7);
   if (attempt) e.attempt = static_cast<int>(*attempt);
   e.details = ColJson(st, 8);
+  e.position = e.id;
   return e;
 }
 
@@ -73,6 +74,7 @@ void AppendEvent(Connection& c, EventRecord& e) {
   BindJson(st, 8, e.details);
   st.exec();
   e.rowid = c.db().getLastInsertRowid();
+  e.position = e.id;
 }
 
 std::vector<EventRecord> EventsOfJob(Connection& c, const std::string& job_id,

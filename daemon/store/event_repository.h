@@ -4,7 +4,7 @@
 // The log's order is the event id's: ids are monotonic ULIDs made on the writer thread
 // while the row is inserted, so id order is commit order, and a reader's snapshot always
 // holds a prefix of it. Positions are ids, not rowids: SQLite may hand a deleted max rowid
-// out again, an id never comes back.
+// out again, an id never comes back. Every event is settled once committed (one writer).
 
 #include <optional>
 #include <string>
@@ -52,10 +52,13 @@ class SqliteEventStore final : public EventStore {
                                   const std::string& before_id, int limit) override {
     return EventsBefore(c_, project_id, filter, before_id, limit);
   }
-  bool Exists(const std::string& project_id, const std::string& id) override {
-    return EventExists(c_, project_id, id);
+  /// A pruned id is a position too: ids sort in commit order.
+  ResumePoint PositionOf(const std::string& project_id, const std::string& id) override {
+    return {id, EventExists(c_, project_id, id)};
   }
   std::string LastId() override { return LastEventId(c_); }
+  std::string NewestPosition() override { return LastEventId(c_); }
+  std::optional<EventTailPage> Tail(const std::string&, int) override { return std::nullopt; }
 
  private:
   Connection& c_;

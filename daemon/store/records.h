@@ -111,6 +111,7 @@ struct NodeRecord {
 struct EventRecord {
   int64_t rowid = 0;
   std::string id;
+  std::string position;  // its place in the log's commit order (event_store.h)
   std::string project_id;
   std::string job_id;
   std::string run_id;

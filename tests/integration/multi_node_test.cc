@@ -2,8 +2,9 @@
 // created through one node wakes a poll parked on another, no job is delivered twice at
 // once and none is lost with 4 pollers on each of 3 nodes, a node killed under load loses
 // nothing it answered, every fire of a schedule is made exactly once across the nodes (also
-// when one of them dies between fires), credentials change for every node at once, and a
-// node with another webhook key refuses to start.
+// when one of them dies between fires), credentials change for every node at once, a node
+// with another webhook key refuses to start, and an event stream on any node carries the
+// events of every node live, in one order that a stream resumed on another node continues.
 //
 // Nodes cannot share an SQLite file, so these run in the PostgreSQL copy of the suite only
 // ("pg.MultiNode.*"); in the SQLite copy they are skipped, saying so.
@@ -18,6 +19,7 @@
 
 #include "tests/integration/itest.h"
 #include "tests/integration/runs_helpers.h"
+#include "tests/integration/sse_client.h"
 
 namespace flare::testing {
 namespace {
@@ -147,6 +149,71 @@ TEST_F(MultiNode, APollParkedOnOneNodeGetsAJobCreatedThroughAnother) {
   // The create's own round trip is inside this figure; a missed wake-up would show as the
   // 5 s safety re-check or the poll's 10 s end.
   EXPECT_LT(waits[2], 250.0);
+}
+
+// Jobs created through three nodes at once: their transactions commit in no particular
+// order, and a stream must still carry each event once, with no gap, live; a stream resumed
+// on another node after any of its events goes on with exactly the events that followed.
+TEST_F(MultiNode, AStreamCarriesEveryNodesEventsLiveOnceAndResumesOnAnotherNodeInTheSameOrder) {
+  Nodes nodes(3);
+  std::string queue = Unique("sse");
+  std::string path = "/flare/v1/events?type=created&queue=" + queue;
+  SseClient live(nodes[0].port(), path, nodes[0].admin_key());
+  ASSERT_TRUE(WaitFor([&] { return live.status() == 200; }, seconds(5)));
+  constexpr int kPerNode = 20;
+  std::mutex mutex;
+  std::set<std::string> created;
+  std::vector<std::thread> clients;
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    clients.emplace_back([&, n] {
+      for (int i = 0; i < kPerNode; ++i) {
+        json job = CreateJob(nodes[n], JobBody(queue));
+        std::lock_guard lock(mutex);
+        created.insert(job.value("id", ""));
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  constexpr size_t kAll = 3 * kPerNode;
+  ASSERT_EQ(created.size(), kAll);
+  std::vector<SseFrame> frames = live.WaitForFrames(kAll, seconds(10));
+  ASSERT_EQ(frames.size(), kAll) << "the live stream on node 0 missed events of other nodes";
+  std::set<std::string> event_ids;
+  std::set<std::string> jobs_seen;
+  for (const SseFrame& frame : frames) {
+    event_ids.insert(frame.id);
+    jobs_seen.insert(json::parse(frame.data).value("job_id", ""));
+  }
+  EXPECT_EQ(event_ids.size(), kAll) << "an event came twice";
+  EXPECT_EQ(jobs_seen, created);
+  EXPECT_FALSE(live.WaitForFrames(kAll + 1, milliseconds(300)).size() > kAll);
+
+  constexpr size_t kReadBeforeDrop = 25;
+  SseClient resumed(nodes[2].port(), path, nodes[2].admin_key(),
+                    {{"Last-Event-ID", frames[kReadBeforeDrop - 1].id}});
+  std::vector<SseFrame> rest = resumed.WaitForFrames(kAll - kReadBeforeDrop, seconds(10));
+  std::vector<std::string> expected, got;
+  for (size_t i = kReadBeforeDrop; i < kAll; ++i) expected.push_back(frames[i].id);
+  for (const SseFrame& frame : rest) got.push_back(frame.id);
+  EXPECT_EQ(got, expected);
+}
+
+// A job's snapshot stream served by one node ends when the job finishes through another.
+TEST_F(MultiNode, AJobSnapshotStreamEndsWhenTheJobFinishesThroughAnotherNode) {
+  Nodes nodes(2);
+  std::string queue = Unique("snap");
+  json job = CreateJob(nodes[0], JobBody(queue));
+  std::string id = job["id"];
+  SseClient snapshots(nodes[0].port(), "/flare/v1/jobs/" + id + "/events", nodes[0].admin_key());
+  ASSERT_EQ(snapshots.WaitForFrames(1, seconds(5)).size(), 1u);
+  json claims = Poll(nodes[1], "w-b", queue, 1, 5);
+  ASSERT_EQ(claims.size(), 1u);
+  ASSERT_EQ(Ack(nodes[1], claims[0], "w-b", "succeeded").status, 200);
+  EXPECT_TRUE(snapshots.WaitClosed(seconds(5)))
+      << "the stream on node 0 did not hear that the job finished through node 1";
+  std::vector<SseFrame> frames = snapshots.WaitForFrames(10, milliseconds(1));
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(json::parse(frames.back().data).value("state", ""), "succeeded");
 }
 
 TEST_F(MultiNode, ThreeNodesWithFourPollersEachDeliverEveryJobOnceAtATime) {

@@ -364,12 +364,23 @@ CREATE TABLE export_slots (
 );
 )sql";
 
+// Live streams follow the log in the order of the transactions that wrote it
+// (store/event_store.h): each event records its transaction, and the tail reads settled
+// events in (xact, rowid) order.
+// One index serves both the tail and a stream catching up: a second one per project would
+// cost every event insert for the rare catch-up of a small project in a large log.
+constexpr std::string_view kEventStreamOrder = R"sql(
+ALTER TABLE events ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX events_in_commit_order ON events(xact, rowid);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
     {3, "counter rows striped by session", kStripedCounters},
     {4, "settings the nodes share", kSettings},
     {5, "the export rate limit", kExportSlots},
+    {6, "the order streams read events in", kEventStreamOrder},
 };
 
 }  // namespace

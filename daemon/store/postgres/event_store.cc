@@ -1,6 +1,7 @@
 #include "daemon/store/postgres/event_store.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "daemon/store/postgres/columns.h"
@@ -11,9 +12,40 @@ namespace flare::daemon::postgres {
 namespace event_sql {
 namespace {
 
-constexpr const char* kSelect =
-    "SELECT e.rowid, e.id, e.project_id, e.job_id, e.run_id, e.type, e.at, e.attempt, "
-    "e.details FROM events e ";
+#define PG_EVENT_COLUMNS                                                              \
+  "SELECT e.rowid, e.id, e.project_id, e.job_id, e.run_id, e.type, e.at, e.attempt, " \
+  "e.details, e.xact::text"
+constexpr const char* kSelect = PG_EVENT_COLUMNS " FROM events e ";
+// The oldest transaction that may still commit: every event written by an older one is
+// settled (event_store.h).
+constexpr const char* kSettledBelow = "pg_snapshot_xmin(pg_current_snapshot())";
+
+// A position is the transaction id and the rowid, each as 20 zero-padded digits, so that
+// comparing the text compares the pair.
+std::string Position(const std::string& xact, int64_t rowid) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%020llu.%020lld", std::stoull(xact),
+                static_cast<long long>(rowid));
+  return text;
+}
+
+struct PositionParts {
+  std::string xact = "0";
+  int64_t rowid = 0;
+};
+/// "" (the start) and anything that is not a position read as the start.
+PositionParts Parse(const std::string& position) {
+  PositionParts parts;
+  size_t dot = position.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 >= position.size()) return parts;
+  try {
+    parts.xact = std::to_string(std::stoull(position.substr(0, dot)));
+    parts.rowid = std::stoll(position.substr(dot + 1));
+  } catch (const std::exception&) {
+    return PositionParts{};
+  }
+  return parts;
+}
 
 EventRecord ReadEvent(const pg::PgResult& r, int row) {
   EventRecord e;
@@ -27,6 +59,7 @@ EventRecord ReadEvent(const pg::PgResult& r, int row) {
   if (std::optional<int64_t> attempt = OptInt64At(r, row, 7))
     e.attempt = static_cast<int>(*attempt);
   e.details = JsonAt(r, row, 8);
+  e.position = Position(r.Text(row, 9), e.rowid);
   return e;
 }
 
@@ -37,8 +70,8 @@ std::vector<EventRecord> ReadEvents(const pg::PgResult& r) {
   return events;
 }
 
-// One query for both directions: `newer` reads ascending after `position`, else
-// descending before it. Positions are ids, which grow in append order.
+// The project log with its filters: `newer` reads settled events ascending after a
+// position, else descending by id before `position` (an id: JSON pages browse in id order).
 std::vector<EventRecord> ProjectLog(pg::Connection& db, const std::string& project_id,
                                     const EventLogFilter& filter, const std::string& position,
                                     bool newer, int limit) {
@@ -57,8 +90,16 @@ std::vector<EventRecord> ProjectLog(pg::Connection& db, const std::string& proje
   if (filter.types.size() == 1) sql += " AND e.type = " + bind(filter.types.front());
   if (filter.types.size() > 1)
     sql += " AND e.type = ANY(" + bind(TextArray(filter.types)) + "::text[])";
-  if (!position.empty()) sql += (newer ? " AND e.id > " : " AND e.id < ") + bind(position);
-  sql += newer ? " ORDER BY e.id" : " ORDER BY e.id DESC";
+  if (newer) {
+    if (!position.empty()) {
+      PositionParts after = Parse(position);
+      sql += " AND (e.xact, e.rowid) > (" + bind(after.xact) + "::xid8, " + bind(after.rowid) + ")";
+    }
+    sql += std::string(" AND e.xact < ") + kSettledBelow + " ORDER BY e.xact, e.rowid";
+  } else {
+    if (!position.empty()) sql += " AND e.id < " + bind(position);
+    sql += " ORDER BY e.id DESC";
+  }
   sql += " LIMIT " + bind(limit);
   return ReadEvents(db.ExecParams(sql, params));
 }
@@ -69,10 +110,11 @@ std::vector<EventRecord> ProjectLog(pg::Connection& db, const std::string& proje
 void PgEventStore::Append(EventRecord& e) {
   pg::PgResult r = session_.db.Exec(
       "INSERT INTO events (id, project_id, job_id, run_id, type, at, attempt, details) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING rowid",
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING rowid, xact::text",
       e.id, e.project_id, e.job_id, TextOrNull(e.run_id), e.type, Millis(e.at), e.attempt,
       JsonOrNull(e.details));
   e.rowid = r.Int64(0, 0);
+  e.position = event_sql::Position(r.Text(0, 1), e.rowid);
 }
 
 std::vector<EventRecord> PgEventStore::OfJob(const std::string& job_id,
@@ -85,8 +127,9 @@ std::vector<EventRecord> PgEventStore::OfJob(const std::string& job_id,
 
 std::vector<EventRecord> PgEventStore::After(const std::string& project_id,
                                              const EventLogFilter& filter,
-                                             const std::string& after_id, int limit) {
-  return event_sql::ProjectLog(session_.db, project_id, filter, after_id, /*newer=*/true, limit);
+                                             const std::string& after_position, int limit) {
+  return event_sql::ProjectLog(session_.db, project_id, filter, after_position, /*newer=*/true,
+                               limit);
 }
 
 std::vector<EventRecord> PgEventStore::Before(const std::string& project_id,
@@ -95,10 +138,14 @@ std::vector<EventRecord> PgEventStore::Before(const std::string& project_id,
   return event_sql::ProjectLog(session_.db, project_id, filter, before_id, /*newer=*/false, limit);
 }
 
-bool PgEventStore::Exists(const std::string& project_id, const std::string& id) {
-  return session_.db
-             .Exec("SELECT 1 FROM events WHERE project_id = $1 AND id = $2 LIMIT 1", project_id, id)
-             .rows() > 0;
+ResumePoint PgEventStore::PositionOf(const std::string& project_id, const std::string& id) {
+  // The event itself, or the newest one of the project before it when it was pruned.
+  pg::PgResult r = session_.db.Exec(
+      "SELECT e.xact::text, e.rowid, e.id = $2 FROM events e "
+      "WHERE e.project_id = $1 AND e.id <= $2 ORDER BY e.id DESC LIMIT 1",
+      project_id, id);
+  if (r.rows() == 0) return {};
+  return {event_sql::Position(r.Text(0, 0), r.Int64(0, 1)), r.Text(0, 2) == "t"};
 }
 
 std::string PgEventStore::LastId() {
@@ -106,6 +153,33 @@ std::string PgEventStore::LastId() {
   // scan every row, since no index leads with id.
   pg::PgResult r = session_.db.Exec("SELECT id FROM events ORDER BY rowid DESC LIMIT 1");
   return r.rows() > 0 ? TextAt(r, 0, 0) : std::string();
+}
+
+std::string PgEventStore::NewestPosition() {
+  pg::PgResult r =
+      session_.db.Exec(std::string("SELECT xact::text, rowid FROM events WHERE xact < ") +
+                       event_sql::kSettledBelow + " ORDER BY xact DESC, rowid DESC LIMIT 1");
+  return r.rows() > 0 ? event_sql::Position(r.Text(0, 0), r.Int64(0, 1)) : std::string();
+}
+
+std::optional<EventTailPage> PgEventStore::Tail(const std::string& after_position, int limit) {
+  event_sql::PositionParts after = event_sql::Parse(after_position);
+  pg::PgResult r = session_.db.Exec(
+      std::string(PG_EVENT_COLUMNS ", j.queue, e.xact < ") + event_sql::kSettledBelow +
+          " FROM events e LEFT JOIN jobs j ON j.id = e.job_id "
+          "WHERE (e.xact, e.rowid) > ($1::xid8, $2) ORDER BY e.xact, e.rowid LIMIT $3",
+      after.xact, after.rowid, limit);
+  EventTailPage page;
+  for (int row = 0; row < r.rows(); ++row) {
+    // Settled rows come first (they hold the smaller transaction ids).
+    if (r.Text(row, 11) != "t") {
+      page.unsettled = true;
+      break;
+    }
+    page.events.push_back(event_sql::ReadEvent(r, row));
+    page.queues.push_back(TextAt(r, row, 10));
+  }
+  return page;
 }
 
 }  // namespace flare::daemon::postgres

@@ -14,11 +14,13 @@ class PgEventStore final : public EventStore {
   std::vector<EventRecord> OfJob(const std::string& job_id, std::optional<int64_t> before_rowid,
                                  int limit) override;
   std::vector<EventRecord> After(const std::string& project_id, const EventLogFilter& filter,
-                                 const std::string& after_id, int limit) override;
+                                 const std::string& after_position, int limit) override;
   std::vector<EventRecord> Before(const std::string& project_id, const EventLogFilter& filter,
                                   const std::string& before_id, int limit) override;
-  bool Exists(const std::string& project_id, const std::string& id) override;
+  ResumePoint PositionOf(const std::string& project_id, const std::string& id) override;
   std::string LastId() override;
+  std::string NewestPosition() override;
+  std::optional<EventTailPage> Tail(const std::string& after_position, int limit) override;
 
  private:
   Session session_;

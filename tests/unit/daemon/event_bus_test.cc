@@ -1,5 +1,7 @@
 // The event bus wakes a waiting stream after each commit, and a publication nobody waited
 // for is seen at once by the next wait: nothing is missed whether or not a stream sleeps.
+// Fed by a tail (PostgreSQL), a commit only signals, and the ring holds what the tail
+// publishes, in position order.
 
 #include "daemon/service/event_bus.h"
 
@@ -26,6 +28,7 @@ class EventBusTest : public ::testing::Test {
                       job.id = "job_1";
                       EventRecord event;
                       event.id = "evt_" + std::to_string(1000000 + n);
+                      event.position = event.id;  // as SQLite's Append sets it
                       event.job_id = job.id;
                       event.type = "job.created";
                       bus_.OnEvent(tx, job, nullptr, event);
@@ -93,6 +96,57 @@ TEST_F(EventBusTest, AStreamRacingPublicationsIsWokenByEachOne) {
   PublishOne();  // wakes the stream so it sees `done`
   stream.join();
   EXPECT_EQ(missed, 0) << "a publication did not wake the waiting stream";
+}
+
+std::shared_ptr<const BusEvent> Settled(const std::string& id, const std::string& position) {
+  EventRecord event;
+  event.id = id;
+  event.position = position;
+  event.job_id = "job_1";
+  return std::make_shared<const BusEvent>(event, "default");
+}
+
+TEST_F(EventBusTest, FedByATailACommitSignalsAndOnlyWhatTheTailPublishesIsRead) {
+  std::atomic<int> signals{0};
+  bus_.FeedFromTail([&] { ++signals; });
+  bus_.Start("00.00");
+  uint64_t seen = bus_.generation();
+  PublishOne();
+  EXPECT_EQ(signals.load(), 1);
+  EXPECT_EQ(bus_.generation(), seen);  // nothing published by the commit itself
+  EXPECT_EQ(bus_.Newest(), "00.00");
+
+  // Positions, not ids, order the ring: evt_9 was settled first.
+  bus_.PublishSettled({Settled("evt_9", "01.01"), Settled("evt_1", "01.02")});
+  EXPECT_NE(bus_.generation(), seen);
+  EXPECT_EQ(bus_.Newest(), "01.02");
+  std::vector<std::shared_ptr<const BusEvent>> read;
+  std::string floor;
+  ASSERT_TRUE(bus_.ReadAfter("00.00", 10, read, floor));
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0]->record().id, "evt_9");
+  EXPECT_EQ(read[1]->record().id, "evt_1");
+  read.clear();
+  ASSERT_TRUE(bus_.ReadAfter("01.01", 10, read, floor));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0]->record().id, "evt_1");
+}
+
+TEST_F(EventBusTest, ListenersAreStreamsThatWaitAndWatchersOfAJob) {
+  EXPECT_FALSE(bus_.HasListeners());
+  {
+    EventBus::JobWatch watch(bus_, "job_1");
+    EXPECT_TRUE(bus_.HasListeners());
+  }
+  EXPECT_FALSE(bus_.HasListeners());
+  std::thread stream([&] { bus_.WaitPast(bus_.generation(), In(std::chrono::seconds(10))); });
+  auto deadline = In(std::chrono::seconds(5));
+  while (!bus_.HasListeners() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_TRUE(bus_.HasListeners());
+  bus_.PublishSettled({Settled("evt_1", "01.01")});
+  stream.join();
+  EXPECT_FALSE(bus_.HasListeners());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The PostgreSQL EventStore (store/postgres/event_store.h) against a real database: a job's
-// events newest first by rowid, the project log in id order both ways with its filters, as
-// the SQLite store serves them.
+// events newest first by rowid, the project log forward by position and backward by id with
+// its filters, as the SQLite store serves them; and what only this backend has: positions
+// that hold back an event until no older transaction can still commit one before it.
 
 #include "daemon/store/postgres/event_store.h"
 
@@ -123,10 +124,11 @@ TEST_F(PgEventStoreTest, OfJobPagesNewestFirstByRowid) {
 }
 
 TEST_F(PgEventStoreTest, ProjectLogReadsForwardAfterAndBackwardBeforeAPosition) {
-  for (int i = 1; i <= 5; ++i) Append("evt_0" + std::to_string(i), "job_1");
+  std::vector<EventRecord> appended;
+  for (int i = 1; i <= 5; ++i) appended.push_back(Append("evt_0" + std::to_string(i), "job_1"));
   Append("evt_09", "job_x", "run.created", "proj_b");
   EXPECT_EQ(Ids(events_.After("proj_a", {}, "", 3)), (V{"evt_01", "evt_02", "evt_03"}));
-  EXPECT_EQ(Ids(events_.After("proj_a", {}, "evt_03", 10)), (V{"evt_04", "evt_05"}));
+  EXPECT_EQ(Ids(events_.After("proj_a", {}, appended[2].position, 10)), (V{"evt_04", "evt_05"}));
   EXPECT_EQ(Ids(events_.Before("proj_a", {}, "", 2)), (V{"evt_05", "evt_04"}));
   EXPECT_EQ(Ids(events_.Before("proj_a", {}, "evt_03", 10)), (V{"evt_02", "evt_01"}));
 }
@@ -150,11 +152,95 @@ TEST_F(PgEventStoreTest, ProjectLogFiltersByJobQueueAndTypes) {
             (V{"evt_1"}));
 }
 
-TEST_F(PgEventStoreTest, ExistsOnlyInItsOwnProject) {
-  Append("evt_1", "job_1");
-  EXPECT_TRUE(events_.Exists("proj_a", "evt_1"));
-  EXPECT_FALSE(events_.Exists("proj_b", "evt_1"));
-  EXPECT_FALSE(events_.Exists("proj_a", "evt_2"));
+TEST_F(PgEventStoreTest, PositionsSortAsTheLogIsReadAndComeBackFromEveryRead) {
+  EventRecord first = Append("evt_1", "job_1");
+  EventRecord second = Append("evt_2", "job_1");
+  EXPECT_LT(first.position, second.position);
+  std::vector<EventRecord> read = events_.After("proj_a", {}, "", 10);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].position, first.position);
+  EXPECT_EQ(read[1].position, second.position);
+  EXPECT_EQ(events_.OfJob("job_1", std::nullopt, 1).at(0).position, second.position);
+  // Text order is numeric order, however many digits the numbers have (the bus compares
+  // positions as text).
+  db_.Exec("BEGIN");
+  db_.Exec(
+      "INSERT INTO events (rowid, id, project_id, job_id, type, at) OVERRIDING SYSTEM "
+      "VALUE VALUES (9, 'evt_9', 'proj_a', 'job_1', 't', 0), "
+      "(10, 'evt_10', 'proj_a', 'job_1', 't', 0)");
+  db_.Exec("COMMIT");
+  read = events_.After("proj_a", {}, second.position, 10);
+  ASSERT_EQ(Ids(read), (V{"evt_9", "evt_10"}));
+  EXPECT_LT(second.position, read[0].position);
+  EXPECT_LT(read[0].position, read[1].position);
+}
+
+TEST_F(PgEventStoreTest, PositionOfAnEventIsFoundOnlyInItsOwnProject) {
+  EventRecord one = Append("evt_1", "job_1");
+  ResumePoint found = events_.PositionOf("proj_a", "evt_1");
+  EXPECT_TRUE(found.found);
+  EXPECT_EQ(found.position, one.position);
+  EXPECT_FALSE(events_.PositionOf("proj_b", "evt_1").found);
+  EXPECT_EQ(events_.PositionOf("proj_b", "evt_1").position, "");
+}
+
+TEST_F(PgEventStoreTest, APrunedIdResumesAfterTheNewestRetainedEventBeforeIt) {
+  EventRecord kept = Append("evt_1", "job_1");
+  Append("evt_2", "job_1");
+  Append("evt_3", "job_1");
+  db_.Exec("DELETE FROM events WHERE id = 'evt_2'");
+  ResumePoint pruned = events_.PositionOf("proj_a", "evt_2");
+  EXPECT_FALSE(pruned.found);
+  EXPECT_EQ(pruned.position, kept.position);
+  EXPECT_EQ(Ids(events_.After("proj_a", {}, pruned.position, 10)), (V{"evt_3"}));
+}
+
+// Two sessions write at once: the one that began writing first commits last. Its event must
+// not be skipped by a reader that already passed the other one, so neither is readable until
+// both are, and then in the writers' order, not the ids' or the commits'.
+TEST_F(PgEventStoreTest, AnEventWaitsUntilNoOlderTransactionCanCommitBeforeIt) {
+  pg::Connection slow_db(database_.uri());
+  CounterDeltas slow_counters;
+  PgEventStore slow(Session{slow_db, &slow_counters});
+  slow_db.Exec("BEGIN");
+  EventRecord late;
+  late.id = "evt_9";
+  late.project_id = "proj_a";
+  late.job_id = "job_1";
+  late.type = "created";
+  late.at = kT0;
+  slow.Append(late);
+  Append("evt_1", "job_1");  // commits at once, with a younger transaction id
+
+  std::optional<EventTailPage> page = events_.Tail("", 10);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->events.empty());
+  EXPECT_TRUE(page->unsettled);
+  EXPECT_TRUE(events_.After("proj_a", {}, "", 10).empty());
+  EXPECT_EQ(events_.NewestPosition(), "");
+
+  slow_db.Exec("COMMIT");
+  page = events_.Tail("", 10);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(Ids(page->events), (V{"evt_9", "evt_1"}));
+  EXPECT_FALSE(page->unsettled);
+  EXPECT_EQ(Ids(events_.After("proj_a", {}, "", 10)), (V{"evt_9", "evt_1"}));
+  EXPECT_EQ(events_.NewestPosition(), page->events.back().position);
+  EXPECT_TRUE(events_.Tail(page->events.back().position, 10)->events.empty());
+}
+
+TEST_F(PgEventStoreTest, TheTailReadsEveryProjectWithEachEventsQueueInPages) {
+  InsertJob("job_fast", "fast");
+  Append("evt_1", "job_fast");
+  Append("evt_2", "job_gone", "created", "proj_b");
+  Append("evt_3", "job_fast");
+  std::optional<EventTailPage> page = events_.Tail("", 2);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(Ids(page->events), (V{"evt_1", "evt_2"}));
+  EXPECT_EQ(page->queues, (V{"fast", ""}));
+  page = events_.Tail(page->events.back().position, 2);
+  EXPECT_EQ(Ids(page->events), (V{"evt_3"}));
+  EXPECT_EQ(page->queues, (V{"fast"}));
 }
 
 TEST_F(PgEventStoreTest, LastIdIsTheEventAppendedLast) {
