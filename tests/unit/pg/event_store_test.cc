@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/store/pg/migrations.h"
@@ -61,6 +63,19 @@ class PgEventStoreTest : public ::testing::Test {
     event.at = kT0;
     events_.Append(event);
     return event;
+  }
+
+  // ctest runs the other tests of the cluster at the same time, and a transaction of any
+  // of its databases that began before an event's commit holds that event back (xids are
+  // the cluster's): wait, bounded, until every event here is settled before reading ahead.
+  void WaitUntilEveryEventSettles() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (db_.Exec("SELECT count(*) FROM events "
+                    "WHERE xact >= pg_snapshot_xmin(pg_current_snapshot())")
+               .Int64(0, 0) > 0) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "events never settled";
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
 
   void InsertJob(const std::string& id, const std::string& queue) {
@@ -127,6 +142,7 @@ TEST_F(PgEventStoreTest, ProjectLogReadsForwardAfterAndBackwardBeforeAPosition) 
   std::vector<EventRecord> appended;
   for (int i = 1; i <= 5; ++i) appended.push_back(Append("evt_0" + std::to_string(i), "job_1"));
   Append("evt_09", "job_x", "run.created", "proj_b");
+  WaitUntilEveryEventSettles();
   EXPECT_EQ(Ids(events_.After("proj_a", {}, "", 3)), (V{"evt_01", "evt_02", "evt_03"}));
   EXPECT_EQ(Ids(events_.After("proj_a", {}, appended[2].position, 10)), (V{"evt_04", "evt_05"}));
   EXPECT_EQ(Ids(events_.Before("proj_a", {}, "", 2)), (V{"evt_05", "evt_04"}));
@@ -141,6 +157,7 @@ TEST_F(PgEventStoreTest, ProjectLogFiltersByJobQueueAndTypes) {
   Append("evt_3", "job_fast", "run.succeeded");
   Append("evt_4", "job_slow", "run.failed");
   Append("evt_5", "job_fast", R"(odd "type" \ with quotes)");
+  WaitUntilEveryEventSettles();
   EXPECT_EQ(Ids(events_.After("proj_a", OfJobId("job_slow"), "", 10)), (V{"evt_2", "evt_4"}));
   EXPECT_EQ(Ids(events_.After("proj_a", InQueue("fast"), "", 10)), (V{"evt_1", "evt_3", "evt_5"}));
   EXPECT_EQ(Ids(events_.After("proj_a", OfTypes({"run.created"}), "", 10)), (V{"evt_1", "evt_2"}));
@@ -156,6 +173,7 @@ TEST_F(PgEventStoreTest, PositionsSortAsTheLogIsReadAndComeBackFromEveryRead) {
   EventRecord first = Append("evt_1", "job_1");
   EventRecord second = Append("evt_2", "job_1");
   EXPECT_LT(first.position, second.position);
+  WaitUntilEveryEventSettles();
   std::vector<EventRecord> read = events_.After("proj_a", {}, "", 10);
   ASSERT_EQ(read.size(), 2u);
   EXPECT_EQ(read[0].position, first.position);
@@ -169,6 +187,7 @@ TEST_F(PgEventStoreTest, PositionsSortAsTheLogIsReadAndComeBackFromEveryRead) {
       "VALUE VALUES (9, 'evt_9', 'proj_a', 'job_1', 't', 0), "
       "(10, 'evt_10', 'proj_a', 'job_1', 't', 0)");
   db_.Exec("COMMIT");
+  WaitUntilEveryEventSettles();
   read = events_.After("proj_a", {}, second.position, 10);
   ASSERT_EQ(Ids(read), (V{"evt_9", "evt_10"}));
   EXPECT_LT(second.position, read[0].position);
@@ -190,6 +209,7 @@ TEST_F(PgEventStoreTest, APrunedIdResumesAfterTheNewestRetainedEventBeforeIt) {
   Append("evt_3", "job_1");
   db_.Exec("DELETE FROM events WHERE id = 'evt_2'");
   ResumePoint pruned = events_.PositionOf("proj_a", "evt_2");
+  WaitUntilEveryEventSettles();
   EXPECT_FALSE(pruned.found);
   EXPECT_EQ(pruned.position, kept.position);
   EXPECT_EQ(Ids(events_.After("proj_a", {}, pruned.position, 10)), (V{"evt_3"}));
@@ -220,13 +240,16 @@ TEST_F(PgEventStoreTest, AnEventWaitsUntilNoOlderTransactionCanCommitBeforeIt) {
   EXPECT_EQ(events_.NewestPosition(), "");
 
   slow_db.Exec("COMMIT");
+  WaitUntilEveryEventSettles();
   page = events_.Tail("", 10);
   ASSERT_TRUE(page);
-  EXPECT_EQ(Ids(page->events), (V{"evt_9", "evt_1"}));
+  ASSERT_EQ(Ids(page->events), (V{"evt_9", "evt_1"}));
   EXPECT_FALSE(page->unsettled);
   EXPECT_EQ(Ids(events_.After("proj_a", {}, "", 10)), (V{"evt_9", "evt_1"}));
   EXPECT_EQ(events_.NewestPosition(), page->events.back().position);
-  EXPECT_TRUE(events_.Tail(page->events.back().position, 10)->events.empty());
+  page = events_.Tail(page->events.back().position, 10);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->events.empty());
 }
 
 TEST_F(PgEventStoreTest, TheTailReadsEveryProjectWithEachEventsQueueInPages) {
@@ -234,11 +257,13 @@ TEST_F(PgEventStoreTest, TheTailReadsEveryProjectWithEachEventsQueueInPages) {
   Append("evt_1", "job_fast");
   Append("evt_2", "job_gone", "created", "proj_b");
   Append("evt_3", "job_fast");
+  WaitUntilEveryEventSettles();
   std::optional<EventTailPage> page = events_.Tail("", 2);
   ASSERT_TRUE(page);
-  EXPECT_EQ(Ids(page->events), (V{"evt_1", "evt_2"}));
+  ASSERT_EQ(Ids(page->events), (V{"evt_1", "evt_2"}));
   EXPECT_EQ(page->queues, (V{"fast", ""}));
   page = events_.Tail(page->events.back().position, 2);
+  ASSERT_TRUE(page);
   EXPECT_EQ(Ids(page->events), (V{"evt_3"}));
   EXPECT_EQ(page->queues, (V{"fast"}));
 }
