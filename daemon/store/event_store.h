@@ -12,8 +12,10 @@
 //   - PostgreSQL: many sessions (and nodes) write at once, so an event with a smaller id can
 //     commit after a larger one. The position is (the inserting transaction's id, rowid),
 //     and a reader only returns events that are *settled*: written by a transaction older
-//     than every transaction still running, so nothing can commit before them any more.
-//     A long-open transaction therefore delays live events; it never reorders them.
+//     than every transaction of this database still running, so nothing can commit before
+//     them any more. A long-open write transaction therefore delays live events; it never
+//     reorders them. (Other databases of the cluster share the transaction ids but cannot
+//     write here: their transactions are not waited for.)
 // Pages of the log as JSON (Before) stay in id order: a browsing order, not a stream.
 
 #include <cstdint>

@@ -16,9 +16,20 @@ namespace {
   "SELECT e.rowid, e.id, e.project_id, e.job_id, e.run_id, e.type, e.at, e.attempt, " \
   "e.details, e.xact::text"
 constexpr const char* kSelect = PG_EVENT_COLUMNS " FROM events e ";
-// The oldest transaction that may still commit: every event written by an older one is
-// settled (event_store.h).
-constexpr const char* kSettledBelow = "pg_snapshot_xmin(pg_current_snapshot())";
+// The oldest transaction of this database that may still commit: every event written by an
+// older one is settled (event_store.h). Transaction ids are the cluster's, so the snapshot's
+// own xmin would also wait for other databases' transactions, which can never write here: a
+// long one (another application's, or a test's in a shared cluster) would stall live streams.
+// So the running transactions of the snapshot are read through pg_stat_activity, and those
+// it shows in another database are left out. The snapshot is taken before that view is read,
+// and a transaction's database never changes, so what it shows elsewhere is elsewhere; one it
+// no longer shows (it just ended) or whose database is unknown (a prepared transaction) still
+// counts: it may have committed an event the snapshot cannot see yet.
+constexpr const char* kSettledBelow =
+    "coalesce((SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) running "
+    "WHERE NOT EXISTS (SELECT FROM pg_stat_activity a WHERE a.backend_xid = running::xid "
+    "AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))), "
+    "pg_snapshot_xmax(pg_current_snapshot()))";
 
 // A position is the transaction id and the rowid, each as 20 zero-padded digits, so that
 // comparing the text compares the pair.
