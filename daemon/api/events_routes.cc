@@ -3,9 +3,11 @@
 
 #include "daemon/api/event_stream_response.h"
 #include "daemon/api/http_util.h"
+#include "daemon/api/page_view.h"
 #include "daemon/api/routes.h"
 #include "daemon/service/event_log_service.h"
 #include "daemon/service/job_service.h"
+#include "daemon/service/views.h"
 
 namespace flare::daemon {
 namespace {
@@ -61,8 +63,10 @@ struct EventRoutes {
     if (!WantsEventStream(ctx.request)) {
       auto limit = QueryLimit(ctx.request);
       if (!limit) return SendError(response, limit.error());
-      return SendResult(response, jobs.Events(ctx.principal.project_id, ctx.params[0],
-                                              ctx.request.get_param_value("cursor"), *limit));
+      return SendView(response,
+                      jobs.Events(ctx.principal.project_id, ctx.params[0],
+                                  ctx.request.get_param_value("cursor"), *limit),
+                      PageViewOf(EventView));
     }
     auto slot = slots.TryAcquire();
     if (!slot) return SendError(response, TooManyStreams(options.max_streams));

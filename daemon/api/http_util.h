@@ -24,6 +24,15 @@ Status CheckRequestText(const httplib::Request& request);
 /// Sends `result` with `status` on success, the error otherwise.
 void SendResult(httplib::Response& response, const Result<nlohmann::json>& result,
                 int status = 200);
+/// Sends a service's typed `result` as `view(*result)` with `status`, the error otherwise:
+/// services answer with records, and the wire shape is chosen here, at the edge.
+template <typename T, typename View>
+void SendView(httplib::Response& response, const Result<T>& result, View view, int status = 200) {
+  if (result)
+    SendJson(response, status, view(*result));
+  else
+    SendError(response, result.error());
+}
 /// The body as a JSON object (400 when it is not one).
 Result<nlohmann::json> BodyObject(const httplib::Request& request);
 /// `limit` in 1..100, default 50.

@@ -1,10 +1,21 @@
 #include "common/json_fields.h"
 #include "daemon/api/http_util.h"
+#include "daemon/api/page_view.h"
 #include "daemon/api/routes.h"
 #include "daemon/service/job_service.h"
+#include "daemon/service/views.h"
 
 namespace flare::daemon {
 namespace {
+
+// Seed 004's answers to cancel and retry: the job's id and state (and, after a retry, the
+// attempt it goes on with), not the whole job.
+nlohmann::json CancelledView(const JobRecord& job) {
+  return {{"id", job.id}, {"state", job.state}};
+}
+nlohmann::json RetriedView(const JobRecord& job) {
+  return {{"id", job.id}, {"state", job.state}, {"attempt", job.attempt}};
+}
 
 Result<JobFilter> ParseFilter(const httplib::Request& request) {
   JobFilter filter;
@@ -68,14 +79,16 @@ void List(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   if (!filter) return SendError(response, filter.error());
   auto limit = QueryLimit(ctx.request);
   if (!limit) return SendError(response, limit.error());
-  SendResult(response, jobs.List(ctx.principal.project_id, *filter,
-                                 ctx.request.get_param_value("cursor"), *limit));
+  SendView(
+      response,
+      jobs.List(ctx.principal.project_id, *filter, ctx.request.get_param_value("cursor"), *limit),
+      PageViewOf(JobView));
 }
 
 void Update(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
-  SendResult(response, jobs.Update(ctx.principal.project_id, ctx.params[0], *body));
+  SendView(response, jobs.Update(ctx.principal.project_id, ctx.params[0], *body), JobView);
 }
 
 }  // namespace
@@ -88,18 +101,19 @@ void AddJobRoutes(Router& router, JobService& jobs) {
   router.Add("POST", "/flare/v1/jobs/batch", kScopeJobsWrite,
              [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
   router.Add("GET", "/flare/v1/jobs", kScopeJobsRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
-  router.Add("GET", "/flare/v1/jobs/{id}", kScopeJobsRead,
-             [&](Ctx& c, Res& r) { SendResult(r, jobs.Get(c.principal.project_id, c.params[0])); });
+  router.Add("GET", "/flare/v1/jobs/{id}", kScopeJobsRead, [&](Ctx& c, Res& r) {
+    SendView(r, jobs.Get(c.principal.project_id, c.params[0]), JobView);
+  });
   router.Add("PATCH", "/flare/v1/jobs/{id}", kScopeJobsWrite,
              [&](Ctx& c, Res& r) { Update(jobs, c, r); });
   router.Add("DELETE", "/flare/v1/jobs/{id}", kScopeJobsWrite, [&](Ctx& c, Res& r) {
-    SendResult(r, jobs.Delete(c.principal.project_id, c.params[0]));
+    SendView(r, jobs.Delete(c.principal.project_id, c.params[0]), JobView);
   });
   router.Add("POST", "/flare/v1/jobs/{id}/cancel", kScopeJobsWrite, [&](Ctx& c, Res& r) {
-    SendResult(r, jobs.Cancel(c.principal.project_id, c.params[0]));
+    SendView(r, jobs.Cancel(c.principal.project_id, c.params[0]), CancelledView);
   });
   router.Add("POST", "/flare/v1/jobs/{id}/retry", kScopeJobsWrite, [&](Ctx& c, Res& r) {
-    SendResult(r, jobs.Retry(c.principal.project_id, c.params[0]));
+    SendView(r, jobs.Retry(c.principal.project_id, c.params[0]), RetriedView);
   });
   // GET /flare/v1/jobs/{id}/events (history and snapshot stream): events_routes.cc.
 }

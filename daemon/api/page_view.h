@@ -16,4 +16,10 @@ nlohmann::json PageView(const Page<Row>& page, View view) {
   return PageJson(std::move(data), page.has_more, page.next_cursor);
 }
 
+/// `view` of one row as a view of a page of them, for SendView.
+template <typename View>
+auto PageViewOf(View view) {
+  return [view](const auto& page) { return PageView(page, view); };
+}
+
 }  // namespace flare::daemon

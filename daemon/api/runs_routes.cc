@@ -1,6 +1,8 @@
 #include "daemon/api/http_util.h"
+#include "daemon/api/page_view.h"
 #include "daemon/api/routes.h"
 #include "daemon/service/run_service.h"
+#include "daemon/service/views.h"
 
 namespace flare::daemon {
 namespace {
@@ -28,8 +30,10 @@ void List(RunService& runs, RequestContext& ctx, httplib::Response& response) {
   }
   auto limit = QueryLimit(ctx.request);
   if (!limit) return SendError(response, limit.error());
-  SendResult(response, runs.List(ctx.principal.project_id, filter,
-                                 ctx.request.get_param_value("cursor"), *limit));
+  SendView(
+      response,
+      runs.List(ctx.principal.project_id, filter, ctx.request.get_param_value("cursor"), *limit),
+      PageViewOf(RunView));
 }
 
 void Trigger(RunService& runs, RequestContext& ctx, httplib::Response& response) {
@@ -39,7 +43,7 @@ void Trigger(RunService& runs, RequestContext& ctx, httplib::Response& response)
     if (!parsed) return SendError(response, parsed.error());
     body = *parsed;
   }
-  SendResult(response, runs.Trigger(ctx.principal.project_id, ctx.params[0], body), 201);
+  SendView(response, runs.Trigger(ctx.principal.project_id, ctx.params[0], body), RunView, 201);
 }
 
 }  // namespace
@@ -48,13 +52,14 @@ void AddRunRoutes(Router& router, RunService& runs) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
   router.Add("GET", "/flare/v1/runs", kScopeJobsRead, [&](Ctx& c, Res& r) { List(runs, c, r); });
-  router.Add("GET", "/flare/v1/runs/{id}", kScopeJobsRead,
-             [&](Ctx& c, Res& r) { SendResult(r, runs.Get(c.principal.project_id, c.params[0])); });
+  router.Add("GET", "/flare/v1/runs/{id}", kScopeJobsRead, [&](Ctx& c, Res& r) {
+    SendView(r, runs.Get(c.principal.project_id, c.params[0]), RunView);
+  });
   router.Add("POST", "/flare/v1/runs/{id}/cancel", kScopeJobsWrite, [&](Ctx& c, Res& r) {
-    SendResult(r, runs.Cancel(c.principal.project_id, c.params[0]));
+    SendView(r, runs.Cancel(c.principal.project_id, c.params[0]), RunView);
   });
   router.Add("POST", "/flare/v1/runs/{id}/rerun", kScopeJobsWrite, [&](Ctx& c, Res& r) {
-    SendResult(r, runs.Rerun(c.principal.project_id, c.params[0]), 201);
+    SendView(r, runs.Rerun(c.principal.project_id, c.params[0]), RunView, 201);
   });
   router.Add("POST", "/flare/v1/jobs/{id}/trigger", kScopeJobsWrite,
              [&](Ctx& c, Res& r) { Trigger(runs, c, r); });

@@ -282,25 +282,23 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
   return nlohmann::json{{"data", std::move(data)}};
 }
 
-Result<nlohmann::json> JobService::Get(const std::string& project_id,
-                                       const std::string& id_or_slug) {
+Result<JobRecord> JobService::Get(const std::string& project_id, const std::string& id_or_slug) {
   auto reader = ctx_.readers.Acquire();
   auto job = reader->jobs().Find(project_id, id_or_slug);
   if (!job) return JobNotFound(id_or_slug);
-  return JobView(*job);
+  return std::move(*job);
 }
 
-Result<nlohmann::json> JobService::List(const std::string& project_id, const JobFilter& filter,
-                                        const std::string& cursor_text, int limit) {
+Result<Page<JobRecord>> JobService::List(const std::string& project_id, const JobFilter& filter,
+                                         const std::string& cursor_text, int limit) {
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  return PageOf(reader->jobs().List(project_id, filter, *cursor, limit + 1), limit, JobView);
+  return PageOfRows(reader->jobs().List(project_id, filter, *cursor, limit + 1), limit);
 }
 
-Result<nlohmann::json> JobService::Delete(const std::string& project_id,
-                                          const std::string& id_or_slug) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<JobRecord> JobService::Delete(const std::string& project_id, const std::string& id_or_slug) {
+  return ctx_.writer.Run<JobRecord>([&](Tx& tx) -> Result<JobRecord> {
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
     StateMachine machine(tx, ctx_.notifier);
@@ -314,13 +312,12 @@ Result<nlohmann::json> JobService::Delete(const std::string& project_id,
     job->updated_at = tx.now();
     tx.jobs().Save(*job);
     machine.Record(*job, nullptr, "deleted");
-    return JobView(*job);
+    return std::move(*job);
   });
 }
 
-Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
-                                          const std::string& id_or_slug) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<JobRecord> JobService::Cancel(const std::string& project_id, const std::string& id_or_slug) {
+  return ctx_.writer.Run<JobRecord>([&](Tx& tx) -> Result<JobRecord> {
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
     if (job->state != JobState::kPending && job->state != JobState::kScheduled) {
@@ -335,13 +332,12 @@ Result<nlohmann::json> JobService::Cancel(const std::string& project_id,
     }
     machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
     DisableCancelled(tx, machine, *job);
-    return nlohmann::json{{"id", job->id}, {"state", job->state}};  // seed 004's answer
+    return std::move(*job);
   });
 }
 
-Result<nlohmann::json> JobService::Retry(const std::string& project_id,
-                                         const std::string& id_or_slug) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<JobRecord> JobService::Retry(const std::string& project_id, const std::string& id_or_slug) {
+  return ctx_.writer.Run<JobRecord>([&](Tx& tx) -> Result<JobRecord> {
     auto job = LiveJob(tx, project_id, id_or_slug);
     if (!job) return job.error();
     if (job->state != JobState::kFailed && job->state != JobState::kDeadLetter) {
@@ -366,13 +362,13 @@ Result<nlohmann::json> JobService::Retry(const std::string& project_id,
     StateMachine machine(tx, ctx_.notifier);
     machine.Record(*job, &*run, "retried", {{"max_attempts", run->max_attempts}});
     machine.MakeReady(*job, *run);
-    return nlohmann::json{{"id", job->id}, {"state", job->state}, {"attempt", job->attempt}};
+    return std::move(*job);
   });
 }
 
-Result<nlohmann::json> JobService::Events(const std::string& project_id,
-                                          const std::string& id_or_slug,
-                                          const std::string& cursor_text, int limit) {
+Result<Page<EventRecord>> JobService::Events(const std::string& project_id,
+                                             const std::string& id_or_slug,
+                                             const std::string& cursor_text, int limit) {
   std::optional<int64_t> before;
   if (!cursor_text.empty()) {
     auto decoded = DecodeCursor(cursor_text);
@@ -382,14 +378,10 @@ Result<nlohmann::json> JobService::Events(const std::string& project_id,
   auto reader = ctx_.readers.Acquire();
   auto job = reader->jobs().Find(project_id, id_or_slug);
   if (!job) return JobNotFound(id_or_slug);
-  auto events = reader->events().OfJob(job->id, before, limit + 1);
-  bool has_more = events.size() > static_cast<size_t>(limit);
-  if (has_more) events.pop_back();
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& event : events) data.push_back(EventView(event));
-  std::string next;
-  if (has_more) next = EncodeCursor({events.back().rowid, events.back().id});
-  return PageJson(std::move(data), has_more, next);
+  return PageOfRows(reader->events().OfJob(job->id, before, limit + 1), limit,
+                    [](const EventRecord& event) {
+                      return PageCursor{event.rowid, event.id};
+                    });
 }
 
 }  // namespace flare::daemon

@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/service/page.h"
 #include "daemon/store/job_store.h"
 
 namespace flare::daemon {
@@ -31,16 +32,21 @@ class JobService {
   /// `item_errors` (if given) receives one {index, field, code, message} per bad item.
   Result<nlohmann::json> CreateBatch(const std::string& project_id, const nlohmann::json& body,
                                      nlohmann::json* item_errors = nullptr);
-  Result<nlohmann::json> Get(const std::string& project_id, const std::string& id_or_slug);
-  Result<nlohmann::json> List(const std::string& project_id, const JobFilter& filter,
-                              const std::string& cursor, int limit);
-  Result<nlohmann::json> Update(const std::string& project_id, const std::string& id_or_slug,
-                                const nlohmann::json& patch);
-  Result<nlohmann::json> Delete(const std::string& project_id, const std::string& id_or_slug);
-  Result<nlohmann::json> Cancel(const std::string& project_id, const std::string& id_or_slug);
-  Result<nlohmann::json> Retry(const std::string& project_id, const std::string& id_or_slug);
-  Result<nlohmann::json> Events(const std::string& project_id, const std::string& id_or_slug,
-                                const std::string& cursor, int limit);
+  Result<JobRecord> Get(const std::string& project_id, const std::string& id_or_slug);
+  Result<Page<JobRecord>> List(const std::string& project_id, const JobFilter& filter,
+                               const std::string& cursor, int limit);
+  /// The job as updated (PATCH: a merge onto its current body; job_update.cc).
+  Result<JobRecord> Update(const std::string& project_id, const std::string& id_or_slug,
+                           const nlohmann::json& patch);
+  /// The job as deleted (soft: deleted_at is set; its runs not started are cancelled).
+  Result<JobRecord> Delete(const std::string& project_id, const std::string& id_or_slug);
+  /// The job as cancelled, with its runs not started.
+  Result<JobRecord> Cancel(const std::string& project_id, const std::string& id_or_slug);
+  /// The job with its latest run made ready again.
+  Result<JobRecord> Retry(const std::string& project_id, const std::string& id_or_slug);
+  /// The job's history, newest first.
+  Result<Page<EventRecord>> Events(const std::string& project_id, const std::string& id_or_slug,
+                                   const std::string& cursor, int limit);
 
  private:
   ServiceContext ctx_;

@@ -7,7 +7,6 @@
 #include "daemon/service/job_factory.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/state_machine.h"
-#include "daemon/service/views.h"
 #include "daemon/store/run_store.h"
 
 namespace flare::daemon {
@@ -113,9 +112,8 @@ nlohmann::json ChangedFields(const nlohmann::json& before, const nlohmann::json&
 
 }  // namespace
 
-Result<nlohmann::json> JobService::Update(const std::string& project_id,
-                                          const std::string& id_or_slug,
-                                          const nlohmann::json& patch_in) {
+Result<JobRecord> JobService::Update(const std::string& project_id, const std::string& id_or_slug,
+                                     const nlohmann::json& patch_in) {
   nlohmann::json patch = patch_in;
   std::optional<int64_t> expected_version;
   if (patch.is_object() && patch.contains("version")) {
@@ -126,7 +124,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     patch.erase("version");
   }
   if (auto checked = CheckPatchFields(patch); !checked) return checked.error();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.Run<JobRecord>([&](Tx& tx) -> Result<JobRecord> {
     auto job = tx.jobs().Find(project_id, id_or_slug);
     if (!job || job->deleted_at) return JobNotFound(id_or_slug);
     if (expected_version && *expected_version != job->version) {
@@ -186,7 +184,7 @@ Result<nlohmann::json> JobService::Update(const std::string& project_id,
     machine.Record(
         *job, nullptr, "updated",
         {{"fields", ChangedFields(before, CurrentBody(*job), patch)}, {"version", job->version}});
-    return JobView(*job);
+    return std::move(*job);
   });
 }
 

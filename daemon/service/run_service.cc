@@ -3,7 +3,6 @@
 #include "common/json_fields.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/scheduled_fires.h"
-#include "daemon/service/views.h"
 #include "daemon/store/job_store.h"
 
 namespace flare::daemon {
@@ -15,8 +14,8 @@ Error RunNotFound(const std::string& id) {
 
 }  // namespace
 
-Result<nlohmann::json> RunService::List(const std::string& project_id, RunFilter filter,
-                                        const std::string& cursor_text, int limit) {
+Result<Page<RunRecord>> RunService::List(const std::string& project_id, RunFilter filter,
+                                         const std::string& cursor_text, int limit) {
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
@@ -25,36 +24,36 @@ Result<nlohmann::json> RunService::List(const std::string& project_id, RunFilter
     if (!job) return JobNotFound(filter.job_id);
     filter.job_id = job->id;
   }
-  return PageOf(reader->runs().List(project_id, filter, *cursor, limit + 1), limit, RunView);
+  return PageOfRows(reader->runs().List(project_id, filter, *cursor, limit + 1), limit);
 }
 
-Result<nlohmann::json> RunService::Get(const std::string& project_id, const std::string& run_id) {
+Result<RunRecord> RunService::Get(const std::string& project_id, const std::string& run_id) {
   auto reader = ctx_.readers.Acquire();
   auto run = reader->runs().Find(project_id, run_id);
   if (!run) return RunNotFound(run_id);
-  return RunView(*run);
+  return std::move(*run);
 }
 
-Result<nlohmann::json> RunService::Trigger(const std::string& project_id,
-                                           const std::string& job_id_or_slug,
-                                           const nlohmann::json& body) {
+Result<RunRecord> RunService::Trigger(const std::string& project_id,
+                                      const std::string& job_id_or_slug,
+                                      const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"payload"}); !unknown) return unknown.error();
   if (body.contains("payload") && !body["payload"].is_object() && !body["payload"].is_null()) {
     return InvalidRequest("payload must be a JSON object", "payload");
   }
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.Run<RunRecord>([&](Tx& tx) -> Result<RunRecord> {
     auto job = tx.jobs().Find(project_id, job_id_or_slug);
     if (!job || job->deleted_at) return JobNotFound(job_id_or_slug);
     StateMachine machine(tx, ctx_.notifier);
     RunRecord run =
         BuildRunForTrigger(tx, machine, *job, "MANUAL", body.value("payload", nlohmann::json()), "",
                            "created", {{"trigger", "MANUAL"}});
-    return RunView(run);
+    return run;
   });
 }
 
-Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const std::string& run_id) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<RunRecord> RunService::Rerun(const std::string& project_id, const std::string& run_id) {
+  return ctx_.writer.Run<RunRecord>([&](Tx& tx) -> Result<RunRecord> {
     auto original = tx.runs().Find(project_id, run_id);
     if (!original) return RunNotFound(run_id);
     auto job = tx.jobs().Find(project_id, original->job_id);
@@ -66,13 +65,12 @@ Result<nlohmann::json> RunService::Rerun(const std::string& project_id, const st
     StateMachine machine(tx, ctx_.notifier);
     RunRecord run = BuildRunForTrigger(tx, machine, *job, "RERUN", original->payload, original->id,
                                        "rerun", {{"rerun_of", original->id}});
-    return RunView(run);
+    return run;
   });
 }
 
-Result<nlohmann::json> RunService::Cancel(const std::string& project_id,
-                                          const std::string& run_id) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<RunRecord> RunService::Cancel(const std::string& project_id, const std::string& run_id) {
+  return ctx_.writer.Run<RunRecord>([&](Tx& tx) -> Result<RunRecord> {
     auto run = tx.runs().Find(project_id, run_id);
     if (!run) return RunNotFound(run_id);
     if (IsTerminal(run->state)) {
@@ -91,7 +89,7 @@ Result<nlohmann::json> RunService::Cancel(const std::string& project_id,
     if (job->last_run_id == run->id) {
       machine.CancelWaitingChildren(*job, "parent job " + job->id + " was cancelled");
     }
-    return RunView(*run);
+    return std::move(*run);
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/service/page.h"
 #include "daemon/store/run_store.h"
 
 namespace flare::daemon {
@@ -15,14 +16,15 @@ class RunService {
  public:
   explicit RunService(ServiceContext context) : ctx_(context) {}
 
-  Result<nlohmann::json> List(const std::string& project_id, RunFilter filter,
-                              const std::string& cursor, int limit);
-  Result<nlohmann::json> Get(const std::string& project_id, const std::string& run_id);
-  /// 201 body: the new run.
-  Result<nlohmann::json> Trigger(const std::string& project_id, const std::string& job_id_or_slug,
-                                 const nlohmann::json& body);
-  Result<nlohmann::json> Rerun(const std::string& project_id, const std::string& run_id);
-  Result<nlohmann::json> Cancel(const std::string& project_id, const std::string& run_id);
+  Result<Page<RunRecord>> List(const std::string& project_id, RunFilter filter,
+                               const std::string& cursor, int limit);
+  Result<RunRecord> Get(const std::string& project_id, const std::string& run_id);
+  /// The new run.
+  Result<RunRecord> Trigger(const std::string& project_id, const std::string& job_id_or_slug,
+                            const nlohmann::json& body);
+  Result<RunRecord> Rerun(const std::string& project_id, const std::string& run_id);
+  /// The run as cancelled (a processing one stays processing until its worker or request ends).
+  Result<RunRecord> Cancel(const std::string& project_id, const std::string& run_id);
 
  private:
   ServiceContext ctx_;

@@ -35,8 +35,7 @@ class ExecutorTest : public ServiceTest {
   // Event types of the job, oldest first.
   std::vector<std::string> EventTypes(const std::string& job_id) {
     std::vector<std::string> types;
-    nlohmann::json page = jobs_.Events(kProject, job_id, "", 50).value();
-    for (const auto& event : page["data"])
+    for (const auto& event : EventsOf(job_id, 50))
       types.insert(types.begin(), event["type"].get<std::string>());
     return types;
   }

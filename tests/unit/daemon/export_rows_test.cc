@@ -125,9 +125,7 @@ TEST_F(ExportRowsTest, JsonlLinesAreTheApiJobAndRunBodiesByteForByte) {
   std::set<std::string> run_ids;
   for (const auto& line : lines) {
     json row = json::parse(line);
-    auto view = jobs_.Get(kProject, row["id"].get<std::string>());
-    ASSERT_TRUE(view.ok());
-    EXPECT_EQ(line, Wire(*view));
+    EXPECT_EQ(line, Wire(Job(row["id"])));
     states.insert(row["state"].get<std::string>());
     if (row["last_run_id"].is_string()) run_ids.insert(row["last_run_id"].get<std::string>());
   }
@@ -142,9 +140,7 @@ TEST_F(ExportRowsTest, JsonlLinesAreTheApiJobAndRunBodiesByteForByte) {
   ASSERT_GE(runs.size(), 8u);
   for (const auto& line : runs) {
     json row = json::parse(line);
-    auto view = runs_.Get(kProject, row["id"].get<std::string>());
-    ASSERT_TRUE(view.ok());
-    EXPECT_EQ(line, Wire(*view));
+    EXPECT_EQ(line, Wire(Run(row["id"])));
     run_ids.erase(row["id"].get<std::string>());
   }
   EXPECT_TRUE(run_ids.empty()) << "every job's last run is exported";
@@ -174,7 +170,7 @@ TEST_F(ExportRowsTest, CsvRecordsCarryTheViewsValuesQuotedAndNeutralised) {
       "Id,State,JobType,Queue,CreatedAt,CompletedAt,Attempt,MaxAttempts,DurationMs,Error,Tags\r\n";
   auto lines = Lines(Export(ExportKind::kJobs, ExportFormat::kJsonl));
   for (const auto& line : lines) {
-    json v = *jobs_.Get(kProject, json::parse(line)["id"].get<std::string>());
+    json v = Job(json::parse(line)["id"]);
     expected += CsvOf({Cell(v["id"]), Cell(v["state"]), Cell(v["job_type"]), Cell(v["queue"]),
                        Cell(v["created_at"]), Cell(v["completed_at"]), Cell(v["attempt"]),
                        Cell(v["max_attempts"]), Cell(v["duration_ms"]), Cell(v["error"]),
@@ -189,7 +185,7 @@ TEST_F(ExportRowsTest, CsvRecordsCarryTheViewsValuesQuotedAndNeutralised) {
       "ScheduledFor,StartedAt,CompletedAt,DurationMs,PendingDurationMs,FailureReason,WorkerId,"
       "Error\r\n";
   for (const auto& line : Lines(Export(ExportKind::kRuns, ExportFormat::kJsonl))) {
-    json v = *runs_.Get(kProject, json::parse(line)["id"].get<std::string>());
+    json v = Run(json::parse(line)["id"]);
     runs_expected +=
         CsvOf({Cell(v["id"]), Cell(v["job_id"]), Cell(v["job_version"]), Cell(v["trigger"]),
                Cell(v["rerun_of"]), Cell(v["state"]), Cell(v["queue"]), Cell(v["job_type"]),

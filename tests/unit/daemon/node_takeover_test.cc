@@ -28,9 +28,7 @@ class NodeTakeoverTest : public ServiceTest {
     if (begun.ok() && begun->has_value()) work_a_ = **begun;
     return job_id;
   }
-  nlohmann::json RunOf(const std::string& job_id) {
-    return runs_.List(kProject, {job_id, std::nullopt, ""}, "", 10).value()["data"][0];
-  }
+  nlohmann::json RunOf(const std::string& job_id) { return RunsOf(job_id)[0]; }
 
   const NodeIdentity a_{"node_a", true, ""};
   const NodeIdentity b_{"node_b", true, ""};

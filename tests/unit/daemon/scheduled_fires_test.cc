@@ -16,7 +16,7 @@ nlohmann::json Every(const char* every, nlohmann::json extra = nlohmann::json::o
 
 int RunCount(RunService& runs, const std::string& job_id) {
   return static_cast<int>(
-      runs.List("prj_test", {job_id, std::nullopt, ""}, "", 100).value()["data"].size());
+      runs.List("prj_test", {job_id, std::nullopt, ""}, "", 100).value().items.size());
 }
 
 TEST_F(ServiceTest, RecurringJobStartsScheduledWithNextRunAt) {
@@ -36,7 +36,7 @@ TEST_F(ServiceTest, EachFireMakesOneScheduleRunAndKeepsThePhase) {
     EXPECT_EQ(now["next_run_at"],
               FormatTime(*ParseTime("2026-03-08T06:00:00Z") + std::chrono::seconds(10 * (i + 1))));
   }
-  auto runs = runs_.List(kProject, {job["id"], std::nullopt, ""}, "", 10).value()["data"];
+  auto runs = RunsOf(job["id"]);
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0]["trigger"], "SCHEDULE");
   EXPECT_EQ(runs[0]["scheduled_for"], "2026-03-08T06:00:30.000Z");
@@ -88,7 +88,7 @@ TEST_F(ServiceTest, ForbidSkipsAFireWhileARunIsActiveAndRecordsIt) {
   Advance(10s);
   EXPECT_EQ(Tick().fired, 0);
   EXPECT_EQ(RunCount(runs_, job["id"]), 1);
-  auto events = jobs_.Events(kProject, job["id"], "", 10).value()["data"];
+  auto events = EventsOf(job["id"]);
   EXPECT_EQ(events[0]["type"], "skipped");
 }
 
@@ -100,7 +100,7 @@ TEST_F(ServiceTest, ReplaceCancelsTheActiveRun) {
   ASSERT_EQ(first.size(), 1u);
   Advance(10s);
   EXPECT_EQ(Tick().fired, 1);
-  auto old_run = runs_.Get(kProject, first[0]["run_id"]).value();
+  auto old_run = Run(first[0]["run_id"]);
   EXPECT_EQ(old_run["state"], "cancelled");
   EXPECT_EQ(Job(job["id"])["state"], "pending");
 }
@@ -111,7 +111,7 @@ TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
   EXPECT_TRUE(Job(job["id"])["next_run_at"].is_null());
   Advance(1min);
   EXPECT_EQ(Tick().fired, 0);
-  auto resumed = jobs_.Update(kProject, job["id"], {{"enabled", true}}).value();
+  auto resumed = JobView(jobs_.Update(kProject, job["id"], {{"enabled", true}}).value());
   EXPECT_EQ(resumed["next_run_at"], "2026-03-08T06:01:10.000Z");
   EXPECT_EQ(Tick().fired, 0);
   EXPECT_EQ(RunCount(runs_, job["id"]), 0);
@@ -120,10 +120,10 @@ TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
 TEST_F(ServiceTest, ScheduleChangeRecomputesNextRunAt) {
   auto job = MustCreate(Every("0 * * * *"));
   EXPECT_EQ(job["next_run_at"], "2026-03-08T07:00:00.000Z");
-  auto changed = jobs_
-                     .Update(kProject, job["id"],
-                             {{"schedule", "30 6 * * *"}, {"timezone", "America/New_York"}})
-                     .value();
+  auto changed = JobView(jobs_
+                             .Update(kProject, job["id"],
+                                     {{"schedule", "30 6 * * *"}, {"timezone", "America/New_York"}})
+                             .value());
   // 06:30 in New York on 2026-03-08 (EDT from 02:00 local that day) is 10:30Z.
   EXPECT_EQ(changed["next_run_at"], "2026-03-08T10:30:00.000Z");
   EXPECT_EQ(changed["version"], 2);

@@ -7,11 +7,13 @@
 #include <memory>
 #include <vector>
 
+#include "daemon/api/page_view.h"
 #include "daemon/api/worker_views.h"
 #include "daemon/log.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/run_service.h"
 #include "daemon/service/timer_service.h"
+#include "daemon/service/views.h"
 #include "daemon/service/worker_service.h"
 #include "daemon/store/reader_pool.h"
 #include "daemon/store/writer.h"
@@ -57,7 +59,18 @@ class ServiceTest : public ::testing::Test {
     EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
     return created.ok() ? created->body : nlohmann::json();
   }
-  nlohmann::json Job(const std::string& id) { return jobs_.Get(kProject, id).value(); }
+  // Jobs, runs and events as a client reads them on the wire.
+  nlohmann::json Job(const std::string& id) { return JobView(jobs_.Get(kProject, id).value()); }
+  nlohmann::json RunsOf(const std::string& job_id, int limit = 10) {
+    return PageView(runs_.List(kProject, {job_id, std::nullopt, ""}, "", limit).value(),
+                    RunView)["data"];
+  }
+  nlohmann::json Run(const std::string& run_id) {
+    return RunView(runs_.Get(kProject, run_id).value());
+  }
+  nlohmann::json EventsOf(const std::string& job_id, int limit = 10) {
+    return PageView(jobs_.Events(kProject, job_id, "", limit).value(), EventView)["data"];
+  }
   /// The claimed jobs as a worker sees them on the wire (what its acks name).
   nlohmann::json Claim(const std::string& queue = "default", int max_jobs = 1) {
     PollRequest request{"w1", {queue}, {}, max_jobs, 0};

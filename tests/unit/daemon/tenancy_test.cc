@@ -22,7 +22,7 @@ TEST_F(ServiceTest, AnotherProjectsJobAnswersLikeAMissingOne) {
   EXPECT_FALSE(jobs_.Update(kOtherProject, id, {{"priority", 5}}).ok());
   EXPECT_FALSE(jobs_.Delete(kOtherProject, id).ok());
   EXPECT_FALSE(runs_.Trigger(kOtherProject, id, nlohmann::json::object()).ok());
-  EXPECT_EQ(jobs_.List(kOtherProject, {}, "", 50).value()["data"].size(), 0u);
+  EXPECT_EQ(jobs_.List(kOtherProject, {}, "", 50).value().items.size(), 0u);
   EXPECT_EQ(Job(id)["state"], "pending");  // untouched by all of the above
 }
 

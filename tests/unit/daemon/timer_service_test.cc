@@ -65,7 +65,7 @@ TEST_F(ServiceTest, SilentWorkerLosesItsRunsAfterThreeHeartbeatIntervals) {
   EXPECT_EQ(Tick().lost, 1);
   auto lost = Job(job["id"]);
   EXPECT_EQ(lost["state"], "failed");
-  auto runs = runs_.List(kProject, {job["id"], std::nullopt, ""}, "", 10).value()["data"];
+  auto runs = RunsOf(job["id"]);
   EXPECT_EQ(runs[0]["failure_reason"], "WORKER_LOST");
 }
 
