@@ -30,4 +30,40 @@ nlohmann::json PollAnswerView(ClaimedRuns claimed) {
   return nlohmann::json{{"jobs", std::move(jobs)}};
 }
 
+nlohmann::json RegistrationView(const Registration& registration) {
+  return {{"worker_id", registration.worker_id},
+          {"heartbeat_interval_seconds", registration.heartbeat_interval_seconds}};
+}
+
+nlohmann::json AckView(const AckOutcome& ack) {
+  return {{"job_id", ack.job_id},
+          {"run_id", ack.run_id},
+          {"state", ack.state},
+          {"children_activated", ack.children_activated}};
+}
+
+nlohmann::json AckListView(const AckListOutcome& acks) {
+  nlohmann::json results = nlohmann::json::array();
+  for (const Result<AckOutcome>& ack : acks) {
+    nlohmann::json item = ack ? AckView(*ack) : ack.error().ToJson();
+    item["status"] = ack ? 200 : HttpStatusOf(ack.error().code);
+    results.push_back(std::move(item));
+  }
+  return {{"results", std::move(results)}};
+}
+
+nlohmann::json HeartbeatView(const HeartbeatReply& reply) {
+  return {{"ok", true}, {"cancel", reply.cancel}, {"cancel_runs", reply.cancel_runs}};
+}
+
+nlohmann::json ProgressView(const ProgressRecorded& progress) {
+  return {{"ok", true}, {"job_id", progress.job_id}, {"progress", progress.progress}};
+}
+
+nlohmann::json WorkerListView(const WorkerList& list) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const WorkerRecord& worker : list.workers) data.push_back(WorkerView(worker, list.now));
+  return PageJson(std::move(data), false, "");
+}
+
 }  // namespace flare::daemon

@@ -8,14 +8,16 @@
 namespace flare::daemon {
 namespace {
 
-using BodyCall = Result<nlohmann::json> (WorkerService::*)(const std::string&,
-                                                           const nlohmann::json&);
-
-RouteHandler WithBody(WorkerService& workers, BodyCall call) {
-  return [&workers, call](RequestContext& ctx, httplib::Response& response) {
+// A worker call that takes the JSON body, answered through `view`.
+template <typename Answer>
+RouteHandler WithBody(WorkerService& workers,
+                      Result<Answer> (WorkerService::*call)(const std::string&,
+                                                            const nlohmann::json&),
+                      nlohmann::json (*view)(const Answer&)) {
+  return [&workers, call, view](RequestContext& ctx, httplib::Response& response) {
     auto body = BodyObject(ctx.request);
     if (!body) return SendError(response, body.error());
-    SendResult(response, (workers.*call)(ctx.principal.project_id, *body));
+    SendView(response, (workers.*call)(ctx.principal.project_id, *body), view);
   };
 }
 
@@ -23,19 +25,21 @@ RouteHandler WithBody(WorkerService& workers, BodyCall call) {
 
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher) {
   router.Add("POST", "/flare/v1/workers/register", kScopeWorkers,
-             WithBody(workers, &WorkerService::Register));
+             WithBody(workers, &WorkerService::Register, RegistrationView));
   router.Add("POST", "/flare/v1/workers/ack", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
                auto body = BodyObject(ctx.request);
                if (!body) return SendError(response, body.error());
                // Seed 000's single ack, or the list form (README "Acks in a list").
-               auto call = IsAckList(*body) ? &WorkerService::AckList : &WorkerService::Ack;
-               SendResult(response, (workers.*call)(ctx.principal.project_id, *body));
+               if (IsAckList(*body))
+                 return SendView(response, workers.AckList(ctx.principal.project_id, *body),
+                                 AckListView);
+               SendView(response, workers.Ack(ctx.principal.project_id, *body), AckView);
              });
   router.Add("POST", "/flare/v1/workers/heartbeat", kScopeWorkers,
-             WithBody(workers, &WorkerService::Heartbeat));
+             WithBody(workers, &WorkerService::Heartbeat, HeartbeatView));
   router.Add("POST", "/flare/v1/workers/progress", kScopeWorkers,
-             WithBody(workers, &WorkerService::Progress));
+             WithBody(workers, &WorkerService::Progress, ProgressView));
   router.Add("POST", "/flare/v1/workers/poll", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
                auto body = BodyObject(ctx.request);
@@ -48,7 +52,7 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
              });
   router.Add("GET", "/flare/v1/workers", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
-               SendResult(response, workers.List(ctx.principal.project_id));
+               SendView(response, workers.List(ctx.principal.project_id), WorkerListView);
              });
 }
 

@@ -6,7 +6,6 @@
 #include "daemon/service/job_factory.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/state_machine.h"
-#include "daemon/service/views.h"
 #include "daemon/service/worker_requests.h"
 #include "daemon/store/job_store.h"
 #include "daemon/store/run_store.h"
@@ -15,12 +14,9 @@
 namespace flare::daemon {
 namespace {
 
-// The ack answer; for a repeated ack it is rebuilt from what the first one recorded.
-nlohmann::json AckAnswer(const JobRecord& job, const RunRecord& run) {
-  return {{"job_id", job.id},
-          {"run_id", run.id},
-          {"state", run.state},
-          {"children_activated", run.ack_response.value("children", 0)}};
+// What an ack did; for a repeated ack it is rebuilt from what the first one recorded.
+AckOutcome OutcomeOf(const JobRecord& job, const RunRecord& run) {
+  return {job.id, run.id, run.state, run.ack_response.value("children", 0)};
 }
 
 Error LeaseLost(const std::string& job_id, const std::string& worker_id) {
@@ -58,8 +54,8 @@ void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& work
   tx.workers().Upsert({project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
 }
 
-Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
-                                const AckRequest& ack) {
+Result<AckOutcome> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
+                            const AckRequest& ack) {
   StateMachine machine(tx, notifier);
   // Remembered with the transition's own save, so a repeated ack can be answered alike.
   run.acked_lease_id = run.lease_id;
@@ -80,12 +76,12 @@ Result<nlohmann::json> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, 
     }
     machine.FailAttempt(job, run, failure, ack.duration_ms);
   }
-  return AckAnswer(job, run);
+  return OutcomeOf(job, run);
 }
 
 // One ack inside the caller's transaction (a single ack or an item of a list).
-Result<nlohmann::json> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
-                               const AckRequest& ack) {
+Result<AckOutcome> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
+                           const AckRequest& ack) {
   auto job = tx.jobs().Find(project_id, ack.job_id);
   if (!job) return JobNotFound(ack.job_id);
   tx.workers().Touch(project_id, ack.worker_id, tx.now());
@@ -103,28 +99,15 @@ Result<nlohmann::json> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string
                     (ack.lease_id.empty() || ack.lease_id == run->acked_lease_id);
   if (same_claim && earlier.is_object() &&
       earlier.value("status", "") == (ack.succeeded ? "succeeded" : "failed")) {
-    return AckAnswer(*job, *run);
+    return OutcomeOf(*job, *run);
   }
   return LeaseLost(job->id, ack.worker_id);
 }
 
-// An item of a list ack's answer: the single ack's answer with "status": 200, or the
-// error the single ack would have answered, with its HTTP status.
-nlohmann::json AckListResult(const Result<nlohmann::json>& answer) {
-  if (answer) {
-    nlohmann::json item = *answer;
-    item["status"] = 200;
-    return item;
-  }
-  nlohmann::json item = answer.error().ToJson();
-  item["status"] = HttpStatusOf(answer.error().code);
-  return item;
-}
-
 }  // namespace
 
-Result<nlohmann::json> WorkerService::Register(const std::string& project_id,
-                                               const nlohmann::json& body) {
+Result<Registration> WorkerService::Register(const std::string& project_id,
+                                             const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"worker_id", "queues", "job_types"}); !unknown) {
     return unknown.error();
   }
@@ -135,10 +118,9 @@ Result<nlohmann::json> WorkerService::Register(const std::string& project_id,
   auto types = ReadNameList(body, "job_types", false);
   if (!types) return types.error();
   if (queues->empty()) queues->push_back("default");
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.Run<Registration>([&](Tx& tx) -> Result<Registration> {
     tx.workers().Upsert({project_id, *worker_id, *queues, *types, tx.now(), tx.now(), 0});
-    return nlohmann::json{{"worker_id", *worker_id},
-                          {"heartbeat_interval_seconds", kHeartbeatIntervalSeconds}};
+    return Registration{*worker_id};
   });
 }
 
@@ -192,33 +174,31 @@ Result<ClaimedRuns> WorkerService::Claim(const std::string& project_id,
   });
 }
 
-Result<nlohmann::json> WorkerService::Ack(const std::string& project_id,
-                                          const nlohmann::json& body) {
+Result<AckOutcome> WorkerService::Ack(const std::string& project_id, const nlohmann::json& body) {
   auto ack = ParseAck(body);
   if (!ack) return ack.error();
-  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
-    return AckInTx(tx, ctx_.notifier, project_id, *ack);
-  });
+  return ctx_.writer.RunRelaxed<AckOutcome>(
+      [&](Tx& tx) -> Result<AckOutcome> { return AckInTx(tx, ctx_.notifier, project_id, *ack); });
 }
 
-Result<nlohmann::json> WorkerService::AckList(const std::string& project_id,
+Result<AckListOutcome> WorkerService::AckList(const std::string& project_id,
                                               const nlohmann::json& body) {
   auto items = ParseAckList(body);
   if (!items) return items.error();
-  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<AckListOutcome>([&](Tx& tx) -> Result<AckListOutcome> {
     // One transaction for the list; each item answers alone. An item that fails changes
     // nothing (every refusal comes before its writes), so the others stand.
-    nlohmann::json results = nlohmann::json::array();
+    AckListOutcome outcomes;
+    outcomes.reserve(items->size());
     for (const Result<AckRequest>& item : *items) {
-      Result<nlohmann::json> answer = item ? AckInTx(tx, ctx_.notifier, project_id, *item)
-                                           : Result<nlohmann::json>(item.error());
-      results.push_back(AckListResult(answer));
+      outcomes.push_back(item ? AckInTx(tx, ctx_.notifier, project_id, *item)
+                              : Result<AckOutcome>(item.error()));
     }
-    return nlohmann::json{{"results", std::move(results)}};
+    return outcomes;
   });
 }
 
-Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
+Result<HeartbeatReply> WorkerService::Heartbeat(const std::string& project_id,
                                                 const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"worker_id", "jobs"}); !unknown)
     return unknown.error();
@@ -226,18 +206,17 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
   if (!worker_id) return worker_id.error();
   auto items = ParseHeartbeatJobs(body);
   if (!items) return items.error();
-  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<HeartbeatReply>([&](Tx& tx) -> Result<HeartbeatReply> {
     EnsureWorker(tx, project_id, *worker_id, {"default"}, {});
     // `cancel` names jobs (SPEC §6); `cancel_runs` names the runs, for a worker that holds
     // more than one run of a job.
-    nlohmann::json cancel = nlohmann::json::array();
-    nlohmann::json cancel_runs = nlohmann::json::array();
+    HeartbeatReply reply;
+    auto add_once = [](std::vector<std::string>& list, const std::string& id) {
+      if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+    };
     auto tell = [&](const std::string& job_id, const std::string& run_id) {
-      if (std::find(cancel.begin(), cancel.end(), job_id) == cancel.end()) cancel.push_back(job_id);
-      if (!run_id.empty() &&
-          std::find(cancel_runs.begin(), cancel_runs.end(), run_id) == cancel_runs.end()) {
-        cancel_runs.push_back(run_id);
-      }
+      add_once(reply.cancel, job_id);
+      if (!run_id.empty()) add_once(reply.cancel_runs, run_id);
     };
     StateMachine machine(tx, ctx_.notifier);
     for (const auto& item : *items) {
@@ -260,13 +239,12 @@ Result<nlohmann::json> WorkerService::Heartbeat(const std::string& project_id,
     for (const CancelNotice& notice : tx.runs().TakeCancelNotices(project_id, *worker_id)) {
       tell(notice.job_id, notice.run_id);
     }
-    return nlohmann::json{
-        {"ok", true}, {"cancel", std::move(cancel)}, {"cancel_runs", std::move(cancel_runs)}};
+    return reply;
   });
 }
 
-Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
-                                               const nlohmann::json& body) {
+Result<ProgressRecorded> WorkerService::Progress(const std::string& project_id,
+                                                 const nlohmann::json& body) {
   if (auto unknown =
           RejectUnknownFields(body, {"worker_id", "job_id", "run_id", "lease_id", "progress"});
       !unknown) {
@@ -276,7 +254,7 @@ Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
   if (!worker_id) return worker_id.error();
   auto item = ParseProgress(body);
   if (!item) return item.error();
-  return ctx_.writer.RunRelaxed<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.RunRelaxed<ProgressRecorded>([&](Tx& tx) -> Result<ProgressRecorded> {
     auto job = tx.jobs().Find(project_id, item->job_id);
     if (!job) return JobNotFound(item->job_id);
     auto held = HeldRuns(tx, job->id, *worker_id, item->run_id, item->lease_id);
@@ -288,17 +266,13 @@ Result<nlohmann::json> WorkerService::Progress(const std::string& project_id,
       machine.Save(*job, run);
       machine.Record(*job, &run, "progress", {{"progress", *item->progress}});
     }
-    return nlohmann::json{{"ok", true}, {"job_id", job->id}, {"progress", *item->progress}};
+    return ProgressRecorded{job->id, *item->progress};
   });
 }
 
-Result<nlohmann::json> WorkerService::List(const std::string& project_id) {
+Result<WorkerList> WorkerService::List(const std::string& project_id) {
   auto reader = ctx_.readers.Acquire();
-  nlohmann::json data = nlohmann::json::array();
-  TimePoint now = ctx_.clock.Now();
-  for (const auto& worker : reader->workers().List(project_id))
-    data.push_back(WorkerView(worker, now));
-  return PageJson(std::move(data), false, "");
+  return WorkerList{reader->workers().List(project_id), ctx_.clock.Now()};
 }
 
 ClaimedRun ClaimForParkedPollInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,

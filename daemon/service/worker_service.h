@@ -30,21 +30,57 @@ inline constexpr int kHeartbeatIntervalSeconds = 30;
 /// A worker silent this long loses its runs (three heartbeat intervals).
 inline constexpr std::chrono::seconds kWorkerSilenceLimit{3 * kHeartbeatIntervalSeconds};
 
+/// What a worker is told when it registers.
+struct Registration {
+  std::string worker_id;
+  int heartbeat_interval_seconds = kHeartbeatIntervalSeconds;
+};
+
+/// What one ack did (a repeated ack is told the same again).
+struct AckOutcome {
+  std::string job_id;
+  std::string run_id;
+  RunState state = RunState::kSucceeded;  // the run's state after the ack
+  int children_activated = 0;             // continuations the success released
+};
+
+/// Each item of a list ack answered alone, in the order given.
+using AckListOutcome = std::vector<Result<AckOutcome>>;
+
+/// What a heartbeat tells the worker: the jobs, and the runs, it must stop (cancelled, or
+/// no longer held by it).
+struct HeartbeatReply {
+  std::vector<std::string> cancel;
+  std::vector<std::string> cancel_runs;
+};
+
+/// The progress recorded on the job's run(s) held by the worker.
+struct ProgressRecorded {
+  std::string job_id;
+  double progress = 0;
+};
+
+/// The project's workers as of `now` (a worker silent beyond kWorkerSilenceLimit is lost).
+struct WorkerList {
+  std::vector<WorkerRecord> workers;
+  TimePoint now;
+};
+
 class WorkerService {
  public:
   explicit WorkerService(ServiceContext context) : ctx_(context) {}
 
-  Result<nlohmann::json> Register(const std::string& project_id, const nlohmann::json& body);
+  Result<Registration> Register(const std::string& project_id, const nlohmann::json& body);
   static Result<PollRequest> ParsePoll(const nlohmann::json& body);
   /// Claims up to max_jobs ready runs now, without waiting (none is an empty list).
   Result<ClaimedRuns> Claim(const std::string& project_id, const PollRequest& request);
-  Result<nlohmann::json> Ack(const std::string& project_id, const nlohmann::json& body);
+  Result<AckOutcome> Ack(const std::string& project_id, const nlohmann::json& body);
   /// The list form {worker_id?, acks: [ack...]}: every item in ONE transaction, each
-  /// answered alone → {"results": [answer + "status": 200 | {"error": {...}, "status"}]}.
-  Result<nlohmann::json> AckList(const std::string& project_id, const nlohmann::json& body);
-  Result<nlohmann::json> Heartbeat(const std::string& project_id, const nlohmann::json& body);
-  Result<nlohmann::json> Progress(const std::string& project_id, const nlohmann::json& body);
-  Result<nlohmann::json> List(const std::string& project_id);
+  /// answered alone (an item refused changes nothing; the others stand).
+  Result<AckListOutcome> AckList(const std::string& project_id, const nlohmann::json& body);
+  Result<HeartbeatReply> Heartbeat(const std::string& project_id, const nlohmann::json& body);
+  Result<ProgressRecorded> Progress(const std::string& project_id, const nlohmann::json& body);
+  Result<WorkerList> List(const std::string& project_id);
 
  private:
   ServiceContext ctx_;
