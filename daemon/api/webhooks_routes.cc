@@ -1,5 +1,7 @@
 #include "daemon/api/http_util.h"
+#include "daemon/api/page_view.h"
 #include "daemon/api/routes.h"
+#include "daemon/api/webhook_views.h"
 #include "daemon/service/webhook_service.h"
 
 namespace flare::daemon {
@@ -18,28 +20,29 @@ void Create(WebhookService& webhooks, RequestContext& ctx, httplib::Response& re
   if (!body) return SendError(response, body.error());
   auto created = webhooks.Create(ctx.principal.project_id, *body);
   if (created)
-    response.set_header("Location",
-                        std::string(kCollection) + "/" + (*created)["id"].get<std::string>());
-  SendResult(response, created, 201);
+    response.set_header("Location", std::string(kCollection) + "/" + created->webhook.id);
+  SendView(response, created, WebhookWithSecretView, 201);
 }
 
 void List(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
   auto limit = QueryLimit(ctx.request);
   if (!limit) return SendError(response, limit.error());
-  SendResult(response, webhooks.List(ctx.principal.project_id,
-                                     ctx.request.get_param_value("cursor"), *limit));
+  SendView(response,
+           webhooks.List(ctx.principal.project_id, ctx.request.get_param_value("cursor"), *limit),
+           PageViewOf(WebhookView));
 }
 
 void Update(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
-  SendResult(response, webhooks.Update(ctx.principal.project_id, ctx.params[0], *body));
+  SendView(response, webhooks.Update(ctx.principal.project_id, ctx.params[0], *body), WebhookView);
 }
 
 void Rotate(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
   auto body = OptionalBody(ctx.request);
   if (!body) return SendError(response, body.error());
-  SendResult(response, webhooks.RotateSecret(ctx.principal.project_id, ctx.params[0], *body));
+  SendView(response, webhooks.RotateSecret(ctx.principal.project_id, ctx.params[0], *body),
+           WebhookWithSecretView);
 }
 
 void Test(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
@@ -50,14 +53,16 @@ void Test(WebhookService& webhooks, RequestContext& ctx, httplib::Response& resp
                                                   ": a test delivery takes no body",
                                               body->begin().key()));
   }
-  SendResult(response, webhooks.Test(ctx.principal.project_id, ctx.params[0]));
+  SendView(response, webhooks.Test(ctx.principal.project_id, ctx.params[0]), DeliveryView);
 }
 
 void Deliveries(WebhookService& webhooks, RequestContext& ctx, httplib::Response& response) {
   auto limit = QueryLimit(ctx.request);
   if (!limit) return SendError(response, limit.error());
-  SendResult(response, webhooks.Deliveries(ctx.principal.project_id, ctx.params[0],
-                                           ctx.request.get_param_value("cursor"), *limit));
+  SendView(response,
+           webhooks.Deliveries(ctx.principal.project_id, ctx.params[0],
+                               ctx.request.get_param_value("cursor"), *limit),
+           PageViewOf(DeliveryView));
 }
 
 }  // namespace
@@ -69,11 +74,11 @@ void AddWebhookRoutes(Router& router, WebhookService& webhooks) {
   router.Add("POST", kCollection, kScopeWebhooks, [&](Ctx& c, Res& r) { Create(webhooks, c, r); });
   router.Add("GET", kCollection, kScopeWebhooks, [&](Ctx& c, Res& r) { List(webhooks, c, r); });
   router.Add("GET", one, kScopeWebhooks, [&](Ctx& c, Res& r) {
-    SendResult(r, webhooks.Get(c.principal.project_id, c.params[0]));
+    SendView(r, webhooks.Get(c.principal.project_id, c.params[0]), WebhookView);
   });
   router.Add("PATCH", one, kScopeWebhooks, [&](Ctx& c, Res& r) { Update(webhooks, c, r); });
   router.Add("DELETE", one, kScopeWebhooks, [&](Ctx& c, Res& r) {
-    SendResult(r, webhooks.Delete(c.principal.project_id, c.params[0]));
+    SendView(r, webhooks.Delete(c.principal.project_id, c.params[0]), DeletedWebhookView);
   });
   router.Add("POST", one + "/test", kScopeWebhooks, [&](Ctx& c, Res& r) { Test(webhooks, c, r); });
   router.Add("POST", one + "/rotate-secret", kScopeWebhooks,

@@ -8,7 +8,6 @@
 #include "common/ids.h"
 #include "common/json_fields.h"
 #include "common/webhook_signing.h"
-#include "daemon/service/views.h"
 
 namespace flare::daemon {
 namespace {
@@ -83,44 +82,8 @@ Status ApplyFields(const nlohmann::json& body, WebhookRecord& webhook) {
 
 }  // namespace
 
-nlohmann::json WebhookView(const WebhookRecord& w) {
-  return {
-      {"id", w.id},
-      {"url", w.url},
-      {"events", w.events},
-      {"description",
-       w.description.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.description)},
-      {"enabled", w.enabled},
-      {"disabled_reason",
-       w.disabled_reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.disabled_reason)},
-      {"previous_secret_expires_at", TimeOrNull(w.previous_secret_expires_at)},
-      {"created_at", FormatTime(w.created_at)},
-      {"updated_at", FormatTime(w.updated_at)},
-  };
-}
-
-nlohmann::json DeliveryView(const DeliveryRecord& d) {
-  auto or_null = [](const std::optional<int64_t>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-  };
-  return {
-      {"id", d.id},
-      {"webhook_id", d.webhook_id},
-      {"event_type", d.event_type},
-      {"status", d.status},
-      {"attempts", d.attempts},
-      {"response_code", or_null(d.last_response_code)},
-      {"latency_ms", or_null(d.last_latency_ms)},
-      {"last_error", d.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.last_error)},
-      {"next_attempt_at", d.status == "pending" ? TimeOrNull(d.next_attempt_at) : nullptr},
-      {"created_at", FormatTime(d.created_at)},
-      {"completed_at", TimeOrNull(d.completed_at)},
-      {"payload", nlohmann::json::parse(d.payload, nullptr, false)},
-  };
-}
-
-Result<nlohmann::json> WebhookService::Create(const std::string& project_id,
-                                              const nlohmann::json& body) {
+Result<WebhookWithSecret> WebhookService::Create(const std::string& project_id,
+                                                 const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"url", "events", "description"}); !unknown)
     return unknown.error();
   if (!body.contains("url")) return InvalidRequest("url is required", "url");
@@ -129,36 +92,34 @@ Result<nlohmann::json> WebhookService::Create(const std::string& project_id,
   WebhookRecord webhook;
   if (auto applied = ApplyFields(body, webhook); !applied) return applied.error();
   std::string secret = NewWebhookSecret();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.Run<WebhookWithSecret>([&](Tx& tx) -> Result<WebhookWithSecret> {
     webhook.id = NewId("wh", tx.now());
     webhook.project_id = project_id;
     webhook.secret_box = secrets_.Seal(webhook.id, secret);
     webhook.created_at = webhook.updated_at = tx.now();
     tx.webhooks().Insert(webhook);
     outbox_.InvalidateWith(tx, project_id);
-    nlohmann::json answer = WebhookView(webhook);
-    answer["secret"] = secret;
-    return answer;
+    return WebhookWithSecret{webhook, secret};
   });
 }
 
-Result<nlohmann::json> WebhookService::List(const std::string& project_id,
-                                            const std::string& cursor_text, int limit) {
+Result<Page<WebhookRecord>> WebhookService::List(const std::string& project_id,
+                                                 const std::string& cursor_text, int limit) {
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  return PageOf(reader->webhooks().List(project_id, *cursor, limit + 1), limit, WebhookView);
+  return PageOfRows(reader->webhooks().List(project_id, *cursor, limit + 1), limit);
 }
 
-Result<nlohmann::json> WebhookService::Get(const std::string& project_id, const std::string& id) {
+Result<WebhookRecord> WebhookService::Get(const std::string& project_id, const std::string& id) {
   auto reader = ctx_.readers.Acquire();
   auto webhook = reader->webhooks().Find(project_id, id);
   if (!webhook) return WebhookNotFound(id);
-  return WebhookView(*webhook);
+  return std::move(*webhook);
 }
 
-Result<nlohmann::json> WebhookService::Update(const std::string& project_id, const std::string& id,
-                                              const nlohmann::json& body) {
+Result<WebhookRecord> WebhookService::Update(const std::string& project_id, const std::string& id,
+                                             const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"url", "events", "description", "enabled"});
       !unknown)
     return unknown.error();
@@ -168,7 +129,7 @@ Result<nlohmann::json> WebhookService::Update(const std::string& project_id, con
     if (!value) return value.error();
     enabled = *value;
   }
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.Run<WebhookRecord>([&](Tx& tx) -> Result<WebhookRecord> {
     auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
     if (auto applied = ApplyFields(body, *webhook); !applied) return applied.error();
@@ -182,24 +143,23 @@ Result<nlohmann::json> WebhookService::Update(const std::string& project_id, con
     webhook->updated_at = tx.now();
     tx.webhooks().Save(*webhook);
     outbox_.InvalidateWith(tx, project_id);
-    return WebhookView(*webhook);
+    return std::move(*webhook);
   });
 }
 
-Result<nlohmann::json> WebhookService::Delete(const std::string& project_id,
-                                              const std::string& id) {
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+Result<WebhookRecord> WebhookService::Delete(const std::string& project_id, const std::string& id) {
+  return ctx_.writer.Run<WebhookRecord>([&](Tx& tx) -> Result<WebhookRecord> {
     auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
     tx.webhooks().Delete(webhook->id);
     outbox_.InvalidateWith(tx, project_id);
-    return nlohmann::json{{"id", webhook->id}, {"deleted", true}};
+    return std::move(*webhook);
   });
 }
 
-Result<nlohmann::json> WebhookService::RotateSecret(const std::string& project_id,
-                                                    const std::string& id,
-                                                    const nlohmann::json& body) {
+Result<WebhookWithSecret> WebhookService::RotateSecret(const std::string& project_id,
+                                                       const std::string& id,
+                                                       const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"overlap_seconds"}); !unknown)
     return unknown.error();
   int64_t overlap = kDefaultOverlapSeconds;
@@ -209,7 +169,7 @@ Result<nlohmann::json> WebhookService::RotateSecret(const std::string& project_i
     overlap = *value;
   }
   std::string secret = NewWebhookSecret();
-  return ctx_.writer.Run<nlohmann::json>([&](Tx& tx) -> Result<nlohmann::json> {
+  return ctx_.writer.Run<WebhookWithSecret>([&](Tx& tx) -> Result<WebhookWithSecret> {
     auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
     if (overlap > 0) {
@@ -222,13 +182,11 @@ Result<nlohmann::json> WebhookService::RotateSecret(const std::string& project_i
     webhook->secret_box = secrets_.Seal(webhook->id, secret);
     webhook->updated_at = tx.now();
     tx.webhooks().Save(*webhook);
-    nlohmann::json answer = WebhookView(*webhook);
-    answer["secret"] = secret;
-    return answer;
+    return WebhookWithSecret{std::move(*webhook), secret};
   });
 }
 
-Result<nlohmann::json> WebhookService::Test(const std::string& project_id, const std::string& id) {
+Result<DeliveryRecord> WebhookService::Test(const std::string& project_id, const std::string& id) {
   auto call = ctx_.writer.Run<DeliveryCall>([&](Tx& tx) -> Result<DeliveryCall> {
     auto webhook = tx.webhooks().Find(project_id, id);
     if (!webhook) return WebhookNotFound(id);
@@ -258,17 +216,17 @@ Result<nlohmann::json> WebhookService::Test(const std::string& project_id, const
   auto reader = ctx_.readers.Acquire();
   auto delivery = reader->webhooks().FindDelivery(delivery_id);
   if (!delivery) return WebhookNotFound(id);  // deleted meanwhile
-  return DeliveryView(*delivery);
+  return std::move(*delivery);
 }
 
-Result<nlohmann::json> WebhookService::Deliveries(const std::string& project_id,
-                                                  const std::string& id,
-                                                  const std::string& cursor_text, int limit) {
+Result<Page<DeliveryRecord>> WebhookService::Deliveries(const std::string& project_id,
+                                                        const std::string& id,
+                                                        const std::string& cursor_text, int limit) {
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
   if (!reader->webhooks().Find(project_id, id)) return WebhookNotFound(id);
-  return PageOf(reader->webhooks().ListDeliveries(id, *cursor, limit + 1), limit, DeliveryView);
+  return PageOfRows(reader->webhooks().ListDeliveries(id, *cursor, limit + 1), limit);
 }
 
 }  // namespace flare::daemon

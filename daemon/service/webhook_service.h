@@ -8,11 +8,18 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/service/page.h"
 #include "daemon/service/webhook_delivery_service.h"
 #include "daemon/service/webhook_outbox.h"
 #include "daemon/service/webhook_secrets.h"
 
 namespace flare::daemon {
+
+/// An endpoint with its signing secret (whsec_…): shown once, when the secret is made.
+struct WebhookWithSecret {
+  WebhookRecord webhook;
+  std::string secret;
+};
 
 class WebhookService {
  public:
@@ -24,21 +31,24 @@ class WebhookService {
         deliveries_(deliveries),
         sender_(sender) {}
 
-  /// 201 body: the endpoint and its `secret`.
-  Result<nlohmann::json> Create(const std::string& project_id, const nlohmann::json& body);
-  Result<nlohmann::json> List(const std::string& project_id, const std::string& cursor, int limit);
-  Result<nlohmann::json> Get(const std::string& project_id, const std::string& id);
-  Result<nlohmann::json> Update(const std::string& project_id, const std::string& id,
-                                const nlohmann::json& body);
-  Result<nlohmann::json> Delete(const std::string& project_id, const std::string& id);
-  /// The endpoint with its new `secret`; the old one signs until previous_secret_expires_at.
-  Result<nlohmann::json> RotateSecret(const std::string& project_id, const std::string& id,
-                                      const nlohmann::json& body);
+  /// The new endpoint and its secret.
+  Result<WebhookWithSecret> Create(const std::string& project_id, const nlohmann::json& body);
+  Result<Page<WebhookRecord>> List(const std::string& project_id, const std::string& cursor,
+                                   int limit);
+  Result<WebhookRecord> Get(const std::string& project_id, const std::string& id);
+  Result<WebhookRecord> Update(const std::string& project_id, const std::string& id,
+                               const nlohmann::json& body);
+  /// The endpoint as it was before it was deleted.
+  Result<WebhookRecord> Delete(const std::string& project_id, const std::string& id);
+  /// The endpoint with its new secret; the old one signs until previous_secret_expires_at.
+  Result<WebhookWithSecret> RotateSecret(const std::string& project_id, const std::string& id,
+                                         const nlohmann::json& body);
   /// Sends a webhook.test delivery now and answers with it once it has an outcome (or, if
   /// that takes longer than the delivery timeout allows, as it stands, still pending).
-  Result<nlohmann::json> Test(const std::string& project_id, const std::string& id);
-  Result<nlohmann::json> Deliveries(const std::string& project_id, const std::string& id,
-                                    const std::string& cursor, int limit);
+  Result<DeliveryRecord> Test(const std::string& project_id, const std::string& id);
+  /// The endpoint's deliveries, newest first.
+  Result<Page<DeliveryRecord>> Deliveries(const std::string& project_id, const std::string& id,
+                                          const std::string& cursor, int limit);
 
  private:
   ServiceContext ctx_;
@@ -47,9 +57,5 @@ class WebhookService {
   WebhookDeliveryService& deliveries_;
   DeliverySender& sender_;
 };
-
-/// The wire shapes. Secrets never appear in them.
-nlohmann::json WebhookView(const WebhookRecord& webhook);
-nlohmann::json DeliveryView(const DeliveryRecord& delivery);
 
 }  // namespace flare::daemon

@@ -56,36 +56,40 @@ class WebhookServiceTest : public ServiceTest {
 TEST_F(WebhookServiceTest, AnotherProjectsWebhookAnswersExactlyLikeAMissingOne) {
   auto created = webhooks_.Create(kProject, {{"url", "https://example.com/h"}, {"events", {"*"}}});
   ASSERT_TRUE(created.ok()) << created.error().message;
-  std::string id = (*created)["id"];
+  std::string id = created->webhook.id;
   const std::string other = "prj_other";
-  std::vector<Result<nlohmann::json>> answers = {
-      webhooks_.Get(other, id),
-      webhooks_.Update(other, id, {{"enabled", false}}),
-      webhooks_.RotateSecret(other, id, nlohmann::json::object()),
-      webhooks_.Test(other, id),
-      webhooks_.Deliveries(other, id, "", 50),
-      webhooks_.Delete(other, id),
+  auto refusal = [](const auto& answer) -> std::optional<Error> {
+    if (answer.ok()) return std::nullopt;
+    return answer.error();
+  };
+  std::vector<std::optional<Error>> refusals = {
+      refusal(webhooks_.Get(other, id)),
+      refusal(webhooks_.Update(other, id, {{"enabled", false}})),
+      refusal(webhooks_.RotateSecret(other, id, nlohmann::json::object())),
+      refusal(webhooks_.Test(other, id)),
+      refusal(webhooks_.Deliveries(other, id, "", 50)),
+      refusal(webhooks_.Delete(other, id)),
   };
   auto missing = webhooks_.Get(kProject, "wh_01HYX3K7M8N9P2Q4R5S6T7U8V9");
   ASSERT_FALSE(missing.ok());
-  for (const auto& answer : answers) {
-    ASSERT_FALSE(answer.ok());
-    EXPECT_EQ(answer.error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(answer.error().message, "webhook " + id + " does not exist");
+  for (const auto& error : refusals) {
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->code, ErrorCode::kNotFound);
+    EXPECT_EQ(error->message, "webhook " + id + " does not exist");
   }
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(sender_.sent.empty());
   EXPECT_TRUE(webhooks_.Get(kProject, id).ok()) << "untouched by the other project";
   auto list = webhooks_.List(other, "", 50);
   ASSERT_TRUE(list.ok());
-  EXPECT_TRUE((*list)["data"].empty());
+  EXPECT_TRUE(list->items.empty());
 }
 
 TEST_F(WebhookServiceTest, AJobChangeWritesItsDeliveryAndWakesTheSenderAfterCommit) {
   auto created =
       webhooks_.Create(kProject, {{"url", "https://example.com/h"}, {"events", {"job.completed"}}});
   ASSERT_TRUE(created.ok());
-  std::string id = (*created)["id"];
+  std::string id = created->webhook.id;
   auto job = hooked_jobs_.Create(kProject, {{"job_type", "t"}, {"payload", {{"n", 1}}}}, "");
   ASSERT_TRUE(job.ok());
   PollRequest poll{"w1", {"default"}, {}, 1, 0};
@@ -123,11 +127,11 @@ TEST_F(WebhookServiceTest, AJobChangeWritesItsDeliveryAndWakesTheSenderAfterComm
 TEST_F(WebhookServiceTest, TestSendsASignedLeasedDeliveryThroughTheSender) {
   auto created = webhooks_.Create(kProject, {{"url", "https://example.com/h"}, {"events", {"*"}}});
   ASSERT_TRUE(created.ok());
-  auto delivery = webhooks_.Test(kProject, (*created)["id"]);
+  auto delivery = webhooks_.Test(kProject, created->webhook.id);
   ASSERT_TRUE(delivery.ok()) << delivery.error().message;
-  EXPECT_EQ((*delivery)["event_type"], "webhook.test");
+  EXPECT_EQ(delivery->event_type, "webhook.test");
   ASSERT_EQ(sender_.sent.size(), 1u);
-  EXPECT_EQ(sender_.sent[0], (*delivery)["id"]);
+  EXPECT_EQ(sender_.sent[0], delivery->id);
 }
 
 }  // namespace
