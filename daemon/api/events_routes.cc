@@ -43,8 +43,10 @@ struct EventRoutes {
     if (!WantsEventStream(ctx.request)) {
       auto limit = QueryLimit(ctx.request);
       if (!limit) return SendError(response, limit.error());
-      return SendResult(response, events.List(ctx.principal.project_id, QueryOf(ctx.request),
-                                              ctx.request.get_param_value("cursor"), *limit));
+      return SendView(response,
+                      events.List(ctx.principal.project_id, QueryOf(ctx.request),
+                                  ctx.request.get_param_value("cursor"), *limit),
+                      PageViewOf(EventView));
     }
     auto slot = slots.TryAcquire();
     if (!slot) return SendError(response, TooManyStreams(options.max_streams));

@@ -17,6 +17,25 @@ nlohmann::json RetriedView(const JobRecord& job) {
   return {{"id", job.id}, {"state", job.state}, {"attempt", job.attempt}};
 }
 
+// A create's 201 answer: the job, or for an Idempotency-Key replay the first answer verbatim.
+nlohmann::json CreatedView(const CreatedJob& created) {
+  return created.replayed ? created.replayed_answer : JobView(created.job);
+}
+
+// Seed 004's create answer for one job of a batch: small, so 1000 of them stay cheap.
+nlohmann::json BatchItemView(const CreatedJob& created) {
+  if (created.replayed) return created.replayed_answer;
+  const JobRecord& job = created.job;
+  return {{"id", job.id},
+          {"state", job.state},
+          {"job_type", job.job_type},
+          {"queue", job.queue},
+          {"created_at", FormatTime(job.created_at)},
+          {"run_at", job.spec.contains("run_at") ? job.spec["run_at"] : nlohmann::json(nullptr)},
+          {"attempt", job.attempt},
+          {"max_attempts", job.max_attempts}};
+}
+
 Result<JobFilter> ParseFilter(const httplib::Request& request) {
   JobFilter filter;
   if (std::string state = request.get_param_value("state"); !state.empty()) {
@@ -56,7 +75,7 @@ void Create(JobService& jobs, RequestContext& ctx, httplib::Response& response) 
   if (!created) return SendError(response, created.error());
   response.set_header("Location", "/flare/v1/jobs/" + created->id);
   if (created->replayed) response.set_header("Idempotent-Replay", "true");
-  SendJson(response, 201, created->body);
+  SendJson(response, 201, CreatedView(*created));
 }
 
 void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
@@ -66,7 +85,11 @@ void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   if (!body) return SendError(response, body.error());
   nlohmann::json item_errors;
   auto created = jobs.CreateBatch(ctx.principal.project_id, *body, &item_errors);
-  if (created) return SendJson(response, 201, *created);
+  if (created) {
+    nlohmann::json data = nlohmann::json::array();
+    for (const CreatedJob& one : *created) data.push_back(BatchItemView(one));
+    return SendJson(response, 201, {{"data", std::move(data)}});
+  }
   // The refused items, inside the error object: {"error": {…, "errors": [{index, field,
   // code, message}]}}, so a client can point at each bad job at once.
   nlohmann::json answer = created.error().ToJson();

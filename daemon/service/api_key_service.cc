@@ -42,19 +42,6 @@ constexpr size_t kPrefixLength = 13;
 
 }  // namespace
 
-nlohmann::json ApiKeyService::KeyView(const ApiKeyRecord& key) {
-  auto time_or_null = [](const OptTime& t) {
-    return t ? nlohmann::json(FormatTime(*t)) : nlohmann::json(nullptr);
-  };
-  return {{"id", key.id},
-          {"name", key.name},
-          {"prefix", key.prefix},
-          {"scopes", key.scopes},
-          {"created_at", FormatTime(key.created_at)},
-          {"last_used_at", time_or_null(key.last_used_at)},
-          {"revoked_at", time_or_null(key.revoked_at)}};
-}
-
 Result<CreatedKey> ApiKeyService::Create(const std::string& project_id,
                                          const nlohmann::json& body) {
   if (auto unknown = RejectUnknownFields(body, {"name", "scopes"}); !unknown)
@@ -82,23 +69,21 @@ Result<CreatedKey> ApiKeyService::Create(const std::string& project_id,
     return row;
   });
   if (!created) return created.error();
-  nlohmann::json view = KeyView(*created);
-  view["key"] = secret;
-  return CreatedKey{std::move(view), std::move(*created)};
+  return CreatedKey{std::move(*created), std::move(secret)};
 }
 
-Result<nlohmann::json> ApiKeyService::List(const std::string& project_id,
-                                           const std::string& cursor_text, int limit,
-                                           const LastUsedLookup& last_used) {
+Result<Page<ApiKeyRecord>> ApiKeyService::List(const std::string& project_id,
+                                               const std::string& cursor_text, int limit,
+                                               const LastUsedLookup& last_used) {
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto reader = ctx_.readers.Acquire();
-  auto keys = reader->keys().List(project_id, *cursor, limit);
-  return PageOf(std::move(keys), limit, [&](ApiKeyRecord key) {
+  std::vector<ApiKeyRecord> keys = reader->keys().List(project_id, *cursor, limit);
+  for (ApiKeyRecord& key : keys) {
     if (auto noted = last_used(key.id); noted && (!key.last_used_at || *noted > *key.last_used_at))
       key.last_used_at = noted;
-    return KeyView(key);
-  });
+  }
+  return PageOfRows(std::move(keys), limit);
 }
 
 Result<ApiKeyRecord> ApiKeyService::Revoke(const std::string& project_id,

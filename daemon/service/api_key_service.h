@@ -15,12 +15,13 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/service/page.h"
 
 namespace flare::daemon {
 
 struct CreatedKey {
-  nlohmann::json body;  // the key's view plus "key", the secret, shown this once
   ApiKeyRecord record;
+  std::string secret;  // the key itself, shown this once
 };
 
 /// The memory's newer last-use time of a key, if any (the database lags up to a minute).
@@ -31,14 +32,13 @@ class ApiKeyService {
   explicit ApiKeyService(ServiceContext context) : ctx_(context) {}
 
   Result<CreatedKey> Create(const std::string& project_id, const nlohmann::json& body);
-  Result<nlohmann::json> List(const std::string& project_id, const std::string& cursor, int limit,
-                              const LastUsedLookup& last_used);
+  /// The project's keys, newest first, each with the newer of its stored and noted last use.
+  Result<Page<ApiKeyRecord>> List(const std::string& project_id, const std::string& cursor,
+                                  int limit, const LastUsedLookup& last_used);
   /// The key as it is now revoked (its hash leaves the auth cache).
   Result<ApiKeyRecord> Revoke(const std::string& project_id, const std::string& key_id);
   /// Writes last-use times noted in memory, in one transaction.
   Status RecordUsage(const std::vector<std::pair<std::string, TimePoint>>& uses);
-
-  static nlohmann::json KeyView(const ApiKeyRecord& key);
 
  private:
   ServiceContext ctx_;

@@ -137,9 +137,9 @@ Result<EventLogFilter> EventLogService::Resolve(const std::string& project_id,
   return filter;
 }
 
-Result<nlohmann::json> EventLogService::List(const std::string& project_id,
-                                             const EventLogQuery& query,
-                                             const std::string& cursor_text, int limit) {
+Result<Page<EventRecord>> EventLogService::List(const std::string& project_id,
+                                                const EventLogQuery& query,
+                                                const std::string& cursor_text, int limit) {
   auto cursor = CursorFrom(cursor_text);
   if (!cursor) return cursor.error();
   auto filter = Resolve(project_id, query);
@@ -149,13 +149,9 @@ Result<nlohmann::json> EventLogService::List(const std::string& project_id,
     auto reader = ctx_.readers.Acquire();
     events = reader->events().Before(project_id, *filter, *cursor ? (*cursor)->id : "", limit + 1);
   }
-  bool has_more = events.size() > static_cast<size_t>(limit);
-  if (has_more) events.pop_back();
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& event : events) data.push_back(EventView(event));
-  std::string next;
-  if (has_more) next = EncodeCursor({ToMillis(events.back().at), events.back().id});
-  return PageJson(std::move(data), has_more, next);
+  return PageOfRows(std::move(events), limit, [](const EventRecord& event) {
+    return PageCursor{ToMillis(event.at), event.id};
+  });
 }
 
 Result<std::unique_ptr<EventStream>> EventLogService::Follow(const std::string& project_id,

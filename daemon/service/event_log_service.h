@@ -20,6 +20,7 @@
 
 #include "daemon/service/context.h"
 #include "daemon/service/event_bus.h"
+#include "daemon/service/page.h"
 #include "daemon/store/event_store.h"
 
 namespace flare::daemon {
@@ -93,8 +94,8 @@ class EventLogService {
   EventLogService(ServiceContext context, EventBus& bus) : ctx_(context), bus_(bus) {}
 
   /// A page of the log, newest first (SPEC §1 list shape).
-  Result<nlohmann::json> List(const std::string& project_id, const EventLogQuery& query,
-                              const std::string& cursor, int limit);
+  Result<Page<EventRecord>> List(const std::string& project_id, const EventLogQuery& query,
+                                 const std::string& cursor, int limit);
   /// A live stream after `last_event_id` ("" = from now). `note` receives a comment line
   /// to send first, if any.
   Result<std::unique_ptr<EventStream>> Follow(const std::string& project_id,

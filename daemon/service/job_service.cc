@@ -52,18 +52,6 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
   return input;
 }
 
-/// The seed-004 create answer for one job of a batch: small, so 1000 of them stay cheap.
-nlohmann::json BatchItemView(const JobRecord& job) {
-  return {{"id", job.id},
-          {"state", job.state},
-          {"job_type", job.job_type},
-          {"queue", job.queue},
-          {"created_at", FormatTime(job.created_at)},
-          {"run_at", job.spec.contains("run_at") ? job.spec["run_at"] : nlohmann::json(nullptr)},
-          {"attempt", job.attempt},
-          {"max_attempts", job.max_attempts}};
-}
-
 // One entry of a refused batch's `errors`: which item, which of its fields, why.
 nlohmann::json BatchItemError(size_t index, const Error& error) {
   return {{"index", index},
@@ -116,7 +104,6 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   }
 }
 
-// Everything a create does inside the transaction.
 // Everything a create does inside the transaction. `input.job` is moved into the result.
 Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
                               ValidatedCreate& input) {
@@ -129,8 +116,7 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
                          "' was already used with a different body; use a new key",
                      "idempotency_key"};
       }
-      CreatedJob replay{nlohmann::json::parse(earlier->response), true, earlier->job_id, {}};
-      return replay;
+      return CreatedJob{{}, true, earlier->job_id, nlohmann::json::parse(earlier->response)};
     }
   }
   if (!job.slug.empty() && tx.jobs().SlugTaken(project_id, job.slug, "")) {
@@ -160,15 +146,13 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
   } else {
     AddOneOffJob(tx, notifier, machine, job, input.plan.first_run, wait_for_parent);
   }
-  CreatedJob created{nullptr, false, job.id, {}};
   if (!job.idempotency_key.empty()) {
     // A replay must answer the original 201 verbatim, so that answer is kept now.
-    created.body = JobView(job);
     tx.jobs().InsertIdempotencyKey(project_id, job.idempotency_key,
-                                   {input.request_hash, job.id, created.body.dump()}, tx.now());
+                                   {input.request_hash, job.id, JobView(job).dump()}, tx.now());
   }
-  created.job = std::move(job);
-  return created;
+  std::string id = job.id;
+  return CreatedJob{std::move(job), false, std::move(id), nullptr};
 }
 
 // Loads a live job for a mutation inside a transaction.
@@ -212,15 +196,13 @@ Result<CreatedJob> JobService::Create(const std::string& project_id, const nlohm
                                       const std::string& idempotency_header) {
   auto input = ValidateCreate(body, idempotency_header, project_id, ctx_.clock.Now());
   if (!input) return input.error();
-  auto created = ctx_.writer.Run<CreatedJob>(
+  return ctx_.writer.Run<CreatedJob>(
       [&](Tx& tx) { return CreateInTx(tx, ctx_.notifier, project_id, *input); });
-  if (created && created->body.is_null()) created->body = JobView(created->job);
-  return created;
 }
 
-Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
-                                               const nlohmann::json& body,
-                                               nlohmann::json* item_errors) {
+Result<std::vector<CreatedJob>> JobService::CreateBatch(const std::string& project_id,
+                                                        const nlohmann::json& body,
+                                                        nlohmann::json* item_errors) {
   const nlohmann::json* items = &body;
   if (body.is_object()) {
     if (body.size() != 1 || !body.contains("jobs")) {
@@ -276,10 +258,7 @@ Result<nlohmann::json> JobService::CreateBatch(const std::string& project_id,
     if (item_errors) *item_errors = nlohmann::json::array({std::move(detail)});
     return error;
   }
-  if (!created) return created.error();
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& one : *created) data.push_back(one.replayed ? one.body : BatchItemView(one.job));
-  return nlohmann::json{{"data", std::move(data)}};
+  return created;
 }
 
 Result<JobRecord> JobService::Get(const std::string& project_id, const std::string& id_or_slug) {

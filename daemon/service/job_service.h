@@ -14,10 +14,11 @@
 namespace flare::daemon {
 
 struct CreatedJob {
-  nlohmann::json body;    // the 201 body (built after commit unless it had to be kept)
+  JobRecord job;          // the row as created (empty for a replay)
   bool replayed = false;  // an Idempotency-Key replay of an earlier create
-  std::string id;
-  JobRecord job;  // the row as created (empty for a replay)
+  std::string id;         // the job's id, also for a replay
+  /// For a replay: the first create's answer, kept verbatim when it was made.
+  nlohmann::json replayed_answer;
 };
 
 class JobService {
@@ -26,12 +27,12 @@ class JobService {
 
   Result<CreatedJob> Create(const std::string& project_id, const nlohmann::json& body,
                             const std::string& idempotency_header);
-  /// Up to 1000 jobs in one transaction: all are created or none. Each item of the answer
-  /// is seed 004's create answer (id, state, job_type, queue, created_at, run_at, attempt,
-  /// max_attempts), or the original answer for an idempotent replay. When items are refused,
-  /// `item_errors` (if given) receives one {index, field, code, message} per bad item.
-  Result<nlohmann::json> CreateBatch(const std::string& project_id, const nlohmann::json& body,
-                                     nlohmann::json* item_errors = nullptr);
+  /// Up to 1000 jobs in one transaction: all are created or none; one CreatedJob per item,
+  /// in order. When items are refused, `item_errors` (if given) receives one
+  /// {index, field, code, message} per bad item.
+  Result<std::vector<CreatedJob>> CreateBatch(const std::string& project_id,
+                                              const nlohmann::json& body,
+                                              nlohmann::json* item_errors = nullptr);
   Result<JobRecord> Get(const std::string& project_id, const std::string& id_or_slug);
   Result<Page<JobRecord>> List(const std::string& project_id, const JobFilter& filter,
                                const std::string& cursor, int limit);

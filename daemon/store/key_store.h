@@ -34,7 +34,8 @@ class KeyStore {
   /// nodes sharing a database check every request with it, so a revocation through one
   /// node holds on all of them from their next request.
   virtual std::optional<ApiKeyRecord> FindActiveByHash(const std::string& key_hash) = 0;
-  /// A project's keys (revoked ones too), newest first, after `cursor`, up to `limit` rows.
+  /// A project's keys (revoked ones too), newest first, after `cursor`: up to `limit` + 1
+  /// rows (the extra one only says that more exist).
   virtual std::vector<ApiKeyRecord> List(const std::string& project_id,
                                          const std::optional<PageCursor>& cursor, int limit) = 0;
   virtual std::optional<ApiKeyRecord> Find(const std::string& project_id,

@@ -36,7 +36,7 @@ TEST(KeyUsage, RequestsWriteNothingAndOneFlushRecordsTheLatestUse) {
   ApiKeyService keys(context);
   auto created = keys.Create("prj_1", {{"name", "ci"}, {"scopes", {"jobs:read"}}});
   ASSERT_TRUE(created.ok());
-  std::string secret = created->body["key"];
+  std::string secret = created->secret;
   Authenticator auth({created->record}, clock);
   KeyUsageFlusher flusher(auth, keys, std::chrono::hours(1));
 

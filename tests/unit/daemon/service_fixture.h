@@ -57,7 +57,7 @@ class ServiceTest : public ::testing::Test {
   nlohmann::json MustCreate(nlohmann::json body) {
     auto created = jobs_.Create(kProject, body, "");
     EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
-    return created.ok() ? created->body : nlohmann::json();
+    return created.ok() ? JobView(created->job) : nlohmann::json();
   }
   // Jobs, runs and events as a client reads them on the wire.
   nlohmann::json Job(const std::string& id) { return JobView(jobs_.Get(kProject, id).value()); }

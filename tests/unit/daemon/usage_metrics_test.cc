@@ -53,7 +53,7 @@ class UsageMetricsTest : public ::testing::Test {
     auto created = jobs_.Create(
         project, {{"job_type", "t"}, {"queue", queue}, {"payload", nlohmann::json::object()}}, "");
     EXPECT_TRUE(created.ok());
-    return created.ok() ? created->body["id"].get<std::string>() : "";
+    return created.ok() ? created->id : "";
   }
   // Claims one run of `queue` after `wait`, and acks it after `run_ms`.
   void Work(const std::string& project, const std::string& queue, bool ok,
@@ -108,7 +108,7 @@ TEST_F(UsageMetricsTest, ActiveJobsFollowEnableDisableAndDelete) {
   ASSERT_TRUE(cron.ok());
   Create(kMine, "default");  // a one-off that fires at once disables itself
   EXPECT_EQ(usage_.Usage(kMine, "").value()["active_jobs"], 1);
-  std::string id = cron->body["id"];
+  std::string id = cron->id;
   ASSERT_TRUE(jobs_.Update(kMine, id, {{"enabled", false}}).ok());
   EXPECT_EQ(usage_.Usage(kMine, "").value()["active_jobs"], 0);
   ASSERT_TRUE(jobs_.Update(kMine, id, {{"enabled", true}}).ok());
