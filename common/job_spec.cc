@@ -265,6 +265,21 @@ nlohmann::json SpecToBody(const JobSpec& spec) {
   return body;
 }
 
+JobSpec SpecFromSettings(const nlohmann::json& settings) {
+  static const char* const kSettings[] = {
+      "max_attempts", "timeout_seconds",    "timezone",       "retry",  "priority",
+      "enabled",      "concurrency_policy", "misfire_policy", "run_at", "name",
+      "slug",         "description",        "schedule",       "http"};
+  JobSpec spec;
+  for (const char* key : kSettings) {
+    if (!settings.is_object()) break;
+    auto it = settings.find(key);
+    if (it != settings.end()) (void)ParseField(spec, key, *it);
+  }
+  if (spec.timeout_seconds == 0) spec.timeout_seconds = spec.is_http() ? 30 : 1800;
+  return spec;
+}
+
 nlohmann::json SpecSettings(const JobSpec& spec) {
   nlohmann::json body = {{"max_attempts", spec.max_attempts},
                          {"timeout_seconds", spec.timeout_seconds},

@@ -56,6 +56,11 @@ nlohmann::json SpecToBody(const JobSpec& spec);
 /// SpecToBody without job_type, payload, queue and tags (a job row keeps those in their
 /// own columns): what the row's `spec` column holds.
 nlohmann::json SpecSettings(const JobSpec& spec);
+/// A stored `spec` column (SpecSettings' output) read back: the inverse of SpecSettings, so
+/// job_type, payload, queue and tags keep their defaults. The column was validated when it
+/// was written; a field that no longer passes (a rule made stricter since) keeps its
+/// default rather than making the job unreadable, and keys it does not know are ignored.
+JobSpec SpecFromSettings(const nlohmann::json& settings);
 
 /// Fields a PATCH may not change.
 bool IsImmutableField(std::string_view field);

@@ -31,7 +31,7 @@ nlohmann::json BatchItemView(const CreatedJob& created) {
           {"job_type", job.job_type},
           {"queue", job.queue},
           {"created_at", FormatTime(job.created_at)},
-          {"run_at", job.spec.contains("run_at") ? job.spec["run_at"] : nlohmann::json(nullptr)},
+          {"run_at", TimeOrNull(job.spec.run_at)},
           {"attempt", job.attempt},
           {"max_attempts", job.max_attempts}};
 }

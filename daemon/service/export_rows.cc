@@ -150,8 +150,7 @@ class Members {
 // The `http` member as JobView shows it: header values masked.
 std::string MaskedHttp(std::string_view http) {
   JobRecord masked;
-  masked.spec = nlohmann::json::object();
-  masked.spec["http"] = nlohmann::json::parse(http, nullptr, false);
+  masked.spec = SpecFromSettings({{"http", nlohmann::json::parse(http, nullptr, false)}});
   return JobView(masked)["http"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -101,15 +101,17 @@ Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingH
 Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job, RunRecord& run,
                                   const std::string& node_id) {
   // Refused before any write: in a batch, this run alone stays pending.
-  auto target = ParseHttpTarget(job.spec.value("http", nlohmann::json()));
-  if (!target) return target.error();
+  if (!job.spec.http) {
+    return Error{ErrorCode::kInternal, "job " + job.id + " has no http target to call"};
+  }
+  const HttpTarget& target = *job.spec.http;
   HttpWork work{
       run.project_id,
       job.id,
       run.id,
       "",
-      BuildCall(*target, run.payload.is_null() ? job.payload : run.payload, run.timeout_seconds),
-      target->success_status,
+      BuildCall(target, run.payload.is_null() ? job.payload : run.payload, run.timeout_seconds),
+      target.success_status,
       0};
   if (run.ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run.ready_at);
   // One save of the run: the lease outlasts the call's own timeout, and the request it

@@ -10,12 +10,18 @@ JobRecord BuildJob(JobSpec spec, const std::string& project_id, TimePoint now) {
   JobRecord job;
   job.id = NewId("job", now);
   job.project_id = project_id;
-  job.spec = SpecSettings(spec);
-  job.slug = std::move(spec.slug);
+  job.slug = spec.slug;
   job.job_type = std::move(spec.job_type);
   job.queue = std::move(spec.queue);
   job.payload = std::move(spec.payload);  // payloads may be large: moved, not copied twice
   job.tags = std::move(spec.tags);
+  // The record's fields now hold job_type, payload, queue and tags; the spec's go back to
+  // their defaults, as a spec read back from its column has them (JobRecord::spec).
+  const JobSpec defaults;
+  spec.job_type = defaults.job_type;
+  spec.payload = defaults.payload;
+  spec.queue = defaults.queue;
+  spec.tags = defaults.tags;
   job.is_http = spec.is_http();
   job.parent_job_id = spec.parent_job_id;
   job.idempotency_key = spec.idempotency_key;
@@ -24,6 +30,7 @@ JobRecord BuildJob(JobSpec spec, const std::string& project_id, TimePoint now) {
   job.max_attempts = spec.max_attempts;
   job.created_at = now;
   job.updated_at = now;
+  job.spec = std::move(spec);
   return job;
 }
 
@@ -33,8 +40,8 @@ void RefreshRunSettings(const JobRecord& job, RunRecord& run) {
   run.job_type = job.job_type;
   run.is_http = job.is_http;
   run.max_attempts = std::max(job.max_attempts, run.attempt);
-  run.timeout_seconds = job.spec.value("timeout_seconds", job.is_http ? 30 : 1800);
-  run.priority = job.spec.value("priority", 0);
+  run.timeout_seconds = job.spec.timeout_seconds;
+  run.priority = job.spec.priority;
 }
 
 RunRecord BuildRun(const JobRecord& job, const std::string& trigger, TimePoint now) {
@@ -71,20 +78,16 @@ Result<SchedulePlan> PlanSchedule(const JobSpec& spec, TimePoint now, TimePoint 
 }
 
 bool IsRecurring(const JobRecord& job) {
-  auto it = job.spec.find("schedule");
-  if (it == job.spec.end() || !it->is_string()) return false;
-  auto schedule = ParseSchedule(it->get<std::string>());
+  if (job.spec.schedule.empty()) return false;
+  auto schedule = ParseSchedule(job.spec.schedule);
   return schedule && schedule->recurring();
 }
 
-bool IsPaused(const JobRecord& job) {
-  auto it = job.spec.find("enabled");
-  return it != job.spec.end() && it->is_boolean() && !it->get<bool>();
-}
+bool IsPaused(const JobRecord& job) { return !job.spec.enabled; }
 
 OptTime NextScheduledFire(const JobRecord& job, TimePoint after) {
-  auto schedule = ParseSchedule(job.spec.value("schedule", ""));
-  auto zone = LookupTimeZone(job.spec.value("timezone", "UTC"));
+  auto schedule = ParseSchedule(job.spec.schedule);
+  auto zone = LookupTimeZone(job.spec.timezone);
   if (!schedule || !zone || !schedule->recurring()) return std::nullopt;
   return NextFire(*schedule, *zone, after, job.created_at);
 }

@@ -45,7 +45,7 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
   ValidatedCreate input{BuildJob(std::move(*spec), project_id, now), "", *plan};
   JobRecord& job = input.job;
   job.payload_text = job.payload.dump();
-  job.spec_text = job.spec.dump();
+  job.spec_text = SpecSettings(job.spec).dump();
   if (!job.tags.is_null()) job.tags_text = job.tags.dump();
   if (!job.idempotency_key.empty()) input.request_hash = HexEncode(Sha256(body.dump()));
   job.request_hash = input.request_hash;
@@ -173,7 +173,7 @@ Result<RunRecord> LatestRun(Tx& tx, const JobRecord& job) {
 void DisableCancelled(Tx& tx, StateMachine& machine, JobRecord& job) {
   bool recurring = IsRecurring(job);
   if (recurring) {
-    job.spec["enabled"] = false;
+    job.spec.enabled = false;
     job.spec_text.clear();
     machine.Record(job, nullptr, "paused", {{"reason", "the job was cancelled"}});
   }

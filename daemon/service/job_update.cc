@@ -13,7 +13,7 @@ namespace flare::daemon {
 namespace {
 
 nlohmann::json CurrentBody(const JobRecord& job) {
-  nlohmann::json body = job.spec;
+  nlohmann::json body = SpecSettings(job.spec);
   body["job_type"] = job.job_type;
   body["queue"] = job.queue;
   body["payload"] = job.payload;
@@ -77,10 +77,8 @@ void Resume(Tx& tx, StateMachine& machine, JobRecord& job) {
     // Only a one-off's own (API) run waits for its parent or its run_at.
     bool first_run = run.trigger == "API";
     if (first_run && waits) continue;
-    auto at = first_run && job.spec.contains("run_at")
-                  ? ParseTime(job.spec["run_at"].get<std::string>())
-                  : Result<TimePoint>(Error{});
-    if (at.ok() && *at > tx.now()) {
+    OptTime at = first_run ? job.spec.run_at : std::nullopt;
+    if (at && *at > tx.now()) {
       machine.Wait(job, run, *at);
     } else {
       machine.MakeReady(job, run);

@@ -8,22 +8,17 @@
 namespace flare::daemon {
 namespace {
 
-MisfirePolicy MisfireOf(const JobRecord& job) {
-  std::string name = job.spec.value("misfire_policy", "run_once");
-  if (name == "skip") return MisfirePolicy::kSkip;
-  if (name == "run_all") return MisfirePolicy::kRunAll;
-  return MisfirePolicy::kRunOnce;
-}
+MisfirePolicy MisfireOf(const JobRecord& job) { return job.spec.misfire_policy; }
 
 // False when the fire must not run (forbid with an active run).
 bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord& job,
                TimePoint fire) {
-  std::string policy = job.spec.value("concurrency_policy", "allow");
-  if (policy == "allow") return true;
+  ConcurrencyPolicy policy = job.spec.concurrency_policy;
+  if (policy == ConcurrencyPolicy::kAllow) return true;
   auto active = tx.runs().OfJobInState(
       job.id, {RunState::kPending, RunState::kProcessing, RunState::kFailed});
   if (active.empty()) return true;
-  if (policy == "forbid") {
+  if (policy == ConcurrencyPolicy::kForbid) {
     machine.Record(
         job, &active.back(), "skipped",
         {{"scheduled_for", FormatTime(fire)},

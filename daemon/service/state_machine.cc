@@ -24,12 +24,7 @@ void LogTransition(const RunRecord& run, RunState from) {
                   {"attempt", run.attempt}});
 }
 
-RetryPolicy PolicyOf(const JobRecord& job) {
-  auto it = job.spec.find("retry");
-  if (it == job.spec.end()) return RetryPolicy{};
-  auto policy = ParseRetryPolicy(*it);
-  return policy ? *policy : RetryPolicy{};
-}
+RetryPolicy PolicyOf(const JobRecord& job) { return job.spec.retry; }
 
 }  // namespace
 
@@ -300,11 +295,8 @@ int StateMachine::ActivateChildren(const JobRecord& parent) {
     if (IsPaused(child)) continue;  // a paused child starts when it is resumed
     for (RunRecord& run : tx_.runs().OfJobInState(child.id, {RunState::kScheduled})) {
       if (run.due_at) continue;  // waiting for its own run_at, not for the parent
-      auto run_at = child.spec.find("run_at");
-      auto at = run_at != child.spec.end() && run_at->is_string()
-                    ? ParseTime(run_at->get<std::string>())
-                    : Result<TimePoint>(Error{});
-      if (at.ok() && *at > tx_.now()) {
+      const OptTime& at = child.spec.run_at;
+      if (at && *at > tx_.now()) {
         Wait(child, run, *at);
       } else {
         MakeReady(child, run);

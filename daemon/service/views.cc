@@ -34,7 +34,7 @@ nlohmann::json TimeOrNull(const OptTime& t) {
 }
 
 nlohmann::json JobView(const JobRecord& job) {
-  const auto& spec = job.spec;
+  const nlohmann::json spec = SpecSettings(job.spec);
   return nlohmann::json{
       {"id", job.id},
       {"state", job.state},

@@ -24,7 +24,7 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
     st.bind(7, j.tags_text);
   else
     BindJson(st, 7, j.tags);
-  st.bind(8, j.spec_text.empty() ? j.spec.dump() : j.spec_text);
+  st.bind(8, j.spec_text.empty() ? SpecSettings(j.spec).dump() : j.spec_text);
   st.bind(9, j.is_http ? 1 : 0);
   BindText(st, 10, j.parent_job_id);
   BindText(st, 11, j.idempotency_key);
@@ -57,7 +57,7 @@ JobRecord ReadJob(SQLite::Statement& st) {
   j.queue = ColText(st, 5);
   j.payload = ColJson(st, 6);
   j.tags = ColJson(st, 7);
-  j.spec = ColJson(st, 8);
+  j.spec = SpecFromSettings(ColJson(st, 8));
   j.error = ColJson(st, 25);
   j.is_http = st.getColumn(9).getInt() != 0;
   j.parent_job_id = ColText(st, 10);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/job_spec.h"
 #include "common/run_state.h"
 #include "common/time_format.h"
 
@@ -31,7 +32,10 @@ struct JobRecord {
   std::string queue;
   nlohmann::json payload = nlohmann::json::object();
   nlohmann::json tags;
-  nlohmann::json spec;  // the create body minus payload/tags (SpecToBody), secrets included
+  /// The job's settings as last validated (create, or PATCH), secrets included. Its
+  /// job_type, payload, queue and tags stay at JobSpec's defaults: the fields above hold
+  /// them (the `spec` column is SpecSettings of it; SpecFromSettings reads it back).
+  JobSpec spec;
   bool is_http = false;
   std::string parent_job_id;
   std::string idempotency_key;
@@ -54,7 +58,8 @@ struct JobRecord {
   TimePoint updated_at;
   OptTime deleted_at;
   /// Serialized payload/spec/tags, filled when a record is built off the writer thread so
-  /// the writer does not serialize; empty means "serialize the JSON field at write".
+  /// the writer does not serialize; empty means "serialize the field at write" (whoever
+  /// changes a field clears its text).
   std::string payload_text;
   std::string spec_text;
   std::string tags_text;

@@ -46,7 +46,7 @@ std::vector<pg::PgParam> JobParams(const JobRecord& j) {
       j.queue,
       j.payload_text.empty() ? j.payload.dump() : j.payload_text,
       j.tags_text.empty() ? JsonOrNull(j.tags) : std::optional<std::string>(j.tags_text),
-      j.spec_text.empty() ? j.spec.dump() : j.spec_text,
+      j.spec_text.empty() ? SpecSettings(j.spec).dump() : j.spec_text,
       Flag(j.is_http),
       TextOrNull(j.parent_job_id),
       TextOrNull(j.idempotency_key),
@@ -88,7 +88,7 @@ JobRecord ReadJob(const pg::PgResult& r, int row) {
   j.queue = TextAt(r, row, 5);
   j.payload = JsonAt(r, row, 6);
   j.tags = JsonAt(r, row, 7);
-  j.spec = JsonAt(r, row, 8);
+  j.spec = SpecFromSettings(JsonAt(r, row, 8));
   j.is_http = FlagAt(r, row, 9);
   j.parent_job_id = TextAt(r, row, 10);
   j.idempotency_key = TextAt(r, row, 11);

@@ -32,7 +32,7 @@ JobRecord NewJob(const std::string& id, const std::string& project = "proj_a") {
   job.project_id = project;
   job.job_type = "email";
   job.queue = "default";
-  job.spec = nlohmann::json::object();
+  job.spec.timeout_seconds = 1800;  // as ParseJobSpec defaults it for a worker job
   job.created_at = kT0;
   job.updated_at = kT0;
   return job;
@@ -44,7 +44,12 @@ JobRecord FullJob() {
   job.slug = "nightly-report";
   job.payload = {{"to", "ana@example.com"}, {"n", 3}};
   job.tags = {{"env", "prod"}, {"team", "core"}};
-  job.spec = {{"schedule", "0 3 * * *"}, {"timeout_seconds", 60}};
+  job.spec.schedule = "0 3 * * *";
+  job.spec.timeout_seconds = 60;
+  job.spec.http = HttpTarget{};
+  job.spec.http->url = "https://example.com/nightly";
+  job.spec.http->headers = {{"Authorization", "Bearer s3cret"}};
+  job.spec.misfire_policy = MisfirePolicy::kRunAll;
   job.is_http = true;
   job.parent_job_id = "job_parent";
   job.idempotency_key = "idem-1";
@@ -77,7 +82,8 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.queue, want.queue);
   EXPECT_EQ(got.payload, want.payload);
   EXPECT_EQ(got.tags, want.tags);
-  EXPECT_EQ(got.spec, want.spec);
+  // The spec as its column holds it: SpecSettings is its whole stored form.
+  EXPECT_EQ(SpecSettings(got.spec), SpecSettings(want.spec));
   EXPECT_EQ(got.is_http, want.is_http);
   EXPECT_EQ(got.parent_job_id, want.parent_job_id);
   EXPECT_EQ(got.idempotency_key, want.idempotency_key);
@@ -159,13 +165,13 @@ TEST_F(PgJobStoreTest, EmptyAndAbsentValuesComeBackEmptyAndAbsent) {
 TEST_F(PgJobStoreTest, InsertWritesThePreSerializedTextsWhenGiven) {
   JobRecord job = NewJob("job_texts");
   job.payload_text = R"({"pre":1})";
-  job.spec_text = R"({"spec":2})";
+  job.spec_text = R"({"priority":7})";
   job.tags_text = R"({"t":"v"})";
   Inserted(job);
   std::optional<JobRecord> found = Reader().Find("proj_a", "job_texts");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->payload, nlohmann::json({{"pre", 1}}));
-  EXPECT_EQ(found->spec, nlohmann::json({{"spec", 2}}));
+  EXPECT_EQ(found->spec.priority, 7);
   EXPECT_EQ(found->tags, nlohmann::json({{"t", "v"}}));
 }
 
