@@ -14,13 +14,54 @@ using Res = httplib::Response;
 
 constexpr const char* kHostedService = "https://api.zeridion.com";
 
+// Never the password hash.
+nlohmann::json UserView(const UserRecord& user) {
+  return {{"id", user.id},
+          {"email", user.email},
+          {"name", user.name},
+          {"project_id", user.project_id},
+          {"created_at", FormatTime(user.created_at)}};
+}
+
+nlohmann::json ProjectView(const ProjectRecord& project) {
+  return {{"id", project.id},
+          {"name", project.name},
+          {"created_at", FormatTime(project.created_at)},
+          {"settings", project.settings.is_object() ? project.settings : nlohmann::json::object()}};
+}
+
+// {token, expires_at}, and after a signup the new user and project.
+nlohmann::json GrantView(const SessionGrant& grant) {
+  nlohmann::json answer = {{"token", grant.token},
+                           {"expires_at", FormatTime(grant.session.expires_at)}};
+  if (grant.user) answer["user"] = UserView(*grant.user);
+  if (grant.project) answer["project"] = ProjectView(*grant.project);
+  return answer;
+}
+
+nlohmann::json CallerView(const CallerProfile& me) {
+  return {{"user", me.user ? UserView(*me.user) : nlohmann::json(nullptr)},
+          {"project", ProjectView(me.project)},
+          {"credential",
+           {{"type", me.caller.user_id.empty() ? "api_key" : "session"},
+            {"id", me.caller.credential_id},
+            {"scopes", me.caller.scopes}}}};
+}
+
+nlohmann::json AccountView(const AccountProfile& account) {
+  nlohmann::json view = ProjectView(account.project);
+  view["owner"] = account.owner ? UserView(*account.owner) : nlohmann::json(nullptr);
+  view["plan"] = "local";
+  return view;
+}
+
 void Signup(AccountService& accounts, Authenticator& auth, Ctx& ctx, Res& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
   auto grant = accounts.Signup(*body);
   if (!grant) return SendError(response, grant.error());
   auth.AddSessions({grant->session});
-  SendJson(response, 201, grant->body);
+  SendJson(response, 201, GrantView(*grant));
 }
 
 void Login(AccountService& accounts, Authenticator& auth, Ctx& ctx, Res& response) {
@@ -33,7 +74,7 @@ void Login(AccountService& accounts, Authenticator& auth, Ctx& ctx, Res& respons
     return SendError(response, grant.error());
   }
   auth.AddSessions({grant->session});
-  SendJson(response, 200, grant->body);
+  SendJson(response, 200, GrantView(*grant));
 }
 
 RouteHandler NotSupported(std::string what) {
@@ -55,10 +96,11 @@ void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& a
              [&](Ctx& c, Res& r) { Login(accounts, auth, c, r); });
   router.Add("GET", "/platform/v1/auth/me", kAnyScope, [&](Ctx& c, Res& r) {
     const Principal& p = c.principal;
-    SendResult(r, accounts.Me({p.project_id, p.key_id, p.scopes, p.user_id}));
+    SendView(r, accounts.Me({p.project_id, p.key_id, p.scopes, p.user_id}), CallerView);
   });
-  router.Add("GET", "/platform/v1/account", kAnyScope,
-             [&](Ctx& c, Res& r) { SendResult(r, accounts.Account(c.principal.project_id)); });
+  router.Add("GET", "/platform/v1/account", kAnyScope, [&](Ctx& c, Res& r) {
+    SendView(r, accounts.Account(c.principal.project_id), AccountView);
+  });
   router.Add("GET", "/platform/v1/billing/status", kAnyScope, [&](Ctx& c, Res& r) {
     SendResult(r, accounts.BillingStatus(c.principal.project_id));
   });

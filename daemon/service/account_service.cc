@@ -35,25 +35,6 @@ Result<std::string> ReadPassword(const nlohmann::json& body) {
   return body["password"].get<std::string>();
 }
 
-nlohmann::json UserView(const UserRecord& user) {
-  return {{"id", user.id},
-          {"email", user.email},
-          {"name", user.name},
-          {"project_id", user.project_id},
-          {"created_at", FormatTime(user.created_at)}};
-}
-
-nlohmann::json ProjectView(const ProjectRecord& project) {
-  return {{"id", project.id},
-          {"name", project.name},
-          {"created_at", FormatTime(project.created_at)},
-          {"settings", project.settings.is_object() ? project.settings : nlohmann::json::object()}};
-}
-
-nlohmann::json TokenView(const std::string& token, const SessionRecord& session) {
-  return {{"token", token}, {"expires_at", FormatTime(session.expires_at)}};
-}
-
 Error ProjectGone() {
   return Error{ErrorCode::kUnauthorized, "this credential's project no longer exists"};
 }
@@ -96,7 +77,7 @@ Result<SessionGrant> AccountService::NewSession(const UserRecord& user) {
     return row;
   });
   if (!session) return session.error();
-  return SessionGrant{TokenView(token, *session), *session};
+  return SessionGrant{std::move(token), *session, std::nullopt, std::nullopt};
 }
 
 Result<SessionGrant> AccountService::Signup(const nlohmann::json& body) {
@@ -133,9 +114,8 @@ Result<SessionGrant> AccountService::Signup(const nlohmann::json& body) {
   if (!user) return user.error();
   auto grant = NewSession(*user);
   if (!grant) return grant.error();
-  auto project = ctx_.readers.Acquire()->keys().FindProjectById(user->project_id);
-  grant->body["user"] = UserView(*user);
-  if (project) grant->body["project"] = ProjectView(*project);
+  grant->user = *user;
+  grant->project = ctx_.readers.Acquire()->keys().FindProjectById(user->project_id);
   return grant;
 }
 
@@ -165,32 +145,20 @@ Result<SessionGrant> AccountService::Login(const nlohmann::json& body,
   return NewSession(*user);
 }
 
-Result<nlohmann::json> AccountService::Me(const Caller& caller) {
+Result<CallerProfile> AccountService::Me(const Caller& caller) {
   auto reader = ctx_.readers.Acquire();
   auto project = reader->keys().FindProjectById(caller.project_id);
   if (!project) return ProjectGone();
-  nlohmann::json user = nullptr;
-  if (!caller.user_id.empty()) {
-    if (auto row = reader->accounts().FindUserById(caller.user_id)) user = UserView(*row);
-  }
-  bool session = !caller.user_id.empty();
-  return nlohmann::json{{"user", user},
-                        {"project", ProjectView(*project)},
-                        {"credential",
-                         {{"type", session ? "session" : "api_key"},
-                          {"id", caller.credential_id},
-                          {"scopes", caller.scopes}}}};
+  std::optional<UserRecord> user;
+  if (!caller.user_id.empty()) user = reader->accounts().FindUserById(caller.user_id);
+  return CallerProfile{caller, std::move(*project), std::move(user)};
 }
 
-Result<nlohmann::json> AccountService::Account(const std::string& project_id) {
+Result<AccountProfile> AccountService::Account(const std::string& project_id) {
   auto reader = ctx_.readers.Acquire();
   auto project = reader->keys().FindProjectById(project_id);
   if (!project) return ProjectGone();
-  nlohmann::json view = ProjectView(*project);
-  auto owner = reader->accounts().FindProjectOwner(project_id);
-  view["owner"] = owner ? UserView(*owner) : nlohmann::json(nullptr);
-  view["plan"] = "local";
-  return view;
+  return AccountProfile{std::move(*project), reader->accounts().FindProjectOwner(project_id)};
 }
 
 nlohmann::json AccountService::UsageJson(const std::string& project_id) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <semaphore>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "daemon/service/login_throttle.h"
 #include "daemon/service/password.h"
 #include "daemon/service/usage_service.h"
+#include "daemon/store/key_store.h"
 
 namespace flare::daemon {
 
@@ -32,10 +34,13 @@ struct AccountOptions {
   std::chrono::seconds login_lock_base{1};  // LoginThrottleRules::base
 };
 
-/// What signup and login hand back: the answer, and the session for the auth cache.
+/// What signup and login hand back: the bearer token (shown this once), its session for
+/// the auth cache, and after a signup the new user and their new project.
 struct SessionGrant {
-  nlohmann::json body;
+  std::string token;
   SessionRecord session;
+  std::optional<UserRecord> user;
+  std::optional<ProjectRecord> project;
 };
 
 /// The caller as the auth layer identified them.
@@ -44,6 +49,19 @@ struct Caller {
   std::string credential_id;  // key_… or ses_…
   std::vector<std::string> scopes;
   std::string user_id;  // empty for API keys
+};
+
+/// Who is calling: their credential, its project, and the user behind a session.
+struct CallerProfile {
+  Caller caller;
+  ProjectRecord project;
+  std::optional<UserRecord> user;  // none for an API key
+};
+
+/// The caller's project and the user who owns it (none for the default project).
+struct AccountProfile {
+  ProjectRecord project;
+  std::optional<UserRecord> owner;
 };
 
 class AccountService {
@@ -55,8 +73,8 @@ class AccountService {
   /// On 429, `retry_after` is the seconds to wait.
   Result<SessionGrant> Login(const nlohmann::json& body, const std::string& client_address,
                              int& retry_after);
-  Result<nlohmann::json> Me(const Caller& caller);
-  Result<nlohmann::json> Account(const std::string& project_id);
+  Result<CallerProfile> Me(const Caller& caller);
+  Result<AccountProfile> Account(const std::string& project_id);
   Result<nlohmann::json> BillingStatus(const std::string& project_id);
   Result<nlohmann::json> Products(const std::string& project_id);
   /// Sessions to load into the auth cache at start.
