@@ -4,6 +4,7 @@
 
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
+#include "daemon/api/usage_views.h"
 #include "daemon/service/account_service.h"
 
 namespace flare::daemon {
@@ -46,6 +47,43 @@ nlohmann::json CallerView(const CallerProfile& me) {
            {{"type", me.caller.user_id.empty() ? "api_key" : "session"},
             {"id", me.caller.credential_id},
             {"scopes", me.caller.scopes}}}};
+}
+
+// Every limit of the local plan: -1 is unlimited.
+nlohmann::json UnlimitedLimits() {
+  return {{"runs_per_month", -1}, {"active_jobs", -1}, {"api_keys", -1}, {"webhooks", -1}};
+}
+
+// The month's usage (as GET /usage answers it) with the period's bounds.
+nlohmann::json PeriodUsageView(const BillingPeriod& period) {
+  nlohmann::json view = MonthUsageView(period.usage);
+  view["period_start"] = FormatTime(period.start);
+  view["period_end"] = FormatTime(period.end);
+  return view;
+}
+
+nlohmann::json BillingStatusView(const BillingPeriod& period) {
+  return {{"plan", "local"},
+          {"state", "active"},
+          {"hosted", false},
+          {"limits", UnlimitedLimits()},
+          {"usage", PeriodUsageView(period)},
+          {"cancel_at_period_end", false}};
+}
+
+// The one product of a local flared, in the SPEC §1 list shape, with the period's usage.
+nlohmann::json ProductsView(const BillingPeriod& period) {
+  nlohmann::json local = {{"id", "local"},
+                          {"name", "Local"},
+                          {"plan", "local"},
+                          {"description", "Self-hosted flared: every feature, no limits"},
+                          {"price", {{"amount", 0}, {"currency", "usd"}, {"interval", "month"}}},
+                          {"limits", UnlimitedLimits()},
+                          {"state", "active"},
+                          {"current", true}};
+  nlohmann::json page = PageJson(nlohmann::json::array({local}), false, "");
+  page["usage"] = PeriodUsageView(period);
+  return page;
 }
 
 nlohmann::json AccountView(const AccountProfile& account) {
@@ -102,10 +140,11 @@ void AddAccountRoutes(Router& router, AccountService& accounts, Authenticator& a
     SendView(r, accounts.Account(c.principal.project_id), AccountView);
   });
   router.Add("GET", "/platform/v1/billing/status", kAnyScope, [&](Ctx& c, Res& r) {
-    SendResult(r, accounts.BillingStatus(c.principal.project_id));
+    SendView(r, accounts.Billing(c.principal.project_id), BillingStatusView);
   });
-  router.Add("GET", "/platform/v1/products", kAnyScope,
-             [&](Ctx& c, Res& r) { SendResult(r, accounts.Products(c.principal.project_id)); });
+  router.Add("GET", "/platform/v1/products", kAnyScope, [&](Ctx& c, Res& r) {
+    SendView(r, accounts.Billing(c.principal.project_id), ProductsView);
+  });
   router.Add("POST", "/platform/v1/billing/checkout", kScopeAdmin,
              NotSupported("Billing checkout"));
   router.Add("POST", "/platform/v1/billing/portal", kScopeAdmin,

@@ -48,11 +48,6 @@ std::pair<TimePoint, TimePoint> MonthOf(TimePoint now) {
   return {time_point_cast<milliseconds>(start), time_point_cast<milliseconds>(end)};
 }
 
-// Every limit of the local plan: -1 is unlimited.
-nlohmann::json UnlimitedLimits() {
-  return {{"runs_per_month", -1}, {"active_jobs", -1}, {"api_keys", -1}, {"webhooks", -1}};
-}
-
 }  // namespace
 
 AccountService::AccountService(ServiceContext context, AccountOptions options, UsageService& usage)
@@ -161,37 +156,12 @@ Result<AccountProfile> AccountService::Account(const std::string& project_id) {
   return AccountProfile{std::move(*project), reader->accounts().FindProjectOwner(project_id)};
 }
 
-nlohmann::json AccountService::UsageJson(const std::string& project_id) {
+Result<BillingPeriod> AccountService::Billing(const std::string& project_id) {
   auto [start, end] = MonthOf(ctx_.clock.Now());
   // The same counters as GET /usage (kept as work happens), for the month `start` is in.
   auto usage = usage_.Usage(project_id, FormatTime(start).substr(0, 7));
-  nlohmann::json view = usage ? std::move(*usage) : nlohmann::json::object();
-  view["period_start"] = FormatTime(start);
-  view["period_end"] = FormatTime(end);
-  return view;
-}
-
-Result<nlohmann::json> AccountService::BillingStatus(const std::string& project_id) {
-  return nlohmann::json{{"plan", "local"},
-                        {"state", "active"},
-                        {"hosted", false},
-                        {"limits", UnlimitedLimits()},
-                        {"usage", UsageJson(project_id)},
-                        {"cancel_at_period_end", false}};
-}
-
-Result<nlohmann::json> AccountService::Products(const std::string& project_id) {
-  nlohmann::json local = {{"id", "local"},
-                          {"name", "Local"},
-                          {"plan", "local"},
-                          {"description", "Self-hosted flared: every feature, no limits"},
-                          {"price", {{"amount", 0}, {"currency", "usd"}, {"interval", "month"}}},
-                          {"limits", UnlimitedLimits()},
-                          {"state", "active"},
-                          {"current", true}};
-  nlohmann::json page = PageJson(nlohmann::json::array({local}), false, "");
-  page["usage"] = UsageJson(project_id);
-  return page;
+  if (!usage) return usage.error();
+  return BillingPeriod{start, end, std::move(*usage)};
 }
 
 std::vector<SessionRecord> AccountService::ActiveSessions() {

@@ -58,6 +58,13 @@ struct CallerProfile {
   std::optional<UserRecord> user;  // none for an API key
 };
 
+/// The billing period now (this UTC month, [start, end)) and the project's usage in it.
+struct BillingPeriod {
+  TimePoint start;
+  TimePoint end;
+  MonthUsage usage;
+};
+
 /// The caller's project and the user who owns it (none for the default project).
 struct AccountProfile {
   ProjectRecord project;
@@ -75,8 +82,9 @@ class AccountService {
                              int& retry_after);
   Result<CallerProfile> Me(const Caller& caller);
   Result<AccountProfile> Account(const std::string& project_id);
-  Result<nlohmann::json> BillingStatus(const std::string& project_id);
-  Result<nlohmann::json> Products(const std::string& project_id);
+  /// What billing status and products report: the local plan is free and unlimited, so
+  /// only the period and its usage vary.
+  Result<BillingPeriod> Billing(const std::string& project_id);
   /// Sessions to load into the auth cache at start.
   std::vector<SessionRecord> ActiveSessions();
 
@@ -92,7 +100,6 @@ class AccountService {
     return work();
   }
   Result<SessionGrant> NewSession(const UserRecord& user);
-  nlohmann::json UsageJson(const std::string& project_id);
   const std::string& DecoyHash();
 
   ServiceContext ctx_;

@@ -40,8 +40,7 @@ std::string DayText(int64_t day) {
 
 }  // namespace
 
-Result<nlohmann::json> UsageService::Usage(const std::string& project_id,
-                                           const std::string& period) {
+Result<MonthUsage> UsageService::Usage(const std::string& project_id, const std::string& period) {
   int64_t today = ToMillis(ctx_.clock.Now()) / kMsPerDay;
   std::string month = period.empty() || period == "current" ? DayText(today).substr(0, 7) : period;
   auto days = MonthDays(month);
@@ -58,19 +57,10 @@ Result<nlohmann::json> UsageService::Usage(const std::string& project_id,
     }
     active_jobs = reader->usage().ReadActiveJobs(project_id);
   }
-  return nlohmann::json{{"period", month},
-                        {"runs_used", total.runs},
-                        {"runs_included", -1},
-                        {"active_jobs", active_jobs},
-                        {"active_jobs_limit", -1},
-                        {"runs_succeeded", total.succeeded},
-                        {"runs_failed", total.failed},
-                        {"webhook_deliveries", total.webhook_deliveries},
-                        {"plan", "local"}};
+  return MonthUsage{month, total, active_jobs};
 }
 
-Result<nlohmann::json> UsageService::Daily(const std::string& project_id,
-                                           const std::string& days_text) {
+Result<UsageDays> UsageService::Daily(const std::string& project_id, const std::string& days_text) {
   int days = 30;
   if (!days_text.empty() && (!ParseInt(days_text, days) || days < 1 || days > 90)) {
     return InvalidRequest("days must be a whole number from 1 to 90", "days");
@@ -82,32 +72,15 @@ Result<nlohmann::json> UsageService::Daily(const std::string& project_id,
     auto reader = ctx_.readers.Acquire();
     rows = reader->usage().ReadDaily(project_id, first, today);
   }
-  nlohmann::json data = nlohmann::json::array();
+  UsageDays series;
+  series.days.reserve(static_cast<size_t>(days));
   auto row = rows.begin();
   for (int64_t day = first; day <= today; ++day) {
     DailyUsage usage{day};
     if (row != rows.end() && row->day == day) usage = *row++;
-    data.push_back({{"date", DayText(day)},
-                    {"runs", usage.runs},
-                    {"succeeded", usage.succeeded},
-                    {"failed", usage.failed},
-                    {"webhook_deliveries", usage.webhook_deliveries}});
+    series.days.push_back(usage);
   }
-  return nlohmann::json{{"days", days}, {"data", std::move(data)}};
-}
-
-std::string UsageService::DailyCsv(const nlohmann::json& daily) {
-  // Every cell is a date or a number, so none needs quoting.
-  std::string csv = "date,runs,succeeded,failed,webhook_deliveries\r\n";
-  for (const auto& day : daily["data"]) {
-    csv += day["date"].get<std::string>();
-    for (const char* field : {"runs", "succeeded", "failed", "webhook_deliveries"}) {
-      csv += ',';
-      csv += std::to_string(day[field].get<int64_t>());
-    }
-    csv += "\r\n";
-  }
-  return csv;
+  return series;
 }
 
 void UsageService::CountWebhookDelivery(Tx& tx, const std::string& project_id) {

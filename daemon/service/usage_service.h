@@ -10,19 +10,30 @@
 
 #include "common/result.h"
 #include "daemon/service/context.h"
+#include "daemon/store/usage_store.h"
 
 namespace flare::daemon {
+
+/// A month's metered usage (seed 002's Usage object; api/usage_views.h renders it).
+struct MonthUsage {
+  std::string period;  // "YYYY-MM"
+  DailyUsage total;    // runs, succeeded, failed and webhook deliveries over the month
+  int64_t active_jobs = 0;
+};
+
+/// Usage per day: oldest first, days without usage as zeros, today last.
+struct UsageDays {
+  std::vector<DailyUsage> days;
+};
 
 class UsageService {
  public:
   explicit UsageService(ServiceContext ctx) : ctx_(ctx) {}
 
   /// `period`: "YYYY-MM", or "current" / "" for this UTC month.
-  Result<nlohmann::json> Usage(const std::string& project_id, const std::string& period);
-  /// `days`: 1..90, "" = 30. Oldest day first, days without usage as zeros, today last.
-  Result<nlohmann::json> Daily(const std::string& project_id, const std::string& days);
-  /// Daily()'s answer as CSV (RFC 4180: CRLF line ends, a header row).
-  static std::string DailyCsv(const nlohmann::json& daily);
+  Result<MonthUsage> Usage(const std::string& project_id, const std::string& period);
+  /// `days`: 1..90, "" = 30.
+  Result<UsageDays> Daily(const std::string& project_id, const std::string& days);
 
   /// Counts one webhook delivery into today's usage, inside the delivery's transaction
   /// (the webhook engine calls this where it records the delivery).

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/api/usage_views.h"
 #include "daemon/api/worker_views.h"
 #include "daemon/log.h"
 #include "daemon/service/job_service.h"
@@ -88,17 +89,17 @@ TEST_F(UsageMetricsTest, UsageCountsRunsAndActiveJobsOfTheProjectOnly) {
   Create(kOtherProjectId, "default");
   Work(kMine, "default", true, std::chrono::milliseconds(100), 20);
   Work(kMine, "default", false, std::chrono::milliseconds(100), 20);
-  auto mine = usage_.Usage(kMine, "2026-03").value();
+  auto mine = MonthUsageView(usage_.Usage(kMine, "2026-03").value());
   EXPECT_EQ(mine["period"], "2026-03");
   EXPECT_EQ(mine["runs_used"], 3);
   EXPECT_EQ(mine["runs_succeeded"], 1);
   EXPECT_EQ(mine["runs_failed"], 1);
   EXPECT_EQ(mine["runs_included"], -1);
   EXPECT_EQ(mine["active_jobs_limit"], -1);
-  EXPECT_EQ(usage_.Usage(kMine, "").value()["period"], "2026-03");
-  EXPECT_EQ(usage_.Usage(kMine, "2026-02").value()["runs_used"], 0);
-  EXPECT_EQ(usage_.Usage(kOtherProjectId, "current").value()["runs_used"], 1);
-  EXPECT_EQ(usage_.Usage(kOtherProjectId, "current").value()["runs_succeeded"], 0);
+  EXPECT_EQ(usage_.Usage(kMine, "").value().period, "2026-03");
+  EXPECT_EQ(usage_.Usage(kMine, "2026-02").value().total.runs, 0);
+  EXPECT_EQ(usage_.Usage(kOtherProjectId, "current").value().total.runs, 1);
+  EXPECT_EQ(usage_.Usage(kOtherProjectId, "current").value().total.succeeded, 0);
 }
 
 TEST_F(UsageMetricsTest, ActiveJobsFollowEnableDisableAndDelete) {
@@ -107,14 +108,14 @@ TEST_F(UsageMetricsTest, ActiveJobsFollowEnableDisableAndDelete) {
       "");
   ASSERT_TRUE(cron.ok());
   Create(kMine, "default");  // a one-off that fires at once disables itself
-  EXPECT_EQ(usage_.Usage(kMine, "").value()["active_jobs"], 1);
+  EXPECT_EQ(usage_.Usage(kMine, "").value().active_jobs, 1);
   std::string id = cron->id;
   ASSERT_TRUE(jobs_.Update(kMine, id, {{"enabled", false}}).ok());
-  EXPECT_EQ(usage_.Usage(kMine, "").value()["active_jobs"], 0);
+  EXPECT_EQ(usage_.Usage(kMine, "").value().active_jobs, 0);
   ASSERT_TRUE(jobs_.Update(kMine, id, {{"enabled", true}}).ok());
-  EXPECT_EQ(usage_.Usage(kMine, "").value()["active_jobs"], 1);
+  EXPECT_EQ(usage_.Usage(kMine, "").value().active_jobs, 1);
   ASSERT_TRUE(jobs_.Delete(kMine, id).ok());
-  EXPECT_EQ(usage_.Usage(kMine, "").value()["active_jobs"], 0);
+  EXPECT_EQ(usage_.Usage(kMine, "").value().active_jobs, 0);
 }
 
 TEST_F(UsageMetricsTest, DailyUsageIsZeroFilledAndCsvMatchesJson) {
@@ -122,7 +123,9 @@ TEST_F(UsageMetricsTest, DailyUsageIsZeroFilledAndCsvMatchesJson) {
   Work(kMine, "default", true, std::chrono::milliseconds(10), 5);
   clock_.Advance(std::chrono::hours(24));
   Create(kMine, "default");
-  auto daily = usage_.Daily(kMine, "3").value();
+  UsageDays days = usage_.Daily(kMine, "3").value();
+  auto daily = UsageDaysView(days);
+  EXPECT_EQ(daily["days"], 3);
   ASSERT_EQ(daily["data"].size(), 3u);
   EXPECT_EQ(daily["data"][0]["date"], "2026-03-07");
   EXPECT_EQ(daily["data"][0]["runs"], 0);
@@ -130,8 +133,8 @@ TEST_F(UsageMetricsTest, DailyUsageIsZeroFilledAndCsvMatchesJson) {
   EXPECT_EQ(daily["data"][1]["runs"], 1);
   EXPECT_EQ(daily["data"][1]["succeeded"], 1);
   EXPECT_EQ(daily["data"][2]["runs"], 1);
-  EXPECT_EQ(usage_.Daily(kMine, "").value()["data"].size(), 30u);
-  EXPECT_EQ(UsageService::DailyCsv(daily),
+  EXPECT_EQ(usage_.Daily(kMine, "").value().days.size(), 30u);
+  EXPECT_EQ(UsageDaysCsv(days),
             "date,runs,succeeded,failed,webhook_deliveries\r\n"
             "2026-03-07,0,0,0,0\r\n"
             "2026-03-08,1,1,0,0\r\n"
@@ -149,9 +152,9 @@ TEST_F(UsageMetricsTest, WebhookDeliveriesCountInUsageAndPrometheus) {
   recorder_.CountWebhookDelivery(kMine, "succeeded");
   recorder_.CountWebhookDelivery(kMine, "failed");
   recorder_.CountWebhookDelivery(kMine, "succeeded");
-  EXPECT_EQ(usage_.Usage(kMine, "").value()["webhook_deliveries"], 2);
-  EXPECT_EQ(usage_.Daily(kMine, "1").value()["data"][0]["webhook_deliveries"], 2);
-  EXPECT_EQ(usage_.Usage(kOtherProjectId, "").value()["webhook_deliveries"], 0);
+  EXPECT_EQ(usage_.Usage(kMine, "").value().total.webhook_deliveries, 2);
+  EXPECT_EQ(usage_.Daily(kMine, "1").value().days.at(0).webhook_deliveries, 2);
+  EXPECT_EQ(usage_.Usage(kOtherProjectId, "").value().total.webhook_deliveries, 0);
   std::string text = metrics_.Prometheus(kMine).value();
   EXPECT_NE(text.find("flare_webhook_deliveries_total{outcome=\"succeeded\"} 2\n"),
             std::string::npos);
@@ -247,23 +250,27 @@ TEST_F(UsageMetricsTest, QueueDepthsFollowEveryTransition) {
 
 TEST_F(UsageMetricsTest, EveryBadParameterIsA400NamingItsField) {
   struct Case {
-    Result<nlohmann::json> result;
+    Status result;
     const char* field;
   };
+  auto status = [](const auto& result) -> Status {
+    if (result.ok()) return Ok{};
+    return result.error();
+  };
   Case cases[] = {
-      {usage_.Usage(kMine, "2026-13"), "period"},
-      {usage_.Usage(kMine, "26-03"), "period"},
-      {usage_.Usage(kMine, "2026-03-01"), "period"},
-      {usage_.Daily(kMine, "0"), "days"},
-      {usage_.Daily(kMine, "91"), "days"},
-      {usage_.Daily(kMine, "ten"), "days"},
-      {usage_.Daily(kMine, "5x"), "days"},
-      {metrics_.Summary(kMine, "2h"), "period"},
-      {metrics_.Throughput(kMine, "1w", "1h"), "period"},
-      {metrics_.Throughput(kMine, "24h", "2m"), "granularity"},
-      {metrics_.Throughput(kMine, "1h", "1d"), "granularity"},   // longer than the period
-      {metrics_.Throughput(kMine, "30d", "1m"), "granularity"},  // 43200 buckets
-      {metrics_.Throughput(kMine, "30d", "5m"), "granularity"},
+      {status(usage_.Usage(kMine, "2026-13")), "period"},
+      {status(usage_.Usage(kMine, "26-03")), "period"},
+      {status(usage_.Usage(kMine, "2026-03-01")), "period"},
+      {status(usage_.Daily(kMine, "0")), "days"},
+      {status(usage_.Daily(kMine, "91")), "days"},
+      {status(usage_.Daily(kMine, "ten")), "days"},
+      {status(usage_.Daily(kMine, "5x")), "days"},
+      {status(metrics_.Summary(kMine, "2h")), "period"},
+      {status(metrics_.Throughput(kMine, "1w", "1h")), "period"},
+      {status(metrics_.Throughput(kMine, "24h", "2m")), "granularity"},
+      {status(metrics_.Throughput(kMine, "1h", "1d")), "granularity"},   // longer than the period
+      {status(metrics_.Throughput(kMine, "30d", "1m")), "granularity"},  // 43200 buckets
+      {status(metrics_.Throughput(kMine, "30d", "5m")), "granularity"},
   };
   for (const Case& c : cases) {
     ASSERT_FALSE(c.result.ok()) << c.field;
