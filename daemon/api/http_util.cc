@@ -74,13 +74,6 @@ Status CheckRequestText(const httplib::Request& request) {
   return Ok{};
 }
 
-void SendResult(httplib::Response& response, const Result<nlohmann::json>& result, int status) {
-  if (result)
-    SendJson(response, status, *result);
-  else
-    SendError(response, result.error());
-}
-
 Result<nlohmann::json> BodyObject(const httplib::Request& request) {
   return ParseJsonObject(request.body);
 }

@@ -21,9 +21,6 @@ bool IsValidUtf8(std::string_view text);
 /// The first header, query parameter or path text of `request` that is not valid UTF-8, as
 /// a 400 saying which; these bytes would otherwise reach JSON (which must be UTF-8).
 Status CheckRequestText(const httplib::Request& request);
-/// Sends `result` with `status` on success, the error otherwise.
-void SendResult(httplib::Response& response, const Result<nlohmann::json>& result,
-                int status = 200);
 /// Sends a service's typed `result` as `view(*result)` with `status`, the error otherwise:
 /// services answer with records, and the wire shape is chosen here, at the edge.
 template <typename T, typename View>

@@ -1,4 +1,5 @@
 #include "daemon/api/http_util.h"
+#include "daemon/api/metrics_views.h"
 #include "daemon/api/routes.h"
 #include "daemon/service/metrics_service.h"
 
@@ -18,14 +19,18 @@ void AddMetricsRoutes(Router& router, MetricsService& metrics) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
   router.Add("GET", "/flare/v1/metrics/summary", kScopeJobsRead, [&](Ctx& c, Res& r) {
-    SendResult(r, metrics.Summary(c.principal.project_id, c.request.get_param_value("period")));
+    SendView(r, metrics.Summary(c.principal.project_id, c.request.get_param_value("period")),
+             MetricsSummaryView);
   });
   router.Add("GET", "/flare/v1/metrics/throughput", kScopeJobsRead, [&](Ctx& c, Res& r) {
-    SendResult(r, metrics.Throughput(c.principal.project_id, c.request.get_param_value("period"),
-                                     c.request.get_param_value("granularity")));
+    SendView(r,
+             metrics.Throughput(c.principal.project_id, c.request.get_param_value("period"),
+                                c.request.get_param_value("granularity")),
+             ThroughputView);
   });
-  router.Add("GET", "/flare/v1/metrics/queues", kScopeJobsRead,
-             [&](Ctx& c, Res& r) { SendResult(r, metrics.Queues(c.principal.project_id)); });
+  router.Add("GET", "/flare/v1/metrics/queues", kScopeJobsRead, [&](Ctx& c, Res& r) {
+    SendView(r, metrics.Queues(c.principal.project_id), QueueDepthsView);
+  });
   // Prometheus scrapes with `authorization: Bearer <key>`; the answer is the key's project.
   router.Add("GET", "/metrics", kScopeJobsRead, [&](Ctx& c, Res& r) { Prometheus(metrics, c, r); });
 }

@@ -28,16 +28,4 @@ Result<std::optional<PageCursor>> CursorFrom(const std::string& text);
 /// Cursor text ↔ position. A cursor that does not decode is a 400.
 std::string EncodeCursor(const PageCursor& cursor);
 Result<PageCursor> DecodeCursor(const std::string& text);
-
-/// Turns up to limit+1 rows (newest first) into a page: the extra row only says more exist.
-template <typename Row, typename View>
-nlohmann::json PageOf(std::vector<Row> rows, int limit, View view) {
-  bool has_more = rows.size() > static_cast<size_t>(limit);
-  if (has_more) rows.pop_back();
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& row : rows) data.push_back(view(row));
-  std::string next;
-  if (has_more) next = EncodeCursor({ToMillis(rows.back().created_at), rows.back().id});
-  return PageJson(std::move(data), has_more, next);
-}
 }  // namespace flare::daemon

@@ -15,38 +15,14 @@ constexpr int64_t kMaxBuckets = 2016;
 // Minute counts are kept this long: the longest period and one spare day.
 constexpr minutes kStatsKept = std::chrono::hours(31 * 24);
 
-const char* KindName(Latency kind) {
-  switch (kind) {
-    case Latency::kQueueWait:
-      return "queue_wait_ms";
-    case Latency::kRunDuration:
-      return "duration_ms";
-    case Latency::kHttpTarget:
-      return "http_target_ms";
-  }
-  return "";
-}
-
-nlohmann::json MillisOrNull(int64_t ms) { return ms < 0 ? nlohmann::json() : nlohmann::json(ms); }
-
-nlohmann::json LatencyJson(const LatencySummary& s) {
-  return {{"count", s.count},
-          {"p50", MillisOrNull(s.p50)},
-          {"p95", MillisOrNull(s.p95)},
-          {"p99", MillisOrNull(s.p99)}};
-}
-
-// The per-queue view of the active states; failed runs wait for a retry, hence "retrying".
-nlohmann::json QueueDepthJson(const std::string& queue, const std::map<RunState, int64_t>& by) {
+// A queue's active runs by state; failed runs wait for a retry, hence "retrying".
+QueueDepth DepthOf(const std::string& queue, const std::map<RunState, int64_t>& by) {
   auto count = [&](RunState state) {
     auto it = by.find(state);
     return it == by.end() ? int64_t{0} : it->second;
   };
-  return {{"queue", queue},
-          {"pending", count(RunState::kPending)},
-          {"scheduled", count(RunState::kScheduled)},
-          {"processing", count(RunState::kProcessing)},
-          {"retrying", count(RunState::kFailed)}};
+  return {queue, count(RunState::kPending), count(RunState::kScheduled),
+          count(RunState::kProcessing), count(RunState::kFailed)};
 }
 
 // Runs in a state that is not terminal wait or work; the rest are history.
@@ -99,7 +75,7 @@ Result<minutes> ParseGranularity(const std::string& text) {
   return InvalidRequest("granularity must be one of 1m, 5m, 1h, 1d", "granularity");
 }
 
-Result<nlohmann::json> MetricsService::Summary(const std::string& project_id,
+Result<MetricsSummary> MetricsService::Summary(const std::string& project_id,
                                                const std::string& period_text) {
   auto period = ParseMetricsPeriod(period_text);
   if (!period) return period.error();
@@ -114,33 +90,20 @@ Result<nlohmann::json> MetricsService::Summary(const std::string& project_id,
       if (IsActive(q.state)) current[q.state] += q.current;
     }
   }
-  int64_t finished = total.succeeded + total.failed;
-  nlohmann::json now_json = QueueDepthJson("", current);
-  now_json.erase("queue");
-  nlohmann::json out = {
-      {"period", period_text.empty() ? "24h" : period_text},
-      {"from", FormatTime(now - *period)},
-      {"until", FormatTime(now)},
-      {"counts",
-       {{"created", total.created},
-        {"succeeded", total.succeeded},
-        {"failed", total.failed},
-        {"retried", total.retried},
-        {"cancelled", total.cancelled}}},
-      {"current", std::move(now_json)},
-      {"success_rate", finished == 0
-                           ? nlohmann::json()
-                           : nlohmann::json(static_cast<double>(total.succeeded) / finished)},
-  };
-  for (Latency kind : {Latency::kRunDuration, Latency::kQueueWait, Latency::kHttpTarget}) {
-    out[KindName(kind)] = LatencyJson(recorder_.Summarize(project_id, kind, *period, now));
-  }
-  return out;
+  auto latency = [&](Latency kind) { return recorder_.Summarize(project_id, kind, *period, now); };
+  return MetricsSummary{period_text.empty() ? "24h" : period_text,
+                        now - *period,
+                        now,
+                        total,
+                        DepthOf("", current),
+                        latency(Latency::kRunDuration),
+                        latency(Latency::kQueueWait),
+                        latency(Latency::kHttpTarget)};
 }
 
-Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
-                                                  const std::string& period_text,
-                                                  const std::string& granularity_text) {
+Result<ThroughputSeries> MetricsService::Throughput(const std::string& project_id,
+                                                    const std::string& period_text,
+                                                    const std::string& granularity_text) {
   auto period = ParseMetricsPeriod(period_text);
   if (!period) return period.error();
   std::string granularity_name = granularity_text.empty() ? "1h" : granularity_text;
@@ -165,23 +128,18 @@ Result<nlohmann::json> MetricsService::Throughput(const std::string& project_id,
     auto reader = ctx_.readers.Acquire();
     rows = reader->usage().ReadRunStats(project_id, first, width);
   }
-  nlohmann::json data = nlohmann::json::array();
+  ThroughputSeries series{period_text.empty() ? "24h" : period_text, granularity_name, width, {}};
+  series.buckets.reserve(static_cast<size_t>(count));
   auto row = rows.begin();
   for (int64_t start = first; start <= last; start += width) {
     RunStatsBucket bucket{start};
     if (row != rows.end() && row->start_minute == start) bucket = *row++;
-    data.push_back({{"start", FormatTime(FromMillis(start * kMsPerMinute))},
-                    {"created", bucket.created},
-                    {"succeeded", bucket.succeeded},
-                    {"failed", bucket.failed}});
+    series.buckets.push_back(bucket);
   }
-  return nlohmann::json{{"period", period_text.empty() ? "24h" : period_text},
-                        {"granularity", granularity_name},
-                        {"bucket_seconds", width * 60},
-                        {"data", std::move(data)}};
+  return series;
 }
 
-Result<nlohmann::json> MetricsService::Queues(const std::string& project_id) {
+Result<std::vector<QueueDepth>> MetricsService::Queues(const std::string& project_id) {
   std::map<std::string, std::map<RunState, int64_t>> by_queue;
   {
     auto reader = ctx_.readers.Acquire();
@@ -190,9 +148,10 @@ Result<nlohmann::json> MetricsService::Queues(const std::string& project_id) {
       if (IsActive(q.state)) states[q.state] += q.current;
     }
   }
-  nlohmann::json data = nlohmann::json::array();
-  for (const auto& [queue, states] : by_queue) data.push_back(QueueDepthJson(queue, states));
-  return nlohmann::json{{"data", std::move(data)}};
+  std::vector<QueueDepth> depths;
+  depths.reserve(by_queue.size());
+  for (const auto& [queue, states] : by_queue) depths.push_back(DepthOf(queue, states));
+  return depths;
 }
 
 Result<std::string> MetricsService::Prometheus(const std::string& project_id) {

@@ -14,8 +14,39 @@
 #include "common/result.h"
 #include "daemon/service/context.h"
 #include "daemon/service/metrics_recorder.h"
+#include "daemon/store/usage_store.h"
 
 namespace flare::daemon {
+
+/// Runs of a queue (or of the project) waiting or working now; failed runs wait for a retry.
+struct QueueDepth {
+  std::string queue;
+  int64_t pending = 0;
+  int64_t scheduled = 0;
+  int64_t processing = 0;
+  int64_t retrying = 0;
+};
+
+/// GET /metrics/summary: the period's counts, the runs active now and latency percentiles.
+struct MetricsSummary {
+  std::string period;  // as asked: 1h, 24h, 7d, 30d
+  TimePoint from;
+  TimePoint until;
+  RunStatsBucket counts;
+  QueueDepth current;
+  LatencySummary run_duration;
+  LatencySummary queue_wait;
+  LatencySummary http_target;
+};
+
+/// GET /metrics/throughput: one bucket per `granularity` over the period, oldest first,
+/// buckets without runs as zeros (RunStatsBucket::start_minute says where each starts).
+struct ThroughputSeries {
+  std::string period;
+  std::string granularity;
+  int64_t bucket_minutes = 0;
+  std::vector<RunStatsBucket> buckets;
+};
 
 /// Accepted by /metrics/summary and /metrics/throughput: 1h, 24h, 7d, 30d.
 Result<std::chrono::minutes> ParseMetricsPeriod(const std::string& text);
@@ -26,10 +57,11 @@ class MetricsService {
  public:
   MetricsService(ServiceContext ctx, MetricsRecorder& recorder) : ctx_(ctx), recorder_(recorder) {}
 
-  Result<nlohmann::json> Summary(const std::string& project_id, const std::string& period);
-  Result<nlohmann::json> Throughput(const std::string& project_id, const std::string& period,
-                                    const std::string& granularity);
-  Result<nlohmann::json> Queues(const std::string& project_id);
+  Result<MetricsSummary> Summary(const std::string& project_id, const std::string& period);
+  Result<ThroughputSeries> Throughput(const std::string& project_id, const std::string& period,
+                                      const std::string& granularity);
+  /// Every queue with active runs, by name.
+  Result<std::vector<QueueDepth>> Queues(const std::string& project_id);
   /// The Prometheus text of the project's metrics and of the writer's (process-wide).
   Result<std::string> Prometheus(const std::string& project_id);
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/api/metrics_views.h"
 #include "daemon/api/usage_views.h"
 #include "daemon/api/worker_views.h"
 #include "daemon/log.h"
@@ -167,7 +168,7 @@ TEST_F(UsageMetricsTest, SummaryHasCountsRateAndPercentilesOfThePeriod) {
   Work(kMine, "default", true, std::chrono::milliseconds(1000), 100);
   Work(kMine, "default", true, std::chrono::milliseconds(1000), 100);
   Work(kMine, "default", false, std::chrono::milliseconds(1000), 100);
-  auto summary = metrics_.Summary(kMine, "1h").value();
+  auto summary = MetricsSummaryView(metrics_.Summary(kMine, "1h").value());
   EXPECT_EQ(summary["counts"]["created"], 4);
   EXPECT_EQ(summary["counts"]["succeeded"], 2);
   EXPECT_EQ(summary["counts"]["failed"], 1);
@@ -182,13 +183,16 @@ TEST_F(UsageMetricsTest, SummaryHasCountsRateAndPercentilesOfThePeriod) {
   EXPECT_TRUE(summary["http_target_ms"]["p50"].is_null());
   // Two hours later the 1h window is empty, the 24h one is not.
   clock_.Advance(std::chrono::hours(2));
-  auto later = metrics_.Summary(kMine, "1h").value();
+  auto later = MetricsSummaryView(metrics_.Summary(kMine, "1h").value());
   EXPECT_EQ(later["counts"]["created"], 0);
   EXPECT_TRUE(later["success_rate"].is_null());
   EXPECT_EQ(later["duration_ms"]["count"], 0);
-  EXPECT_EQ(metrics_.Summary(kMine, "24h").value()["duration_ms"]["count"], 3);
-  EXPECT_EQ(metrics_.Summary(kOtherProjectId, "24h").value()["counts"]["created"], 0);
-  EXPECT_EQ(metrics_.Summary(kOtherProjectId, "24h").value()["duration_ms"]["count"], 0);
+  EXPECT_EQ(MetricsSummaryView(metrics_.Summary(kMine, "24h").value())["duration_ms"]["count"], 3);
+  EXPECT_EQ(
+      MetricsSummaryView(metrics_.Summary(kOtherProjectId, "24h").value())["counts"]["created"], 0);
+  EXPECT_EQ(
+      MetricsSummaryView(metrics_.Summary(kOtherProjectId, "24h").value())["duration_ms"]["count"],
+      0);
 }
 
 TEST_F(UsageMetricsTest, PerMinuteCountsOlderThanTheLongestPeriodArePruned) {
@@ -211,7 +215,7 @@ TEST_F(UsageMetricsTest, ThroughputBucketsAreAlignedAndZeroFilled) {
   clock_.Advance(std::chrono::minutes(5));
   Create(kMine, "default");
   Work(kMine, "default", true, std::chrono::milliseconds(0), 10);
-  auto t = metrics_.Throughput(kMine, "1h", "5m").value();
+  auto t = ThroughputView(metrics_.Throughput(kMine, "1h", "5m").value());
   ASSERT_EQ(t["data"].size(), 12u);
   EXPECT_EQ(t["bucket_seconds"], 300);
   const auto& last = t["data"][11];
@@ -220,8 +224,8 @@ TEST_F(UsageMetricsTest, ThroughputBucketsAreAlignedAndZeroFilled) {
   EXPECT_EQ(last["succeeded"], 1);
   EXPECT_EQ(t["data"][10]["created"], 1);
   EXPECT_EQ(t["data"][0]["created"], 0);
-  EXPECT_EQ(metrics_.Throughput(kMine, "24h", "1h").value()["data"].size(), 24u);
-  EXPECT_EQ(metrics_.Throughput(kMine, "30d", "1d").value()["data"].size(), 30u);
+  EXPECT_EQ(ThroughputView(metrics_.Throughput(kMine, "24h", "1h").value())["data"].size(), 24u);
+  EXPECT_EQ(ThroughputView(metrics_.Throughput(kMine, "30d", "1d").value())["data"].size(), 30u);
 }
 
 TEST_F(UsageMetricsTest, QueueDepthsFollowEveryTransition) {
@@ -229,13 +233,13 @@ TEST_F(UsageMetricsTest, QueueDepthsFollowEveryTransition) {
   Create(kMine, "emails");
   Create(kMine, "reports");
   Create(kOtherProjectId, "secret-queue");
-  auto queues = metrics_.Queues(kMine).value()["data"];
+  auto queues = QueueDepthsView(metrics_.Queues(kMine).value())["data"];
   ASSERT_EQ(queues.size(), 2u);
   EXPECT_EQ(queues[0]["queue"], "emails");
   EXPECT_EQ(queues[0]["pending"], 2);
   PollRequest poll{"w1", {"emails"}, {}, 1, 0};
   ASSERT_EQ(workers_.Claim(kMine, poll).value().size(), 1u);
-  queues = metrics_.Queues(kMine).value()["data"];
+  queues = QueueDepthsView(metrics_.Queues(kMine).value())["data"];
   EXPECT_EQ(queues[0]["pending"], 1);
   EXPECT_EQ(queues[0]["processing"], 1);
   EXPECT_EQ(queues[1]["queue"], "reports");
