@@ -6,7 +6,8 @@
 //
 // Properties beyond "does not crash or throw": an accepted spec turns back into a body
 // (SpecToBody, the base every PATCH is merged onto) that validates as an update and gives
-// the same body again — otherwise a job could be created that no PATCH can ever touch.
+// the same body again — otherwise a job could be created that no PATCH can ever touch; and
+// the job's spec column reads back (SpecFromSettings) as the settings it was written from.
 
 #include <cstddef>
 #include <cstdint>
@@ -40,9 +41,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The columns the writer stores and the 201 answer: dump() throws on text that is not
     // UTF-8, which must have been refused before this point.
     job.payload_text = job.payload.dump();
-    job.spec_text = job.spec.dump();
+    nlohmann::json settings = flare::SpecSettings(job.spec);
+    job.spec_text = settings.dump();
     if (!job.tags.is_null()) job.tags_text = job.tags.dump();
     (void)flare::daemon::JobView(job).dump();
+    // What the stores read back from the spec column is what was written to it.
+    FUZZ_CHECK(flare::SpecSettings(flare::SpecFromSettings(nlohmann::json::parse(job.spec_text))) ==
+                   settings,
+               "the spec column reads back as the settings it was written from");
     if (plan->recurring) {
       FUZZ_CHECK(plan->next_run_at && *plan->next_run_at > kNow,
                  "a recurring job's first fire is after its creation");
