@@ -23,7 +23,8 @@ class RunService {
   Result<RunRecord> Trigger(const std::string& project_id, const std::string& job_id_or_slug,
                             const nlohmann::json& body);
   Result<RunRecord> Rerun(const std::string& project_id, const std::string& run_id);
-  /// The run as cancelled (a processing one stays processing until its worker or request ends).
+  /// The run, now cancelled. A processing run's HTTP request is aborted; its worker is told
+  /// at the next heartbeat.
   Result<RunRecord> Cancel(const std::string& project_id, const std::string& run_id);
 
  private:
