@@ -271,10 +271,11 @@ JobSpec SpecFromSettings(const nlohmann::json& settings) {
       "enabled",      "concurrency_policy", "misfire_policy", "run_at", "name",
       "slug",         "description",        "schedule",       "http"};
   JobSpec spec;
-  for (const char* key : kSettings) {
-    if (!settings.is_object()) break;
-    auto it = settings.find(key);
-    if (it != settings.end()) (void)ParseField(spec, key, *it);
+  if (settings.is_object()) {
+    for (const char* key : kSettings) {
+      auto it = settings.find(key);
+      if (it != settings.end()) (void)ParseField(spec, key, *it);
+    }
   }
   if (spec.timeout_seconds == 0) spec.timeout_seconds = spec.is_http() ? 30 : 1800;
   return spec;

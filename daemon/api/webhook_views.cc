@@ -9,11 +9,9 @@ nlohmann::json WebhookView(const WebhookRecord& w) {
       {"id", w.id},
       {"url", w.url},
       {"events", w.events},
-      {"description",
-       w.description.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.description)},
+      {"description", TextOrNull(w.description)},
       {"enabled", w.enabled},
-      {"disabled_reason",
-       w.disabled_reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.disabled_reason)},
+      {"disabled_reason", TextOrNull(w.disabled_reason)},
       {"previous_secret_expires_at", TimeOrNull(w.previous_secret_expires_at)},
       {"created_at", FormatTime(w.created_at)},
       {"updated_at", FormatTime(w.updated_at)},
@@ -21,18 +19,15 @@ nlohmann::json WebhookView(const WebhookRecord& w) {
 }
 
 nlohmann::json DeliveryView(const DeliveryRecord& d) {
-  auto or_null = [](const std::optional<int64_t>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-  };
   return {
       {"id", d.id},
       {"webhook_id", d.webhook_id},
       {"event_type", d.event_type},
       {"status", d.status},
       {"attempts", d.attempts},
-      {"response_code", or_null(d.last_response_code)},
-      {"latency_ms", or_null(d.last_latency_ms)},
-      {"last_error", d.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.last_error)},
+      {"response_code", OrNull(d.last_response_code)},
+      {"latency_ms", OrNull(d.last_latency_ms)},
+      {"last_error", TextOrNull(d.last_error)},
       {"next_attempt_at", d.status == "pending" ? TimeOrNull(d.next_attempt_at) : nullptr},
       {"created_at", FormatTime(d.created_at)},
       {"completed_at", TimeOrNull(d.completed_at)},

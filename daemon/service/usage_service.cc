@@ -29,20 +29,11 @@ Result<std::pair<int64_t, int64_t>> MonthDays(const std::string& period) {
                                      last_day.time_since_epoch().count()};
 }
 
-std::string DayText(int64_t day) {
-  using namespace std::chrono;
-  year_month_day date{sys_days{days{day}}};
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return buffer;
-}
-
 }  // namespace
 
 Result<MonthUsage> UsageService::Usage(const std::string& project_id, const std::string& period) {
-  int64_t today = ToMillis(ctx_.clock.Now()) / kMsPerDay;
-  std::string month = period.empty() || period == "current" ? DayText(today).substr(0, 7) : period;
+  std::string month =
+      period.empty() || period == "current" ? FormatTime(ctx_.clock.Now()).substr(0, 7) : period;
   auto days = MonthDays(month);
   if (!days) return days.error();
   DailyUsage total;

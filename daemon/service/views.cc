@@ -3,15 +3,6 @@
 namespace flare::daemon {
 namespace {
 
-template <typename T>
-nlohmann::json OrNull(const std::optional<T>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-nlohmann::json TextOrNull(const std::string& text) {
-  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
-}
-
 // The stored spec keeps header values so the executor can send them; views mask them.
 nlohmann::json RedactedHttp(const nlohmann::json& http) {
   if (!http.is_object()) return nullptr;

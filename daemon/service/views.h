@@ -15,5 +15,14 @@ nlohmann::json WorkerView(const WorkerRecord& worker, TimePoint now);
 
 /// null for an absent time, else RFC 3339 UTC with milliseconds.
 nlohmann::json TimeOrNull(const OptTime& t);
+/// null for an absent value.
+template <typename T>
+nlohmann::json OrNull(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+/// null for empty text (an unset optional column).
+inline nlohmann::json TextOrNull(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
 
 }  // namespace flare::daemon
