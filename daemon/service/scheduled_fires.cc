@@ -8,8 +8,6 @@
 namespace flare::daemon {
 namespace {
 
-MisfirePolicy MisfireOf(const JobRecord& job) { return job.spec.misfire_policy; }
-
 // False when the fire must not run (forbid with an active run).
 bool AdmitFire(Tx& tx, StateMachine& machine, WorkNotifier& notifier, JobRecord& job,
                TimePoint fire) {
@@ -82,7 +80,7 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
       tx.jobs().SaveState(job);
       continue;
     }
-    FirePlan plan = PlanFires(job, MisfireOf(job), tx.now(), up_since);
+    FirePlan plan = PlanFires(job, job.spec.misfire_policy, tx.now(), up_since);
     // Set before firing, so the job row each new run is mirrored onto already carries the
     // next fire and needs no second write.
     job.next_run_at = plan.next_run_at;

@@ -24,8 +24,6 @@ void LogTransition(const RunRecord& run, RunState from) {
                   {"attempt", run.attempt}});
 }
 
-RetryPolicy PolicyOf(const JobRecord& job) { return job.spec.retry; }
-
 }  // namespace
 
 void StateMachine::Save(JobRecord& job, RunRecord& run) {
@@ -229,7 +227,7 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
   Record(job, &run, "attempt_failed", details);
   bool attempts_left = run.attempt < run.max_attempts;
   if (failure.retryable && attempts_left) {
-    RetryPolicy policy = PolicyOf(job);
+    const RetryPolicy& policy = job.spec.retry;
     auto delay = RetryDelay(policy, run.attempt, UnitRandom());
     if (failure.retry_after) {
       auto asked = std::chrono::duration_cast<std::chrono::milliseconds>(*failure.retry_after);
