@@ -6,6 +6,7 @@
 
 #include "daemon/log.h"
 #include "daemon/store/pg/error.h"
+#include "daemon/store/pg/insert_merging.h"
 
 namespace flare::daemon::pg {
 namespace {
@@ -93,13 +94,20 @@ PgResult Connection::Checked(PGresult* raw, std::string_view what) {
 }
 
 PgResult Connection::ExecParams(std::string_view sql, const std::vector<PgParam>& params) {
+  if (deferred_.empty()) return ExecAlone(std::string(sql), params);
+  Statement last{std::string(sql), params};
+  std::optional<PgResult> answer = ExecPipelined(&last);
+  if (!answer) throw PgError(kConnectionFailure, "PostgreSQL: a pipelined statement had no answer");
+  return std::move(*answer);
+}
+
+PgResult Connection::ExecAlone(const std::string& sql, const std::vector<PgParam>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const PgParam& param : params) values.push_back(param.c_str());
-  std::string text(sql);
-  const std::string* name = PreparedName(text, static_cast<int>(values.size()));
+  const std::string* name = PreparedName(sql, static_cast<int>(values.size()));
   if (!name) {
-    return Checked(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
+    return Checked(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
                                 /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
                                 /*paramFormats=*/nullptr, /*resultFormat=*/0),
                    "PostgreSQL statement failed");
@@ -108,6 +116,96 @@ PgResult Connection::ExecParams(std::string_view sql, const std::vector<PgParam>
                                 values.data(), /*paramLengths=*/nullptr,
                                 /*paramFormats=*/nullptr, /*resultFormat=*/0),
                  "PostgreSQL statement failed");
+}
+
+void Connection::DeferParams(std::string_view sql, std::vector<PgParam> params) {
+  deferred_.push_back({std::string(sql), std::move(params)});
+  if (deferred_.size() >= kMaxDeferred) FlushDeferred();
+}
+
+void Connection::FlushDeferred() {
+  if (!deferred_.empty()) ExecPipelined(nullptr);
+}
+
+void Connection::SendInPipeline(const Statement& statement) {
+  std::vector<const char*> values;
+  values.reserve(statement.params.size());
+  for (const PgParam& param : statement.params) values.push_back(param.c_str());
+  int count = static_cast<int>(values.size());
+  auto prepared = prepared_.find(statement.sql);
+  int sent = prepared != prepared_.end()
+                 ? PQsendQueryPrepared(conn_.get(), prepared->second.c_str(), count, values.data(),
+                                       nullptr, nullptr, /*resultFormat=*/0)
+                 : PQsendQueryParams(conn_.get(), statement.sql.c_str(), count, nullptr,
+                                     values.data(), nullptr, nullptr, /*resultFormat=*/0);
+  if (sent != 1) {
+    throw PgError(kConnectionFailure, "PostgreSQL: could not send a statement: " +
+                                          Trimmed(PQerrorMessage(conn_.get())));
+  }
+}
+
+std::optional<PgResult> Connection::ExecPipelined(const Statement* last) {
+  std::vector<Statement> batch = MergeInserts(std::move(deferred_));
+  deferred_.clear();
+  if (last) batch.push_back(*last);
+  // Prepared first: PQprepare waits for its answer, which pipeline mode does not allow.
+  for (const Statement& statement : batch)
+    PreparedName(statement.sql, static_cast<int>(statement.params.size()));
+  if (PQenterPipelineMode(conn_.get()) != 1) {
+    throw PgError(kConnectionFailure, "PostgreSQL: could not enter pipeline mode: " +
+                                          Trimmed(PQerrorMessage(conn_.get())));
+  }
+  std::optional<PgError> failure;
+  size_t sent = 0;
+  try {
+    for (const Statement& statement : batch) {
+      SendInPipeline(statement);
+      ++sent;
+    }
+  } catch (const PgError& error) {
+    failure = error;
+  }
+  if (PQpipelineSync(conn_.get()) != 1 && !failure) {
+    failure = PgError(kConnectionFailure, "PostgreSQL: could not send a pipeline: " +
+                                              Trimmed(PQerrorMessage(conn_.get())));
+  }
+  // Every statement answers with its result and then a null; the sync answers last. A
+  // statement after a failed one answers PGRES_PIPELINE_ABORTED (the server skipped it).
+  // The nulls are counted so that a connection that breaks half-way cannot loop here.
+  std::optional<PgResult> answer;
+  size_t answered = 0, nulls = 0;
+  for (;;) {
+    PGresult* raw = PQgetResult(conn_.get());
+    if (!raw) {
+      if (PQstatus(conn_.get()) == CONNECTION_BAD || ++nulls > sent + 1) {
+        if (!failure) {
+          failure = PgError(kConnectionFailure, "PostgreSQL: the connection ended mid-pipeline: " +
+                                                    Trimmed(PQerrorMessage(conn_.get())));
+        }
+        break;
+      }
+      continue;
+    }
+    ExecStatusType status = PQresultStatus(raw);
+    if (status == PGRES_PIPELINE_SYNC) {
+      PQclear(raw);
+      break;
+    }
+    size_t index = answered++;
+    if (status == PGRES_PIPELINE_ABORTED) {
+      PQclear(raw);
+      continue;
+    }
+    try {
+      PgResult result = Checked(raw, "PostgreSQL statement failed");
+      if (last && index + 1 == batch.size()) answer = std::move(result);
+    } catch (const PgError& error) {
+      if (!failure) failure = error;
+    }
+  }
+  PQexitPipelineMode(conn_.get());
+  if (failure) throw *failure;
+  return answer;
 }
 
 const std::string* Connection::PreparedName(const std::string& sql, int params) {
@@ -122,6 +220,7 @@ const std::string* Connection::PreparedName(const std::string& sql, int params) 
 }
 
 void Connection::ExecScript(std::string_view sql) {
+  FlushDeferred();
   std::string text(sql);
   Checked(PQexec(conn_.get(), text.c_str()), "PostgreSQL script failed");
 }

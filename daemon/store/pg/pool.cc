@@ -42,7 +42,8 @@ std::optional<Pool::Lease> Pool::Acquire(std::chrono::milliseconds timeout) {
 void Pool::Return(std::unique_ptr<Connection> connection) {
   // A session left inside a transaction (a lease dropped mid-way without a Transaction
   // object) would hand its open transaction to the next user: close it instead.
-  bool keep = !connection->IsBroken() && !connection->InTransaction();
+  // Statements still queued (Defer) belong to such a lease too.
+  bool keep = !connection->IsBroken() && !connection->InTransaction() && !connection->HasDeferred();
   if (!keep) connection.reset();
   std::lock_guard lock(mutex_);
   if (keep) {

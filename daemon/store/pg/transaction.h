@@ -15,7 +15,7 @@ class Transaction {
   /// transaction only, COMMIT returns before the flush (synchronous_commit off): visible to
   /// everyone at once, durable within the server's wal_writer_delay.
   enum class CommitFlush { kAwaited, kDeferred };
-  /// Sends BEGIN (throws PgError when it fails).
+  /// Queues BEGIN, which is sent with the transaction's first statement (Connection::Defer).
   explicit Transaction(Connection& connection, CommitFlush flush = CommitFlush::kAwaited);
   /// ROLLBACK unless Commit() or Rollback() ran; never throws (a failure is logged, and a
   /// connection that cannot roll back is broken, which the pool notices).
@@ -30,6 +30,10 @@ class Transaction {
   void Rollback();
 
  private:
+  // Rolls back what a failed COMMIT left open (best effort: a broken session is dropped by
+  // the pool anyway).
+  void EndAfterFailure();
+
   Connection& connection_;
   bool open_ = true;
 };
