@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/json_fields.h"
+#include "daemon/service/batch_rows.h"
 #include "daemon/service/job_factory.h"
 #include "daemon/service/job_service.h"
 #include "daemon/service/state_machine.h"
@@ -34,11 +35,12 @@ bool HoldsLease(const RunRecord& run, const std::string& worker_id, const std::s
 // The runs a worker's call acts on (SPEC §6): the run it names by run_id and/or lease_id,
 // else every run of the job this worker holds — never another run of the same job, which
 // may be running elsewhere at the same time (cron `allow`, trigger, rerun).
-std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::string& worker_id,
-                                const std::string& run_id, const std::string& lease_id) {
+std::vector<RunRecord> HeldRuns(Tx& tx, BatchRows& rows, const std::string& job_id,
+                                const std::string& worker_id, const std::string& run_id,
+                                const std::string& lease_id) {
   std::vector<RunRecord> held;
   if (!run_id.empty()) {
-    auto run = tx.runs().FindOfJob(job_id, run_id);
+    auto run = rows.TakeRunOfJob(tx, job_id, run_id);
     if (run && HoldsLease(*run, worker_id, lease_id)) held.push_back(std::move(*run));
     return held;
   }
@@ -46,6 +48,12 @@ std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::st
     if (HoldsLease(run, worker_id, lease_id)) held.push_back(std::move(run));
   }
   return held;
+}
+
+std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::string& worker_id,
+                                const std::string& run_id, const std::string& lease_id) {
+  BatchRows none;
+  return HeldRuns(tx, none, job_id, worker_id, run_id, lease_id);
 }
 
 void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& worker_id,
@@ -79,13 +87,13 @@ Result<AckOutcome> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunR
   return OutcomeOf(job, run);
 }
 
-// One ack inside the caller's transaction (a single ack or an item of a list).
-Result<AckOutcome> AckInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
-                           const AckRequest& ack) {
-  auto job = tx.jobs().Find(project_id, ack.job_id);
+// One ack inside the caller's transaction (a single ack or an item of a list), whose caller
+// has marked the worker seen; `rows` holds what a list loaded for its items.
+Result<AckOutcome> AckInTx(Tx& tx, WorkNotifier& notifier, BatchRows& rows,
+                           const std::string& project_id, const AckRequest& ack) {
+  auto job = rows.TakeJob(tx, project_id, ack.job_id);
   if (!job) return JobNotFound(ack.job_id);
-  tx.workers().Touch(project_id, ack.worker_id, tx.now());
-  auto held = HeldRuns(tx, job->id, ack.worker_id, ack.run_id, ack.lease_id);
+  auto held = HeldRuns(tx, rows, job->id, ack.worker_id, ack.run_id, ack.lease_id);
   if (!held.empty()) return ApplyAck(tx, notifier, *job, held.front(), ack);
   auto run = tx.runs().FindOfJob(job->id, ack.run_id.empty() ? job->last_run_id : ack.run_id);
   if (!run) {
@@ -159,9 +167,14 @@ Result<ClaimedRuns> WorkerService::Claim(const std::string& project_id,
     EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
     ClaimedRuns claimed;
     StateMachine machine(tx, ctx_.notifier);
-    for (RunRecord& run :
-         tx.runs().Claimable(project_id, request.queues, request.job_types, request.max_jobs)) {
-      auto job = tx.jobs().Find(project_id, run.job_id);
+    std::vector<RunRecord> runs =
+        tx.runs().Claimable(project_id, request.queues, request.job_types, request.max_jobs);
+    std::vector<std::string> job_ids;
+    for (const RunRecord& run : runs) job_ids.push_back(run.job_id);
+    BatchRows rows;  // their jobs, locked by one read
+    rows.LoadJobs(tx, project_id, job_ids);
+    for (RunRecord& run : runs) {
+      auto job = rows.TakeJob(tx, project_id, run.job_id);
       if (!job) continue;
       if (IsPaused(*job)) {  // never claimed while paused: held until the resume
         machine.Hold(*job, run);
@@ -177,8 +190,11 @@ Result<ClaimedRuns> WorkerService::Claim(const std::string& project_id,
 Result<AckOutcome> WorkerService::Ack(const std::string& project_id, const nlohmann::json& body) {
   auto ack = ParseAck(body);
   if (!ack) return ack.error();
-  return ctx_.writer.RunRelaxed<AckOutcome>(
-      [&](Tx& tx) -> Result<AckOutcome> { return AckInTx(tx, ctx_.notifier, project_id, *ack); });
+  return ctx_.writer.RunRelaxed<AckOutcome>([&](Tx& tx) -> Result<AckOutcome> {
+    tx.workers().Touch(project_id, ack->worker_id, tx.now());
+    BatchRows none;
+    return AckInTx(tx, ctx_.notifier, none, project_id, *ack);
+  });
 }
 
 Result<AckListOutcome> WorkerService::AckList(const std::string& project_id,
@@ -188,10 +204,24 @@ Result<AckListOutcome> WorkerService::AckList(const std::string& project_id,
   return ctx_.writer.RunRelaxed<AckListOutcome>([&](Tx& tx) -> Result<AckListOutcome> {
     // One transaction for the list; each item answers alone. An item that fails changes
     // nothing (every refusal comes before its writes), so the others stand.
+    // The list's jobs and runs are locked by one read each; each worker is marked seen once.
+    std::vector<std::string> job_ids, run_ids, worker_ids;
+    for (const Result<AckRequest>& item : *items) {
+      if (!item) continue;
+      job_ids.push_back(item->job_id);
+      if (!item->run_id.empty()) run_ids.push_back(item->run_id);
+      if (std::find(worker_ids.begin(), worker_ids.end(), item->worker_id) == worker_ids.end())
+        worker_ids.push_back(item->worker_id);
+    }
+    for (const std::string& worker_id : worker_ids)
+      tx.workers().Touch(project_id, worker_id, tx.now());
+    BatchRows rows;
+    rows.LoadJobs(tx, project_id, job_ids);
+    rows.LoadRuns(tx, project_id, run_ids);
     AckListOutcome outcomes;
     outcomes.reserve(items->size());
     for (const Result<AckRequest>& item : *items) {
-      outcomes.push_back(item ? AckInTx(tx, ctx_.notifier, project_id, *item)
+      outcomes.push_back(item ? AckInTx(tx, ctx_.notifier, rows, project_id, *item)
                               : Result<AckOutcome>(item.error()));
     }
     return outcomes;

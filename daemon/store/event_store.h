@@ -51,6 +51,9 @@ struct EventLogFilter {
 class EventStore {
  public:
   virtual ~EventStore() = default;
+  /// SQLite sets the event's rowid and position here (its bus publishes the record at
+  /// commit); PostgreSQL sends the insert with the operation's next statement and leaves
+  /// them unset: its tail reads them back with the settled event.
   virtual void Append(EventRecord& event) = 0;
   /// A job's events, newest first, before `before_rowid` when given.
   virtual std::vector<EventRecord> OfJob(const std::string& job_id,

@@ -46,6 +46,15 @@ class SqliteJobStore final : public JobStore {
                                 const std::string& id_or_slug) override {
     return FindJob(c_, project_id, id_or_slug);
   }
+  // In-process lookups cost no round trip: one Find per id.
+  std::vector<JobRecord> FindMany(const std::string& project_id,
+                                  const std::vector<std::string>& ids) override {
+    std::vector<JobRecord> found;
+    for (const std::string& id : ids) {
+      if (auto job = FindJob(c_, project_id, id); job && job->id == id) found.push_back(*job);
+    }
+    return found;
+  }
   std::optional<JobRecord> FindInAnyProject(const std::string& id) override {
     return FindJobInAnyProject(c_, id);
   }

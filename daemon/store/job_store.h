@@ -33,7 +33,9 @@ class JobStore {
  public:
   virtual ~JobStore() = default;
 
-  virtual void Insert(JobRecord& job) = 0;  // sets job.rowid
+  /// The rowid is the database's: SQLite sets job.rowid here; PostgreSQL sends the insert
+  /// with the operation's next statement and leaves it 0 (read the job back for it).
+  virtual void Insert(JobRecord& job) = 0;
   /// Writes every mutable column of `job` (found by id).
   virtual void Save(const JobRecord& job) = 0;
   /// Writes only what follows the latest run (state mirror, last_run_id, next_run_at):
@@ -42,6 +44,10 @@ class JobStore {
   /// By id (deleted jobs included) or by slug (live jobs only).
   virtual std::optional<JobRecord> Find(const std::string& project_id,
                                         const std::string& id_or_slug) = 0;
+  /// The jobs of the project among `ids` (ids, not slugs; deleted ones included), in no
+  /// set order: one read for the jobs a batch names, each locked as Find locks it.
+  virtual std::vector<JobRecord> FindMany(const std::string& project_id,
+                                          const std::vector<std::string>& ids) = 0;
   /// By id in any project: only for engines that work across projects (retention).
   virtual std::optional<JobRecord> FindInAnyProject(const std::string& id) = 0;
   virtual bool SlugTaken(const std::string& project_id, const std::string& slug,

@@ -52,6 +52,15 @@ class SqliteRunStore final : public RunStore {
   std::optional<RunRecord> Find(const std::string& project_id, const std::string& run_id) override {
     return FindRun(c_, project_id, run_id);
   }
+  // In-process lookups cost no round trip: one Find per id.
+  std::vector<RunRecord> FindMany(const std::string& project_id,
+                                  const std::vector<std::string>& ids) override {
+    std::vector<RunRecord> found;
+    for (const std::string& id : ids) {
+      if (auto run = FindRun(c_, project_id, id)) found.push_back(std::move(*run));
+    }
+    return found;
+  }
   std::optional<RunRecord> FindOfJob(const std::string& job_id,
                                      const std::string& run_id) override {
     return FindRunOfJob(c_, job_id, run_id);

@@ -27,12 +27,18 @@ class RunStore {
  public:
   virtual ~RunStore() = default;
 
-  virtual void Insert(RunRecord& run) = 0;  // sets run.rowid
+  /// The rowid is the database's: SQLite sets run.rowid here; PostgreSQL sends the insert
+  /// with the operation's next statement and leaves it 0 (read the run back for it).
+  virtual void Insert(RunRecord& run) = 0;
   /// Writes every mutable column of `run` (found by id): not what a run is born with and keeps
   /// (its job, trigger, payload, creation time), so the indexes on those are left alone.
   virtual void Save(const RunRecord& run) = 0;
   virtual std::optional<RunRecord> Find(const std::string& project_id,
                                         const std::string& run_id) = 0;
+  /// The runs of the project among `ids`, in no set order: one read for the runs a batch
+  /// names, each locked as Find locks it.
+  virtual std::vector<RunRecord> FindMany(const std::string& project_id,
+                                          const std::vector<std::string>& ids) = 0;
   virtual std::optional<RunRecord> FindOfJob(const std::string& job_id,
                                              const std::string& run_id) = 0;
   /// Runs of a job in any of `states` (e.g. all scheduled ones, to cancel them).

@@ -92,11 +92,12 @@ void FlushCounters(pg::Connection& db, CounterDeltas& counters) {
     a_project.push_back(project);
     a_count.push_back(n);
   }
-  db.Exec(kFlushSql, TextArray(q_project), TextArray(q_queue), TextArray(q_state),
-          IntArray(q_current), IntArray(q_entered), TextArray(m_project), IntArray(m_minute),
-          IntArray(m_created), IntArray(m_succeeded), IntArray(m_failed), IntArray(m_retried),
-          IntArray(m_cancelled), TextArray(d_project), IntArray(d_day), IntArray(d_runs),
-          IntArray(d_succeeded), IntArray(d_failed), TextArray(a_project), IntArray(a_count));
+  // Sent with the COMMIT that follows, in one round trip.
+  db.Defer(kFlushSql, TextArray(q_project), TextArray(q_queue), TextArray(q_state),
+           IntArray(q_current), IntArray(q_entered), TextArray(m_project), IntArray(m_minute),
+           IntArray(m_created), IntArray(m_succeeded), IntArray(m_failed), IntArray(m_retried),
+           IntArray(m_cancelled), TextArray(d_project), IntArray(d_day), IntArray(d_runs),
+           IntArray(d_succeeded), IntArray(d_failed), TextArray(a_project), IntArray(a_count));
   counters.Clear();
 }
 

@@ -119,13 +119,13 @@ std::vector<EventRecord> ProjectLog(pg::Connection& db, const std::string& proje
 }  // namespace event_sql
 
 void PgEventStore::Append(EventRecord& e) {
-  pg::PgResult r = session_.db.Exec(
+  // Sent with the operation's next statement. Its rowid and position are the database's, read
+  // back with the event (the tail publishes it from there).
+  session_.Write(
       "INSERT INTO events (id, project_id, job_id, run_id, type, at, attempt, details) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING rowid, xact::text",
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       e.id, e.project_id, e.job_id, TextOrNull(e.run_id), e.type, Millis(e.at), e.attempt,
       JsonOrNull(e.details));
-  e.rowid = r.Int64(0, 0);
-  e.position = event_sql::Position(r.Text(0, 1), e.rowid);
 }
 
 std::vector<EventRecord> PgEventStore::OfJob(const std::string& job_id,

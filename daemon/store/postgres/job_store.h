@@ -15,6 +15,8 @@ class PgJobStore final : public JobStore {
   void SaveState(const JobRecord& job) override;
   std::optional<JobRecord> Find(const std::string& project_id,
                                 const std::string& id_or_slug) override;
+  std::vector<JobRecord> FindMany(const std::string& project_id,
+                                  const std::vector<std::string>& ids) override;
   std::optional<JobRecord> FindInAnyProject(const std::string& id) override;
   bool SlugTaken(const std::string& project_id, const std::string& slug,
                  const std::string& except_job_id) override;

@@ -102,9 +102,20 @@ const std::string& InsertSql() {
     for (auto column : kKeyColumns) add(column);
     for (auto column : kChangingColumns) add(column);
     for (auto column : kBirthColumns) add(column);
-    return "INSERT INTO runs (" + columns + ") VALUES (" + values + ") RETURNING rowid";
+    return "INSERT INTO runs (" + columns + ") VALUES (" + values + ")";
   }();
   return sql;
+}
+
+// "column = $n, …" for every changing column, numbered after the key columns.
+std::string ChangingAssignments() {
+  std::string assignments;
+  size_t number = kKeyColumns.size();
+  for (auto column : kChangingColumns) {
+    if (!assignments.empty()) assignments += ", ";
+    assignments += std::string(column) + " = " + Placeholder(++number);
+  }
+  return assignments;
 }
 
 // One statement reads the stored state and queue (for the counters) and writes the run: the
@@ -112,17 +123,18 @@ const std::string& InsertSql() {
 // of the version the UPDATE replaces, not of one a concurrent transaction replaced meanwhile.
 const std::string& SaveSql() {
   static const std::string sql = [] {
-    std::string assignments;
-    size_t number = kKeyColumns.size();
-    for (auto column : kChangingColumns) {
-      if (!assignments.empty()) assignments += ", ";
-      assignments += std::string(column) + " = " + Placeholder(++number);
-    }
-    return "UPDATE runs r SET " + assignments +
+    return "UPDATE runs r SET " + ChangingAssignments() +
            " FROM (SELECT id, state AS old_state, queue AS old_queue FROM runs WHERE id = $1 "
            "FOR UPDATE) o WHERE r.id = o.id AND r.project_id = $2 "
            "RETURNING o.old_state, o.old_queue";
   }();
+  return sql;
+}
+
+// The same write for a run whose stored state the caller already knows (a locked row).
+const std::string& UpdateSql() {
+  static const std::string sql =
+      "UPDATE runs SET " + ChangingAssignments() + " WHERE id = $1 AND project_id = $2";
   return sql;
 }
 
@@ -231,44 +243,78 @@ std::string OneOf(Parameters& p, const std::vector<std::string>& values) {
 }  // namespace
 }  // namespace runs_sql
 
+std::vector<RunRecord> PgRunStore::Locked(std::vector<RunRecord> runs) {
+  if (session_.writing()) {
+    for (const RunRecord& run : runs) locked_[run.id] = {run.state, run.queue};
+  }
+  return runs;
+}
+
+std::optional<RunRecord> PgRunStore::Locked(std::optional<RunRecord> run) {
+  if (run && session_.writing()) locked_[run->id] = {run->state, run->queue};
+  return run;
+}
+
 void PgRunStore::Insert(RunRecord& run) {
-  pg::PgResult inserted = session_.db.ExecParams(runs_sql::InsertSql(), runs_sql::AllValues(run));
-  run.rowid = inserted.Int64(0, 0);
+  session_.WriteParams(runs_sql::InsertSql(), runs_sql::AllValues(run));
+  if (session_.writing()) locked_[run.id] = {run.state, run.queue};
   session_.Count([&](CounterDeltas& d) { d.RunCreated(run); });
 }
 
 void PgRunStore::Save(const RunRecord& run) {
+  auto known = locked_.find(run.id);
+  if (known != locked_.end()) {
+    session_.WriteParams(runs_sql::UpdateSql(), runs_sql::KeyAndChangingValues(run));
+    LockedAs& was = known->second;
+    if (was.state != run.state)
+      session_.Count([&](CounterDeltas& d) { d.RunMoved(run, was.queue, was.state); });
+    was = {run.state, run.queue};
+    return;
+  }
   pg::PgResult before =
       session_.db.ExecParams(runs_sql::SaveSql(), runs_sql::KeyAndChangingValues(run));
   if (before.rows() == 0) return;
   RunState old_state = runs_sql::StoredState(before, 0, 0);
   std::string old_queue = before.Text(0, 1);
+  if (session_.writing()) locked_[run.id] = {run.state, run.queue};
   if (old_state != run.state)
     session_.Count([&](CounterDeltas& d) { d.RunMoved(run, old_queue, old_state); });
 }
 
 std::optional<RunRecord> PgRunStore::Find(const std::string& project_id,
                                           const std::string& run_id) {
-  return runs_sql::ReadOne(session_.db.Exec(
+  return Locked(runs_sql::ReadOne(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE id = $1 AND project_id = $2") + session_.lock(), run_id,
-      project_id));
+      project_id)));
+}
+
+// Locked in rowid order, as OfJobInState locks a job's runs. The project test serves no
+// index on purpose, as in PgJobStore::FindMany.
+std::vector<RunRecord> PgRunStore::FindMany(const std::string& project_id,
+                                            const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
+      std::string(PG_RUN_SELECT
+                  "WHERE id = ANY($1::text[]) AND (project_id = $2) IS TRUE ORDER BY rowid") +
+          session_.lock(),
+      TextArray(ids), project_id)));
 }
 
 std::optional<RunRecord> PgRunStore::FindOfJob(const std::string& job_id,
                                                const std::string& run_id) {
-  return runs_sql::ReadOne(
+  return Locked(runs_sql::ReadOne(
       session_.db.Exec(std::string(PG_RUN_SELECT "WHERE id = $1 AND job_id = $2") + session_.lock(),
-                       run_id, job_id));
+                       run_id, job_id)));
 }
 
 // The caller changes these runs (cancels, reschedules them): locked like a lookup, in rowid
 // order so that two operations on one job take their locks in the same order.
 std::vector<RunRecord> PgRunStore::OfJobInState(const std::string& job_id,
                                                 std::initializer_list<RunState> states) {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE job_id = $1 AND state = ANY($2::text[]) ORDER BY rowid") +
           session_.lock(),
-      job_id, TextArray(runs_sql::StateTexts(states))));
+      job_id, TextArray(runs_sql::StateTexts(states)))));
 }
 
 std::vector<RunRecord> PgRunStore::Claimable(const std::string& project_id,
@@ -279,44 +325,44 @@ std::vector<RunRecord> PgRunStore::Claimable(const std::string& project_id,
                     " AND state = 'pending' AND is_http = 0 AND queue" + runs_sql::OneOf(p, queues);
   if (!job_types.empty()) sql += " AND job_type" + runs_sql::OneOf(p, job_types);
   sql += " ORDER BY priority DESC, due_at, rowid LIMIT " + p.Add(runs_sql::LimitOrAll(limit));
-  return runs_sql::ReadRuns(session_.db.ExecParams(sql + session_.claim(), p.values()));
+  return Locked(runs_sql::ReadRuns(session_.db.ExecParams(sql + session_.claim(), p.values())));
 }
 
 std::vector<RunRecord> PgRunStore::DueWaiting(TimePoint now, int limit) {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE state IN ('scheduled', 'failed') AND due_at IS NOT NULL AND "
                                 "due_at <= $1 ORDER BY due_at LIMIT $2") +
           session_.claim(),
-      Millis(now), runs_sql::LimitOrAll(limit)));
+      Millis(now), runs_sql::LimitOrAll(limit))));
 }
 
 std::vector<RunRecord> PgRunStore::ExpiredLeases(TimePoint now, int limit) {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE state = 'processing' AND lease_expires_at <= $1 "
                                 "ORDER BY lease_expires_at LIMIT $2") +
           session_.claim(),
-      Millis(now), runs_sql::LimitOrAll(limit)));
+      Millis(now), runs_sql::LimitOrAll(limit))));
 }
 
 // The timer fails the runs of a silent worker: skipped while another operation (the worker's
 // own late ack, another node's timer) holds them, as a queue query would.
 std::vector<RunRecord> PgRunStore::HeldBy(const std::string& project_id,
                                           const std::string& worker_id) {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT
                   "WHERE state = 'processing' AND project_id = $1 AND worker_id = $2") +
           session_.claim(),
-      project_id, worker_id));
+      project_id, worker_id)));
 }
 
 // A worker's ack or heartbeat for one job: its runs are waited for, like a lookup.
 std::vector<RunRecord> PgRunStore::OfJobHeldBy(const std::string& job_id,
                                                const std::string& worker_id) {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE job_id = $1 AND state = 'processing' AND is_http = 0 AND "
                                 "worker_id = $2 ORDER BY rowid") +
           session_.lock(),
-      job_id, worker_id));
+      job_id, worker_id)));
 }
 
 // A page for display: nothing is locked.
@@ -352,12 +398,12 @@ std::vector<CancelNotice> PgRunStore::TakeCancelNotices(const std::string& proje
 
 std::vector<RunRecord> PgRunStore::HttpRunsOfLostNodes(const std::string& self,
                                                        TimePoint alive_since, int limit) {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT
                   "WHERE state = 'processing' AND is_http = 1 AND " FLARE_SQL_NODE_IS_LOST(
                       "runs.node_id", "$1", "$2") "LIMIT $3") +
           session_.claim(),
-      self, Millis(alive_since), runs_sql::LimitOrAll(limit)));
+      self, Millis(alive_since), runs_sql::LimitOrAll(limit))));
 }
 
 // The aggregates below take no lock (PostgreSQL refuses FOR UPDATE with them): they only
@@ -372,9 +418,9 @@ OptTime PgRunStore::OldestBusyNodeSeen(const std::string& self) {
 }
 
 std::vector<RunRecord> PgRunStore::PendingHttpRuns() {
-  return runs_sql::ReadRuns(session_.db.Exec(
+  return Locked(runs_sql::ReadRuns(session_.db.Exec(
       std::string(PG_RUN_SELECT "WHERE state = 'pending' AND is_http = 1 ORDER BY due_at") +
-      session_.claim()));
+      session_.claim())));
 }
 
 OptTime PgRunStore::EarliestWaitingDue() {

@@ -15,6 +15,8 @@
 // PgTransactions runs again from the start. A read lease takes no locks.
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "daemon/store/counter_deltas.h"
 #include "daemon/store/pg/connection.h"
@@ -31,6 +33,19 @@ struct Session {
   const char* lock() const { return writing() ? " FOR UPDATE" : ""; }
   /// Appended to a queue query: skips rows another transaction holds.
   const char* claim() const { return writing() ? " FOR UPDATE SKIP LOCKED" : ""; }
+  /// A write whose answer nobody reads (no RETURNING, no row count): in a write transaction
+  /// it is queued and sent with the next statement or the COMMIT in one round trip
+  /// (pg::Connection::Defer); anywhere else it runs at once.
+  template <typename... Params>
+  void Write(std::string_view sql, Params&&... params) {
+    WriteParams(sql, std::vector<pg::PgParam>{pg::PgParam(std::forward<Params>(params))...});
+  }
+  void WriteParams(std::string_view sql, std::vector<pg::PgParam> params) {
+    if (writing())
+      db.DeferParams(sql, std::move(params));
+    else
+      db.ExecParams(sql, params);
+  }
   /// Adds to the operation's counters (nothing in a read lease, which never writes).
   template <typename Change>
   void Count(Change change) {

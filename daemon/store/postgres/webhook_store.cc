@@ -153,13 +153,12 @@ void Delete(Session session, const std::string& id) {
 }
 
 void InsertDelivery(Session session, const DeliveryRecord& d) {
-  session.db.Exec(
-      "INSERT INTO webhook_deliveries (" PG_DELIVERY_COLUMNS
-      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-      d.id, d.webhook_id, d.project_id, d.event_type, d.payload, d.status, d.attempts,
-      Millis(d.next_attempt_at), TextOrNull(d.lease_id), Millis(d.lease_expires_at),
-      d.last_response_code, d.last_latency_ms, TextOrNull(d.last_error), Millis(d.created_at),
-      Millis(d.completed_at), TextOrNull(d.node_id));
+  session.Write("INSERT INTO webhook_deliveries (" PG_DELIVERY_COLUMNS
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                d.id, d.webhook_id, d.project_id, d.event_type, d.payload, d.status, d.attempts,
+                Millis(d.next_attempt_at), TextOrNull(d.lease_id), Millis(d.lease_expires_at),
+                d.last_response_code, d.last_latency_ms, TextOrNull(d.last_error),
+                Millis(d.created_at), Millis(d.completed_at), TextOrNull(d.node_id));
 }
 
 void SaveDelivery(Session session, const DeliveryRecord& d) {

@@ -52,17 +52,32 @@ class PgEventStoreTest : public ::testing::Test {
     pg::Migrate(db_, pg::FlareSchema());
   }
 
-  EventRecord Append(const std::string& id, const std::string& job_id,
-                     const std::string& type = "run.created",
-                     const std::string& project = "proj_a") {
+  static EventRecord NewEvent(const std::string& id, const std::string& job_id,
+                              const std::string& type = "run.created",
+                              const std::string& project = "proj_a") {
     EventRecord event;
     event.id = id;
     event.project_id = project;
     event.job_id = job_id;
     event.type = type;
     event.at = kT0;
-    events_.Append(event);
     return event;
+  }
+
+  EventRecord Append(const std::string& id, const std::string& job_id,
+                     const std::string& type = "run.created",
+                     const std::string& project = "proj_a") {
+    EventRecord event = NewEvent(id, job_id, type, project);
+    events_.Append(event);
+    ReadBack(event);
+    return event;
+  }
+
+  // The store sends an append with the session's next statement and leaves its rowid and
+  // position to the database: read them back, as the tail does.
+  void ReadBack(EventRecord& event) {
+    event.rowid = db_.Exec("SELECT rowid FROM events WHERE id = $1", event.id).Int64(0, 0);
+    event.position = events_.PositionOf(event.project_id, event.id).position;
   }
 
   // An event is settled once no transaction of this database that began before its commit
@@ -95,7 +110,17 @@ class PgEventStoreTest : public ::testing::Test {
   PgEventStore events_;
 };
 
-TEST_F(PgEventStoreTest, AppendSetsRowidAndEveryColumnComesBack) {
+TEST_F(PgEventStoreTest, AppendIsSentWithTheSessionsNextStatement) {
+  pg::Connection other(database_.uri());
+  auto stored = [&] { return other.Exec("SELECT count(*) FROM events").Int64(0, 0); };
+  EventRecord event = NewEvent("evt_1", "job_1");
+  events_.Append(event);
+  EXPECT_EQ(stored(), 0) << "queued on the client until the next statement";
+  EXPECT_EQ(db_.Exec("SELECT 1").Int64(0, 0), 1);
+  EXPECT_EQ(stored(), 1);
+}
+
+TEST_F(PgEventStoreTest, AppendedEventsComeBackWithEveryColumnInRowidOrder) {
   EventRecord full;
   full.id = "evt_01";
   full.project_id = "proj_a";
@@ -106,6 +131,7 @@ TEST_F(PgEventStoreTest, AppendSetsRowidAndEveryColumnComesBack) {
   full.attempt = 3;
   full.details = {{"error", "boom"}, {"code", 7}};
   events_.Append(full);
+  ReadBack(full);
   EventRecord bare = Append("evt_02", "job_1");
   EXPECT_GT(full.rowid, 0);
   EXPECT_GT(bare.rowid, full.rowid);
@@ -226,13 +252,9 @@ TEST_F(PgEventStoreTest, AnEventWaitsUntilNoOlderTransactionCanCommitBeforeIt) {
   CounterDeltas slow_counters;
   PgEventStore slow(Session{slow_db, &slow_counters});
   slow_db.Exec("BEGIN");
-  EventRecord late;
-  late.id = "evt_9";
-  late.project_id = "proj_a";
-  late.job_id = "job_1";
-  late.type = "created";
-  late.at = kT0;
+  EventRecord late = NewEvent("evt_9", "job_1", "created");
   slow.Append(late);
+  slow_db.FlushDeferred();   // sent now: the slow transaction takes its id first
   Append("evt_1", "job_1");  // commits at once, with a younger transaction id
 
   std::optional<EventTailPage> page = events_.Tail("", 10);

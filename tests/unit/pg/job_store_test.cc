@@ -132,6 +132,8 @@ class PgJobStoreTest : public ::testing::Test {
 
   JobRecord Inserted(JobRecord job) {
     Writer(db_).Insert(job);
+    // Sent with the session's next statement, which reads the rowid the database gave it.
+    job.rowid = db_.Exec("SELECT rowid FROM jobs WHERE id = $1", job.id).Int64(0, 0);
     return job;
   }
 
@@ -140,7 +142,7 @@ class PgJobStoreTest : public ::testing::Test {
   CounterDeltas counters_;
 };
 
-TEST_F(PgJobStoreTest, InsertSetsRowidAndFindReturnsEveryColumn) {
+TEST_F(PgJobStoreTest, InsertedJobsGetARowidAndFindReturnsEveryColumn) {
   JobRecord job = Inserted(FullJob());
   EXPECT_GT(job.rowid, 0);
   std::optional<JobRecord> found = Reader().Find("proj_a", "job_full");
@@ -482,6 +484,7 @@ TEST_F(PgJobStoreTest, IdempotencyKeysAreFoundPerProjectAndUnique) {
   EXPECT_EQ(db_.Exec("SELECT created_at FROM idempotency_keys").Int64(0, 0), ToMillis(kT0));
   try {
     jobs.InsertIdempotencyKey("proj_a", "k1", {"other", "job_2", "{}"}, kT0);
+    db_.FlushDeferred();  // a write transaction's insert fails with its next statement
     ADD_FAILURE() << "a key was taken twice";
   } catch (const pg::PgError& e) {
     EXPECT_TRUE(e.IsUniqueViolation()) << e.what();

@@ -449,6 +449,7 @@ TEST_F(PgWebhookStoreTest, TwoTransactionsClaimingAtOnceGetDisjointDeliveries) {
   for (int i = 0; i < 10; ++i) {
     store_.InsertDelivery(Delivery("d" + std::to_string(i), "w1", kNow - std::chrono::seconds(i)));
   }
+  connection_.FlushDeferred();  // the inserts go with a session's next statement: send them
   pg::Connection first_db(database_.uri()), second_db(database_.uri());
   CounterDeltas first_counters, second_counters;
   PgWebhookStore first(Session{first_db, &first_counters});
@@ -473,6 +474,7 @@ TEST_F(PgWebhookStoreTest, ReleasingLeasesSkipsADeliveryAnotherTransactionHolds)
   store_.Insert(Webhook("w1"));
   InsertLeased("held", "lost-node", kNow + 20s);
   InsertLeased("free", "lost-node", kNow + 20s);
+  connection_.FlushDeferred();
   pg::Connection other_db(database_.uri());
   pg::Transaction holding(other_db);
   other_db.Exec("SELECT 1 FROM webhook_deliveries WHERE id = 'held' FOR UPDATE");
@@ -485,6 +487,7 @@ TEST_F(PgWebhookStoreTest, ReleasingLeasesSkipsADeliveryAnotherTransactionHolds)
 TEST_F(PgWebhookStoreTest, FindInAWriteTransactionLocksTheRowAndAReadLeaseDoesNot) {
   store_.Insert(Webhook("w1"));
   store_.InsertDelivery(Delivery("d1", "w1", kNow));
+  connection_.FlushDeferred();
   pg::Transaction writing(connection_);
   ASSERT_TRUE(store_.Find("p1", "w1"));
   ASSERT_TRUE(store_.FindDelivery("d1"));
