@@ -104,10 +104,12 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   }
 }
 
-// Everything a create does inside the transaction. `input.job` is moved into the result.
+// Everything a create does inside the transaction. It works on a copy of `input.job`: a
+// transaction runner may run it again (after a conflict, or alone after its group failed),
+// and each attempt must start from the request as validated.
 Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
-                              ValidatedCreate& input) {
-  JobRecord& job = input.job;
+                              const ValidatedCreate& input) {
+  JobRecord job = input.job;
   if (!job.idempotency_key.empty()) {
     if (auto earlier = tx.jobs().FindIdempotencyKey(project_id, job.idempotency_key)) {
       if (earlier->request_hash != input.request_hash) {
@@ -236,6 +238,7 @@ Result<std::vector<CreatedJob>> JobService::CreateBatch(const std::string& proje
   std::optional<size_t> failed_item;
   auto created =
       ctx_.writer.Run<std::vector<CreatedJob>>([&](Tx& tx) -> Result<std::vector<CreatedJob>> {
+        failed_item.reset();  // an attempt before this one (run again) may have set it
         std::vector<CreatedJob> all;
         all.reserve(inputs.size());
         for (size_t i = 0; i < inputs.size(); ++i) {

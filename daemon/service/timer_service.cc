@@ -22,7 +22,11 @@ constexpr int kFireSlice = 2000;
 }  // namespace
 
 Result<DueOutcome> TimerService::ProcessDue() {
-  return ctx_.writer.Run<DueOutcome>([&](Tx& tx) -> Result<DueOutcome> {
+  // The heartbeat this transaction writes; last_beat_ moves only once it is committed (a
+  // body may run again after a failed attempt, and must see the beat as still due).
+  OptTime beat_written;
+  Result<DueOutcome> result = ctx_.writer.Run<DueOutcome>([&](Tx& tx) -> Result<DueOutcome> {
+    beat_written.reset();
     DueOutcome outcome;
     StateMachine machine(tx, ctx_.notifier);
     auto due = tx.runs().DueWaiting(tx.now(), kTimerSlice);
@@ -66,13 +70,15 @@ Result<DueOutcome> TimerService::ProcessDue() {
     outcome.lost += lost_http;
     OptTime next_beat;
     if (node_.shares_database) {
-      if (tx.now() >= last_beat_ + kNodeBeatInterval) {
+      TimePoint beat = last_beat_;
+      if (tx.now() >= beat + kNodeBeatInterval) {
         // Gone from the table (an operator's cleanup): back as alive, as at Join.
         NodeStore& nodes = tx.nodes();
         if (!nodes.Touch(node_.id, tx.now())) nodes.Insert({node_.id, started_, tx.now(), {}});
-        last_beat_ = tx.now();
+        beat = tx.now();
+        beat_written = beat;
       }
-      next_beat = last_beat_ + kNodeBeatInterval;
+      next_beat = beat + kNodeBeatInterval;
     }
     FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice, started_);
     outcome.fired = fires.fired;
@@ -88,6 +94,8 @@ Result<DueOutcome> TimerService::ProcessDue() {
                  Earliest(silent_node, next_beat));
     return outcome;
   });
+  if (result.ok() && beat_written) last_beat_ = *beat_written;
+  return result;
 }
 
 }  // namespace flare::daemon

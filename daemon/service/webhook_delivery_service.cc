@@ -122,6 +122,8 @@ Result<std::vector<DeliveryCall>> WebhookDeliveryService::ClaimIn(
 Result<DeliveryTurn> WebhookDeliveryService::Turn(const std::vector<DeliveryResult>& results,
                                                   int limit, std::map<std::string, int> in_flight) {
   return ctx_.writer.Run<DeliveryTurn>([&](Tx& tx) -> Result<DeliveryTurn> {
+    // Counted on a copy: the body may run again after a failed attempt, from the same start.
+    std::map<std::string, int> flight = in_flight;
     DeliveryTurn turn;
     turn.statuses.resize(results.size());
     for (size_t i = 0; i < results.size(); ++i) {
@@ -129,11 +131,11 @@ Result<DeliveryTurn> WebhookDeliveryService::Turn(const std::vector<DeliveryResu
         return recorded.error();
     }
     if (limit > 0) {
-      auto calls = ClaimIn(tx, limit, in_flight);
+      auto calls = ClaimIn(tx, limit, flight);
       if (!calls) return calls.error();
       turn.calls = std::move(*calls);
     }
-    turn.next_due = tx.webhooks().EarliestDeliveryDue(Full(in_flight));
+    turn.next_due = tx.webhooks().EarliestDeliveryDue(Full(flight));
     return turn;
   });
 }

@@ -71,7 +71,10 @@ void WebhookOutbox::Invalidate(const std::string& project_id) {
 
 void WebhookOutbox::InvalidateWith(Tx& tx, const std::string& project_id) {
   Invalidate(project_id);
+  // After the outcome too: meanwhile an operation of the same transaction (a group) may have
+  // filled the cache from these writes, which a rollback takes back.
   tx.OnCommit([this, project_id] { Invalidate(project_id); });
+  tx.OnAbort([this, project_id] { Invalidate(project_id); });
 }
 
 }  // namespace flare::daemon

@@ -36,8 +36,8 @@ class WebhookOutbox final : public EventObserver {
                const EventRecord& event) override;
   /// Forgets the cached endpoints of `project_id` (after they changed).
   void Invalidate(const std::string& project_id);
-  /// Invalidates now and again after the commit of `tx` (a rolled-back change then leaves
-  /// no stale entry either).
+  /// Invalidates now and again once `tx` ends, committed or rolled back (so a cache filled
+  /// meanwhile from these writes, by this or a grouped operation, does not outlive them).
   void InvalidateWith(Tx& tx, const std::string& project_id);
 
  private:

@@ -1,8 +1,8 @@
 #pragma once
 // How services run their writes, whichever backend holds the data: an operation (a
 // function of a Tx) is run in a transaction and its result returned once committed. The
-// SQLite backend is the single writer with its group commit (writer.h); a backend with
-// concurrent writers runs each operation in a transaction of its own.
+// SQLite backend is the single writer with its group commit (writer.h); the PostgreSQL
+// backend groups operations too, over a few concurrent leaders (postgres/transactions.h).
 
 #include <atomic>
 #include <functional>

@@ -1,6 +1,7 @@
 #include "daemon/store/postgres/transactions.h"
 
 #include <exception>
+#include <memory>
 #include <vector>
 
 #include "daemon/log.h"
@@ -45,7 +46,121 @@ std::optional<pg::Pool::Lease> PgTransactions::AcquireSession() {
   }
 }
 
+namespace {
+// Set while this thread leads a group: an operation submitted from inside one (a body or
+// an after-commit action breaking the hand-off rule) runs alone instead of waiting for a
+// leader slot this thread may be holding.
+thread_local bool t_leading = false;
+}  // namespace
+
 void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
+  Pending pending{sync, &body, &on_failure};
+  if (t_leading) {
+    RunAlone(pending);
+    return;
+  }
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&pending);
+  // Each pass either leads a group (which ends: statements and the session wait are
+  // bounded) or sleeps until a group finishes; it ends when this operation is done.
+  while (!pending.done) {
+    if (leaders_ < kMaxLeaders && !queue_.empty()) {
+      ++leaders_;
+      std::vector<Pending*> group;
+      while (!queue_.empty() && group.size() < kMaxGroup) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      lock.unlock();
+      Lead(group);
+      lock.lock();
+      --leaders_;
+      // Under the lock: once it is released a submitter may return and destroy its Pending.
+      for (Pending* done : group) done->done = true;
+      changed_.notify_all();
+      continue;
+    }
+    changed_.wait(lock);
+  }
+}
+
+void PgTransactions::Lead(std::vector<Pending*>& group) {
+  t_leading = true;
+  if (stopping_) {
+    for (Pending* p : group)
+      (*p->on_failure)(Error{ErrorCode::kUnavailable, "flared is shutting down; retry shortly"});
+  } else if (group.size() == 1) {
+    RunAlone(*group.front());
+  } else {
+    std::optional<pg::Pool::Lease> lease = AcquireSession();
+    bool committed = false;
+    if (lease) {
+      try {
+        committed = RunTogether(**lease, group);
+      } catch (const std::exception& e) {
+        LogWarn("group commit failed; its operations run alone", {{"error", e.what()}});
+      }
+    }
+    // The lease goes back first: the operations alone take sessions of their own.
+    lease.reset();
+    if (!committed) {
+      for (Pending* p : group) RunAlone(*p);
+    }
+  }
+  t_leading = false;
+}
+
+bool PgTransactions::RunTogether(pg::Connection& db, std::vector<Pending*>& group) {
+  auto began = std::chrono::steady_clock::now();
+  bool durable = false;
+  for (Pending* p : group) durable = durable || p->sync == Sync::kDurable;
+  CounterDeltas counters;
+  PgStores stores(Session{db, &counters});
+  std::vector<std::unique_ptr<Tx>> txs;
+  txs.reserve(group.size());
+  bool committed = false;
+  try {
+    pg::Transaction transaction(db, durable ? pg::Transaction::CommitFlush::kAwaited
+                                            : pg::Transaction::CommitFlush::kDeferred);
+    bool every_body_succeeded = true;
+    for (Pending* p : group) {
+      txs.push_back(std::make_unique<Tx>(stores, clock_.Now()));
+      if (!(*p->body)(*txs.back())) {
+        every_body_succeeded = false;
+        break;
+      }
+      counters.KeepOperation();
+    }
+    if (every_body_succeeded) {
+      FlushCounters(db, counters);
+      transaction.Commit();
+      committed = true;
+    } else {
+      transaction.Rollback();
+    }
+  } catch (const pg::PgError& e) {
+    // Run alone next, each operation meets (and reports) its own failure.
+    LogDebug("group rolled back", {{"error", e.what()}, {"sqlstate", e.sqlstate()}});
+  } catch (...) {
+    for (auto& tx : txs) RunActions(tx->on_abort_);
+    throw;
+  }
+  if (!committed) {
+    for (auto& tx : txs) RunActions(tx->on_abort_);
+    return false;
+  }
+  stats_.commit_seconds.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  stats_.group_size.Observe(static_cast<double>(group.size()));
+  if (!durable) stats_.relaxed_groups.fetch_add(1, std::memory_order_relaxed);
+  for (auto& tx : txs) RunActions(tx->after_commit_);
+  return true;
+}
+
+void PgTransactions::RunAlone(Pending& pending) {
+  Sync sync = pending.sync;
+  Body& body = *pending.body;
+  OnFailure& on_failure = *pending.on_failure;
   if (stopping_) {
     on_failure(Error{ErrorCode::kUnavailable, "flared is shutting down; retry shortly"});
     return;

@@ -1,26 +1,43 @@
 #pragma once
-// The PostgreSQL backend's transaction runner (store/transactions.h). Where SQLite has one
-// writer thread and group commit, PostgreSQL takes concurrent writers: each operation runs
-// on the calling thread in a transaction of its own, on a session of the pool, and the
-// server groups the WAL flushes of transactions that commit together.
+// The PostgreSQL backend's transaction runner (store/transactions.h): group commit over a
+// few concurrent leaders.
 //
-// An operation runs as: BEGIN; the body (its stores lock what they read, session.h); its
-// counter changes; COMMIT; then its after-commit hand-offs on the calling thread. A body that
-// returns false (an error) or throws is rolled back and its on-abort hand-offs run. A
-// deadlock, a serialization failure or a unique key taken meanwhile (SQLSTATE 40P01, 40001,
-// 23505) runs the whole operation again,
-// a few times, from a fresh transaction: the body is written to be re-run (it only touched
-// the database and registered hand-offs, which are dropped with the failed attempt).
+// A request hands its operation over and waits. While fewer than kMaxLeaders groups run,
+// the waiting thread becomes a leader: it takes every operation queued so far (up to
+// kMaxGroup) and runs them one after the other in ONE transaction on one session of the
+// pool, commits once, then answers them all. Idle, an operation runs at once, alone; under
+// load the operations that queued while the leaders were busy share a commit, a WAL flush
+// and the round trips of their statements (pg::Connection::Defer sends the writes of the
+// whole group with its reads and its COMMIT). Several leaders keep both the server's and
+// flared's cores busy while one group waits for its flush.
 //
-// Durability: Run commits with synchronous_commit on (a 2xx means the commit is flushed
-// to the server's WAL); RunRelaxed (a claim, an ack, a heartbeat) commits with
+// An operation runs as: BEGIN; the bodies (their stores lock what they read, session.h);
+// the group's counter changes; COMMIT; then each operation's after-commit hand-offs on the
+// leader thread. If any body of a group returns false (an error: its writes must not stay)
+// or throws, the group is rolled back (on-abort hand-offs run) and each of its operations
+// runs again alone, in a transaction of its own, so the others commit and the failing one
+// answers as it would have alone. A body is written to be re-run: it only touched the
+// database and registered hand-offs, which are dropped with the failed attempt.
+//
+// Alone, an operation that meets a deadlock, a serialization failure or a unique key taken
+// meanwhile (SQLSTATE 40P01, 40001, 23505) runs again, a few times, from a fresh
+// transaction.
+//
+// Durability: a group with an operation submitted through Run commits with
+// synchronous_commit on (a 2xx means the commit is flushed to the server's WAL); a group
+// made only of RunRelaxed operations (a claim, an ack, a heartbeat) commits with
 // synchronous_commit off for that transaction: committed and visible to every node at once,
 // and durable within the server's wal_writer_delay; only a crash of the database server in
 // that window can lose it, which at-least-once delivery allows (the run is claimed again).
+// A relaxed operation grouped with a durable one gets the stronger promise.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "common/clock.h"
 #include "daemon/store/pg/pool.h"
@@ -34,6 +51,10 @@ class PgTransactions final : public Transactions {
   static constexpr std::chrono::seconds kAcquireTimeout{10};
   /// Attempts of an operation that keeps losing deadlocks or serialization conflicts.
   static constexpr int kMaxAttempts = 5;
+  /// Groups committing at once (each on its own session).
+  static constexpr int kMaxLeaders = 3;
+  /// Operations in one group at most.
+  static constexpr size_t kMaxGroup = 64;
 
   PgTransactions(pg::Pool& pool, const Clock& clock) : pool_(pool), clock_(clock) {}
   /// Later operations fail as unavailable (flared is shutting down); running ones finish.
@@ -41,7 +62,19 @@ class PgTransactions final : public Transactions {
   const WriterStats& stats() const override { return stats_; }
 
  private:
+  struct Pending {
+    Sync sync;
+    Body* body;
+    OnFailure* on_failure;
+    bool done = false;
+  };
   void Submit(Sync sync, Body body, OnFailure on_failure) override;
+  /// Runs `group` (taken from the queue by this leader) and marks it done.
+  void Lead(std::vector<Pending*>& group);
+  /// The group in one transaction; false when it was rolled back instead (a body failed).
+  bool RunTogether(pg::Connection& db, std::vector<Pending*>& group);
+  /// One operation in transactions of its own, with the retries above.
+  void RunAlone(Pending& pending);
   /// A session of the pool, or nullopt (logged) when none frees up or none can be opened.
   std::optional<pg::Pool::Lease> AcquireSession();
   /// One attempt in one transaction. Returns true when it ended (committed, or rolled back
@@ -52,6 +85,11 @@ class PgTransactions final : public Transactions {
   const Clock& clock_;
   WriterStats stats_;
   std::atomic<bool> stopping_{false};
+
+  std::mutex mutex_;
+  std::condition_variable changed_;  // a group finished: an operation is done, a slot is free
+  std::deque<Pending*> queue_;
+  int leaders_ = 0;
 };
 
 }  // namespace flare::daemon::postgres

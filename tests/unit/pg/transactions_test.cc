@@ -1,0 +1,125 @@
+// PgTransactions' group commit: operations that arrive while every leader is busy share one
+// transaction; one that fails in a group leaves the others committed and answers exactly as
+// it would have alone.
+
+#include "daemon/store/postgres/transactions.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "daemon/store/job_store.h"
+#include "daemon/store/pg/migrations.h"
+#include "daemon/store/pg/schema.h"
+#include "tests/testutil/pg_database.h"
+
+namespace flare::daemon::postgres {
+namespace {
+
+using namespace std::chrono_literals;
+
+class PgTransactionsTest : public ::testing::Test {
+ protected:
+  PgTransactionsTest()
+      : admin_(database_.uri()), pool_(database_.uri(), 16), writer_(pool_, clock_) {
+    pg::Migrate(admin_, pg::FlareSchema());
+  }
+
+  // An operation that writes one row (an idempotency key), may hold its leader for a while,
+  // and may refuse after writing: a refused operation must leave nothing behind.
+  Result<int> WriteKey(const std::string& key, bool refuse = false,
+                       std::chrono::milliseconds hold = 0ms) {
+    return writer_.Run<int>([&](Tx& tx) -> Result<int> {
+      tx.jobs().InsertIdempotencyKey("proj", key, {"hash", "job_" + key, "{}"}, tx.now());
+      if (hold > 0ms) std::this_thread::sleep_for(hold);
+      if (refuse) return Error{ErrorCode::kConflict, "refused after writing"};
+      return static_cast<int>(key.size());
+    });
+  }
+
+  bool Stored(const std::string& key) {
+    return admin_.Exec("SELECT count(*) FROM idempotency_keys WHERE key = $1", key).Int64(0, 0) ==
+           1;
+  }
+
+  // Takes every leader slot with an operation that holds it, then runs `queued` from as many
+  // threads while they hold: those queue up behind the leaders.
+  void BehindBusyLeaders(int queued, const std::function<void(int)>& operation) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < PgTransactions::kMaxLeaders; ++i) {
+      threads.emplace_back(
+          [&, i] { EXPECT_TRUE(WriteKey("slow" + std::to_string(i), false, 400ms).ok()); });
+    }
+    std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < queued; ++i) threads.emplace_back([&, i] { operation(i); });
+    for (std::thread& thread : threads) thread.join();
+  }
+
+  SystemClock clock_;
+  pg::testing::TestDatabase database_;
+  pg::Connection admin_;
+  pg::Pool pool_;
+  PgTransactions writer_;
+};
+
+TEST_F(PgTransactionsTest, OperationsQueuedBehindBusyLeadersShareOneCommit) {
+  std::atomic<int> answered{0};
+  BehindBusyLeaders(12, [&](int i) {
+    Result<int> result = WriteKey("k" + std::to_string(i));
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(*result, static_cast<int>(("k" + std::to_string(i)).size()));
+    ++answered;
+  });
+  EXPECT_EQ(answered, 12);
+  for (int i = 0; i < 12; ++i) EXPECT_TRUE(Stored("k" + std::to_string(i))) << i;
+  // 15 operations; fewer transactions, since the queued ones shared them.
+  const BoundedHistogram& groups = writer_.stats().group_size;
+  uint64_t transactions = groups.Cumulative().back();
+  EXPECT_EQ(groups.sum(), 15);
+  EXPECT_LT(transactions, 15u) << "no operation shared a commit";
+}
+
+TEST_F(PgTransactionsTest, ARefusedOperationInAGroupRollsBackAloneAndTheOthersCommit) {
+  std::atomic<int> refused{0};
+  BehindBusyLeaders(10, [&](int i) {
+    Result<int> result = WriteKey("k" + std::to_string(i), /*refuse=*/i == 4);
+    if (i == 4) {
+      ASSERT_FALSE(result.ok());
+      EXPECT_EQ(result.error().code, ErrorCode::kConflict);
+      ++refused;
+    } else {
+      EXPECT_TRUE(result.ok());
+    }
+  });
+  EXPECT_EQ(refused, 1);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Stored("k" + std::to_string(i)), i != 4) << i;
+}
+
+TEST_F(PgTransactionsTest, AnOperationThatBreaksAStatementInAGroupFailsAloneAndTheOthersCommit) {
+  ASSERT_TRUE(WriteKey("taken").ok());
+  std::atomic<int> failed{0};
+  BehindBusyLeaders(8, [&](int i) {
+    // The duplicate key fails only when the group's writes reach the server.
+    Result<int> result = WriteKey(i == 3 ? std::string("taken") : "k" + std::to_string(i));
+    if (i == 3) {
+      EXPECT_FALSE(result.ok());
+      ++failed;
+    } else {
+      EXPECT_TRUE(result.ok());
+    }
+  });
+  EXPECT_EQ(failed, 1);
+  for (int i = 0; i < 8; ++i) {
+    if (i != 3) {
+      EXPECT_TRUE(Stored("k" + std::to_string(i))) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace flare::daemon::postgres
