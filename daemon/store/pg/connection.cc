@@ -6,7 +6,7 @@
 
 #include "daemon/log.h"
 #include "daemon/store/pg/error.h"
-#include "daemon/store/pg/insert_merging.h"
+#include "daemon/store/pg/write_merging.h"
 
 namespace flare::daemon::pg {
 namespace {
@@ -127,6 +127,20 @@ void Connection::FlushDeferred() {
   if (!deferred_.empty()) ExecPipelined(nullptr);
 }
 
+const ColumnTypes* Connection::ColumnTypesOf(const std::string& table) {
+  auto known = column_types_.find(table);
+  if (known == column_types_.end()) {
+    ColumnTypes types;
+    PgResult rows = ExecAlone(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped",
+        {PgParam(table)});
+    for (int row = 0; row < rows.rows(); ++row) types.emplace(rows.Text(row, 0), rows.Text(row, 1));
+    known = column_types_.emplace(table, std::move(types)).first;
+  }
+  return known->second.empty() ? nullptr : &known->second;
+}
+
 void Connection::SendInPipeline(const Statement& statement) {
   std::vector<const char*> values;
   values.reserve(statement.params.size());
@@ -145,7 +159,8 @@ void Connection::SendInPipeline(const Statement& statement) {
 }
 
 std::optional<PgResult> Connection::ExecPipelined(const Statement* last) {
-  std::vector<Statement> batch = MergeInserts(std::move(deferred_));
+  std::vector<Statement> batch = MergeWrites(
+      std::move(deferred_), [this](const std::string& table) { return ColumnTypesOf(table); });
   deferred_.clear();
   if (last) batch.push_back(*last);
   // Prepared first: PQprepare waits for its answer, which pipeline mode does not allow.

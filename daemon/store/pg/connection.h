@@ -15,7 +15,7 @@
 // error of a deferred statement is thrown by the Exec that sent it (the transaction is then
 // rolled back as on any failed statement). On a 2-core machine most of a short statement's
 // cost is the round trip (two wake-ups, four syscalls), not its execution. Single-row
-// INSERTs queued into one table are sent as one multi-row INSERT (insert_merging.h).
+// writes queued into one table are sent as one multi-row statement (write_merging.h).
 //
 // Secrets: the URI may hold a password (or libpq takes one from PGPASSWORD/PGPASSFILE).
 // Nothing this class throws or returns contains it: libpq's own messages name host, port,
@@ -37,6 +37,7 @@
 
 #include "daemon/store/pg/result.h"
 #include "daemon/store/pg/statement.h"
+#include "daemon/store/pg/write_merging.h"
 
 namespace flare::daemon::pg {
 
@@ -114,6 +115,8 @@ class Connection {
   // Sends the deferred statements and then `last` (when given) in one pipeline and returns
   // the last one's result; throws the first failure, after reading every answer.
   std::optional<PgResult> ExecPipelined(const Statement* last);
+  // A table's column types (for merged UPDATEs), read once per session; null if unknown.
+  const ColumnTypes* ColumnTypesOf(const std::string& table);
   // Queues one statement of a pipeline (libpq's send, no wait).
   void SendInPipeline(const Statement& statement);
   // The name `sql` is prepared under on this session (preparing it the first time), or null
@@ -132,6 +135,7 @@ class Connection {
   // Statements queued by Defer; bounded, so that a long batch does not hold them all.
   static constexpr size_t kMaxDeferred = 512;
   std::vector<Statement> deferred_;
+  std::unordered_map<std::string, ColumnTypes> column_types_;
 };
 
 }  // namespace flare::daemon::pg
