@@ -23,6 +23,15 @@ void BatchRows::LoadRuns(Tx& tx, const std::string& project_id,
   }
 }
 
+void BatchRows::LoadWaitingParents(Tx& tx) {
+  std::vector<std::string> ids;
+  ids.reserve(jobs_.size());
+  for (const auto& [id, job] : jobs_) ids.push_back(id);
+  childless_.insert(ids.begin(), ids.end());
+  for (const std::string& parent : tx.jobs().ParentsWithChildrenInState(ids, JobState::kScheduled))
+    childless_.erase(parent);
+}
+
 std::optional<JobRecord> BatchRows::TakeJob(Tx& tx, const std::string& project_id,
                                             const std::string& id_or_slug) {
   auto loaded = jobs_.find(id_or_slug);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/store/records.h"
@@ -22,6 +23,14 @@ class BatchRows {
   /// Loads (and locks) the project's runs among `ids`.
   void LoadRuns(Tx& tx, const std::string& project_id, const std::vector<std::string>& ids);
 
+  /// Looks once for which of the jobs LoadJobs loaded have children waiting on them
+  /// (scheduled). With those jobs locked, no child of theirs can appear meanwhile.
+  void LoadWaitingParents(Tx& tx);
+  /// False only for a job LoadWaitingParents found without waiting children.
+  bool MayHaveWaitingChildren(const std::string& job_id) const {
+    return childless_.count(job_id) == 0;
+  }
+
   /// The job by id or slug, as JobStore::Find answers.
   std::optional<JobRecord> TakeJob(Tx& tx, const std::string& project_id,
                                    const std::string& id_or_slug);
@@ -30,6 +39,7 @@ class BatchRows {
                                         const std::string& run_id);
 
  private:
+  std::unordered_set<std::string> childless_;
   std::unordered_map<std::string, JobRecord> jobs_;
   std::unordered_map<std::string, RunRecord> runs_;
 };

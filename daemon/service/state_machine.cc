@@ -271,6 +271,7 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
   // A chain of continuations can be tens of thousands deep, so it is walked with a work
   // list, not by recursion (which would overflow the writer thread's stack).
   int cancelled = 0;
+  if (!MayHaveChildren(parent.id)) return 0;
   std::vector<std::pair<std::string, std::string>> parents = {{parent.id, why}};  // id, reason
   while (!parents.empty()) {
     auto [parent_id, reason] = std::move(parents.back());
@@ -289,6 +290,7 @@ int StateMachine::CancelWaitingChildren(const JobRecord& parent, const std::stri
 
 int StateMachine::ActivateChildren(const JobRecord& parent) {
   int activated = 0;
+  if (!MayHaveChildren(parent.id)) return 0;
   for (JobRecord& child : tx_.jobs().ChildrenInState(parent.id, JobState::kScheduled)) {
     if (IsPaused(child)) continue;  // a paused child starts when it is resumed
     for (RunRecord& run : tx_.runs().OfJobInState(child.id, {RunState::kScheduled})) {

@@ -33,6 +33,13 @@ class StateMachine {
  public:
   StateMachine(Tx& tx, WorkNotifier& notifier) : tx_(tx), notifier_(notifier) {}
 
+  /// Which parents may have children waiting on them, when the caller already knows (a batch
+  /// looked for all its jobs at once, BatchRows): the others are not looked up one by one.
+  /// Unset, every parent is looked up.
+  void KnowWaitingParents(std::function<bool(const std::string& job_id)> may_have_children) {
+    may_have_children_ = std::move(may_have_children);
+  }
+
   /// The run may be claimed now — unless its job is paused: then it is held. The first
   /// readiness of a one-off job's run is its fire: the job disables itself.
   void MakeReady(JobRecord& job, RunRecord& run);
@@ -80,8 +87,13 @@ class StateMachine {
   bool BeginIfSlotFree(JobRecord& job, RunRecord& run);
   bool HandToParkedPoll(JobRecord& job, RunRecord& run);
 
+  bool MayHaveChildren(const std::string& job_id) const {
+    return !may_have_children_ || may_have_children_(job_id);
+  }
+
   Tx& tx_;
   WorkNotifier& notifier_;
+  std::function<bool(const std::string&)> may_have_children_;
 };
 
 }  // namespace flare::daemon

@@ -62,9 +62,11 @@ void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& work
   tx.workers().Upsert({project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
 }
 
-Result<AckOutcome> ApplyAck(Tx& tx, WorkNotifier& notifier, JobRecord& job, RunRecord& run,
-                            const AckRequest& ack) {
+Result<AckOutcome> ApplyAck(Tx& tx, WorkNotifier& notifier, const BatchRows& rows, JobRecord& job,
+                            RunRecord& run, const AckRequest& ack) {
   StateMachine machine(tx, notifier);
+  machine.KnowWaitingParents(
+      [&rows](const std::string& id) { return rows.MayHaveWaitingChildren(id); });
   // Remembered with the transition's own save, so a repeated ack can be answered alike.
   run.acked_lease_id = run.lease_id;
   run.ack_response = {{"status", ack.succeeded ? "succeeded" : "failed"}, {"children", 0}};
@@ -94,7 +96,7 @@ Result<AckOutcome> AckInTx(Tx& tx, WorkNotifier& notifier, BatchRows& rows,
   auto job = rows.TakeJob(tx, project_id, ack.job_id);
   if (!job) return JobNotFound(ack.job_id);
   auto held = HeldRuns(tx, rows, job->id, ack.worker_id, ack.run_id, ack.lease_id);
-  if (!held.empty()) return ApplyAck(tx, notifier, *job, held.front(), ack);
+  if (!held.empty()) return ApplyAck(tx, notifier, rows, *job, held.front(), ack);
   auto run = tx.runs().FindOfJob(job->id, ack.run_id.empty() ? job->last_run_id : ack.run_id);
   if (!run) {
     return Error{ErrorCode::kRunNotFound,
@@ -218,6 +220,7 @@ Result<AckListOutcome> WorkerService::AckList(const std::string& project_id,
     BatchRows rows;
     rows.LoadJobs(tx, project_id, job_ids);
     rows.LoadRuns(tx, project_id, run_ids);
+    rows.LoadWaitingParents(tx);
     AckListOutcome outcomes;
     outcomes.reserve(items->size());
     for (const Result<AckRequest>& item : *items) {

@@ -66,6 +66,15 @@ class SqliteJobStore final : public JobStore {
                               const std::optional<PageCursor>& cursor, int limit) override {
     return ListJobs(c_, project_id, filter, cursor, limit);
   }
+  // In-process lookups cost no round trip: one ChildrenInState per parent.
+  std::vector<std::string> ParentsWithChildrenInState(
+      const std::vector<std::string>& parent_job_ids, JobState state) override {
+    std::vector<std::string> parents;
+    for (const std::string& id : parent_job_ids) {
+      if (!flare::daemon::ChildrenInState(c_, id, state).empty()) parents.push_back(id);
+    }
+    return parents;
+  }
   std::vector<JobRecord> ChildrenInState(const std::string& parent_job_id,
                                          JobState state) override {
     return flare::daemon::ChildrenInState(c_, parent_job_id, state);

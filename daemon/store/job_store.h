@@ -59,6 +59,11 @@ class JobStore {
   virtual std::vector<JobRecord> ChildrenInState(const std::string& parent_job_id,
                                                  JobState state) = 0;
 
+  /// Which of `parent_job_ids` have a live child in `state`: one read for a batch, locking
+  /// nothing (ChildrenInState then takes the children of those that have some).
+  virtual std::vector<std::string> ParentsWithChildrenInState(
+      const std::vector<std::string>& parent_job_ids, JobState state) = 0;
+
   /// Live, enabled jobs whose next fire is due at `now`, earliest first.
   virtual std::vector<JobRecord> DueScheduled(TimePoint now, int limit) = 0;
   /// The earliest next fire of any live, enabled job.

@@ -76,6 +76,36 @@ TEST_F(AckList, EachItemIsAnsweredAloneAndInvalidItemsChangeNothing) {
   EXPECT_EQ(single.status, 200) << single.body;
 }
 
+// A list looks for the children waiting on its jobs once, for all of them: a parent that
+// succeeds in a list starts its children, one that dead-letters cancels them, and a
+// childless job beside them answers as it would alone.
+TEST_F(AckList, ParentsInAListStartOrCancelTheirChildrenBesideChildlessJobs) {
+  for (int i = 0; i < 3; ++i) CreateJob(flared(), JobBody(queue_));
+  json claims = ClaimN(3);
+  ASSERT_EQ(claims.size(), 3u);
+  std::string children_queue = Unique("children");
+  auto child_of = [&](const json& claim) {
+    return CreateJob(flared(), JobBody(children_queue, {{"parent_job_id", claim.value("id", "")}}));
+  };
+  json started = child_of(claims[0]);
+  json also_started = child_of(claims[0]);
+  json cancelled = child_of(claims[1]);
+  EXPECT_EQ(started["state"], "scheduled");
+  HttpReply reply =
+      AckAll(json::array({Item(claims[0], "succeeded"),
+                          Item(claims[1], "failed", {{"retryable", false}, {"error", "boom"}}),
+                          Item(claims[2], "succeeded")}));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  json results = reply.json()["results"];
+  ASSERT_EQ(results.size(), 3u) << reply.body;
+  EXPECT_EQ(results[0]["children_activated"], 2);
+  EXPECT_EQ(results[1]["state"], "dead_letter");
+  EXPECT_EQ(results[2]["children_activated"], 0);
+  EXPECT_EQ(GetJob(flared(), started["id"])["state"], "pending");
+  EXPECT_EQ(GetJob(flared(), also_started["id"])["state"], "pending");
+  EXPECT_EQ(GetJob(flared(), cancelled["id"])["state"], "cancelled");
+}
+
 TEST_F(AckList, RepeatingTheListAnswersTheSameAndAMixedRepeatIsRefused) {
   for (int i = 0; i < 2; ++i) CreateJob(flared(), JobBody(queue_));
   json claims = ClaimN(2);

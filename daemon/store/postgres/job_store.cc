@@ -236,6 +236,18 @@ std::vector<JobRecord> PgJobStore::List(const std::string& project_id, const Job
   return job_sql::ReadJobs(query.Run(session_.db, limit));
 }
 
+std::vector<std::string> PgJobStore::ParentsWithChildrenInState(
+    const std::vector<std::string>& parent_job_ids, JobState state) {
+  if (parent_job_ids.empty()) return {};
+  pg::PgResult rows = session_.db.Exec(
+      "SELECT DISTINCT parent_job_id FROM jobs WHERE parent_job_id = ANY($1::text[]) AND "
+      "state = $2 AND deleted_at IS NULL",
+      TextArray(parent_job_ids), StateText(state));
+  std::vector<std::string> parents;
+  for (int row = 0; row < rows.rows(); ++row) parents.push_back(TextAt(rows, row, 0));
+  return parents;
+}
+
 std::vector<JobRecord> PgJobStore::ChildrenInState(const std::string& parent_job_id,
                                                    JobState state) {
   // The caller moves the children it gets: claimed, so two operations never move one twice.

@@ -23,6 +23,8 @@ class PgJobStore final : public JobStore {
   std::vector<JobRecord> List(const std::string& project_id, const JobFilter& filter,
                               const std::optional<PageCursor>& cursor, int limit) override;
   std::vector<JobRecord> ChildrenInState(const std::string& parent_job_id, JobState state) override;
+  std::vector<std::string> ParentsWithChildrenInState(
+      const std::vector<std::string>& parent_job_ids, JobState state) override;
   std::vector<JobRecord> DueScheduled(TimePoint now, int limit) override;
   OptTime EarliestNextRun() override;
   std::optional<IdempotencyRecord> FindIdempotencyKey(const std::string& project_id,
