@@ -57,6 +57,14 @@ void LogNotice(void* /*context*/, const char* message) {
   LogDebug("postgres notice", {{"message", Trimmed(message)}});
 }
 
+// The parameters as libpq takes them: text pointers, null for SQL NULL.
+std::vector<const char*> TextsOf(const std::vector<PgParam>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const PgParam& param : params) values.push_back(param.c_str());
+  return values;
+}
+
 }  // namespace
 
 Connection::Connection(const std::string& uri, std::chrono::seconds connect_timeout) {
@@ -102,9 +110,7 @@ PgResult Connection::ExecParams(std::string_view sql, const std::vector<PgParam>
 }
 
 PgResult Connection::ExecAlone(const std::string& sql, const std::vector<PgParam>& params) {
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const PgParam& param : params) values.push_back(param.c_str());
+  std::vector<const char*> values = TextsOf(params);
   const std::string* name = PreparedName(sql, static_cast<int>(values.size()));
   if (!name) {
     return Checked(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
@@ -142,9 +148,7 @@ const ColumnTypes* Connection::ColumnTypesOf(const std::string& table) {
 }
 
 void Connection::SendInPipeline(const Statement& statement) {
-  std::vector<const char*> values;
-  values.reserve(statement.params.size());
-  for (const PgParam& param : statement.params) values.push_back(param.c_str());
+  std::vector<const char*> values = TextsOf(statement.params);
   int count = static_cast<int>(values.size());
   auto prepared = prepared_.find(statement.sql);
   int sent = prepared != prepared_.end()

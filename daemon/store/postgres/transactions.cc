@@ -86,11 +86,8 @@ void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
 
 void PgTransactions::Lead(std::vector<Pending*>& group) {
   t_leading = true;
-  if (stopping_) {
-    for (Pending* p : group)
-      (*p->on_failure)(Error{ErrorCode::kUnavailable, "flared is shutting down; retry shortly"});
-  } else if (group.size() == 1) {
-    RunAlone(*group.front());
+  if (group.size() == 1 || stopping_) {
+    for (Pending* p : group) RunAlone(*p);  // which refuses while flared stops
   } else {
     std::optional<pg::Pool::Lease> lease = AcquireSession();
     bool committed = false;
