@@ -3,10 +3,10 @@
 //   flare_webhooks --addr 127.0.0.1:PORT --key KEY --endpoints E --deliveries D
 //                  [--cap-s 60] [--server-pid PID]
 //
-// The program runs its own receiver on 127.0.0.1 (answers 200 at once, 64 threads, counts
-// requests per endpoint path), registers E endpoints subscribed to job.completed, creates
-// D / E worker jobs by batch (not timed) and completes them as 8 workers would (poll
-// max_jobs 20, one ack each). Every completion fans out to E deliveries. It reports, as
+// The program runs its own receiver on 127.0.0.1 (answers 200 at once, 320 threads, a listen
+// backlog of 1024, counts requests per endpoint path), registers E endpoints subscribed to
+// job.completed, creates D / E worker jobs by batch (not timed) and completes them as 8 workers
+// would (poll max_jobs 20, one ack each). Every completion fans out to E deliveries. It reports, as
 // one JSON line: deliveries received, the delivery rate from the first to the last delivery,
 // the completion (event) rate, event → delivery latency p50/p99 (the body's created_at to
 // the receiver's clock, ms resolution) and the CPU flared used. flared must be started with
@@ -14,6 +14,7 @@
 // Every loop is bounded by its count and --cap-s. Traffic goes only to 127.0.0.1.
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -101,7 +102,18 @@ class Receiver {
       }
       response.set_content("{}", "application/json");
     });
+    // cpp-httplib (Debian's compiled 0.11) listens with a backlog of 5. With 100 endpoints
+    // flared opens up to 256 connections at once: the queue overflowed (nstat
+    // TcpExtListenOverflows ~1,300 a run), SYNs were dropped and sent again seconds later,
+    // and deliveries timed out, so the receiver measured itself, not flared. A second
+    // listen() on the bound socket raises its backlog (real receivers: nginx has 511).
+    server_.set_socket_options([this](int fd) {
+      httplib::default_socket_options(fd);
+      if (listen_fd_ < 0) listen_fd_ = fd;
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
+    if (listen_fd_ < 0 || ::listen(listen_fd_, kListenBacklog) != 0)
+      Die("cannot raise the receiver's listen backlog");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     for (int i = 0; i < 5000 && !server_.is_running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -129,7 +141,9 @@ class Receiver {
   }
 
  private:
+  static constexpr int kListenBacklog = 1024;
   httplib::Server server_;
+  int listen_fd_ = -1;
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
@@ -146,6 +160,31 @@ json Call(httplib::Client& client, const std::string& method, const std::string&
   if (result->status >= 300)
     Die(method + " " + path + ": " + std::to_string(result->status) + " " + result->body);
   return json::parse(result->body, nullptr, false);
+}
+
+// Deliveries that took more than one attempt, and their last errors (by count), read back
+// through the API: on a healthy loopback receiver every delivery should take exactly one.
+json RetriedDeliveries(httplib::Client& client, const std::vector<std::string>& webhooks) {
+  int64_t retried = 0;
+  std::map<std::string, int64_t> errors;
+  for (const std::string& id : webhooks) {
+    std::string cursor;
+    for (int page = 0; page < 10000; ++page) {  // bounded: 100 a page
+      std::string path = "/flare/v1/webhooks/" + id + "/deliveries?limit=100";
+      if (!cursor.empty()) path += "&cursor=" + cursor;
+      auto result = client.Get(path);
+      if (!result || result->status != 200) Die("GET " + path + ": no answer");
+      json body = json::parse(result->body, nullptr, false);
+      for (const json& d : body["data"]) {
+        if (d.value("attempts", 0) <= 1) continue;
+        ++retried;
+        ++errors[d["last_error"].is_string() ? d["last_error"].get<std::string>() : "none"];
+      }
+      if (!body.value("has_more", false)) break;
+      cursor = body["next_cursor"].get<std::string>();
+    }
+  }
+  return {{"retried", retried}, {"errors", errors}};
 }
 
 }  // namespace
@@ -224,6 +263,7 @@ int main(int argc, char** argv) {
   out["events_per_s"] = bench::R1(acked.load() / produce_s);
   out["complete"] = receiver.count() >= expected;
   cpu.Put(out, static_cast<double>(std::max<int64_t>(1, receiver.count())));
+  out["deliveries_retried"] = RetriedDeliveries(client, webhooks);
   std::printf("%s\n", out.dump().c_str());
   for (const std::string& id : webhooks)
     Call(client, "DELETE", "/flare/v1/webhooks/" + id, nullptr);
