@@ -1,5 +1,6 @@
 #include "daemon/store/postgres/transactions.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -64,17 +65,16 @@ void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
   // Each pass either leads a group (which ends: statements and the session wait are
   // bounded) or sleeps until a group finishes; it ends when this operation is done.
   while (!pending.done) {
-    if (leaders_ < kMaxLeaders && !queue_.empty()) {
+    if (std::vector<Pending*> group = TakeGroup(); !group.empty()) {
+      bool durable = std::any_of(group.begin(), group.end(),
+                                 [](const Pending* p) { return p->sync == Sync::kDurable; });
       ++leaders_;
-      std::vector<Pending*> group;
-      while (!queue_.empty() && group.size() < kMaxGroup) {
-        group.push_back(queue_.front());
-        queue_.pop_front();
-      }
+      if (durable) durable_group_running_ = true;
       lock.unlock();
       Lead(group);
       lock.lock();
       --leaders_;
+      if (durable) durable_group_running_ = false;
       // Under the lock: once it is released a submitter may return and destroy its Pending.
       for (Pending* done : group) done->done = true;
       changed_.notify_all();
@@ -82,6 +82,20 @@ void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
     }
     changed_.wait(lock);
   }
+}
+
+std::vector<PgTransactions::Pending*> PgTransactions::TakeGroup() {
+  std::vector<Pending*> group;
+  if (leaders_ >= kMaxLeaders) return group;
+  for (auto it = queue_.begin(); it != queue_.end() && group.size() < kMaxGroup;) {
+    if ((*it)->sync == Sync::kDurable && durable_group_running_) {
+      ++it;  // it goes with the next durable group
+      continue;
+    }
+    group.push_back(*it);
+    it = queue_.erase(it);
+  }
+  return group;
 }
 
 void PgTransactions::Lead(std::vector<Pending*>& group) {

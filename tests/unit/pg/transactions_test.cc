@@ -33,8 +33,8 @@ class PgTransactionsTest : public ::testing::Test {
   // An operation that writes one row (an idempotency key), may hold its leader for a while,
   // and may refuse after writing: a refused operation must leave nothing behind.
   Result<int> WriteKey(const std::string& key, bool refuse = false,
-                       std::chrono::milliseconds hold = 0ms) {
-    return writer_.Run<int>([&](Tx& tx) -> Result<int> {
+                       std::chrono::milliseconds hold = 0ms, Sync sync = Sync::kDurable) {
+    return writer_.RunAs<int>(sync, [&](Tx& tx) -> Result<int> {
       tx.jobs().InsertIdempotencyKey("proj", key, {"hash", "job_" + key, "{}"}, tx.now());
       if (hold > 0ms) std::this_thread::sleep_for(hold);
       if (refuse) return Error{ErrorCode::kConflict, "refused after writing"};
@@ -47,8 +47,9 @@ class PgTransactionsTest : public ::testing::Test {
            1;
   }
 
-  // Takes every leader slot with an operation that holds it, then runs `queued` from as many
-  // threads while they hold: those queue up behind the leaders.
+  // Starts kMaxLeaders operations that hold their leader for a while (the first leads; the
+  // durable ones after it wait for its group to end), then runs `queued` from as many threads
+  // while they hold: those queue up behind them.
   void BehindBusyLeaders(int queued, const std::function<void(int)>& operation) {
     std::vector<std::thread> threads;
     for (int i = 0; i < PgTransactions::kMaxLeaders; ++i) {
@@ -119,6 +120,35 @@ TEST_F(PgTransactionsTest, AnOperationThatBreaksAStatementInAGroupFailsAloneAndT
       EXPECT_TRUE(Stored("k" + std::to_string(i))) << i;
     }
   }
+}
+
+TEST_F(PgTransactionsTest, DurableOperationsArrivingDuringADurableGroupShareTheNextCommit) {
+  std::thread slow([&] { EXPECT_TRUE(WriteKey("slow", false, 1000ms).ok()); });
+  std::this_thread::sleep_for(100ms);
+  std::vector<std::thread> queued;
+  for (int i = 0; i < 6; ++i)
+    queued.emplace_back([&, i] { EXPECT_TRUE(WriteKey("k" + std::to_string(i)).ok()); });
+  for (std::thread& thread : queued) thread.join();
+  slow.join();
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(Stored("k" + std::to_string(i))) << i;
+  // With a durable group running, the six could not lead groups of their own (that split
+  // them into more commits, each with its own flush): they went together, after it.
+  const BoundedHistogram& groups = writer_.stats().group_size;
+  EXPECT_EQ(groups.sum(), 7);
+  EXPECT_EQ(groups.Cumulative().back(), 2u) << "the durable operations did not share a commit";
+}
+
+TEST_F(PgTransactionsTest, ARelaxedOperationDoesNotWaitForARunningDurableGroup) {
+  std::atomic<bool> durable_done{false};
+  std::thread slow([&] {
+    EXPECT_TRUE(WriteKey("slow", false, 1500ms).ok());
+    durable_done = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(WriteKey("relaxed", false, 0ms, Sync::kRelaxed).ok());
+  EXPECT_FALSE(durable_done) << "the relaxed operation waited for the durable group";
+  EXPECT_TRUE(Stored("relaxed"));
+  slow.join();
 }
 
 }  // namespace
