@@ -154,8 +154,9 @@ class Receiver {
 
 json Call(httplib::Client& client, const std::string& method, const std::string& path,
           const json& body) {
-  auto result =
-      method == "DELETE" ? client.Delete(path) : client.Post(path, body.dump(), "application/json");
+  auto result = method == "GET"      ? client.Get(path)
+                : method == "DELETE" ? client.Delete(path)
+                                     : client.Post(path, body.dump(), "application/json");
   if (!result) Die(method + " " + path + ": no answer");
   if (result->status >= 300)
     Die(method + " " + path + ": " + std::to_string(result->status) + " " + result->body);
@@ -172,9 +173,7 @@ json RetriedDeliveries(httplib::Client& client, const std::vector<std::string>& 
     for (int page = 0; page < 10000; ++page) {  // bounded: 100 a page
       std::string path = "/flare/v1/webhooks/" + id + "/deliveries?limit=100";
       if (!cursor.empty()) path += "&cursor=" + cursor;
-      auto result = client.Get(path);
-      if (!result || result->status != 200) Die("GET " + path + ": no answer");
-      json body = json::parse(result->body, nullptr, false);
+      json body = Call(client, "GET", path, nullptr);
       for (const json& d : body["data"]) {
         if (d.value("attempts", 0) <= 1) continue;
         ++retried;
