@@ -61,6 +61,7 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
   flared.Kill9();
   int64_t killed_at = NowMillis();
   std::this_thread::sleep_for(seconds(12));  // the downtime itself is what is under test
+  int64_t restart_began = NowMillis();
   flared.Restart();
   int64_t up_at = NowMillis();
 
@@ -81,14 +82,18 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
     ASSERT_EQ(flared.Call("PATCH", "/flare/v1/jobs/" + id, {{"enabled", false}}).status, 200);
   }
 
-  std::map<std::string, int> catch_up;
+  // flared counts as missed the fires due before its own start, which lies somewhere between
+  // restart_began and up_at (a start under a sanitizer on PostgreSQL takes seconds). A run
+  // due before restart_began is a catch-up run for sure; one due in between may be either
+  // (the last missed fire, or an on-time fire of a flared already up).
+  std::map<std::string, int> catch_up, before_restart, long_before_restart;
   for (const auto& [policy, list] : runs) {
     int missed = 0, on_time = 0;
     for (const auto& run : list) {
       int64_t due = Millis(run["scheduled_for"]);
-      // Due while flared was down or still starting (a start takes longer on PostgreSQL, so
-      // the last missed fire may fall after the restart began): a missed fire.
       if (due > killed_at && due <= up_at) ++missed;
+      if (due > killed_at && due <= restart_began) ++before_restart[policy];
+      if (due > killed_at && due <= restart_began - 1000) ++long_before_restart[policy];
       if (due > up_at) {
         ++on_time;
         EXPECT_LT(Millis(run["created_at"]) - due, 500)
@@ -100,8 +105,11 @@ TEST(Restart, MissedFiresFollowTheMisfirePolicy) {
               << " on-time runs after the restart\n";
     EXPECT_GE(on_time, 1) << policy << ": no on-time fire after the restart";
   }
-  EXPECT_EQ(catch_up["run_once"], 1) << "run_once makes exactly one catch-up run";
-  EXPECT_EQ(catch_up["skip"], 0) << "skip makes no catch-up run";
+  // run_once runs the last missed fire only: at most 1 s before flared started.
+  EXPECT_GE(catch_up["run_once"], 1) << "run_once makes one catch-up run";
+  EXPECT_LE(before_restart["run_once"], 1) << "run_once makes exactly one catch-up run";
+  EXPECT_EQ(long_before_restart["run_once"], 0) << "run_once ran an earlier missed fire";
+  EXPECT_EQ(before_restart["skip"], 0) << "skip makes no catch-up run";
   EXPECT_GE(catch_up["run_all"], 10) << "run_all runs every missed fire";
   EXPECT_LE(catch_up["run_all"], (up_at - killed_at) / 1000 + 1)
       << "run_all runs every missed fire";
