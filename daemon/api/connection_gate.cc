@@ -16,17 +16,17 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 
-bool HeadComplete(const std::string& buffered, size_t searched_from) {
-  size_t from = searched_from >= 3 ? searched_from - 3 : 0;
-  return buffered.find("\r\n\r\n", from) != std::string::npos;
-}
-
 void CloseSocket(int fd) {
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
 }
 
 }  // namespace
+
+bool HeadComplete(const std::string& buffered, size_t searched_from) {
+  size_t from = searched_from >= 3 ? searched_from - 3 : 0;
+  return buffered.find("\r\n\r\n", from) != std::string::npos;
+}
 
 ConnectionGate::ConnectionGate(GateLimits limits, Ready on_ready)
     : limits_(limits), on_ready_(std::move(on_ready)) {

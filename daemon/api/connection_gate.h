@@ -23,6 +23,10 @@ struct PendingConnection {
   std::chrono::steady_clock::time_point first_byte;  // when this request's first byte came
 };
 
+/// True when `buffered` holds a whole request head ("\r\n\r\n"); bytes before
+/// `searched_from` were already searched (minus 3, for a terminator split across reads).
+bool HeadComplete(const std::string& buffered, size_t searched_from);
+
 struct GateLimits {
   std::chrono::milliseconds idle{5000};
   std::chrono::milliseconds head{10000};

@@ -41,6 +41,12 @@ bool ElasticThreadPool::TrySubmit(std::function<void()> task) {
   return true;
 }
 
+bool ElasticThreadPool::HasHeadroom() {
+  std::lock_guard lock(mutex_);
+  size_t busy = threads_.size() - idle_ + tasks_.size();
+  return !stopping_ && busy * 2 < max_threads_;
+}
+
 void ElasticThreadPool::Shutdown() {
   std::vector<std::thread> threads;
   {

@@ -29,6 +29,10 @@ class ElasticThreadPool final {
 
   /// Runs `task` on a pool thread; false (and `task` dropped) when no thread can take it.
   bool TrySubmit(std::function<void()> task);
+  /// True while tasks hold fewer than half of the ceiling's threads: a task may then keep
+  /// its thread a little longer (a keep-alive connection waiting for its next request)
+  /// without bringing the pool near the point where requests are refused.
+  bool HasHeadroom();
   /// Runs what is queued, then joins every thread. Later submissions are refused.
   void Shutdown();
 

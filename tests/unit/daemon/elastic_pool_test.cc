@@ -64,5 +64,18 @@ TEST(ElasticThreadPool, StartsAThreadPerConcurrentTask) {
   pool.Shutdown();
 }
 
+TEST(ElasticThreadPool, HasHeadroomWhileLessThanHalfTheCeilingIsBusy) {
+  ElasticThreadPool pool(0, 4);
+  EXPECT_TRUE(pool.HasHeadroom());
+  auto first = OccupyOneThread(pool);
+  EXPECT_TRUE(pool.HasHeadroom());
+  auto second = OccupyOneThread(pool);
+  EXPECT_FALSE(pool.HasHeadroom());
+  first.set_value();
+  second.set_value();
+  pool.Shutdown();
+  EXPECT_FALSE(pool.HasHeadroom());
+}
+
 }  // namespace
 }  // namespace flare::daemon

@@ -165,6 +165,47 @@ TEST_F(HttpServerTest, KeepAliveConnectionServesManyRequestsAndPipelines) {
   EXPECT_EQ(count, 2u) << answers;
 }
 
+// Reads from `fd` until one whole answer to GET /healthz is in; its status line.
+std::string ReadOneAnswer(int fd) {
+  std::string answer;
+  char buffer[4096];
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (answer.find("{\"status\":\"ok\"}") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    pollfd entry{fd, POLLIN, 0};
+    if (::poll(&entry, 1, 100) <= 0) continue;
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    answer.append(buffer, static_cast<size_t>(n));
+  }
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+// Between two requests a keep-alive connection first waits on its pool thread for a moment,
+// then in the gate: a next request that comes at once, one that comes later, and one whose
+// head comes in two pieces across that moment are all answered.
+TEST_F(HttpServerTest, NextRequestIsAnsweredWhetherItComesAtOnceLaterOrInPieces) {
+  Start(HttpServerOptions{});
+  int fd = Connect(port_);
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto send_text = [&](const std::string& text) {
+    ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(text.size()));
+  };
+  for (int i = 0; i < 20; ++i) {  // at once
+    send_text(request);
+    EXPECT_EQ(ReadOneAnswer(fd), "HTTP/1.1 200 OK") << i;
+  }
+  std::this_thread::sleep_for(50ms);  // later: well past the pool thread's wait
+  send_text(request);
+  EXPECT_EQ(ReadOneAnswer(fd), "HTTP/1.1 200 OK");
+  send_text(request.substr(0, 10));  // in pieces: the rest after the wait is over
+  std::this_thread::sleep_for(50ms);
+  send_text(request.substr(10));
+  EXPECT_EQ(ReadOneAnswer(fd), "HTTP/1.1 200 OK");
+  ::close(fd);
+}
+
 TEST_F(HttpServerTest, StopBeforeServeIsNotLost) {
   Authenticator auth{{}};
   Router router{auth};
