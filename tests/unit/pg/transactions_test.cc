@@ -85,6 +85,21 @@ TEST_F(PgTransactionsTest, OperationsQueuedBehindBusyLeadersShareOneCommit) {
   EXPECT_LT(transactions, 15u) << "no operation shared a commit";
 }
 
+TEST_F(PgTransactionsTest, MoreOperationsThanAGroupHoldsGoInSeveralGroupsAndAllAreAnswered) {
+  // Queued behind busy leaders, more than kMaxGroup: when the leaders finish, the first new
+  // leader takes a group's worth and must wake another submitter to lead the rest.
+  constexpr int kQueued = static_cast<int>(PgTransactions::kMaxGroup) * 2 + 10;
+  std::atomic<int> answered{0};
+  BehindBusyLeaders(kQueued, [&](int i) {
+    EXPECT_TRUE(WriteKey("k" + std::to_string(i)).ok());
+    ++answered;
+  });
+  EXPECT_EQ(answered, kQueued);
+  for (int i = 0; i < kQueued; ++i) EXPECT_TRUE(Stored("k" + std::to_string(i))) << i;
+  const BoundedHistogram& groups = writer_.stats().group_size;
+  EXPECT_EQ(groups.sum(), kQueued + PgTransactions::kMaxLeaders);
+}
+
 TEST_F(PgTransactionsTest, ARefusedOperationInAGroupRollsBackAloneAndTheOthersCommit) {
   std::atomic<int> refused{0};
   BehindBusyLeaders(10, [&](int i) {
