@@ -55,10 +55,7 @@ thread_local bool t_leading = false;
 }  // namespace
 
 void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
-  Pending pending;
-  pending.sync = sync;
-  pending.body = &body;
-  pending.on_failure = &on_failure;
+  Pending pending{sync, &body, &on_failure};
   if (t_leading) {
     RunAlone(pending);
     return;
@@ -73,34 +70,18 @@ void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
                                  [](const Pending* p) { return p->sync == Sync::kDurable; });
       ++leaders_;
       if (durable) durable_group_running_ = true;
-      pending.leading = true;
-      WakeNextLeader();  // what this group left may go in a group of its own
       lock.unlock();
       Lead(group);
       lock.lock();
-      pending.leading = false;
       --leaders_;
       if (durable) durable_group_running_ = false;
       // Under the lock: once it is released a submitter may return and destroy its Pending.
-      for (Pending* done : group) {
-        done->done = true;
-        done->wake.notify_one();
-      }
-      WakeNextLeader();  // a leader slot is free (and durable operations may go again)
+      for (Pending* done : group) done->done = true;
+      changed_.notify_all();
       continue;
     }
-    pending.wake.wait(lock);
+    changed_.wait(lock);
   }
-}
-
-void PgTransactions::WakeNextLeader() {
-  // Every way a group becomes possible passes here or through a new submitter, which tries
-  // to lead at once: a leader finishing (slot freed, durable flag cleared) and a group
-  // taken that left operations queued. The woken thread takes what it may, or sleeps again.
-  if (leaders_ >= kMaxLeaders) return;
-  auto idle =
-      std::find_if(queue_.begin(), queue_.end(), [](const Pending* p) { return !p->leading; });
-  if (idle != queue_.end()) (*idle)->wake.notify_one();
 }
 
 std::vector<PgTransactions::Pending*> PgTransactions::TakeGroup() {

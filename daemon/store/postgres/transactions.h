@@ -71,25 +71,16 @@ class PgTransactions final : public Transactions {
 
  private:
   struct Pending {
-    Sync sync = Sync::kDurable;
-    Body* body = nullptr;
-    OnFailure* on_failure = nullptr;
+    Sync sync;
+    Body* body;
+    OnFailure* on_failure;
     bool done = false;
-    bool leading = false;  // its submitter is leading a group (which may not hold it)
-    // Its submitter sleeps on this (with mutex_) until the operation is done or the thread
-    // is asked to lead. One per operation, so a finished group wakes its own submitters and
-    // one thread to lead next, not every waiting request (16 concurrent creates woke ~15
-    // threads per group, each to take mutex_ in turn and sleep again).
-    std::condition_variable wake;
   };
   void Submit(Sync sync, Body body, OnFailure on_failure) override;
   /// Under mutex_: takes the operations a new leader may run now (oldest first, up to
   /// kMaxGroup; durable ones only while no durable group runs), or none when no leader
   /// slot is free or nothing queued may go yet.
   std::vector<Pending*> TakeGroup();
-  /// Under mutex_: wakes the oldest queued submitter that is not leading already; it leads
-  /// the next group if it may.
-  void WakeNextLeader();
   /// Runs `group` (taken from the queue by this leader) and marks it done.
   void Lead(std::vector<Pending*>& group);
   /// The group in one transaction; false when it was rolled back instead (a body failed).
@@ -108,6 +99,7 @@ class PgTransactions final : public Transactions {
   std::atomic<bool> stopping_{false};
 
   std::mutex mutex_;
+  std::condition_variable changed_;  // a group finished: an operation is done, a slot is free
   std::deque<Pending*> queue_;
   int leaders_ = 0;
   bool durable_group_running_ = false;

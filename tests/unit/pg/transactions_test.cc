@@ -86,8 +86,8 @@ TEST_F(PgTransactionsTest, OperationsQueuedBehindBusyLeadersShareOneCommit) {
 }
 
 TEST_F(PgTransactionsTest, MoreOperationsThanAGroupHoldsGoInSeveralGroupsAndAllAreAnswered) {
-  // Queued behind busy leaders, more than kMaxGroup: when the leaders finish, the first new
-  // leader takes a group's worth and must wake another submitter to lead the rest.
+  // Queued behind busy leaders, more than kMaxGroup: when the leaders finish, the queue fills
+  // several groups, and every one of them must still find a leader (a lost wake-up hangs).
   constexpr int kQueued = static_cast<int>(PgTransactions::kMaxGroup) * 2 + 10;
   std::atomic<int> answered{0};
   BehindBusyLeaders(kQueued, [&](int i) {
