@@ -16,12 +16,12 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 
+}  // namespace
+
 void CloseSocket(int fd) {
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
 }
-
-}  // namespace
 
 bool HeadComplete(const std::string& buffered, size_t searched_from) {
   size_t from = searched_from >= 3 ? searched_from - 3 : 0;

@@ -26,6 +26,8 @@ struct PendingConnection {
 /// True when `buffered` holds a whole request head ("\r\n\r\n"); bytes before
 /// `searched_from` were already searched (minus 3, for a terminator split across reads).
 bool HeadComplete(const std::string& buffered, size_t searched_from);
+/// Ends both directions of a connection's socket, then closes it.
+void CloseSocket(int fd);
 
 struct GateLimits {
   std::chrono::milliseconds idle{5000};

@@ -382,8 +382,7 @@ class HttpServer::Impl {
     } else if (ok && !t_body_unread && !connection_closed && !stopping) {
       return AwaitNextRequest(fd, stream.TakeBuffered());
     } else {
-      ::shutdown(fd, SHUT_RDWR);
-      ::close(fd);
+      CloseSocket(fd);
     }
     return std::nullopt;
   }
@@ -398,24 +397,18 @@ class HttpServer::Impl {
   // can never starve other requests. A head that is not whole at once (a slow client) goes
   // to the gate with the bytes read so far, which then applies its head deadline.
   std::optional<PendingConnection> AwaitNextRequest(int fd, std::string buffered) {
-    if (HeadComplete(buffered, 0)) return PendingConnection{fd, std::move(buffered), {}};
-    if (buffered.empty() && pool_.HasHeadroom()) {
-      pollfd watch{fd, POLLIN | POLLRDHUP, 0};
-      timespec stay{0, std::chrono::nanoseconds(kStayForNextRequest).count()};
-      if (::ppoll(&watch, 1, &stay, nullptr) == 1) {
-        char chunk[16 * 1024];
-        ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-          ::shutdown(fd, SHUT_RDWR);
-          ::close(fd);
-          return std::nullopt;
-        }
-        if (n > 0) {
-          buffered.assign(chunk, static_cast<size_t>(n));
-          if (HeadComplete(buffered, 0)) return PendingConnection{fd, std::move(buffered), {}};
-        }
+    pollfd watch{fd, POLLIN | POLLRDHUP, 0};
+    timespec stay{0, std::chrono::nanoseconds(kStayForNextRequest).count()};
+    if (buffered.empty() && pool_.HasHeadroom() && ::ppoll(&watch, 1, &stay, nullptr) == 1) {
+      char chunk[16 * 1024];
+      ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        CloseSocket(fd);
+        return std::nullopt;
       }
+      if (n > 0) buffered.assign(chunk, static_cast<size_t>(n));
     }
+    if (HeadComplete(buffered, 0)) return PendingConnection{fd, std::move(buffered), {}};
     gate_.Add({fd, std::move(buffered), {}});
     return std::nullopt;
   }

@@ -144,10 +144,7 @@ void Writer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-uint64_t Writer::commit_count() const {
-  std::lock_guard lock(mutex_);
-  return commits_;
-}
+uint64_t Writer::commit_count() const { return commits_.load(); }
 
 uint64_t Writer::sync_count() const { return syncs_.load(); }
 
@@ -194,10 +191,7 @@ void Writer::Loop() {
     stats_.group_size.Observe(static_cast<double>(batch.size()));
     SyncIfDurable(batch);
     RunAfterCommit(actions);
-    {
-      std::lock_guard lock(mutex_);
-      ++commits_;
-    }
+    commits_.fetch_add(1, std::memory_order_relaxed);
     // Once finished, a submitter may return and destroy its `pending`: nothing after this.
     for (Pending* pending : batch) pending->Finish();
     batch.clear();

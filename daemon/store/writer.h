@@ -99,11 +99,11 @@ class Writer final : public Transactions {
   // durability, or the WAL could not be opened).
   int wal_fd_ = -1;
   std::atomic<uint64_t> syncs_{0};
-  mutable std::mutex mutex_;
+  std::atomic<uint64_t> commits_{0};
+  std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending*> queue_;
   bool stopping_ = false;
-  uint64_t commits_ = 0;
   std::thread thread_;
 };
 
