@@ -22,7 +22,7 @@ void WalCheckpointer::AfterCommit() {
   if (frames_ < kCheckpointFrames) return;
   sqlite3* db = connection_.db().getHandle();
   auto now = std::chrono::steady_clock::now();
-  const bool restart = now >= next_restart_;
+  const bool restart = now >= next_restart_ || frames_ >= next_restart_frames_;
   if (restart) sqlite3_busy_timeout(db, static_cast<int>(kReaderWait.count()));
   int rc = sqlite3_wal_checkpoint_v2(
       db, nullptr, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, nullptr,
@@ -31,15 +31,23 @@ void WalCheckpointer::AfterCommit() {
   sqlite3_busy_timeout(db, Connection::kBusyTimeoutMs);
   if (rc == SQLITE_OK) {
     frames_ = 0;
+    next_restart_frames_ = 0;
+    growth_before_retry_ = kCheckpointFrames / 4;
     restarts_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  // Readers outlasted the wait (SQLITE_BUSY): what could be copied was; try again later.
-  next_restart_ = now + kRetryAfter;
-  starved_.fetch_add(1, std::memory_order_relaxed);
   if (rc != SQLITE_BUSY) {
     LogWarn("WAL checkpoint failed", {{"error", sqlite3_errstr(rc)}, {"frames", frames_}});
   }
+  AfterStarvedRestart(now);
+}
+
+void WalCheckpointer::AfterStarvedRestart(std::chrono::steady_clock::time_point now) {
+  // Readers outlasted the wait (SQLITE_BUSY): what could be copied was; try again later.
+  starved_.fetch_add(1, std::memory_order_relaxed);
+  next_restart_ = now + kRetryAfter;
+  next_restart_frames_ = frames_ + growth_before_retry_;
+  if (growth_before_retry_ < kMaxGrowthBeforeRetry) growth_before_retry_ *= 2;
 }
 
 }  // namespace flare::daemon

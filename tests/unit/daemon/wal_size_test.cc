@@ -2,6 +2,7 @@
 // connections is reset when its operation ends, so no read transaction stays open across
 // commits and the writer's checkpoint can restart the WAL, even while reads overlap.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -30,6 +31,28 @@ class WalSizeTest : public ServiceTest {
       return tx.conn().db().execAndGet("PRAGMA page_size").getInt64();
     });
     return static_cast<std::uintmax_t>(2 * WalCheckpointer::kCheckpointFrames * page_size.value());
+  }
+
+  void CreateFiller() {
+    ASSERT_TRUE(writer_
+                    .Run<Ok>([](Tx& tx) -> Status {
+                      tx.conn().Exec("CREATE TABLE filler (v BLOB)");
+                      return Ok{};
+                    })
+                    .ok());
+  }
+
+  // One commit of 100 rows of 1 KiB.
+  void WriteHundredKiB() {
+    auto wrote = writer_.Run<Ok>([](Tx& tx) -> Status {
+      auto& insert = tx.conn().Prepare("INSERT INTO filler (v) VALUES (randomblob(1024))");
+      for (int i = 0; i < 100; ++i) {
+        insert.exec();
+        insert.reset();
+      }
+      return Ok{};
+    });
+    ASSERT_TRUE(wrote.ok()) << wrote.error().message;
   }
 };
 
@@ -76,13 +99,12 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
   // older than the last commit, so a passive checkpoint never copies every frame and the
   // WAL never starts over (measured: 279 MiB in 15 s). The writer's RESTART checkpoint waits
   // them out. About 4x (a sanitizer: 2x) the WAL's checkpoint size is written.
+  //
+  // Each read is 20 rows of 1 KiB: short. With 200 rows and three copies of this test on
+  // two cores, reads took 30-90 ms of wall time, longer than the checkpoint's reader wait,
+  // and that is the long-reader case of the next test, not this one.
   const std::uintmax_t bound = WalBound();
-  ASSERT_TRUE(writer_
-                  .Run<Ok>([](Tx& tx) -> Status {
-                    tx.conn().Exec("CREATE TABLE filler (v BLOB)");
-                    return Ok{};
-                  })
-                  .ok());
+  CreateFiller();
   std::atomic<bool> writing{true};
   std::atomic<int> reads{0};
   std::vector<std::thread> readers;
@@ -91,7 +113,7 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
       while (writing) {
         auto reader = readers_.Borrow();
         (*reader).db().execAndGet(
-            "SELECT count(*) FROM (SELECT v FROM filler ORDER BY rowid DESC LIMIT 200)");
+            "SELECT count(*) FROM (SELECT v FROM filler ORDER BY rowid DESC LIMIT 20)");
         ++reads;
       }
     });
@@ -100,15 +122,7 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   std::uintmax_t largest = 0;
   for (int g = 0; g < groups && std::chrono::steady_clock::now() < give_up; ++g) {
-    auto wrote = writer_.Run<Ok>([](Tx& tx) -> Status {
-      auto& insert = tx.conn().Prepare("INSERT INTO filler (v) VALUES (randomblob(1024))");
-      for (int i = 0; i < 100; ++i) {
-        insert.exec();
-        insert.reset();
-      }
-      return Ok{};
-    });
-    ASSERT_TRUE(wrote.ok()) << wrote.error().message;
+    ASSERT_NO_FATAL_FAILURE(WriteHundredKiB());
     largest = std::max(largest, WalBytes());
   }
   writing = false;
@@ -118,6 +132,50 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
   EXPECT_LE(largest, bound) << "the WAL grew to " << largest << " bytes (bound " << bound
                             << "); restarts " << writer_.stats().wal_restarts.load() << ", starved "
                             << writer_.stats().wal_checkpoints_starved.load();
+}
+
+TEST_F(WalSizeTest, AReaderThatHoldsItsSnapshotCostsTheWriterFewCheckpointWaits) {
+  // A reader keeps one snapshot while three checkpoints' worth of WAL is written. No RESTART
+  // can succeed meanwhile, and each attempt costs the writer up to kReaderWait. They are
+  // retried once per kRetryAfter, or after the WAL grew by a quarter, a half, one, two...
+  // checkpoint sizes since the last that failed: from 16 MiB to 48 MiB, at most 3 of those.
+  ASSERT_NO_FATAL_FAILURE(CreateFiller());
+  std::atomic<bool> holding{false};
+  std::atomic<bool> release{false};
+  std::thread holder([&] {
+    auto reader = readers_.Borrow();
+    (*reader).db().exec("BEGIN");
+    (*reader).db().execAndGet("SELECT count(*) FROM filler");
+    holding = true;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    (*reader).db().exec("COMMIT");
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto started = std::chrono::steady_clock::now();
+  const int groups = static_cast<int>(3 * (WalBound() / 2) / (100 * 1024));
+  const auto give_up = started + std::chrono::minutes(2);
+  for (int g = 0; g < groups && std::chrono::steady_clock::now() < give_up; ++g) {
+    ASSERT_NO_FATAL_FAILURE(WriteHundredKiB());
+  }
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
+  release = true;
+  holder.join();
+  const auto starved = writer_.stats().wal_checkpoints_starved.load();
+  EXPECT_GE(starved, 1u) << "the held snapshot kept the WAL from starting over";
+  EXPECT_LE(starved, static_cast<uint64_t>(seconds) + 1 + 3)
+      << "RESTART was tried too often while the reader held its snapshot (" << seconds << " s)";
+  EXPECT_EQ(writer_.stats().wal_restarts.load(), 0u);
+
+  // Once the reader has let go, the next checkpoint (after kRetryAfter) starts the WAL over.
+  // The writer checkpoints after it has answered the commit, so wait for it a little.
+  std::this_thread::sleep_for(WalCheckpointer::kRetryAfter);
+  ASSERT_NO_FATAL_FAILURE(WriteHundredKiB());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (writer_.stats().wal_restarts.load() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(writer_.stats().wal_restarts.load(), 1u);
 }
 
 }  // namespace
