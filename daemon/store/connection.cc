@@ -2,12 +2,15 @@
 
 namespace flare::daemon {
 
-Connection::Connection(const std::string& path, Durability durability, Access access)
+Connection::Connection(const std::string& path, Durability durability, Access access,
+                       const char* vfs)
     // NOMUTEX: a connection is only ever used by one thread at a time (the writer thread,
     // or a reader lease), so SQLite's per-call locking is pure cost.
-    : db_(path, (access == Access::kReadOnly ? SQLite::OPEN_READONLY
-                                             : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
-                    SQLite::OPEN_NOMUTEX) {
+    : db_(path,
+          (access == Access::kReadOnly ? SQLite::OPEN_READONLY
+                                       : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
+              SQLite::OPEN_NOMUTEX,
+          0, vfs ? vfs : "") {
   db_.setBusyTimeout(kBusyTimeoutMs);
   if (access == Access::kReadWrite) db_.exec("PRAGMA journal_mode=WAL");
   // FULL fsyncs the WAL at every commit: a 2xx survives power loss. NORMAL survives a

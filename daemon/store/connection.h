@@ -21,7 +21,9 @@ class Connection {
   /// How long a statement waits for a lock before SQLITE_BUSY (every connection).
   static constexpr int kBusyTimeoutMs = 10'000;
 
-  Connection(const std::string& path, Durability durability, Access access);
+  /// `vfs`: a registered SQLite VFS by name, or null for the default.
+  Connection(const std::string& path, Durability durability, Access access,
+             const char* vfs = nullptr);
 
   /// A cached statement for `sql` (a string literal), reset and with bindings cleared.
   SQLite::Statement& Prepare(const char* sql);

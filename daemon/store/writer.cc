@@ -14,6 +14,7 @@
 #include "daemon/store/counter_deltas.h"
 #include "daemon/store/schema.h"
 #include "daemon/store/sqlite_stores.h"
+#include "daemon/store/wal_write_gathering.h"
 
 namespace flare::daemon {
 
@@ -99,6 +100,11 @@ class DeferCountersWhileInScope {
 
 // The WAL file of the writer's connection, opened for fdatasync; -1 when the database is
 // not in WAL mode (an in-memory database) or the file cannot be opened.
+// The writer's connection gathers each commit's WAL writes into one (wal_write_gathering.h).
+std::unique_ptr<Connection> OpenWriterConnection(const std::string& path, Durability durability) {
+  return std::make_unique<Connection>(path, durability, Access::kReadWrite, WalWriteGatheringVfs());
+}
+
 int OpenWal(Connection& connection) {
   std::string mode = connection.db().execAndGet("PRAGMA journal_mode").getString();
   if (mode != "wal") return -1;
@@ -110,7 +116,7 @@ int OpenWal(Connection& connection) {
 }  // namespace
 
 Writer::Writer(const std::string& path, Durability durability, const Clock& clock)
-    : connection_(std::make_unique<Connection>(path, durability, Access::kReadWrite)),
+    : connection_(OpenWriterConnection(path, durability)),
       stores_(std::make_unique<SqliteStores>(*connection_)),
       checkpointer_(*connection_, stats_.wal_restarts, stats_.wal_checkpoints_starved),
       clock_(clock) {
