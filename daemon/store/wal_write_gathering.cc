@@ -20,6 +20,7 @@ constexpr size_t kMaxGathered = size_t{1} << 20;
 // is a multiple of 128 KiB fails as "disk full" (it masks the length with 0x1ffff): each
 // write it is given stays below that.
 constexpr size_t kMaxWrite = 124 * 1024;
+constexpr size_t kKeptCapacity = 256 * 1024;
 constexpr int kFrameHeaderBytes = 24;  // a WAL frame's header; the WAL's own header is 32
 
 struct GatherFile;
@@ -40,6 +41,9 @@ struct WalBuffer {
                                   offset + static_cast<sqlite3_int64>(done));
     }
     bytes.clear();
+    // A batch can gather up to kMaxGathered; the usual commit needs far less (issue 8
+    // bounds flared's idle memory).
+    if (bytes.capacity() > kKeptCapacity) std::string().swap(bytes);
     return rc;
   }
 };
