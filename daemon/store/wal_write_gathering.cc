@@ -13,6 +13,9 @@
 #include "daemon/log.h"
 
 namespace flare::daemon {
+// Named, so that in a unity build these short names (Read, Sync, Lock, ...) stay out of
+// flare::daemon, where the writer has its own.
+namespace wal_gathering {
 namespace {
 
 constexpr size_t kMaxGathered = size_t{1} << 20;
@@ -320,8 +323,10 @@ int CurrentTimeInt64(sqlite3_vfs* vfs, sqlite3_int64* out) {
 }
 
 }  // namespace
+}  // namespace wal_gathering
 
 const char* WalWriteGatheringVfs() {
+  using namespace wal_gathering;
   static constexpr const char* kName = "flare-gather";
   static std::once_flag once;
   std::call_once(once, [] {
