@@ -32,7 +32,7 @@ void WalCheckpointer::AfterCommit() {
   if (rc == SQLITE_OK) {
     frames_ = 0;
     next_restart_frames_ = 0;
-    growth_before_retry_ = kCheckpointFrames / 4;
+    growth_before_retry_ = kFirstGrowthBeforeRetry;
     restarts_.fetch_add(1, std::memory_order_relaxed);
     return;
   }

@@ -17,11 +17,12 @@
 // experiment: the WAL stayed at 16 MiB, and the writer wrote 1.8x as many rows.
 //
 // When readers outlast the wait, the checkpoint still copies what it can (as PASSIVE would)
-// and RESTART is tried again after kRetryAfter, or sooner once the WAL has grown by half a
-// checkpoint's size since the attempt that failed, then by one, two, four... sizes while
-// attempts keep failing. A reader that was only descheduled for a moment on a busy machine
-// (seen with three test processes on two cores: the WAL reached 46 MiB in the second before
-// the next attempt) then costs half a checkpoint of WAL, not a second of writes; a reader
+// and RESTART is tried again after kRetryAfter, or sooner once the WAL has grown by a quarter
+// of a checkpoint's size since the attempt that failed, then by a half, one, two... sizes
+// while attempts keep failing. A reader that was only descheduled for a moment on a busy
+// machine (seen with three test processes on two cores: the WAL reached 46 MiB in the second
+// before the next attempt) then costs a quarter checkpoint of WAL, not a second of writes; a
+// reader
 // that holds its snapshot for long costs the writer kReaderWait once per kRetryAfter plus
 // a number of times that grows with the logarithm of the WAL's length.
 
@@ -38,6 +39,7 @@ class WalCheckpointer {
   static constexpr int kCheckpointFrames = 4000;  // 16 MiB of 4 KiB pages
   static constexpr std::chrono::milliseconds kReaderWait{50};
   static constexpr std::chrono::milliseconds kRetryAfter{1000};
+  static constexpr int kFirstGrowthBeforeRetry = kCheckpointFrames / 4;
   static constexpr int kMaxGrowthBeforeRetry = 1 << 22;  // 16 GiB of pages: kRetryAfter rules
 
   /// Installs the hook on `connection` (the writer's), which must outlive this object, as
@@ -60,7 +62,7 @@ class WalCheckpointer {
   // After a RESTART the readers outlasted: the next is tried at whichever comes first.
   std::chrono::steady_clock::time_point next_restart_{};
   int next_restart_frames_ = 0;
-  int growth_before_retry_ = kCheckpointFrames / 4;  // doubles while attempts keep failing
+  int growth_before_retry_ = kFirstGrowthBeforeRetry;  // doubles while attempts keep failing
   std::atomic<uint64_t>& restarts_;
   std::atomic<uint64_t>& starved_;
 };

@@ -37,6 +37,7 @@ struct WalBuffer {
   bool commit_page_next = false;  // the last write was the header of a commit frame
 
   int Flush() {
+    if (bytes.empty()) return SQLITE_OK;  // the usual case: every shared-memory call asks
     int rc = SQLITE_OK;
     for (size_t done = 0; done < bytes.size() && rc == SQLITE_OK; done += kMaxWrite) {
       const size_t amount = std::min(kMaxWrite, bytes.size() - done);
@@ -123,6 +124,10 @@ int Read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
 int Write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
   return Real(f)->pMethods->xWrite(Real(f), data, amount, offset);
 }
+int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
+  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
+}
+void ShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
 
 // --- the database file: passes through, flushing its WAL before shared memory -------------
 
@@ -149,12 +154,12 @@ int DatabaseClose(sqlite3_file* f) {
 
 int DatabaseShmLock(sqlite3_file* f, int offset, int n, int flags) {
   FlushBeforeSharedMemory(Gather(f));
-  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
+  return ShmLock(f, offset, n, flags);
 }
 
 void DatabaseShmBarrier(sqlite3_file* f) {
   FlushBeforeSharedMemory(Gather(f));
-  Real(f)->pMethods->xShmBarrier(Real(f));
+  ShmBarrier(f);
 }
 
 const sqlite3_io_methods kDatabaseMethods = {
@@ -220,11 +225,6 @@ int FlushThen(sqlite3_file* f, Args... args) {
   return Forward(f, args...);
 }
 
-int WalShmLock(sqlite3_file* f, int offset, int n, int flags) {
-  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
-}
-void WalShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
-
 const sqlite3_io_methods kWalMethods = {
     3,
     WalClose,
@@ -240,8 +240,8 @@ const sqlite3_io_methods kWalMethods = {
     SectorSize,
     DeviceCharacteristics,
     ShmMap,
-    WalShmLock,
-    WalShmBarrier,
+    ShmLock,
+    ShmBarrier,
     ShmUnmap,
     Fetch,
     Unfetch,
