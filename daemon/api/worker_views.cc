@@ -13,11 +13,11 @@ nlohmann::json ClaimedRunView(ClaimedRun& claim) {
       {"lease_id", claim.lease_id},
       {"job_type", claim.job_type},
       {"queue", claim.queue},
-      {"payload", std::move(claim.payload)},
+      {"payload", claim.payload.value()},
       {"attempt", claim.attempt},
       {"max_attempts", claim.max_attempts},
       {"timeout_seconds", claim.timeout_seconds},
-      {"tags", std::move(claim.tags)},
+      {"tags", claim.tags.value()},
       {"lease_expires_at", TimeOrNull(claim.lease_expires_at)},
   };
 }

@@ -8,7 +8,7 @@ ClaimedRun ClaimOf(const JobRecord& job, const RunRecord& run) {
                     .lease_id = run.lease_id,
                     .job_type = run.job_type,
                     .queue = run.queue,
-                    .payload = run.payload.is_null() ? job.payload : run.payload,
+                    .payload = run.payload.is_null() ? job.payload : StoredJson::Of(run.payload),
                     .tags = job.tags,
                     .attempt = run.attempt,
                     .max_attempts = run.max_attempts,

@@ -17,8 +17,10 @@ struct ClaimedRun {
   std::string lease_id;  // the fencing token the worker's ack and heartbeats must carry
   std::string job_type;
   std::string queue;
-  nlohmann::json payload;  // the run's own payload (a rerun's), else the job's
-  nlohmann::json tags;
+  // The run's own payload (a rerun's), else the job's; as stored: the API's thread parses
+  // them, not the writer's.
+  StoredJson payload;
+  StoredJson tags;
   int attempt = 0;
   int max_attempts = 0;
   int timeout_seconds = 0;

@@ -21,16 +21,25 @@ HeaderList IdentityHeaders(const RunRecord& run) {
           {"Flare-Attempt", std::to_string(run.attempt)}};
 }
 
-HttpCallSpec BuildCall(const HttpTarget& target, const nlohmann::json& payload,
-                       int timeout_seconds) {
+// The JSON a call sends when its target has no body of its own: the run's own payload (a
+// rerun's), else the job's, as stored (no parse on the writer's thread); none when it is
+// the empty object.
+std::string PayloadBody(const JobRecord& job, const RunRecord& run) {
+  if (!run.payload.is_null()) {
+    return run.payload.is_object() && !run.payload.empty() ? run.payload.dump() : "";
+  }
+  return job.payload.text() == "{}" ? "" : job.payload.text();
+}
+
+HttpCallSpec BuildCall(const HttpTarget& target, std::string payload_body, int timeout_seconds) {
   HttpCallSpec call;
   call.method = target.method;
   call.url = target.url;
   call.headers = target.headers;
   if (target.body) {
     call.body = *target.body;
-  } else if (payload.is_object() && !payload.empty()) {
-    call.body = payload.dump();
+  } else if (!payload_body.empty()) {
+    call.body = std::move(payload_body);
     bool has_type = false;
     for (const auto& [name, value] : call.headers) {
       if (strcasecmp(name.c_str(), "Content-Type") == 0) has_type = true;
@@ -105,14 +114,13 @@ Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job,
     return Error{ErrorCode::kInternal, "job " + job.id + " has no http target to call"};
   }
   const HttpTarget& target = *job.spec.http;
-  HttpWork work{
-      run.project_id,
-      job.id,
-      run.id,
-      "",
-      BuildCall(target, run.payload.is_null() ? job.payload : run.payload, run.timeout_seconds),
-      target.success_status,
-      0};
+  HttpWork work{run.project_id,
+                job.id,
+                run.id,
+                "",
+                BuildCall(target, PayloadBody(job, run), run.timeout_seconds),
+                target.success_status,
+                0};
   if (run.ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run.ready_at);
   // One save of the run: the lease outlasts the call's own timeout, and the request it
   // makes is kept (redacted) with it.

@@ -13,8 +13,9 @@ JobRecord BuildJob(JobSpec spec, const std::string& project_id, TimePoint now) {
   job.slug = spec.slug;
   job.job_type = std::move(spec.job_type);
   job.queue = std::move(spec.queue);
-  job.payload = std::move(spec.payload);  // payloads may be large: moved, not copied twice
-  job.tags = std::move(spec.tags);
+  // Serialized here, off the writer's thread when this is a create.
+  job.payload = StoredJson::Of(std::move(spec.payload));  // may be large: moved, not copied
+  job.tags = StoredJson::Of(std::move(spec.tags));
   // The record's fields now hold job_type, payload, queue and tags; the spec's go back to
   // their defaults, as a spec read back from its column has them (JobRecord::spec).
   const JobSpec defaults;

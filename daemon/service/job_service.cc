@@ -44,9 +44,7 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
   }
   ValidatedCreate input{BuildJob(std::move(*spec), project_id, now), "", *plan};
   JobRecord& job = input.job;
-  job.payload_text = job.payload.dump();
   job.spec_text = SpecSettings(job.spec).dump();
-  if (!job.tags.is_null()) job.tags_text = job.tags.dump();
   if (!job.idempotency_key.empty()) input.request_hash = HexEncode(Sha256(body.dump()));
   job.request_hash = input.request_hash;
   return input;

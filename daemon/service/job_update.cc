@@ -16,8 +16,8 @@ nlohmann::json CurrentBody(const JobRecord& job) {
   nlohmann::json body = SpecSettings(job.spec);
   body["job_type"] = job.job_type;
   body["queue"] = job.queue;
-  body["payload"] = job.payload;
-  body["tags"] = job.tags;
+  body["payload"] = job.payload.value();
+  body["tags"] = job.tags.value();
   return body;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "common/run_state.h"
 #include "daemon/store/records.h"
@@ -58,6 +59,13 @@ inline void BindCursor(SQLite::Statement& st, int index, const std::optional<Pag
 inline std::string ColText(SQLite::Statement& st, int index) {
   auto column = st.getColumn(index);
   return column.isNull() ? std::string() : column.getString();
+}
+/// A text column without a copy: valid until the statement steps again or is reset.
+inline std::string_view ColTextView(SQLite::Statement& st, int index) {
+  auto column = st.getColumn(index);
+  if (column.isNull()) return {};
+  const char* text = column.getText();  // before getBytes, as SQLite asks
+  return {text, static_cast<size_t>(column.getBytes())};
 }
 /// A stored run or job state. A spelling this flared does not know (a newer version's data
 /// dir, a hand edit) throws: the enum cannot hold it, and guessing a state would let a

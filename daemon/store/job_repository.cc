@@ -2,6 +2,7 @@
 
 #include "daemon/store/columns.h"
 #include "daemon/store/counter_deltas.h"
+#include "daemon/store/stored_spec.h"
 
 namespace flare::daemon {
 namespace {
@@ -19,11 +20,8 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   BindText(st, 3, j.slug);
   st.bind(4, j.job_type);
   st.bind(5, j.queue);
-  st.bind(6, j.payload_text.empty() ? j.payload.dump() : j.payload_text);
-  if (!j.tags_text.empty())
-    st.bind(7, j.tags_text);
-  else
-    BindJson(st, 7, j.tags);
+  st.bind(6, j.payload.is_null() ? std::string("{}") : j.payload.text());
+  BindText(st, 7, j.tags.text());
   st.bind(8, j.spec_text.empty() ? SpecSettings(j.spec).dump() : j.spec_text);
   st.bind(9, j.is_http ? 1 : 0);
   BindText(st, 10, j.parent_job_id);
@@ -55,9 +53,9 @@ JobRecord ReadJob(SQLite::Statement& st) {
   j.slug = ColText(st, 3);
   j.job_type = ColText(st, 4);
   j.queue = ColText(st, 5);
-  j.payload = ColJson(st, 6);
-  j.tags = ColJson(st, 7);
-  j.spec = SpecFromSettings(ColJson(st, 8));
+  j.payload = StoredJson::FromColumn(ColText(st, 6));
+  j.tags = StoredJson::FromColumn(ColText(st, 7));
+  j.spec = SpecFromColumn(ColTextView(st, 8));
   j.error = ColJson(st, 25);
   j.is_http = st.getColumn(9).getInt() != 0;
   j.parent_job_id = ColText(st, 10);

@@ -37,14 +37,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const flare::TimePoint kNow = *flare::ParseTime("2026-03-08T06:59:30.250Z");
   auto plan = flare::daemon::PlanSchedule(*spec, kNow, kNow);
   if (plan) {
+    // BuildJob serializes the payload and tags the writer stores; with the spec column and
+    // the 201 answer below, dump() throws on text that is not UTF-8, which must have been
+    // refused before this point.
     flare::daemon::JobRecord job = flare::daemon::BuildJob(*spec, "prj_fuzz", kNow);
-    // The columns the writer stores and the 201 answer: dump() throws on text that is not
-    // UTF-8, which must have been refused before this point.
-    job.payload_text = job.payload.dump();
     nlohmann::json settings = flare::SpecSettings(job.spec);
     job.spec_text = settings.dump();
-    if (!job.tags.is_null()) job.tags_text = job.tags.dump();
     (void)flare::daemon::JobView(job).dump();
+    // What a read of the row shows is what the create held.
+    FUZZ_CHECK(
+        flare::daemon::StoredJson::FromColumn(job.payload.text()).value() == job.payload.value(),
+        "the payload column reads back as the payload it was written from");
     // What the stores read back from the spec column is what was written to it.
     FUZZ_CHECK(flare::SpecSettings(flare::SpecFromSettings(nlohmann::json::parse(job.spec_text))) ==
                    settings,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "daemon/store/postgres/columns.h"
+#include "daemon/store/stored_spec.h"
 
 namespace flare::daemon::postgres {
 // Helpers live in a namespace named after the file: the sources of a target are compiled in
@@ -35,8 +36,8 @@ constexpr const char* kUpdate =
     "next_retry_at = $22, progress = $23, duration_ms = $24, error = $25, created_at = $26, "
     "updated_at = $27, deleted_at = $28 WHERE id = $1 AND project_id = $2";
 
-// $1..$28 in the column order of kSelect without rowid. The pre-serialized
-// texts, when a record carries them, spare the writer serializing again.
+// $1..$28 in the column order of kSelect without rowid. The pre-serialized spec, when a
+// record carries it, spares the writer serializing again.
 std::vector<pg::PgParam> JobParams(const JobRecord& j) {
   return {
       j.id,
@@ -44,8 +45,8 @@ std::vector<pg::PgParam> JobParams(const JobRecord& j) {
       TextOrNull(j.slug),
       j.job_type,
       j.queue,
-      j.payload_text.empty() ? j.payload.dump() : j.payload_text,
-      j.tags_text.empty() ? JsonOrNull(j.tags) : std::optional<std::string>(j.tags_text),
+      j.payload.is_null() ? std::string("{}") : j.payload.text(),
+      TextOrNull(j.tags.text()),
       j.spec_text.empty() ? SpecSettings(j.spec).dump() : j.spec_text,
       Flag(j.is_http),
       TextOrNull(j.parent_job_id),
@@ -86,9 +87,9 @@ JobRecord ReadJob(const pg::PgResult& r, int row) {
   j.slug = TextAt(r, row, 3);
   j.job_type = TextAt(r, row, 4);
   j.queue = TextAt(r, row, 5);
-  j.payload = JsonAt(r, row, 6);
-  j.tags = JsonAt(r, row, 7);
-  j.spec = SpecFromSettings(JsonAt(r, row, 8));
+  j.payload = StoredJson::FromColumn(TextAt(r, row, 6));
+  j.tags = StoredJson::FromColumn(TextAt(r, row, 7));
+  j.spec = SpecFromColumn(TextAt(r, row, 8));
   j.is_http = FlagAt(r, row, 9);
   j.parent_job_id = TextAt(r, row, 10);
   j.idempotency_key = TextAt(r, row, 11);

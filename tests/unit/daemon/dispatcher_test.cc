@@ -49,7 +49,7 @@ TEST_F(DispatcherTest, AParkedPollIsAnsweredByTheCommitThatMadeItsRunReady) {
   ASSERT_EQ(answer->size(), 1u);
   EXPECT_EQ((*answer)[0].job_id, job_id);
   EXPECT_FALSE((*answer)[0].lease_id.empty());
-  EXPECT_EQ((*answer)[0].payload, nlohmann::json({{"n", 1}}));
+  EXPECT_EQ((*answer)[0].payload.value(), nlohmann::json({{"n", 1}}));
   EXPECT_EQ(Job(job_id)["state"], "processing");
   // One writer operation: the create, which also claimed the run; no claim of the poll's own.
   EXPECT_EQ(writer_.stats().group_size.sum() - ops_before, 1.0);

@@ -42,8 +42,8 @@ JobRecord NewJob(const std::string& id, const std::string& project = "proj_a") {
 JobRecord FullJob() {
   JobRecord job = NewJob("job_full");
   job.slug = "nightly-report";
-  job.payload = {{"to", "ana@example.com"}, {"n", 3}};
-  job.tags = {{"env", "prod"}, {"team", "core"}};
+  job.payload = StoredJson::Of({{"to", "ana@example.com"}, {"n", 3}});
+  job.tags = StoredJson::Of({{"env", "prod"}, {"team", "core"}});
   job.spec.schedule = "0 3 * * *";
   job.spec.timeout_seconds = 60;
   job.spec.http = HttpTarget{};
@@ -80,8 +80,8 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.slug, want.slug);
   EXPECT_EQ(got.job_type, want.job_type);
   EXPECT_EQ(got.queue, want.queue);
-  EXPECT_EQ(got.payload, want.payload);
-  EXPECT_EQ(got.tags, want.tags);
+  EXPECT_EQ(got.payload.value(), want.payload.value());
+  EXPECT_EQ(got.tags.value(), want.tags.value());
   // The spec as its column holds it: SpecSettings is its whole stored form.
   EXPECT_EQ(SpecSettings(got.spec), SpecSettings(want.spec));
   EXPECT_EQ(got.is_http, want.is_http);
@@ -164,17 +164,17 @@ TEST_F(PgJobStoreTest, EmptyAndAbsentValuesComeBackEmptyAndAbsent) {
       << "empty strings and null JSON are stored as NULL";
 }
 
-TEST_F(PgJobStoreTest, InsertWritesThePreSerializedTextsWhenGiven) {
+TEST_F(PgJobStoreTest, InsertWritesTheStoredTextsAndThePreSerializedSpec) {
   JobRecord job = NewJob("job_texts");
-  job.payload_text = R"({"pre":1})";
+  job.payload = StoredJson::FromColumn(R"({"pre":1})");
   job.spec_text = R"({"priority":7})";
-  job.tags_text = R"({"t":"v"})";
+  job.tags = StoredJson::FromColumn(R"({"t":"v"})");
   Inserted(job);
   std::optional<JobRecord> found = Reader().Find("proj_a", "job_texts");
   ASSERT_TRUE(found);
-  EXPECT_EQ(found->payload, nlohmann::json({{"pre", 1}}));
+  EXPECT_EQ(found->payload.value(), nlohmann::json({{"pre", 1}}));
   EXPECT_EQ(found->spec.priority, 7);
-  EXPECT_EQ(found->tags, nlohmann::json({{"t", "v"}}));
+  EXPECT_EQ(found->tags.value(), nlohmann::json({{"t", "v"}}));
 }
 
 TEST_F(PgJobStoreTest, InsertCountsAnActiveJobOnly) {
@@ -202,7 +202,7 @@ TEST_F(PgJobStoreTest, SaveWritesEveryMutableColumn) {
 TEST_F(PgJobStoreTest, SaveStateWritesOnlyWhatFollowsTheLatestRun) {
   JobRecord job = Inserted(NewJob("job_s"));
   JobRecord changed = job;
-  changed.payload = {{"ignored", true}};
+  changed.payload = StoredJson::Of({{"ignored", true}});
   changed.queue = "ignored";
   changed.next_run_at = At(100);
   changed.last_run_id = "run_9";
@@ -294,7 +294,7 @@ TEST_F(PgJobStoreTest, ListFiltersByStateQueueTypeAndCreatedRange) {
 TEST_F(PgJobStoreTest, ListMatchesEveryTagAsAString) {
   auto tagged = [&](const std::string& id, nlohmann::json tags) {
     JobRecord job = NewJob(id);
-    job.tags = std::move(tags);
+    job.tags = StoredJson::Of(std::move(tags));
     Inserted(job);
   };
   tagged("job_both", {{"env", "prod"}, {"team", "core"}});
