@@ -63,6 +63,9 @@ OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/flare-issue8.XXXXXX")}"
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# The tables take the median of every line in OUT: an earlier run's lines would count too.
+[ -z "$(find "$OUT" -name '*.jsonl' -print -quit 2>/dev/null)" ] ||
+  die "OUT=$OUT holds the results of an earlier run; name a new directory"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ "$PEER_SCHED_S" =~ ^[0-9]+$ ]] || die "PEER_SCHED_S must be a whole number of seconds"
 [ ${#CASES[@]} -gt 0 ] || die "CASES is empty"

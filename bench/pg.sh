@@ -40,6 +40,9 @@ CASES=("$@")
 
 log() { echo "[pg-bench] $*" >&2; }
 die() { log "$*"; exit 1; }
+# The tables take the median of every line in OUT: an earlier run's lines would count too.
+[ -z "$(find "$OUT" -name '*.jsonl' -print -quit 2>/dev/null)" ] ||
+  die "OUT=$OUT holds the results of an earlier run; name a new directory"
 
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/flare-pg-scratch.XXXXXX")"
 PIDS=()

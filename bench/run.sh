@@ -125,6 +125,9 @@ fi
 
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/flare-bench.XXXXXX")"
 OUT="${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/flare-bench-out.XXXXXX")}"
+# The tables take the median of every line in OUT: an earlier run's lines would count too.
+[ -z "$(find "$OUT" -name '*.jsonl' -print -quit 2>/dev/null)" ] ||
+  die "OUT=$OUT holds the results of an earlier run; name a new directory"
 mkdir -p "$OUT"
 
 # ---- one case ---------------------------------------------------------------------------
