@@ -21,7 +21,7 @@ using OptTime = std::optional<TimePoint>;
 // A JSON column of a row (a job's payload or tags) as the store holds it: its text.
 //
 // The writer reads a job at every claim and every ack, and neither looks at the payload or
-// the tags: parsing them there cost ~14 % of the writer's time under poll→ack. So a row read
+// the tags: parsing them there cost ~14 % of flared's CPU per job under poll→ack. So a row read
 // from the store keeps the column's text, written back as it was read, and whoever shows
 // the value (a view, the poll's answer) parses it on its own thread. A value built by
 // flared (a create, a PATCH) keeps the value too, so that its answer does not parse what
