@@ -4,6 +4,9 @@
 #include <string>
 
 namespace flare::daemon {
+// Named after the file: a target's sources are compiled together in unity builds, where
+// anonymous helpers of two files would share one scope.
+namespace stored_spec {
 namespace {
 
 // A handful: a load has a few kinds of jobs at once, and a miss costs one comparison more
@@ -24,9 +27,7 @@ JobSpec Parse(std::string_view text) {
   return SpecFromSettings(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
 }
 
-}  // namespace
-
-JobSpec SpecFromColumn(std::string_view text) {
+JobSpec Recalled(std::string_view text) {
   if (text.empty()) return Parse(text);
   thread_local SpecMemory memory;
   for (const RememberedSpec& entry : memory.entries) {
@@ -38,5 +39,10 @@ JobSpec SpecFromColumn(std::string_view text) {
   slot.spec = Parse(text);
   return slot.spec;
 }
+
+}  // namespace
+}  // namespace stored_spec
+
+JobSpec SpecFromColumn(std::string_view text) { return stored_spec::Recalled(text); }
 
 }  // namespace flare::daemon
