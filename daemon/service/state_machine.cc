@@ -1,5 +1,6 @@
 #include "daemon/service/state_machine.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "common/backoff.h"
@@ -188,7 +189,15 @@ void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& work
   if (amend) amend(run);
   Save(job, run);
   Record(job, &run, "started", {{"worker_id", worker_id}});
-  tx_.OnCommit([&n = notifier_, t = *run.lease_expires_at] { n.WakeAt(t); });
+  // The timer must look again when the lease ends and, for a worker's run, once the worker
+  // could have fallen silent (it was seen now): a worker that dies right after its claim
+  // loses the run after the silence limit, not at the end of a lease of up to a day. While
+  // it beats, each look moves the next one to its last beat + the limit (TimerService).
+  TimePoint look_again = *run.lease_expires_at;
+  if (!run.is_http)
+    look_again =
+        std::min(look_again, tx_.now() + kWorkerSilenceLimit + std::chrono::milliseconds(1));
+  tx_.OnCommit([&n = notifier_, t = look_again] { n.WakeAt(t); });
   LogTransition(run, from);
 }
 

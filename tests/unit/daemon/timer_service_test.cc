@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "daemon/store/run_repository.h"
 #include "daemon/store/worker_repository.h"
 #include "tests/unit/daemon/service_fixture.h"
@@ -67,6 +69,20 @@ TEST_F(ServiceTest, SilentWorkerLosesItsRunsAfterThreeHeartbeatIntervals) {
   EXPECT_EQ(lost["state"], "failed");
   auto runs = RunsOf(job["id"]);
   EXPECT_EQ(runs[0]["failure_reason"], "WORKER_LOST");
+}
+
+TEST_F(ServiceTest, AClaimAsksTheTimerToLookOnceItsWorkerCouldBeSilent) {
+  // Nothing else is due: without this wake, a worker that died right after its claim would
+  // keep the run until its 30-minute lease ended.
+  MustCreate({{"job_type", "t"}, {"payload", nlohmann::json::object()}});
+  notifier_.wakes.clear();
+  ASSERT_EQ(Claim().size(), 1u);
+  ASSERT_FALSE(notifier_.wakes.empty());
+  TimePoint earliest = *std::min_element(notifier_.wakes.begin(), notifier_.wakes.end());
+  EXPECT_EQ(earliest, clock_.Now() + 90s + 1ms);
+  Advance(90s + 1ms);
+  auto outcome = Tick();
+  EXPECT_EQ(outcome.lost, 1);
 }
 
 TEST_F(ServiceTest, ExhaustedAttemptsDeadLetterAndCancelWaitingChildren) {
