@@ -13,7 +13,10 @@
 //   process  --n N --workers W --max-jobs M --ack-conns A
 //                                   pre-loads N jobs by batch (not timed), then W worker
 //                                   threads poll (wait 0) → ack every job (A acks in flight
-//                                   per worker, on A connections) until the backlog drains
+//                                   per worker, on A connections) until the backlog drains;
+//                                   with --poll-early 1 a worker writes its next poll while
+//                                   its acks are in flight, as `flarectl worker run` does
+//                                   (a slot frees when its job ends, not when the ack lands)
 //   latency  --rate R --seconds S   1 worker long-polls (wait 25 s, max_jobs 1) and acks;
 //                                   producers create R jobs/s open-loop for S s, stamping
 //                                   CLOCK_MONOTONIC just before the POST into the payload;
@@ -78,7 +81,8 @@ struct Options {
   int workers = 4;
   int max_jobs = 1;
   int ack_conns = 1;
-  int ack_list = 0;  // 1: each poll's claims acked by one list ack (POST /workers/ack {acks})
+  int ack_list = 0;    // 1: each poll's claims acked by one list ack (POST /workers/ack {acks})
+  int poll_early = 0;  // 1: the next poll is written before the acks' answers are read
   double rate = 200;
   double seconds = 10;
   int producers = 4;
@@ -136,6 +140,7 @@ Options ParseOptions(int argc, char** argv) {
   num("--max-jobs", o.max_jobs);
   num("--ack-conns", o.ack_conns);
   num("--ack-list", o.ack_list);
+  num("--poll-early", o.poll_early);
   num("--rate", o.rate);
   num("--seconds", o.seconds);
   num("--producers", o.producers);
@@ -148,6 +153,9 @@ Options ParseOptions(int argc, char** argv) {
       o.cap_s <= 0) {
     Die("an option is out of range");
   }
+  if (o.poll_early != 0 && o.ack_list == 0 && o.max_jobs > o.ack_conns)
+    Die("--poll-early 1 needs --ack-list 1 or --ack-conns of at least --max-jobs: one request "
+        "each");
   return o;
 }
 
@@ -436,16 +444,28 @@ std::string AckBody(const Claimed& c, const std::string& worker) {
          c.lease_id + "\",\"worker_id\":\"" + worker + "\",\"status\":\"succeeded\"}";
 }
 
-// Acks `claims` with up to conns.size() requests in flight: one per connection, written
-// before any reply is read, so flared handles them on separate threads at once.
-long AckAll(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed>& claims,
-            const std::string& worker, bool as_list = false) {
-  long acked = 0;
+// Writes the acks of `claims`, reading no answer: one list ack on the first connection, or
+// one ack per connection (claims.size() <= conns.size()). Returns the requests written.
+size_t SendAcks(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed>& claims,
+                const std::string& worker, bool as_list) {
   if (as_list && claims.size() > 1) {
     std::string body = "{\"worker_id\":\"" + worker + "\",\"acks\":[";
     for (size_t i = 0; i < claims.size(); ++i) body += (i ? "," : "") + AckBody(claims[i], worker);
     body += "]}";
-    Reply r = conns[0]->Post("/flare/v1/workers/ack", body);
+    conns[0]->Send("/flare/v1/workers/ack", body);
+    return 1;
+  }
+  for (size_t c = 0; c < claims.size(); ++c)
+    conns[c]->Send("/flare/v1/workers/ack", AckBody(claims[c], worker));
+  return claims.size();
+}
+
+// Reads the answers of what SendAcks wrote; returns the jobs acked.
+long ReceiveAcks(std::vector<std::unique_ptr<Conn>>& conns, size_t requests, bool as_list,
+                 size_t claims) {
+  long acked = 0;
+  if (as_list && claims > 1) {
+    Reply r = conns[0]->Receive();
     if (r.status != 200) {
       NoteError("list ack: HTTP " + std::to_string(r.status) + " " + r.body);
       return 0;
@@ -460,18 +480,29 @@ long AckAll(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed
     }
     return acked;
   }
+  for (size_t c = 0; c < requests; ++c) {
+    Reply r = conns[c]->Receive();
+    if (r.status == 200) {
+      ++acked;
+    } else {
+      NoteError("ack: HTTP " + std::to_string(r.status) + " " + r.body);
+    }
+  }
+  return acked;
+}
+
+// Acks `claims` with up to conns.size() requests in flight: one per connection, written
+// before any reply is read, so flared handles them on separate threads at once.
+long AckAll(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed>& claims,
+            const std::string& worker, bool as_list = false) {
+  if (as_list && claims.size() > 1)
+    return ReceiveAcks(conns, SendAcks(conns, claims, worker, true), true, claims.size());
+  long acked = 0;
   for (size_t i = 0; i < claims.size(); i += conns.size()) {
     size_t k = std::min(conns.size(), claims.size() - i);
-    for (size_t c = 0; c < k; ++c)
-      conns[c]->Send("/flare/v1/workers/ack", AckBody(claims[i + c], worker));
-    for (size_t c = 0; c < k; ++c) {
-      Reply r = conns[c]->Receive();
-      if (r.status == 200) {
-        ++acked;
-      } else {
-        NoteError("ack: HTTP " + std::to_string(r.status) + " " + r.body);
-      }
-    }
+    std::vector<Claimed> slice(claims.begin() + static_cast<std::ptrdiff_t>(i),
+                               claims.begin() + static_cast<std::ptrdiff_t>(i + k));
+    acked += ReceiveAcks(conns, SendAcks(conns, slice, worker, false), false, k);
   }
   return acked;
 }
@@ -495,8 +526,8 @@ nlohmann::json RunProcess(const Options& o) {
           ack.push_back(std::make_unique<Conn>(PortFor(o, w), o.key));
         std::string body = PollBody(o, worker, o.max_jobs, 0);
         // Bounded by the backlog (each round claims ≥ 1 or ends the loop) and by the deadline.
+        Reply r = poll.Post("/flare/v1/workers/poll", body);
         for (long round = 0; round <= backlog && Clock::now() < deadline; ++round) {
-          Reply r = poll.Post("/flare/v1/workers/poll", body);
           ++polls;
           if (r.status != 200) {
             NoteError("poll: HTTP " + std::to_string(r.status) + " " + r.body);
@@ -505,7 +536,15 @@ nlohmann::json RunProcess(const Options& o) {
           auto claims = ParseClaims(r.body);
           if (claims.empty()) break;  // wait_seconds 0: nothing left to claim
           claimed += static_cast<long>(claims.size());
-          acked += AckAll(ack, claims, worker, o.ack_list != 0);
+          if (o.poll_early == 0) {
+            acked += AckAll(ack, claims, worker, o.ack_list != 0);
+            r = poll.Post("/flare/v1/workers/poll", body);
+            continue;
+          }
+          size_t requests = SendAcks(ack, claims, worker, o.ack_list != 0);
+          poll.Send("/flare/v1/workers/poll", body);
+          acked += ReceiveAcks(ack, requests, o.ack_list != 0, claims.size());
+          r = poll.Receive();
         }
       } catch (const std::exception& e) {
         NoteError(e.what());
@@ -514,17 +553,12 @@ nlohmann::json RunProcess(const Options& o) {
   }
   for (auto& t : threads) t.join();
   double secs = Seconds(t0);
-  nlohmann::json out{{"mode", "process"},
-                     {"workers", o.workers},
-                     {"max_jobs", o.max_jobs},
-                     {"ack_conns", o.ack_conns},
-                     {"ack_list", o.ack_list},
-                     {"backlog", backlog},
-                     {"backlog_load_s", R3(load_secs)},
-                     {"n", acked.load()},
-                     {"polls", polls.load()},
-                     {"seconds", R3(secs)},
-                     {"per_s", R1(static_cast<double>(acked) / secs)},
+  nlohmann::json out{{"mode", "process"},          {"workers", o.workers},
+                     {"max_jobs", o.max_jobs},     {"ack_conns", o.ack_conns},
+                     {"poll_early", o.poll_early}, {"ack_list", o.ack_list},
+                     {"backlog", backlog},         {"backlog_load_s", R3(load_secs)},
+                     {"n", acked.load()},          {"polls", polls.load()},
+                     {"seconds", R3(secs)},        {"per_s", R1(static_cast<double>(acked) / secs)},
                      {"capped", acked < backlog}};
   cpu.Put(out, static_cast<double>(std::max(1L, acked.load())));
   return out;
