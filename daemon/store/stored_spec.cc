@@ -1,7 +1,8 @@
 #include "daemon/store/stored_spec.h"
 
-#include <array>
+#include <functional>
 #include <string>
+#include <unordered_map>
 
 namespace flare::daemon {
 // Named after the file: a target's sources are compiled together in unity builds, where
@@ -9,19 +10,13 @@ namespace flare::daemon {
 namespace stored_spec {
 namespace {
 
-// A handful: a load has a few kinds of jobs at once, and a miss costs one comparison more
-// per entry. Replaced in turn, oldest first.
-constexpr size_t kRemembered = 8;
-
-struct RememberedSpec {
-  std::string text;
-  JobSpec spec;
+// Looked up by the column's text without copying it into a std::string first.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
-struct SpecMemory {
-  std::array<RememberedSpec, kRemembered> entries;
-  size_t next = 0;
-};
+using SpecMemory = std::unordered_map<std::string, JobSpec, TextHash, std::equal_to<>>;
 
 JobSpec Parse(std::string_view text) {
   return SpecFromSettings(nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false));
@@ -30,14 +25,11 @@ JobSpec Parse(std::string_view text) {
 JobSpec Recalled(std::string_view text) {
   if (text.empty()) return Parse(text);
   thread_local SpecMemory memory;
-  for (const RememberedSpec& entry : memory.entries) {
-    if (entry.text == text) return entry.spec;
-  }
-  RememberedSpec& slot = memory.entries[memory.next];
-  memory.next = (memory.next + 1) % kRemembered;
-  slot.text.assign(text);
-  slot.spec = Parse(text);
-  return slot.spec;
+  if (auto found = memory.find(text); found != memory.end()) return found->second;
+  // Forgotten all at once when full: a set of kinds larger than the memory costs what no
+  // memory would (a parse per read), and the memory never holds more than its bound.
+  if (memory.size() >= kRememberedSpecs) memory.clear();
+  return memory.emplace(std::string(text), Parse(text)).first->second;
 }
 
 }  // namespace

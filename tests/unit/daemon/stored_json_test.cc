@@ -86,15 +86,18 @@ TEST_F(StoredJobColumnsTest, AJobWithoutTagsStoresNullAndAnEmptyPayloadStoresThe
 TEST(StoredSpecTest, EachTextReadsAsItsOwnSpecHoweverManyKindsAreRead) {
   // More kinds than a thread remembers, read in turn and again: the memory only saves the
   // parse, it never answers one text with another's spec.
+  const int kinds = static_cast<int>(kRememberedSpecs) + 41;
   for (int round = 0; round < 3; ++round) {
-    for (int priority = -20; priority <= 20; ++priority) {
+    for (int kind = 0; kind < kinds; ++kind) {
+      int priority = kind % 41 - 20;
+      int delay = 30 + kind;
       std::string text = R"({"max_attempts":4,"priority":)" + std::to_string(priority) +
                          R"(,"retry":{"strategy":"fixed","initial_delay_seconds":)" +
-                         std::to_string(priority + 30) + "}}";
+                         std::to_string(delay) + "}}";
       JobSpec spec = SpecFromColumn(text);
       EXPECT_EQ(spec.priority, priority) << text;
       EXPECT_EQ(spec.max_attempts, 4);
-      EXPECT_EQ(spec.retry.initial_delay_seconds, priority + 30) << text;
+      EXPECT_EQ(spec.retry.initial_delay_seconds, delay) << text;
       EXPECT_EQ(SpecSettings(spec), SpecSettings(SpecFromSettings(nlohmann::json::parse(text))));
     }
   }
