@@ -25,6 +25,7 @@
 #   N_CREATE1 (5000)  N_CREATE16 (20000)  N_BATCH (100000)  BACKLOG (20000)
 #   WORKERS (4)  ACK_CONNS (4)  LAT_RATE (200)  LAT_SECONDS (10)  CAP_S (60)
 #   MJ1_WORKERS ($WORKERS)  workers of process_mj1 (issue 8 measures it with 1)
+#   FLARED_FLAGS ("")     more flared flags for every case, e.g. "--executor-concurrency 1024"
 #   BUILD_DIR (<repo>/build)  OUT (a new dir under $TMPDIR; kept, its path is printed)
 #   NO_BUILD (0)          1: use the binaries in BUILD_DIR as they are (no cmake run)
 #   PEERS (/work/shared/bench-peers)  PEER_MEDIANS ($PEERS/results/2026-11-22/medians.json)
@@ -41,6 +42,7 @@ N_BATCH="${N_BATCH:-100000}"
 BACKLOG="${BACKLOG:-20000}"
 WORKERS="${WORKERS:-4}"
 MJ1_WORKERS="${MJ1_WORKERS:-$WORKERS}"
+FLARED_FLAGS="${FLARED_FLAGS:-}"
 ACK_CONNS="${ACK_CONNS:-4}"
 LAT_RATE="${LAT_RATE:-200}"
 LAT_SECONDS="${LAT_SECONDS:-10}"
@@ -174,6 +176,8 @@ case_flags() {
     sched_* | exec_*) printf '%s\n' --allow-private-targets ;;&
     exec_c*) printf '%s\n' --executor-concurrency "${1#exec_c}" ;;
   esac
+  # shellcheck disable=SC2086 # split on purpose: several flags
+  [ -z "$FLARED_FLAGS" ] || printf '%s\n' $FLARED_FLAGS
 }
 
 run_case() {
