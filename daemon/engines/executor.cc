@@ -107,20 +107,21 @@ bool Executor::CanBegin() const { return !stopping_ && !queue_.empty() && Room()
 void Executor::Bookkeep() {
   std::unique_lock lock(mutex_);
   while (!abandoning_) {
-    if (!outcomes_.empty()) {
+    if (CanBegin()) {
+      // Every queued run there is room for, taken in one transaction. Before the outcomes:
+      // a run's start is late by whatever the writer does first, its end only waits.
+      size_t n = std::min({queue_.size(), Room(), kMaxBatch});
+      std::vector<PendingHttpRun> items(queue_.begin(), queue_.begin() + n);
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+      for (const auto& item : items) queued_.erase(item.run_id);
+      BeginRuns(items, lock);
+    } else if (!outcomes_.empty()) {
       // Every outcome reported so far, recorded in one transaction.
       size_t n = std::min(outcomes_.size(), kMaxBatch);
       std::vector<Outcome> done(std::make_move_iterator(outcomes_.begin()),
                                 std::make_move_iterator(outcomes_.begin() + n));
       outcomes_.erase(outcomes_.begin(), outcomes_.begin() + n);
       FinishRuns(std::move(done), lock);
-    } else if (CanBegin()) {
-      // Every queued run there is room for, taken in one transaction.
-      size_t n = std::min({queue_.size(), Room(), kMaxBatch});
-      std::vector<PendingHttpRun> items(queue_.begin(), queue_.begin() + n);
-      queue_.erase(queue_.begin(), queue_.begin() + n);
-      for (const auto& item : items) queued_.erase(item.run_id);
-      BeginRuns(items, lock);
     } else if (!stopping_ && Clock::now() >= next_rescan_) {
       Rescan(lock);
     } else if (stopping_) {
