@@ -6,9 +6,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "daemon/log.h"
 #include "tests/testutil/temp_dir.h"
@@ -268,6 +271,70 @@ TEST(Writer, AGroupWithOneDurableOperationSyncsForAllOfIt) {
   uint64_t syncs = writer.sync_count() - before;
   EXPECT_GE(syncs, 1u);
   EXPECT_LE(syncs, static_cast<uint64_t>(kThreads / 2 * kEach)) << "a sync per durable op at most";
+}
+
+// Answers come in commit order (writer.h): a relaxed operation submitted once a durable one
+// has run is in a later group, and its answer never comes before the durable one's
+// fdatasync, so it never reflects a write that a power cut could still take back.
+TEST(Writer, ARelaxedAnswerNeverComesBeforeTheSyncOfAnEarlierDurableCommit) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+  CreateTable(writer);
+  for (int round = 0; round < 50; ++round) {
+    uint64_t synced = writer.sync_count();
+    std::mutex mutex;
+    std::condition_variable ran;
+    bool durable_ran = false;
+    std::thread durable([&] {
+      auto done = writer.Run<Ok>([&](Tx& tx) -> Status {
+        tx.conn().Exec("INSERT INTO t VALUES (1)");
+        {
+          std::lock_guard lock(mutex);
+          durable_ran = true;
+        }
+        ran.notify_all();
+        return Ok{};
+      });
+      EXPECT_TRUE(done.ok());
+    });
+    {
+      std::unique_lock lock(mutex);
+      ASSERT_TRUE(ran.wait_for(lock, std::chrono::seconds(10), [&] { return durable_ran; }));
+    }
+    auto relaxed = writer.RunRelaxed<Ok>([](Tx& tx) -> Status {
+      tx.conn().Exec("INSERT INTO t VALUES (2)");
+      return Ok{};
+    });
+    EXPECT_TRUE(relaxed.ok());
+    EXPECT_GT(writer.sync_count(), synced) << "answered before the earlier durable sync";
+    durable.join();
+  }
+}
+
+// After-commit actions run group after group, in the order the operations committed: a
+// wake-up never overtakes an earlier one.
+TEST(Writer, AfterCommitActionsRunInCommitOrder) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+  constexpr int kThreads = 8, kEach = 100;
+  int next_commit = 0;     // the writer thread's alone (operation bodies)
+  std::vector<int> acted;  // the syncer thread's alone (after-commit actions)
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto op = [&](Tx& tx) -> Status {
+          tx.OnCommit([&acted, mine = next_commit++] { acted.push_back(mine); });
+          return Ok{};
+        };
+        EXPECT_TRUE((t % 2 == 0 ? writer.Run<Ok>(op) : writer.RunRelaxed<Ok>(op)).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  writer.Stop();  // joins the writer thread: `acted` is complete and ours to read
+  ASSERT_EQ(acted.size(), static_cast<size_t>(kThreads * kEach));
+  for (size_t i = 0; i < acted.size(); ++i) ASSERT_EQ(acted[i], static_cast<int>(i));
 }
 
 TEST(Writer, NormalDurabilityNeverSyncsTheWal) {
