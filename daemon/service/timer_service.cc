@@ -18,7 +18,7 @@ constexpr int kTimerSlice = 500;
 // Fires of jobs due at one instant, per transaction. The HTTP runs a slice begins are called
 // only once it commits, so a slice of 2,000 made the first call of a 1,000-job burst wait
 // for all 1,000 fires; in slices of 100 the calls of one slice go out while the writer fires
-// the next (1,000 `@every 1s` jobs: arrival lateness p50 103 → 78 ms, bench/RESULTS.md),
+// the next (1,000 `@every 1s` jobs: arrival lateness p50 99 → 67 ms, bench/RESULTS.md),
 // for ten commits a burst instead of one.
 constexpr int kFireSlice = 100;
 

@@ -318,7 +318,7 @@ TEST(Writer, AfterCommitActionsRunInCommitOrder) {
   Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
   constexpr int kThreads = 8, kEach = 100;
   int next_commit = 0;     // the writer thread's alone (operation bodies)
-  std::vector<int> acted;  // the syncer thread's alone (after-commit actions)
+  std::vector<int> acted;  // the writer thread's too (after-commit actions)
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
