@@ -88,7 +88,11 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   if (ready) job.enabled = false;  // fired: a one-off job disables itself (SPEC §4)
   if (!ready && run.due_at) job.next_run_at = run.due_at;
   tx.jobs().Insert(job);
-  tx.runs().Insert(run);
+  if (ready) {
+    machine.InsertAtFirstSave(run);  // by AnnounceOrTake below, processing if taken at once
+  } else {
+    tx.runs().Insert(run);
+  }
   machine.Record(job, &run, "created", {{"state", job.state}});
   if (!ready) {
     nlohmann::json why = wait_for_parent ? nlohmann::json{{"waiting_for", job.parent_job_id}}

@@ -47,7 +47,7 @@ RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
                       TimePoint scheduled_for, const nlohmann::json& payload,
                       const std::string& rerun_of,
-                      const std::function<void(const RunRecord&)>& on_inserted) {
+                      const std::function<void(const RunRecord&)>& on_made) {
   RunRecord run = BuildRun(job, trigger, tx.now());
   run.scheduled_for = scheduled_for;
   run.payload = payload;
@@ -56,16 +56,19 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   if (IsPaused(job)) {  // a trigger or rerun of a paused job waits for the resume
     tx.runs().Insert(run);
     machine.Mirror(job, run);
-    if (on_inserted) on_inserted(run);
+    if (on_made) on_made(run);
     machine.Record(job, &run, "scheduled", {{"waiting_for", "resume"}});
     return run;
   }
   run.state = RunState::kPending;
   run.due_at = run.ready_at = tx.now();
-  tx.runs().Insert(run);
-  machine.Mirror(job, run);
-  if (on_inserted) on_inserted(run);  // its events come before those of the run's start
-  machine.AnnounceOrTake(job, run);
+  if (on_made) on_made(run);  // its events come before those of the run's start
+  // Taken at once, the run is inserted once, as processing; otherwise as pending.
+  machine.InsertAtFirstSave(run);
+  if (!machine.TakeIfAwaited(job, run)) {
+    machine.Save(job, run);
+    machine.Announce(run);
+  }
   return run;
 }
 

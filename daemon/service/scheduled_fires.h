@@ -22,12 +22,12 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
 
 /// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready (it may be taken
 /// at once: StateMachine::AnnounceOrTake), or holds it (scheduled) until the job is resumed
-/// when the job is paused. `on_inserted` sees the new run first, so the events it records
+/// when the job is paused. `on_made` sees the new run first, so the events it records
 /// precede those of the run's start.
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,
                       TimePoint scheduled_for, const nlohmann::json& payload = nullptr,
                       const std::string& rerun_of = "",
-                      const std::function<void(const RunRecord&)>& on_inserted = {});
+                      const std::function<void(const RunRecord&)>& on_made = {});
 /// A MANUAL or RERUN run: ready now (held while the job is paused), with its own payload
 /// (null = the job's), recorded in the job's history as `event_type` with `event_details`.
 RunRecord BuildRunForTrigger(Tx& tx, StateMachine& machine, JobRecord& job,

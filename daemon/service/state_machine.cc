@@ -28,8 +28,18 @@ void LogTransition(const RunRecord& run, RunState from) {
 }  // namespace
 
 void StateMachine::Save(JobRecord& job, RunRecord& run) {
-  tx_.runs().Save(run);
+  if (TakeUnstored(run)) {
+    tx_.runs().Insert(run);
+  } else {
+    tx_.runs().Save(run);
+  }
   Mirror(job, run);
+}
+
+bool StateMachine::TakeUnstored(const RunRecord& run) {
+  if (unstored_run_id_.empty() || run.id != unstored_run_id_) return false;
+  unstored_run_id_.clear();
+  return true;
 }
 
 void StateMachine::Mirror(JobRecord& job, const RunRecord& run) {
@@ -77,7 +87,9 @@ void StateMachine::Announce(const RunRecord& run) {
 }
 
 void StateMachine::AnnounceOrTake(JobRecord& job, RunRecord& run) {
-  if (!TakeIfAwaited(job, run)) Announce(run);
+  if (TakeIfAwaited(job, run)) return;
+  if (TakeUnstored(run)) tx_.runs().Insert(run);  // nobody took it: stored pending
+  Announce(run);
 }
 
 bool StateMachine::TakeIfAwaited(JobRecord& job, RunRecord& run) {

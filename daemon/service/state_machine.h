@@ -77,6 +77,11 @@ class StateMachine {
   /// Appends an event to the job's history.
   void Record(const JobRecord& job, const RunRecord* run, const std::string& type,
               nlohmann::json details = nlohmann::json::object());
+  /// `run` is new and not stored yet: its first Save inserts it, and AnnounceOrTake inserts
+  /// it as it is when nobody takes it. A run taken at once is so written once, already
+  /// processing, instead of inserted pending and updated in the same transaction (a row
+  /// update, its counter read and a job update fewer per fire).
+  void InsertAtFirstSave(const RunRecord& run) { unstored_run_id_ = run.id; }
   /// Copies a run's state onto its job when it is the job's latest run, and saves both.
   void Save(JobRecord& job, RunRecord& run);
   /// The same for a run that was just inserted as it is: saves only the job.
@@ -86,6 +91,8 @@ class StateMachine {
   int ActivateChildren(const JobRecord& parent);
   bool BeginIfSlotFree(JobRecord& job, RunRecord& run);
   bool HandToParkedPoll(JobRecord& job, RunRecord& run);
+  /// True once for the run InsertAtFirstSave named; the caller inserts it.
+  bool TakeUnstored(const RunRecord& run);
 
   bool MayHaveChildren(const std::string& job_id) const {
     return !may_have_children_ || may_have_children_(job_id);
@@ -94,6 +101,7 @@ class StateMachine {
   Tx& tx_;
   WorkNotifier& notifier_;
   std::function<bool(const std::string&)> may_have_children_;
+  std::string unstored_run_id_;
 };
 
 }  // namespace flare::daemon

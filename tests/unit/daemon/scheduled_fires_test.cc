@@ -1,5 +1,6 @@
 // Recurring jobs: fires, misfire policies after downtime, concurrency policies, pause.
 
+#include "daemon/service/http_work.h"
 #include "tests/unit/daemon/service_fixture.h"
 
 namespace flare::daemon {
@@ -18,6 +19,30 @@ int RunCount(RunService& runs, const std::string& job_id) {
   return static_cast<int>(
       runs.List("prj_test", {job_id, std::nullopt, ""}, "", 100).value().items.size());
 }
+
+nlohmann::json EveryHttp(const char* every, const std::string& path) {
+  return {{"schedule", every}, {"http", {{"url", "http://127.0.0.1:9" + path}, {"method", "GET"}}}};
+}
+
+// An executor with `room` call slots that keeps the runs it is handed instead of calling.
+class HoldingStarter final : public HttpRunStarter {
+ public:
+  explicit HoldingStarter(int room) : room_(room) {}
+  bool TryReserve() override {
+    if (room_ == 0) return false;
+    --room_;
+    return true;
+  }
+  void Begun(HttpWork work) override { begun.push_back(std::move(work)); }
+  void Release() override { ++room_; }
+  const std::string& node_id() const override { return node_; }
+
+  std::vector<HttpWork> begun;
+
+ private:
+  int room_;
+  std::string node_ = "node_test";
+};
 
 TEST_F(ServiceTest, RecurringJobStartsScheduledWithNextRunAt) {
   auto job = MustCreate(Every("*/5 * * * *"));
@@ -103,6 +128,43 @@ TEST_F(ServiceTest, ReplaceCancelsTheActiveRun) {
   auto old_run = Run(first[0]["run_id"]);
   EXPECT_EQ(old_run["state"], "cancelled");
   EXPECT_EQ(Job(job["id"])["state"], "pending");
+}
+
+// A fire that finds a call slot free is begun in the fire's own transaction (the run is
+// stored once, already processing); one that finds none is stored pending and announced.
+TEST_F(ServiceTest, AFireWithACallSlotFreeIsBegunAtOnceAndTheNextWaitsPending) {
+  HoldingStarter starter(1);
+  notifier_.starter = &starter;
+  auto taken = MustCreate(EveryHttp("@every 10s", "/taken"));
+  auto waiting = MustCreate(EveryHttp("@every 10s", "/waiting"));
+  Advance(10s);
+  EXPECT_EQ(Tick().fired, 2);
+
+  ASSERT_EQ(starter.begun.size(), 1u);
+  const HttpWork& work = starter.begun[0];
+  auto begun = Run(work.run_id);
+  EXPECT_EQ(begun["job_id"], taken["id"]);
+  EXPECT_EQ(begun["state"], "processing");
+  EXPECT_EQ(begun["attempt"], 1);
+  EXPECT_EQ(begun["trigger"], "SCHEDULE");
+  EXPECT_EQ(begun["started_at"], "2026-03-08T06:00:10.000Z");
+  EXPECT_EQ(work.call.url, "http://127.0.0.1:9/taken");
+  auto job = Job(taken["id"]);
+  EXPECT_EQ(job["state"], "processing");
+  EXPECT_EQ(job["last_run_id"], work.run_id);
+  EXPECT_EQ(job["next_run_at"], "2026-03-08T06:00:20.000Z");
+  auto events = EventsOf(taken["id"]);  // newest first
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0]["type"], "started");
+  EXPECT_EQ(events[0]["run_id"], work.run_id);
+  EXPECT_EQ(events[1]["type"], "scheduled");
+  EXPECT_EQ(events[2]["type"], "created");
+
+  auto runs = RunsOf(waiting["id"]);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["state"], "pending");
+  EXPECT_EQ(Job(waiting["id"])["state"], "pending");
+  EXPECT_EQ(notifier_.http_ready, std::vector<std::string>{runs[0]["id"].get<std::string>()});
 }
 
 TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
