@@ -18,8 +18,8 @@ int WalCheckpointer::OnCommit(void* self, sqlite3*, const char*, int frames) {
   return SQLITE_OK;
 }
 
-void WalCheckpointer::AfterCommit() {
-  if (frames_ < kCheckpointFrames) return;
+void WalCheckpointer::AfterCommit(bool writer_quiet) {
+  if (frames_ < (writer_quiet ? kQuietCheckpointFrames : kCheckpointFrames)) return;
   sqlite3* db = connection_.db().getHandle();
   auto now = std::chrono::steady_clock::now();
   const bool restart = now >= next_restart_ || frames_ >= next_restart_frames_;

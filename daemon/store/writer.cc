@@ -202,8 +202,16 @@ void Writer::Loop() {
     for (Pending* pending : batch) pending->Finish();
     batch.clear();
     // Answered first: the group that filled the WAL does not wait for its checkpoint.
-    checkpointer_.AfterCommit();
+    checkpointer_.AfterCommit(WaitForQuiet());
   }
+}
+
+bool Writer::WaitForQuiet() {
+  if (!checkpointer_.WantsQuietMoment()) return false;
+  std::unique_lock lock(mutex_);
+  // Idle time either way: work that arrives meanwhile is taken at once, before the checkpoint.
+  return !wake_.wait_for(lock, WalCheckpointer::kQuietWait,
+                         [&] { return stopping_ || !queue_.empty(); });
 }
 
 std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {

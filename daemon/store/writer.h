@@ -85,6 +85,9 @@ class Writer final : public Transactions {
   /// Runs the batch in one transaction; returns the after-commit actions of the operations
   /// that stand (none if the transaction failed).
   std::vector<Action> RunBatch(std::vector<Pending*>& batch);
+  /// When the WAL is long enough for an early checkpoint: true once nothing was queued for
+  /// WalCheckpointer::kQuietWait (wal_checkpointer.h).
+  bool WaitForQuiet();
   /// Makes a committed group durable when one of its operations asked for that. Returns
   /// false when the fdatasync failed (the group's durable operations then fail).
   bool SyncIfDurable(const std::vector<Pending*>& batch);

@@ -26,13 +26,15 @@ class WalSizeTest : public ServiceTest {
     return ec ? 0 : size;
   }
 
-  // Twice what the writer lets the WAL reach before its checkpoint restarts it.
-  std::uintmax_t WalBound() {
+  std::uintmax_t PageSize() {
     auto page_size = writer_.Run<int64_t>([](Tx& tx) -> Result<int64_t> {
       return tx.conn().db().execAndGet("PRAGMA page_size").getInt64();
     });
-    return static_cast<std::uintmax_t>(2 * WalCheckpointer::kCheckpointFrames * page_size.value());
+    return static_cast<std::uintmax_t>(page_size.value());
   }
+
+  // Twice what the writer lets the WAL reach before its checkpoint restarts it.
+  std::uintmax_t WalBound() { return 2 * WalCheckpointer::kCheckpointFrames * PageSize(); }
 
   void CreateFiller() {
     ASSERT_TRUE(writer_
@@ -159,6 +161,24 @@ TEST_F(WalSizeTest, WalStaysBoundedWhileShortReadsOverlapWithoutPause) {
   EXPECT_LE(largest, bound) << "the WAL grew to " << largest << " bytes (bound " << bound
                             << "); restarts " << writer_.stats().wal_restarts.load() << ", starved "
                             << writer_.stats().wal_checkpoints_starved.load();
+}
+
+TEST_F(WalSizeTest, AWalPastHalfItsBoundStartsOverAtTheWritersFirstQuietMoment) {
+  // A RESTART checkpoint stalls the writer for milliseconds. From kQuietCheckpointFrames on
+  // it is taken once nothing has been queued for kQuietWait, so writes that come in bursts
+  // (a second's fires) find it done between them, not in their midst.
+  ASSERT_NO_FATAL_FAILURE(CreateFiller());
+  const std::uintmax_t early = WalCheckpointer::kQuietCheckpointFrames * PageSize();
+  const std::uintmax_t full = WalCheckpointer::kCheckpointFrames * PageSize();
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (WalBytes() < early + 200 * 1024 && std::chrono::steady_clock::now() < give_up) {
+    ASSERT_NO_FATAL_FAILURE(WriteHundredKiB());
+  }
+  std::this_thread::sleep_for(10 * WalCheckpointer::kQuietWait);  // a quiet moment
+  // Restarted early (possibly already during the loop, at a pause of this thread), and so
+  // the WAL file never grew to the size that forces a checkpoint.
+  EXPECT_GE(CountsAfterEveryCheckpointSoFar().restarts, 1u);
+  EXPECT_LT(WalBytes(), full);
 }
 
 TEST_F(WalSizeTest, AReaderThatHoldsItsSnapshotCostsTheWriterFewCheckpointWaits) {
