@@ -10,11 +10,12 @@
 // every page lookup got slower with it.
 //
 // This replaces the automatic checkpoint on the writer's connection. A WAL hook notes the
-// WAL's length after each commit; once it reaches kCheckpointFrames, the writer (after it
-// has answered the group) runs a RESTART checkpoint: it copies every frame, waiting at most
-// kReaderWait for the readers of older snapshots to finish (new readers then read the
-// database file), so that the next commit writes the WAL from its start again. Same
-// experiment: the WAL stayed at 16 MiB, and the writer wrote 1.8x as many rows.
+// WAL's length after each commit; once it reaches kCheckpointFrames (or earlier, see the
+// end), the writer (after it has answered the group) runs a RESTART checkpoint: it copies
+// every frame, waiting at most kReaderWait for the readers of older snapshots to finish
+// (new readers then read the database file), so that the next commit writes the WAL from
+// its start again. Same experiment: the WAL stayed at 16 MiB, and the writer wrote 1.8x as
+// many rows.
 //
 // When readers outlast the wait, the checkpoint still copies what it can (as PASSIVE would)
 // and RESTART is tried again after kRetryAfter, or sooner once the WAL has grown by a quarter
@@ -22,9 +23,15 @@
 // while attempts keep failing. A reader that was only descheduled for a moment on a busy
 // machine (seen with three test processes on two cores: the WAL reached 46 MiB in the second
 // before the next attempt) then costs a quarter checkpoint of WAL, not a second of writes; a
-// reader
-// that holds its snapshot for long costs the writer kReaderWait once per kRetryAfter plus
-// a number of times that grows with the logarithm of the WAL's length.
+// reader that holds its snapshot for long costs the writer kReaderWait once per kRetryAfter
+// plus a number of times that grows with the logarithm of the WAL's length.
+//
+// A RESTART checkpoint of 16 MiB holds the writer for 10-30 ms (copying the frames and
+// fsyncing the database file; measured under 1,000 `@every 1s` HTTP jobs, bench/RESULTS.md).
+// Under such bursty load the WAL filled about once a second and the stall fell inside a
+// burst. So the writer checkpoints early, from kQuietCheckpointFrames on, at a quiet moment
+// (no new work for kQuietWait). Only a WAL that reaches kCheckpointFrames without such a
+// moment is checkpointed at once, as before.
 
 #include <atomic>
 #include <chrono>
@@ -34,13 +41,6 @@
 
 namespace flare::daemon {
 
-//
-// A RESTART checkpoint of 16 MiB stalls the writer for 10-30 ms on this project's machine
-// (copying the frames and fsyncing the database file). Under bursty load, such as 1,000
-// `@every 1s` HTTP jobs, the WAL filled up about once a second and the stall fell inside a
-// burst. So the writer checkpoints early, from kQuietCheckpointFrames on, at a quiet moment
-// (nothing new for kQuietWait); only a WAL that reaches kCheckpointFrames without such a
-// moment is checkpointed at once, as before.
 class WalCheckpointer {
  public:
   static constexpr int kCheckpointFrames = 4000;       // 16 MiB of 4 KiB pages
