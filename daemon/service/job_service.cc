@@ -88,11 +88,7 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
   if (ready) job.enabled = false;  // fired: a one-off job disables itself (SPEC §4)
   if (!ready && run.due_at) job.next_run_at = run.due_at;
   tx.jobs().Insert(job);
-  if (ready) {
-    machine.InsertAtFirstSave(run);  // by AnnounceOrTake below, processing if taken at once
-  } else {
-    tx.runs().Insert(run);
-  }
+  if (!ready) tx.runs().Insert(run);  // a ready run is inserted below, taken or not
   machine.Record(job, &run, "created", {{"state", job.state}});
   if (!ready) {
     nlohmann::json why = wait_for_parent ? nlohmann::json{{"waiting_for", job.parent_job_id}}
@@ -100,7 +96,7 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
     machine.Record(job, &run, "scheduled", std::move(why));
   }
   if (ready) {
-    machine.AnnounceOrTake(job, run);
+    if (!machine.InsertTakingIfAwaited(job, run)) machine.Announce(run);
   } else if (run.due_at) {
     tx.OnCommit([&notifier, t = *run.due_at] { notifier.WakeAt(t); });
   }

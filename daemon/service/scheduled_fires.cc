@@ -63,10 +63,8 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   run.state = RunState::kPending;
   run.due_at = run.ready_at = tx.now();
   if (on_made) on_made(run);  // its events come before those of the run's start
-  // Taken at once, the run is inserted once, as processing; otherwise as pending.
-  machine.InsertAtFirstSave(run);
-  if (!machine.TakeIfAwaited(job, run)) {
-    machine.Save(job, run);
+  if (!machine.InsertTakingIfAwaited(job, run)) {
+    machine.Mirror(job, run);
     machine.Announce(run);
   }
   return run;

@@ -21,7 +21,7 @@ FireStats FireDueJobs(Tx& tx, StateMachine& machine, WorkNotifier& notifier, int
                       TimePoint up_since);
 
 /// Makes a run of `job` now (SCHEDULE, MANUAL, RERUN…) and makes it ready (it may be taken
-/// at once: StateMachine::AnnounceOrTake), or holds it (scheduled) until the job is resumed
+/// at once: StateMachine::InsertTakingIfAwaited), or holds it (scheduled) until the job is resumed
 /// when the job is paused. `on_made` sees the new run first, so the events it records
 /// precede those of the run's start.
 RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::string& trigger,

@@ -28,18 +28,13 @@ void LogTransition(const RunRecord& run, RunState from) {
 }  // namespace
 
 void StateMachine::Save(JobRecord& job, RunRecord& run) {
-  if (TakeUnstored(run)) {
+  if (!unstored_run_id_.empty() && run.id == unstored_run_id_) {
+    unstored_run_id_.clear();
     tx_.runs().Insert(run);
   } else {
     tx_.runs().Save(run);
   }
   Mirror(job, run);
-}
-
-bool StateMachine::TakeUnstored(const RunRecord& run) {
-  if (unstored_run_id_.empty() || run.id != unstored_run_id_) return false;
-  unstored_run_id_.clear();
-  return true;
 }
 
 void StateMachine::Mirror(JobRecord& job, const RunRecord& run) {
@@ -86,10 +81,12 @@ void StateMachine::Announce(const RunRecord& run) {
   }
 }
 
-void StateMachine::AnnounceOrTake(JobRecord& job, RunRecord& run) {
-  if (TakeIfAwaited(job, run)) return;
-  if (TakeUnstored(run)) tx_.runs().Insert(run);  // nobody took it: stored pending
-  Announce(run);
+bool StateMachine::InsertTakingIfAwaited(JobRecord& job, RunRecord& run) {
+  unstored_run_id_ = run.id;
+  bool taken = TakeIfAwaited(job, run);  // its Start's Save inserted it
+  if (!taken) tx_.runs().Insert(run);
+  unstored_run_id_.clear();
+  return taken;
 }
 
 bool StateMachine::TakeIfAwaited(JobRecord& job, RunRecord& run) {

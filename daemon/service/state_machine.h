@@ -66,8 +66,10 @@ class StateMachine {
 
   /// Tells the engines, after commit, that `run` is ready to be taken.
   void Announce(const RunRecord& run);
-  /// Announce, except that a run somebody waits for is taken right here (TakeIfAwaited).
-  void AnnounceOrTake(JobRecord& job, RunRecord& run);
+  /// A new ready run, not stored yet: taken right here when somebody waits for it
+  /// (TakeIfAwaited), and so inserted once, already processing; otherwise inserted as it is
+  /// (pending). True when taken; the caller announces a run that was not.
+  bool InsertTakingIfAwaited(JobRecord& job, RunRecord& run);
   /// The ready run `run` (in memory, saved or not) is taken and saved as processing when
   /// somebody waits for it: an HTTP run when the executor has a call slot free
   /// (http_work.h), a worker run when a poll of its queue is parked (parked_polls.h); its
@@ -77,11 +79,6 @@ class StateMachine {
   /// Appends an event to the job's history.
   void Record(const JobRecord& job, const RunRecord* run, const std::string& type,
               nlohmann::json details = nlohmann::json::object());
-  /// `run` is new and not stored yet: its first Save inserts it, and AnnounceOrTake inserts
-  /// it as it is when nobody takes it. A run taken at once is so written once, already
-  /// processing, instead of inserted pending and updated in the same transaction (a row
-  /// update, its counter read and a job update fewer per fire).
-  void InsertAtFirstSave(const RunRecord& run) { unstored_run_id_ = run.id; }
   /// Copies a run's state onto its job when it is the job's latest run, and saves both.
   void Save(JobRecord& job, RunRecord& run);
   /// The same for a run that was just inserted as it is: saves only the job.
@@ -91,8 +88,6 @@ class StateMachine {
   int ActivateChildren(const JobRecord& parent);
   bool BeginIfSlotFree(JobRecord& job, RunRecord& run);
   bool HandToParkedPoll(JobRecord& job, RunRecord& run);
-  /// True once for the run InsertAtFirstSave named; the caller inserts it.
-  bool TakeUnstored(const RunRecord& run);
 
   bool MayHaveChildren(const std::string& job_id) const {
     return !may_have_children_ || may_have_children_(job_id);
@@ -101,6 +96,8 @@ class StateMachine {
   Tx& tx_;
   WorkNotifier& notifier_;
   std::function<bool(const std::string&)> may_have_children_;
+  // The run InsertTakingIfAwaited is taking: its first Save inserts it (a row update, its
+  // counter read and a job update fewer than inserting it pending and starting it).
   std::string unstored_run_id_;
 };
 
