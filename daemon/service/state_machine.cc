@@ -153,7 +153,7 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
     Save(job, run);
     Announce(run);
   }
-  if (fired) tx_.jobs().Save(job);
+  if (fired) tx_.jobs().SaveEnabled(job);  // the mirror above wrote next_run_at
 }
 
 void StateMachine::Hold(JobRecord& job, RunRecord& run) {

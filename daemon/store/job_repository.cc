@@ -135,6 +135,14 @@ void SaveJobState(Connection& c, const JobRecord& j) {
   st.exec();
 }
 
+void SaveJobEnabled(Connection& c, const JobRecord& j) {
+  auto& st = c.Prepare("UPDATE jobs SET enabled = ?3 WHERE id = ?1 AND project_id = ?2");
+  st.bind(1, j.id);
+  st.bind(2, j.project_id);
+  st.bind(3, j.enabled ? 1 : 0);
+  st.exec();
+}
+
 std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
                                  const std::string& id_or_slug) {
   bool by_id = id_or_slug.rfind("job_", 0) == 0;

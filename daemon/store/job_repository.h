@@ -17,6 +17,7 @@ namespace flare::daemon {
 void InsertJob(Connection& c, JobRecord& job);
 void SaveJob(Connection& c, const JobRecord& job);
 void SaveJobState(Connection& c, const JobRecord& job);
+void SaveJobEnabled(Connection& c, const JobRecord& job);
 std::optional<JobRecord> FindJob(Connection& c, const std::string& project_id,
                                  const std::string& id_or_slug);
 std::optional<JobRecord> FindJobInAnyProject(Connection& c, const std::string& id);
@@ -42,6 +43,7 @@ class SqliteJobStore final : public JobStore {
   void Insert(JobRecord& job) override { InsertJob(c_, job); }
   void Save(const JobRecord& job) override { SaveJob(c_, job); }
   void SaveState(const JobRecord& job) override { SaveJobState(c_, job); }
+  void SaveEnabled(const JobRecord& job) override { SaveJobEnabled(c_, job); }
   std::optional<JobRecord> Find(const std::string& project_id,
                                 const std::string& id_or_slug) override {
     return FindJob(c_, project_id, id_or_slug);

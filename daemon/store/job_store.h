@@ -41,6 +41,9 @@ class JobStore {
   /// Writes only what follows the latest run (state mirror, last_run_id, next_run_at):
   /// the hot path of every transition, without re-serializing payload and spec.
   virtual void SaveState(const JobRecord& job) = 0;
+  /// Writes `enabled` alone: a one-off job turns itself off as it fires, and re-writing
+  /// its whole row re-serialized a spec that did not change.
+  virtual void SaveEnabled(const JobRecord& job) = 0;
   /// By id (deleted jobs included) or by slug (live jobs only).
   virtual std::optional<JobRecord> Find(const std::string& project_id,
                                         const std::string& id_or_slug) = 0;

@@ -174,6 +174,11 @@ void PgJobStore::SaveState(const JobRecord& j) {
       Millis(j.updated_at));
 }
 
+void PgJobStore::SaveEnabled(const JobRecord& j) {
+  session_.Write("UPDATE jobs SET enabled = $3 WHERE id = $1 AND project_id = $2", j.id,
+                 j.project_id, Flag(j.enabled));
+}
+
 std::optional<JobRecord> PgJobStore::Find(const std::string& project_id,
                                           const std::string& id_or_slug) {
   bool by_id = id_or_slug.rfind("job_", 0) == 0;

@@ -13,6 +13,7 @@ class PgJobStore final : public JobStore {
   void Insert(JobRecord& job) override;
   void Save(const JobRecord& job) override;
   void SaveState(const JobRecord& job) override;
+  void SaveEnabled(const JobRecord& job) override;
   std::optional<JobRecord> Find(const std::string& project_id,
                                 const std::string& id_or_slug) override;
   std::vector<JobRecord> FindMany(const std::string& project_id,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "daemon/store/run_repository.h"
+#include "daemon/store/usage_repository.h"
 #include "daemon/store/worker_repository.h"
 #include "tests/unit/daemon/service_fixture.h"
 
@@ -21,6 +22,7 @@ TEST_F(ServiceTest, FutureRunAtWaitsScheduledThenBecomesPendingOnTime) {
   EXPECT_EQ(job["next_run_at"], "2026-03-08T06:00:10.000Z");
   ASSERT_FALSE(notifier_.wakes.empty());
   EXPECT_EQ(FormatTime(notifier_.wakes.back()), "2026-03-08T06:00:10.000Z");
+  EXPECT_EQ(ReadActiveJobs(*readers_.Borrow(), kProject), 1);
   Advance(9'999ms);
   EXPECT_EQ(Tick().made_ready, 0);
   EXPECT_EQ(Job(job["id"])["state"], "scheduled");
@@ -29,6 +31,11 @@ TEST_F(ServiceTest, FutureRunAtWaitsScheduledThenBecomesPendingOnTime) {
   auto now = Job(job["id"]);
   EXPECT_EQ(now["state"], "pending");
   EXPECT_TRUE(now["next_run_at"].is_null());
+  // Its one fire turns the job off (SPEC §4), counted as such, and leaves the rest as made.
+  EXPECT_EQ(now["enabled"], false);
+  EXPECT_EQ(ReadActiveJobs(*readers_.Borrow(), kProject), 0);
+  for (const char* kept : {"payload", "job_type", "run_at", "max_attempts", "timeout_seconds"})
+    EXPECT_EQ(now[kept], job[kept]) << kept;
 }
 
 TEST_F(ServiceTest, ExpiredLeaseFailsWithTimeoutAndRetriesAfterTheDelay) {

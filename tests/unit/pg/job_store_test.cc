@@ -226,6 +226,22 @@ TEST_F(PgJobStoreTest, SaveStateWritesOnlyWhatFollowsTheLatestRun) {
   ExpectSameJob(*found, want);
 }
 
+TEST_F(PgJobStoreTest, SaveEnabledWritesOnlyTheFlag) {
+  JobRecord job = Inserted(NewJob("job_e"));
+  JobRecord changed = job;
+  changed.enabled = !job.enabled;
+  changed.queue = "ignored";
+  changed.state = JobState::kFailed;
+  changed.next_run_at = At(100);
+  Writer(db_).SaveEnabled(changed);
+
+  JobRecord want = job;
+  want.enabled = changed.enabled;
+  std::optional<JobRecord> found = Reader().Find("proj_a", "job_e");
+  ASSERT_TRUE(found);
+  ExpectSameJob(*found, want);
+}
+
 TEST_F(PgJobStoreTest, FindByIdSeesDeletedJobsBySlugOnlyLiveOnesAndNeverAnotherProject) {
   JobRecord live = NewJob("job_live");
   live.slug = "shared";
