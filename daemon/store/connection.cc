@@ -1,12 +1,26 @@
 #include "daemon/store/connection.h"
 
+#include <sqlite3.h>
+
 namespace flare::daemon {
+
+void SetUpSqlite() {
+  // SQLite keeps memory statistics unless told otherwise: each of its mallocs and frees
+  // then takes a process-wide mutex and asks the allocator for the block's size. flared
+  // reads none of them. Counted with callgrind on the writer thread (2,000 run_at HTTP jobs
+  // created and run), they were 1.2 million lock/unlock pairs, ~6 % of its instructions.
+  // Refused (SQLITE_MISUSE) once SQLite has initialized: the statistics then stay on, which
+  // costs time, not correctness.
+  static const int kSetUp = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kSetUp;
+}
 
 Connection::Connection(const std::string& path, Durability durability, Access access,
                        const char* vfs)
-    // NOMUTEX: a connection is only ever used by one thread at a time (the writer thread,
-    // or a reader lease), so SQLite's per-call locking is pure cost.
-    : db_(path,
+    // SetUpSqlite before the open, which initializes SQLite. NOMUTEX: a connection is only
+    // ever used by one thread at a time (the writer thread, or a reader lease), so SQLite's
+    // per-call locking is pure cost.
+    : db_((SetUpSqlite(), path),
           (access == Access::kReadOnly ? SQLite::OPEN_READONLY
                                        : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) |
               SQLite::OPEN_NOMUTEX,

@@ -13,6 +13,10 @@ namespace flare::daemon {
 
 class CounterDeltas;
 
+/// Process-wide SQLite settings. SQLite takes them only before it initializes, which its
+/// first open or VFS lookup does: whatever comes first calls this. Idempotent.
+void SetUpSqlite();
+
 enum class Durability { kFull, kNormal };
 enum class Access { kReadWrite, kReadOnly };
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/log.h"
+#include "daemon/store/connection.h"
 
 namespace flare::daemon {
 // Named, so that in a unity build these short names (Read, Sync, Lock, ...) stay out of
@@ -330,6 +331,7 @@ const char* WalWriteGatheringVfs() {
   static constexpr const char* kName = "flare-gather";
   static std::once_flag once;
   std::call_once(once, [] {
+    SetUpSqlite();  // before the lookup below initializes SQLite
     // The default VFS (unix on Linux): its files have the shared-memory methods (version 3).
     sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
     static sqlite3_vfs vfs{};
