@@ -41,8 +41,10 @@ echo "burst: $(cat "$DIR/burst.json")"
 echo "instructions per thread (callgrind.<pid>-<thread>):"
 for file in "$DIR"/callgrind.*-*; do
   printf '%s %s\n' "$(awk '/^(summary|totals):/ {print $2; exit}' "$file")" "$(basename "$file")"
-done | sort -rn | head -6
-WRITER="$(grep -l "Writer::Loop" "$DIR"/callgrind.*-* | head -1)"
+done | sort -rn >"$DIR/threads.txt"
+head -6 "$DIR/threads.txt"
+# The busiest thread of this burst is the writer (every state change runs on it).
+WRITER="$DIR/$(awk 'NR == 1 {print $2}' "$DIR/threads.txt")"
 echo "the writer ($(basename "$WRITER")), inclusive instructions per call:"
 callgrind_annotate --inclusive=yes --tree=calling "$WRITER" 2>/dev/null | python3 -c '
 import re, sys
