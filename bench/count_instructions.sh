@@ -53,7 +53,7 @@ steps = ["HttpRunService::BeginInTx", "HttpRunService::FinishInTx", "StateMachin
          "InsertRun", "SaveRun", "SaveJobState", "AppendEvent"]
 totals = {step: [0, 0] for step in steps}
 for line in sys.stdin:
-    m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+>\s+[^:]+:(?:flare::daemon::)?([\w:]+?)\(.*\(([\d,]+)x\) \[",
+    m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+>\s+[^:]+:(?:flare::daemon::)?([\w:]+?)\(.*\(([\d,]+)x\)(?: \[.*)?$",
                  line)
     if m and m.group(2) in totals:
         totals[m.group(2)][0] += int(m.group(1).replace(",", ""))

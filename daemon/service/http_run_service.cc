@@ -126,7 +126,7 @@ Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job,
   // makes is kept (redacted) with it.
   machine.Start(job, run, "executor", [&](RunRecord& started) {
     started.lease_expires_at = *started.lease_expires_at + kLeaseGrace;
-    started.request = RedactedRequest(work.call);
+    started.request = StoredJson::Of(RedactedRequest(work.call));
     started.node_id = node_id;
   });
   work.lease_id = run.lease_id;
@@ -155,14 +155,14 @@ void HttpRunService::FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutc
   if (!job) return;
   HttpTrace trace = outcome.trace;
   trace.queue_wait_ms = work.queue_wait_ms;
-  run->trace = TraceJson(trace);
-  if (outcome.status != 0) run->result = ResultJson(outcome);
+  run->trace = StoredJson::Of(TraceJson(trace));
+  if (outcome.status != 0) run->result = StoredJson::Of(ResultJson(outcome));
   StateMachine machine(tx, ctx_.notifier);
   if (outcome.failure == FailureReason::kCancelled) {
     machine.Cancel(*job, *run, "cancelled while in flight");
   } else if (outcome.failure == FailureReason::kNone &&
              MatchesSuccessStatus(outcome.status, work.success_status)) {
-    machine.Succeed(*job, *run, outcome.trace.total_ms, run->result);
+    machine.Succeed(*job, *run, outcome.trace.total_ms, /*result: set above*/ {});
   } else {
     machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status),
                         outcome.trace.total_ms);

@@ -53,9 +53,10 @@ void MetricsRecorder::OnEvent(Tx& tx, const JobRecord& job, const RunRecord* run
       wait = ToMillis(*run->started_at) - ToMillis(*run->ready_at);
   } else if (event.type == "succeeded" || event.type == "attempt_failed") {
     duration = run->duration_ms;
-    if (run->is_http && run->trace.is_object()) {
-      auto total = run->trace.find("total_ms");
-      if (total != run->trace.end() && total->is_number_integer()) http = total->get<int64_t>();
+    nlohmann::json trace = run->is_http ? run->trace.value() : nlohmann::json();
+    if (trace.is_object()) {
+      auto total = trace.find("total_ms");
+      if (total != trace.end() && total->is_number_integer()) http = total->get<int64_t>();
     }
   }
   if (!wait && !duration && !http) return;

@@ -211,7 +211,7 @@ void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& work
 }
 
 int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
-                          const nlohmann::json& result) {
+                          const StoredJson& result) {
   RunState from = run.state;
   run.state = RunState::kSucceeded;
   run.completed_at = tx_.now();

@@ -55,8 +55,9 @@ class StateMachine {
   void Start(JobRecord& job, RunRecord& run, const std::string& worker_id,
              const std::function<void(RunRecord&)>& amend = {});
   /// Returns how many continuation children became ready.
+  /// `result`: the run's result from now on; null keeps the one the run has.
   int Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
-              const nlohmann::json& result);
+              const StoredJson& result);
   /// Schedules a retry or dead-letters; cascades to children on dead-letter.
   void FailAttempt(JobRecord& job, RunRecord& run, const AttemptFailure& failure,
                    std::optional<int64_t> duration_ms);

@@ -93,9 +93,9 @@ nlohmann::json RunView(const RunRecord& run) {
       {"pending_duration_ms", OrNull(pending_ms)},
       {"failure_reason", TextOrNull(run.failure_reason)},
       {"error", run.error},
-      {"request", run.request},
-      {"result", run.result},
-      {"trace", run.trace},
+      {"request", run.request.value()},
+      {"result", run.result.value()},
+      {"trace", run.trace.value()},
   };
 }
 

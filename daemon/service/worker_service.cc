@@ -72,7 +72,7 @@ Result<AckOutcome> ApplyAck(Tx& tx, WorkNotifier& notifier, const BatchRows& row
   run.ack_response = {{"status", ack.succeeded ? "succeeded" : "failed"}, {"children", 0}};
   int children = 0;
   if (ack.succeeded) {
-    children = machine.Succeed(job, run, ack.duration_ms, ack.result);
+    children = machine.Succeed(job, run, ack.duration_ms, StoredJson::Of(ack.result));
     if (children > 0) {
       run.ack_response["children"] = children;
       tx.runs().Save(run);

@@ -142,9 +142,11 @@ struct RunRecord {
   std::optional<int64_t> duration_ms;
   std::string failure_reason;
   nlohmann::json error;
-  nlohmann::json request;
-  nlohmann::json result;
-  nlohmann::json trace;
+  // An HTTP run's call and outcome, kept as their column text: every state change re-wrote
+  // them and every read of the run parsed them, where only views and exports need values.
+  StoredJson request;
+  StoredJson result;
+  StoredJson trace;
   bool cancel_requested = false;
   std::string acked_lease_id;
   nlohmann::json ack_response;

@@ -53,9 +53,9 @@ void BindRunState(SQLite::Statement& st, const RunRecord& r) {
   BindOptional(st, 27, r.duration_ms);
   BindText(st, 28, r.failure_reason);
   BindJson(st, 29, r.error);
-  BindJson(st, 30, r.request);
-  BindJson(st, 31, r.result);
-  BindJson(st, 32, r.trace);
+  BindText(st, 30, r.request.text());
+  BindText(st, 31, r.result.text());
+  BindText(st, 32, r.trace.text());
   st.bind(33, r.cancel_requested ? 1 : 0);
   BindText(st, 34, r.acked_lease_id);
   BindJson(st, 35, r.ack_response);
@@ -99,9 +99,9 @@ RunRecord ReadRun(SQLite::Statement& st) {
   r.duration_ms = ColInt64(st, 27);
   r.failure_reason = ColText(st, 28);
   r.error = ColJson(st, 29);
-  r.request = ColJson(st, 30);
-  r.result = ColJson(st, 31);
-  r.trace = ColJson(st, 32);
+  r.request = StoredJson::FromColumn(ColText(st, 30));
+  r.result = StoredJson::FromColumn(ColText(st, 31));
+  r.trace = StoredJson::FromColumn(ColText(st, 32));
   r.cancel_requested = st.getColumn(33).getInt() != 0;
   r.acked_lease_id = ColText(st, 34);
   r.ack_response = ColJson(st, 35);

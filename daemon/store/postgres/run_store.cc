@@ -71,9 +71,9 @@ std::vector<pg::PgParam> KeyAndChangingValues(const RunRecord& r) {
           r.duration_ms,
           TextOrNull(r.failure_reason),
           JsonOrNull(r.error),
-          JsonOrNull(r.request),
-          JsonOrNull(r.result),
-          JsonOrNull(r.trace),
+          TextOrNull(r.request.text()),
+          TextOrNull(r.result.text()),
+          TextOrNull(r.trace.text()),
           Flag(r.cancel_requested),
           TextOrNull(r.acked_lease_id),
           JsonOrNull(r.ack_response),
@@ -181,9 +181,9 @@ RunRecord ReadRun(const pg::PgResult& rows, int row) {
   r.duration_ms = OptInt64At(rows, row, 27);
   r.failure_reason = TextAt(rows, row, 28);
   r.error = JsonAt(rows, row, 29);
-  r.request = JsonAt(rows, row, 30);
-  r.result = JsonAt(rows, row, 31);
-  r.trace = JsonAt(rows, row, 32);
+  r.request = StoredJson::FromColumn(TextAt(rows, row, 30));
+  r.result = StoredJson::FromColumn(TextAt(rows, row, 31));
+  r.trace = StoredJson::FromColumn(TextAt(rows, row, 32));
   r.cancel_requested = FlagAt(rows, row, 33);
   r.acked_lease_id = TextAt(rows, row, 34);
   r.ack_response = JsonAt(rows, row, 35);

@@ -68,9 +68,9 @@ nlohmann::json Fields(const RunRecord& r) {
           {"duration_ms", r.duration_ms ? nlohmann::json(*r.duration_ms) : nlohmann::json()},
           {"failure_reason", r.failure_reason},
           {"error", r.error},
-          {"request", r.request},
-          {"result", r.result},
-          {"trace", r.trace},
+          {"request", r.request.value()},
+          {"result", r.result.value()},
+          {"trace", r.trace.value()},
           {"cancel_requested", r.cancel_requested},
           {"acked_lease_id", r.acked_lease_id},
           {"ack_response", r.ack_response},
@@ -139,9 +139,9 @@ TEST_F(PgRunStoreTest, EveryFieldRoundTripsThroughInsertFindAndSave) {
   run.duration_ms = 1'234'567'890'123;
   run.failure_reason = "TIMEOUT";
   run.error = {{"type", "Timeout"}};
-  run.request = {{"method", "POST"}};
-  run.result = {{"ok", true}};
-  run.trace = {{"spans", nlohmann::json::array()}};
+  run.request = StoredJson::Of({{"method", "POST"}});
+  run.result = StoredJson::Of({{"ok", true}});
+  run.trace = StoredJson::Of({{"spans", nlohmann::json::array()}});
   run.cancel_requested = true;
   run.acked_lease_id = "lease_0";
   run.ack_response = {{"status", 200}};
@@ -176,9 +176,9 @@ TEST_F(PgRunStoreTest, EveryFieldRoundTripsThroughInsertFindAndSave) {
   saved.duration_ms.reset();
   saved.failure_reason.clear();
   saved.error = nullptr;
-  saved.request = nullptr;
-  saved.result = "done";
-  saved.trace = nullptr;
+  saved.request = StoredJson();
+  saved.result = StoredJson::Of("done");
+  saved.trace = StoredJson();
   saved.cancel_requested = false;
   saved.acked_lease_id.clear();
   saved.ack_response = nullptr;
