@@ -18,8 +18,8 @@ JobSpec Recalled(std::string_view text) {
   if (text.empty()) return Parse(text);
   // The least recently used text is forgotten first. A burst of run_at HTTP jobs reads each
   // job when its run comes due, when it begins and when it ends, with hundreds of other
-  // jobs' reads in between. A memory that forgot everything at once when full answered 22 %
-  // of those reads from memory, this one 34 % (callgrind, 2,000 jobs).
+  // jobs' reads in between; a memory that forgot everything at once when full also forgot
+  // the jobs read a moment before (bench/RESULTS.md, "counting instructions").
   thread_local RecentMemory<JobSpec> memory(kRememberedSpecs);
   if (const JobSpec* found = memory.Find(text)) return *found;
   return memory.Remember(std::string(text), Parse(text));
