@@ -35,19 +35,19 @@ bool IncrementRandom(std::array<unsigned char, 10>& random) {
 }
 
 std::string EncodeUlid(int64_t ms, const std::array<unsigned char, 10>& random) {
-  std::array<unsigned char, 16> bytes{};
-  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  for (int i = 0; i < 10; ++i) bytes[6 + i] = random[i];
-  // 128 bits as 26 base32 digits, most significant first; the first digit holds 3 bits.
+  // 128 bits as two words: 48 bits of time and 16 of randomness, then 64 of randomness.
+  uint64_t high = static_cast<uint64_t>(ms) & 0xFFFF'FFFF'FFFFu;
+  uint64_t low = 0;
+  for (int i = 0; i < 2; ++i) high = (high << 8) | random[static_cast<size_t>(i)];
+  for (int i = 2; i < 10; ++i) low = (low << 8) | random[static_cast<size_t>(i)];
+  // 26 base32 digits, most significant first (the first holds the top 3 bits), written from
+  // the last: the writer makes an id per event and run, and a loop over single bits cost
+  // ~2,800 instructions an id where this takes ~200.
   std::string out(26, '0');
-  for (int digit = 0; digit < 26; ++digit) {
-    int value = 0;
-    for (int k = 0; k < 5; ++k) {
-      int bit = digit * 5 + k - 2;  // two padding bits stand before the 128
-      if (bit < 0) continue;
-      value = (value << 1) | ((bytes[bit / 8] >> (7 - bit % 8)) & 1);
-    }
-    out[digit] = kCrockford[static_cast<size_t>(value)];
+  for (int digit = 25; digit >= 0; --digit) {
+    out[static_cast<size_t>(digit)] = kCrockford[low & 31];
+    low = (low >> 5) | (high << 59);
+    high >>= 5;
   }
   return out;
 }
