@@ -104,7 +104,7 @@ Status ParseRedirects(HttpTarget& target, const nlohmann::json& value) {
   return Ok{};
 }
 
-Status ParseField(HttpTarget& target, const std::string& key, const nlohmann::json& item) {
+Status ParseField(HttpTarget& target, std::string_view key, const nlohmann::json& item) {
   if (key == "method") {
     std::string method = item.is_string() ? item.get<std::string>() : "";
     std::transform(method.begin(), method.end(), method.begin(), ::toupper);

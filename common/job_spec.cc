@@ -125,7 +125,9 @@ Status AssignInt(int& out, const nlohmann::json& value, std::string_view field, 
   return Ok{};
 }
 
-Status ParseField(JobSpec& spec, const std::string& key, const nlohmann::json& v) {
+// `key` is a string_view so that each test below is a length check, not a strlen and a
+// compare: the writer parses a stored spec at each read it does not remember.
+Status ParseField(JobSpec& spec, std::string_view key, const nlohmann::json& v) {
   if (key == "job_type") return Assign(spec.job_type, ReadString(v, key, 500));
   if (key == "payload") {
     if (!v.is_object()) return InvalidRequest("payload must be a JSON object", "payload");
@@ -266,15 +268,18 @@ nlohmann::json SpecToBody(const JobSpec& spec) {
 }
 
 JobSpec SpecFromSettings(const nlohmann::json& settings) {
-  static const char* const kSettings[] = {
+  static constexpr std::string_view kSettings[] = {
       "max_attempts", "timeout_seconds",    "timezone",       "retry",  "priority",
       "enabled",      "concurrency_policy", "misfire_policy", "run_at", "name",
       "slug",         "description",        "schedule",       "http"};
   JobSpec spec;
   if (settings.is_object()) {
-    for (const char* key : kSettings) {
-      auto it = settings.find(key);
-      if (it != settings.end()) (void)ParseField(spec, key, *it);
+    // One pass over what is stored (no lookup per setting): the fields do not depend on
+    // each other's order.
+    for (const auto& [key, value] : settings.items()) {
+      if (std::find(std::begin(kSettings), std::end(kSettings), key) != std::end(kSettings)) {
+        (void)ParseField(spec, key, value);
+      }
     }
   }
   if (spec.timeout_seconds == 0) spec.timeout_seconds = spec.is_http() ? 30 : 1800;
