@@ -62,8 +62,8 @@ class EngineNotifier final : public WorkNotifier {
     if (dispatcher) dispatcher->WorkerRunReady(project, queue, type);
     if (CrossNodeWakeups* others = other_nodes.load()) others->WorkerRunReady(project, queue, type);
   }
-  void HttpRunReady(const std::string& project, const std::string& run_id) override {
-    if (executor) executor->Enqueue(project, run_id);
+  void HttpRunReady(const PendingHttpRun& run) override {
+    if (executor) executor->Enqueue(run);
   }
   void WakeAt(TimePoint t) override {
     if (scheduler) scheduler->WakeAt(t);

@@ -28,9 +28,9 @@ void Executor::Start() {
   for (int i = 0; i < options_.bookkeepers; ++i) threads_.emplace_back([this] { Bookkeep(); });
 }
 
-void Executor::Enqueue(const std::string& project_id, const std::string& run_id) {
+void Executor::Enqueue(const PendingHttpRun& run) {
   std::lock_guard lock(mutex_);
-  EnqueueLocked({project_id, run_id});
+  EnqueueLocked(run);
 }
 
 void Executor::EnqueueLocked(const PendingHttpRun& item) {

@@ -56,7 +56,7 @@ class Executor final : public HttpRunStarter {
   /// Recovers runs left by a previous flared and starts the bookkeeping threads.
   void Start();
   /// A run became pending. Never blocks.
-  void Enqueue(const std::string& project_id, const std::string& run_id);
+  void Enqueue(const PendingHttpRun& run);
   /// Aborts the run if it is in flight here. Never blocks.
   void Cancel(const std::string& run_id);
   /// HttpRunStarter, on the writer thread: a slot is kept only while the queue is empty (a

@@ -3,8 +3,10 @@
 // request it will make), and how its call ended. Plain data, plus the executor's side of
 // beginning a run inside the transaction that made it ready.
 
+#include <memory>
 #include <string>
 
+#include "daemon/store/records.h"
 #include "daemon/transport/http_transport.h"
 
 namespace flare::daemon {
@@ -22,6 +24,10 @@ struct HttpWork {
 struct PendingHttpRun {
   std::string project_id;
   std::string run_id;
+  /// The job's spec as the transaction that made the run ready read it (null when it did
+  /// not read it): the begin hands it back to the writer's memory (RememberSpec) instead of
+  /// parsing it again.
+  std::shared_ptr<const ParsedSpec> spec = nullptr;
 };
 
 /// A call the executor performed, with how it ended.

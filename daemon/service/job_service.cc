@@ -96,7 +96,7 @@ void AddOneOffJob(Tx& tx, WorkNotifier& notifier, StateMachine& machine, JobReco
     machine.Record(job, &run, "scheduled", std::move(why));
   }
   if (ready) {
-    if (!machine.InsertTakingIfAwaited(job, run)) machine.Announce(run);
+    if (!machine.InsertTakingIfAwaited(job, run)) machine.Announce(job, run);
   } else if (run.due_at) {
     tx.OnCommit([&notifier, t = *run.due_at] { notifier.WakeAt(t); });
   }

@@ -167,7 +167,7 @@ Result<JobRecord> JobService::Update(const std::string& project_id, const std::s
         continue;
       }
       machine.Save(*job, run);
-      if (run.state == RunState::kPending) machine.Announce(run);
+      if (run.state == RunState::kPending) machine.Announce(*job, run);
     }
     if (!was_paused && IsPaused(*job)) Pause(tx, machine, *job);
     if (was_paused && !IsPaused(*job)) Resume(tx, machine, *job);

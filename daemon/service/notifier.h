@@ -20,7 +20,7 @@ class WorkNotifier {
   virtual void WorkerRunReady(const std::string& project_id, const std::string& queue,
                               const std::string& job_type) = 0;
   /// An HTTP run became pending: the executor should take it.
-  virtual void HttpRunReady(const std::string& project_id, const std::string& run_id) = 0;
+  virtual void HttpRunReady(const PendingHttpRun& run) = 0;
   /// Something is due at `t`: the timer must wake no later than that.
   virtual void WakeAt(TimePoint t) = 0;
   /// A processing run was cancelled: abort it if it is being performed here.
@@ -46,7 +46,7 @@ class WorkNotifier {
 class NullNotifier final : public WorkNotifier {
  public:
   void WorkerRunReady(const std::string&, const std::string&, const std::string&) override {}
-  void HttpRunReady(const std::string&, const std::string&) override {}
+  void HttpRunReady(const PendingHttpRun&) override {}
   void WakeAt(TimePoint) override {}
   void RunCancelled(const std::string&) override {}
 };

@@ -65,7 +65,7 @@ RunRecord StartNewRun(Tx& tx, StateMachine& machine, JobRecord& job, const std::
   if (on_made) on_made(run);  // its events come before those of the run's start
   if (!machine.InsertTakingIfAwaited(job, run)) {
     machine.Mirror(job, run);
-    machine.Announce(run);
+    machine.Announce(job, run);
   }
   return run;
 }

@@ -71,10 +71,11 @@ void StateMachine::Record(const JobRecord& job, const RunRecord* run, const std:
   if (EventObserver* observers = notifier_.events()) observers->OnEvent(tx_, job, run, event);
 }
 
-void StateMachine::Announce(const RunRecord& run) {
+void StateMachine::Announce(const JobRecord& job, const RunRecord& run) {
   if (run.is_http) {
-    tx_.OnCommit(
-        [&n = notifier_, project = run.project_id, id = run.id] { n.HttpRunReady(project, id); });
+    tx_.OnCommit([&n = notifier_, ready = PendingHttpRun{run.project_id, run.id, job.stored_spec}] {
+      n.HttpRunReady(ready);
+    });
   } else {
     tx_.OnCommit([&n = notifier_, project = run.project_id, queue = run.queue,
                   type = run.job_type] { n.WorkerRunReady(project, queue, type); });
@@ -151,7 +152,7 @@ void StateMachine::MakeReady(JobRecord& job, RunRecord& run) {
   // Taken at once, the run is saved once, as processing; otherwise as pending.
   if (!TakeIfAwaited(job, run)) {
     Save(job, run);
-    Announce(run);
+    Announce(job, run);
   }
   if (fired) tx_.jobs().SaveEnabled(job);  // the mirror above wrote next_run_at
 }

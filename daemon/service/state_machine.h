@@ -65,8 +65,8 @@ class StateMachine {
   /// Cancels children waiting on `parent`, and theirs; returns how many.
   int CancelWaitingChildren(const JobRecord& parent, const std::string& why);
 
-  /// Tells the engines, after commit, that `run` is ready to be taken.
-  void Announce(const RunRecord& run);
+  /// Tells the engines, after commit, that `run` of `job` is ready to be taken.
+  void Announce(const JobRecord& job, const RunRecord& run);
   /// A new ready run, not stored yet: taken right here when somebody waits for it
   /// (TakeIfAwaited), and so inserted once, already processing; otherwise inserted as it is
   /// (pending). True when taken; the caller announces a run that was not.

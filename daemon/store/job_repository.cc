@@ -55,7 +55,8 @@ JobRecord ReadJob(SQLite::Statement& st) {
   j.queue = ColText(st, 5);
   j.payload = StoredJson::FromColumn(ColText(st, 6));
   j.tags = StoredJson::FromColumn(ColText(st, 7));
-  j.spec = SpecFromColumn(ColTextView(st, 8));
+  j.stored_spec = SpecFromColumn(ColTextView(st, 8));
+  j.spec = j.stored_spec->spec;
   j.error = ColJson(st, 25);
   j.is_http = st.getColumn(9).getInt() != 0;
   j.parent_job_id = ColText(st, 10);

@@ -4,6 +4,7 @@
 // which stay text until something shows them (StoredJson).
 
 #include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -71,6 +72,12 @@ inline OptTime Earliest(OptTime a, OptTime b) {
   return std::min(*a, *b);
 }
 
+/// A job's `spec` column as a read found it, with its parse (stored_spec.h).
+struct ParsedSpec {
+  std::string text;
+  JobSpec spec;
+};
+
 struct JobRecord {
   int64_t rowid = 0;
   std::string id;
@@ -109,6 +116,10 @@ struct JobRecord {
   /// writer does not serialize it; empty means "serialize the spec at write" (whoever
   /// changes the spec clears it).
   std::string spec_text;
+  /// What the `spec` column held when this record was read, parsed (null for a record
+  /// built in memory). Never written back: it lets a later read of the same job on the
+  /// writer skip the parse (RememberSpec), and is only found while the column is unchanged.
+  std::shared_ptr<const ParsedSpec> stored_spec;
 };
 
 struct RunRecord {

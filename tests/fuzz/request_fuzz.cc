@@ -131,7 +131,7 @@ class FuzzNotifier final : public WorkNotifier {
                       const std::string& type) override {
     if (dispatcher) dispatcher->WorkerRunReady(project, queue, type);
   }
-  void HttpRunReady(const std::string&, const std::string&) override {}
+  void HttpRunReady(const PendingHttpRun&) override {}
   void WakeAt(TimePoint) override {}
   void RunCancelled(const std::string&) override {}
 };

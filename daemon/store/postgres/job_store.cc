@@ -89,7 +89,8 @@ JobRecord ReadJob(const pg::PgResult& r, int row) {
   j.queue = TextAt(r, row, 5);
   j.payload = StoredJson::FromColumn(TextAt(r, row, 6));
   j.tags = StoredJson::FromColumn(TextAt(r, row, 7));
-  j.spec = SpecFromColumn(TextAt(r, row, 8));
+  j.stored_spec = SpecFromColumn(TextAt(r, row, 8));
+  j.spec = j.stored_spec->spec;
   j.is_http = FlagAt(r, row, 9);
   j.parent_job_id = TextAt(r, row, 10);
   j.idempotency_key = TextAt(r, row, 11);

@@ -19,7 +19,7 @@ namespace {
 class NoNotifier final : public WorkNotifier {
  public:
   void WorkerRunReady(const std::string&, const std::string&, const std::string&) override {}
-  void HttpRunReady(const std::string&, const std::string&) override {}
+  void HttpRunReady(const PendingHttpRun&) override {}
   void WakeAt(TimePoint) override {}
   void RunCancelled(const std::string&) override {}
 };

@@ -165,6 +165,12 @@ TEST_F(ServiceTest, AFireWithACallSlotFreeIsBegunAtOnceAndTheNextWaitsPending) {
   EXPECT_EQ(runs[0]["state"], "pending");
   EXPECT_EQ(Job(waiting["id"])["state"], "pending");
   EXPECT_EQ(notifier_.http_ready, std::vector<std::string>{runs[0]["id"].get<std::string>()});
+  // The fire read the job: the announcement carries its spec, for the executor's begin to
+  // hand back instead of parsing it again.
+  ASSERT_EQ(notifier_.http_ready_specs.size(), 1u);
+  ASSERT_NE(notifier_.http_ready_specs[0], nullptr);
+  ASSERT_TRUE(notifier_.http_ready_specs[0]->spec.http);
+  EXPECT_EQ(notifier_.http_ready_specs[0]->spec.http->url, "http://127.0.0.1:9/waiting");
 }
 
 TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {

@@ -27,14 +27,16 @@ class RecordingNotifier final : public WorkNotifier {
   void WorkerRunReady(const std::string&, const std::string& queue, const std::string&) override {
     ready_queues.push_back(queue);
   }
-  void HttpRunReady(const std::string&, const std::string& run_id) override {
-    http_ready.push_back(run_id);
+  void HttpRunReady(const PendingHttpRun& run) override {
+    http_ready.push_back(run.run_id);
+    http_ready_specs.push_back(run.spec);
   }
   void WakeAt(TimePoint t) override { wakes.push_back(t); }
   void RunCancelled(const std::string& run_id) override { cancelled.push_back(run_id); }
   HttpRunStarter* http_starter() override { return starter; }
   ParkedPolls* parked_polls() override { return polls; }
   std::vector<std::string> ready_queues, http_ready, cancelled;
+  std::vector<std::shared_ptr<const ParsedSpec>> http_ready_specs;  // as http_ready announced
   HttpRunStarter* starter = nullptr;  // none: every HTTP run is announced
   ParkedPolls* polls = nullptr;       // none: every worker run is announced
   std::vector<TimePoint> wakes;

@@ -94,7 +94,7 @@ TEST(StoredSpecTest, EachTextReadsAsItsOwnSpecHoweverManyKindsAreRead) {
       std::string text = R"({"max_attempts":4,"priority":)" + std::to_string(priority) +
                          R"(,"retry":{"strategy":"fixed","initial_delay_seconds":)" +
                          std::to_string(delay) + "}}";
-      JobSpec spec = SpecFromColumn(text);
+      JobSpec spec = SpecFromColumn(text)->spec;
       EXPECT_EQ(spec.priority, priority) << text;
       EXPECT_EQ(spec.max_attempts, 4);
       EXPECT_EQ(spec.retry.initial_delay_seconds, delay) << text;
@@ -104,8 +104,32 @@ TEST(StoredSpecTest, EachTextReadsAsItsOwnSpecHoweverManyKindsAreRead) {
 }
 
 TEST(StoredSpecTest, AnEmptyOrUnreadableColumnReadsAsTheDefaults) {
-  EXPECT_EQ(SpecSettings(SpecFromColumn("")), SpecSettings(SpecFromSettings(nullptr)));
-  EXPECT_EQ(SpecSettings(SpecFromColumn("{not json")), SpecSettings(SpecFromSettings(nullptr)));
+  EXPECT_EQ(SpecSettings(SpecFromColumn("")->spec), SpecSettings(SpecFromSettings(nullptr)));
+  EXPECT_EQ(SpecSettings(SpecFromColumn("{not json")->spec),
+            SpecSettings(SpecFromSettings(nullptr)));
+}
+
+TEST(StoredSpecTest, ASpecHandedBackIsFoundForItsTextWithoutAParse) {
+  const std::string text = R"({"priority":9,"timeout_seconds":77})";
+  auto first = SpecFromColumn(text);
+  EXPECT_EQ(first->text, text);
+  EXPECT_EQ(first->spec.priority, 9);
+  // More other texts than the memory holds: the first is forgotten...
+  for (size_t i = 0; i <= kRememberedSpecs; ++i) {
+    (void)SpecFromColumn(R"({"priority":)" + std::to_string(i % 100) + R"(,"name":"n)" +
+                         std::to_string(i) + "\"}");
+  }
+  EXPECT_NE(SpecFromColumn(text), first);  // parsed again: another object
+  // ...unless it is handed back, as the executor does with what a fire read.
+  for (size_t i = 0; i <= kRememberedSpecs; ++i) {
+    (void)SpecFromColumn(R"({"priority":1,"name":"m)" + std::to_string(i) + "\"}");
+  }
+  RememberSpec(first);
+  EXPECT_EQ(SpecFromColumn(text), first);
+  // It answers only its own text: a changed column is parsed.
+  auto changed = SpecFromColumn(R"({"priority":9,"timeout_seconds":78})");
+  EXPECT_EQ(changed->spec.timeout_seconds, 78);
+  RememberSpec(nullptr);  // a run announced without a spec: nothing to hand back
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ class ObservedNotifier final : public WorkNotifier {
  public:
   explicit ObservedNotifier(EventObserver& observer) : observer_(observer) {}
   void WorkerRunReady(const std::string&, const std::string&, const std::string&) override {}
-  void HttpRunReady(const std::string&, const std::string&) override {}
+  void HttpRunReady(const PendingHttpRun&) override {}
   void WakeAt(TimePoint) override {}
   void RunCancelled(const std::string&) override {}
   EventObserver* events() override { return &observer_; }

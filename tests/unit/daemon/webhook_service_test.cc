@@ -26,7 +26,7 @@ class OutboxNotifier final : public WorkNotifier {
  public:
   explicit OutboxNotifier(EventObserver& outbox) : outbox_(outbox) {}
   void WorkerRunReady(const std::string&, const std::string&, const std::string&) override {}
-  void HttpRunReady(const std::string&, const std::string&) override {}
+  void HttpRunReady(const PendingHttpRun&) override {}
   void WakeAt(TimePoint) override {}
   void RunCancelled(const std::string&) override {}
   EventObserver* events() override { return &outbox_; }
