@@ -14,6 +14,14 @@
 
 namespace flare::daemon {
 
+/// What a finished call stores on its run, as column text: its trace, and its result when
+/// the target answered (null otherwise).
+struct RenderedCall {
+  StoredJson trace;
+  StoredJson result;
+};
+RenderedCall RenderFinishedCall(const FinishedCall& call);
+
 class HttpRunService {
  public:
   /// `node_id`: this flared's node (node_service.h), named on every run it begins.
@@ -44,7 +52,8 @@ class HttpRunService {
 
  private:
   Result<std::optional<HttpWork>> BeginInTx(Tx& tx, const PendingHttpRun& item);
-  void FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome);
+  void FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome,
+                  RenderedCall rendered);
 
   ServiceContext ctx_;
   std::string node_id_;
