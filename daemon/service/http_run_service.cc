@@ -5,7 +5,6 @@
 #include "daemon/service/state_machine.h"
 #include "daemon/store/job_store.h"
 #include "daemon/store/run_store.h"
-#include "daemon/store/stored_spec.h"
 #include "daemon/transport/http_json.h"
 
 namespace flare::daemon {
@@ -108,7 +107,7 @@ Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingH
   const std::string& project_id = item.project_id;
   auto run = tx.runs().Find(project_id, item.run_id);
   if (!run || run->state != RunState::kPending || !run->is_http) return std::optional<HttpWork>();
-  RememberSpec(item.spec);  // what made it ready read it: the read below need not parse it
+  tx.jobs().RememberSpec(item.spec);  // what made it ready read it: the read below need not parse it
   auto job = tx.jobs().Find(project_id, run->job_id);
   if (!job) return std::optional<HttpWork>();
   StateMachine machine(tx, ctx_.notifier);

@@ -10,6 +10,7 @@
 #include "daemon/store/connection.h"
 #include "daemon/store/job_store.h"
 #include "daemon/store/records.h"
+#include "daemon/store/stored_spec.h"
 
 namespace flare::daemon {
 
@@ -56,6 +57,9 @@ class SqliteJobStore final : public JobStore {
       if (auto job = FindJob(c_, project_id, id); job && job->id == id) found.push_back(*job);
     }
     return found;
+  }
+  void RememberSpec(const std::shared_ptr<const ParsedSpec>& spec) override {
+    flare::daemon::RememberSpec(spec);
   }
   std::optional<JobRecord> FindInAnyProject(const std::string& id) override {
     return FindJobInAnyProject(c_, id);

@@ -4,6 +4,7 @@
 // implements it (SQLite: SqliteJobStore in job_repository.h). Every query takes the project:
 // tenancy is enforced here, so no caller can read another project's job by accident.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -51,6 +52,10 @@ class JobStore {
   /// set order: one read for the jobs a batch names, each locked as Find locks it.
   virtual std::vector<JobRecord> FindMany(const std::string& project_id,
                                           const std::vector<std::string>& ids) = 0;
+  /// Hands back a job's spec as an earlier read of this thread parsed it (JobRecord::
+  /// stored_spec), so that the next read of the job need not parse it again while its
+  /// column still holds that text; a spec changed since is parsed (stored_spec.h).
+  virtual void RememberSpec(const std::shared_ptr<const ParsedSpec>& spec) = 0;
   /// By id in any project: only for engines that work across projects (retention).
   virtual std::optional<JobRecord> FindInAnyProject(const std::string& id) = 0;
   virtual bool SlugTaken(const std::string& project_id, const std::string& slug,

@@ -4,6 +4,7 @@
 
 #include "daemon/store/job_store.h"
 #include "daemon/store/postgres/session.h"
+#include "daemon/store/stored_spec.h"
 
 namespace flare::daemon::postgres {
 
@@ -18,6 +19,9 @@ class PgJobStore final : public JobStore {
                                 const std::string& id_or_slug) override;
   std::vector<JobRecord> FindMany(const std::string& project_id,
                                   const std::vector<std::string>& ids) override;
+  void RememberSpec(const std::shared_ptr<const ParsedSpec>& spec) override {
+    flare::daemon::RememberSpec(spec);
+  }
   std::optional<JobRecord> FindInAnyProject(const std::string& id) override;
   bool SlugTaken(const std::string& project_id, const std::string& slug,
                  const std::string& except_job_id) override;
