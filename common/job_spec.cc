@@ -267,6 +267,66 @@ nlohmann::json SpecToBody(const JobSpec& spec) {
   return body;
 }
 
+std::string SpecSettingsText(const JobSpec& spec) {
+  std::string out = "{";
+  auto key = [&out](std::string_view name) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+  };
+  // Strings go through nlohmann's serializer: the same escaping and UTF-8 checks as dump().
+  auto text = [&out](const std::string& value) { out += nlohmann::json(value).dump(); };
+  auto enum_name = [&out](std::string_view name) {  // a fixed name: nothing to escape
+    out += '"';
+    out += name;
+    out += '"';
+  };
+  // In the order of SpecSettings' keys in its std::map (sorted), which dump() follows.
+  key("concurrency_policy");
+  enum_name(ConcurrencyPolicyName(spec.concurrency_policy));
+  if (!spec.description.empty()) {
+    key("description");
+    text(spec.description);
+  }
+  key("enabled");
+  out += spec.enabled ? "true" : "false";
+  if (spec.http) {
+    key("http");
+    out += spec.http->ToJson(/*reveal_secrets=*/true).dump();
+  }
+  key("max_attempts");
+  out += std::to_string(spec.max_attempts);
+  key("misfire_policy");
+  enum_name(MisfirePolicyName(spec.misfire_policy));
+  if (!spec.name.empty()) {
+    key("name");
+    text(spec.name);
+  }
+  key("priority");
+  out += std::to_string(spec.priority);
+  key("retry");
+  out += spec.retry.ToJson().dump();
+  if (spec.run_at) {
+    key("run_at");
+    text(FormatTime(*spec.run_at));
+  }
+  if (!spec.schedule.empty()) {
+    key("schedule");
+    text(spec.schedule);
+  }
+  if (!spec.slug.empty()) {
+    key("slug");
+    text(spec.slug);
+  }
+  key("timeout_seconds");
+  out += std::to_string(spec.timeout_seconds);
+  key("timezone");
+  text(spec.timezone);
+  out += '}';
+  return out;
+}
+
 JobSpec SpecFromSettings(const nlohmann::json& settings) {
   static constexpr std::string_view kSettings[] = {
       "max_attempts", "timeout_seconds",    "timezone",       "retry",  "priority",

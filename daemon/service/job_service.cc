@@ -44,7 +44,7 @@ Result<ValidatedCreate> ValidateCreate(const nlohmann::json& body, const std::st
   }
   ValidatedCreate input{BuildJob(std::move(*spec), project_id, now), "", *plan};
   JobRecord& job = input.job;
-  job.spec_text = SpecSettings(job.spec).dump();
+  job.spec_text = SpecSettingsText(job.spec);
   if (!job.idempotency_key.empty()) input.request_hash = HexEncode(Sha256(body.dump()));
   job.request_hash = input.request_hash;
   return input;

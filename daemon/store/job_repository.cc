@@ -22,7 +22,7 @@ void BindJob(SQLite::Statement& st, const JobRecord& j) {
   st.bind(5, j.queue);
   st.bind(6, j.payload.is_null() ? std::string("{}") : j.payload.text());
   BindText(st, 7, j.tags.text());
-  st.bind(8, j.spec_text.empty() ? SpecSettings(j.spec).dump() : j.spec_text);
+  st.bind(8, j.spec_text.empty() ? SpecSettingsText(j.spec) : j.spec_text);
   st.bind(9, j.is_http ? 1 : 0);
   BindText(st, 10, j.parent_job_id);
   BindText(st, 11, j.idempotency_key);

@@ -42,7 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // refused before this point.
     flare::daemon::JobRecord job = flare::daemon::BuildJob(*spec, "prj_fuzz", kNow);
     nlohmann::json settings = flare::SpecSettings(job.spec);
-    job.spec_text = settings.dump();
+    job.spec_text = flare::SpecSettingsText(job.spec);
+    FUZZ_CHECK(job.spec_text == settings.dump(),
+               "the spec column's text is the settings object dumped, byte for byte");
     (void)flare::daemon::JobView(job).dump();
     // What a read of the row shows is what the create held.
     FUZZ_CHECK(

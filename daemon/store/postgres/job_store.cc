@@ -47,7 +47,7 @@ std::vector<pg::PgParam> JobParams(const JobRecord& j) {
       j.queue,
       j.payload.is_null() ? std::string("{}") : j.payload.text(),
       TextOrNull(j.tags.text()),
-      j.spec_text.empty() ? SpecSettings(j.spec).dump() : j.spec_text,
+      j.spec_text.empty() ? SpecSettingsText(j.spec) : j.spec_text,
       Flag(j.is_http),
       TextOrNull(j.parent_job_id),
       TextOrNull(j.idempotency_key),

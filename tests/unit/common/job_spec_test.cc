@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace flare {
 namespace {
 
@@ -60,6 +62,40 @@ TEST(JobSpecSettings, EverySettingSurvivesTheColumnAndBack) {
   EXPECT_EQ(read.queue, "default");
   EXPECT_EQ(read.payload, nlohmann::json::object());
   EXPECT_TRUE(read.tags.is_null());
+}
+
+// The column's text is written without building the JSON object; it must be the object's
+// dump() to the byte (the same keys in the same order, the same escaping), since readers
+// remember specs by their text.
+TEST(JobSpecSettings, TheColumnTextIsTheSettingsObjectDumped) {
+  std::vector<nlohmann::json> bodies = {
+      kFullBody,
+      {{"job_type", "t"}, {"payload", nlohmann::json::object()}},
+      {{"job_type", "t"},
+       {"payload", nlohmann::json::object()},
+       {"run_at", "2026-03-08T06:59:30.250Z"},
+       {"name", "quote \" backslash \\ tab \t newline \n bell \u0007 é 日本 🙂"},
+       {"retry", {{"strategy", "custom"}, {"delays_seconds", {1, 5, 30}}, {"jitter", false}}}},
+      {{"http",
+        {{"url", "http://127.0.0.1:9/x?a=1&b=\"2\""},
+         {"headers",
+          {{{"name", "X-A"}, {"value", "v\u0001\"</script>"}}, {{"name", "X-B"}, {"value", ""}}}},
+         {"body", "{\"k\": [1, 2]}"},
+         {"ca_cert", "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"},
+         {"tls_verify", false},
+         {"follow_redirects", true}}},
+       {"schedule", "@every 10s"},
+       {"timezone", "America/New_York"},
+       {"priority", 100},
+       {"misfire_policy", "skip"},
+       {"concurrency_policy", "replace"}},
+  };
+  for (const nlohmann::json& body : bodies) {
+    Result<JobSpec> spec = ParseJobSpec(body);
+    ASSERT_TRUE(spec.ok()) << spec.error().message << " " << body.dump();
+    EXPECT_EQ(SpecSettingsText(*spec), SpecSettings(*spec).dump()) << body.dump();
+  }
+  EXPECT_EQ(SpecSettingsText(JobSpec{}), SpecSettings(JobSpec{}).dump());
 }
 
 TEST(JobSpecSettings, AOneOffRunAtComesBackAsTheSameInstant) {
