@@ -107,7 +107,8 @@ Result<std::optional<HttpWork>> HttpRunService::BeginInTx(Tx& tx, const PendingH
   const std::string& project_id = item.project_id;
   auto run = tx.runs().Find(project_id, item.run_id);
   if (!run || run->state != RunState::kPending || !run->is_http) return std::optional<HttpWork>();
-  tx.jobs().RememberSpec(item.spec);  // what made it ready read it: the read below need not parse it
+  // What made it ready read the job: the read below need not parse its spec again.
+  tx.jobs().RememberSpec(item.spec);
   auto job = tx.jobs().Find(project_id, run->job_id);
   if (!job) return std::optional<HttpWork>();
   StateMachine machine(tx, ctx_.notifier);
