@@ -36,6 +36,7 @@ void Executor::Enqueue(const PendingHttpRun& run) {
 void Executor::EnqueueLocked(const PendingHttpRun& item) {
   if (stopping_ || active_.count(item.run_id) != 0 || !queued_.insert(item.run_id).second) return;
   queue_.push_back(item);
+  if (queue_.size() > kMaxQueuedSpecs) queue_.back().spec.reset();
   wake_.notify_one();
 }
 

@@ -94,6 +94,10 @@ class Executor final : public HttpRunStarter {
 
   /// The most runs one Begin or Finish transaction carries.
   static constexpr size_t kMaxBatch = 256;
+  /// The most queued runs that keep the spec their fire read (PendingHttpRun::spec, ~1 KB
+  /// each): a burst of 20,000 one-off jobs would otherwise hold ~25 MB until begun. Runs
+  /// queued behind them are begun with a fresh read of their spec.
+  static constexpr size_t kMaxQueuedSpecs = 4096;
 
   void Bookkeep();
   void BeginRuns(const std::vector<PendingHttpRun>& items, std::unique_lock<std::mutex>& lock);
