@@ -5,10 +5,17 @@
 
 namespace flare::daemon {
 
+std::string DumpAnswer(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void SendJson(httplib::Response& response, int status, const nlohmann::json& body) {
+  SendJsonText(response, status, DumpAnswer(body));
+}
+
+void SendJsonText(httplib::Response& response, int status, std::string body) {
   response.status = status;
-  response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                       "application/json");
+  response.set_content(std::move(body), "application/json");
 }
 
 void SendError(httplib::Response& response, const Error& error) {

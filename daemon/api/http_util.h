@@ -12,6 +12,10 @@
 namespace flare::daemon {
 
 void SendJson(httplib::Response& response, int status, const nlohmann::json& body);
+/// `value` as SendJson writes it (invalid UTF-8 replaced): for answers written as text.
+std::string DumpAnswer(const nlohmann::json& value);
+/// An answer already written as JSON text.
+void SendJsonText(httplib::Response& response, int status, std::string body);
 /// {"error": {code, message, field?}} with the code's status (and Retry-After on 429).
 void SendError(httplib::Response& response, const Error& error);
 /// A whole HTTP/1.1 answer carrying `error`, with Connection: close, for the few places that

@@ -22,18 +22,40 @@ nlohmann::json CreatedView(const CreatedJob& created) {
   return created.replayed ? created.replayed_answer : JobView(created.job);
 }
 
-// Seed 004's create answer for one job of a batch: small, so 1000 of them stay cheap.
-nlohmann::json BatchItemView(const CreatedJob& created) {
-  if (created.replayed) return created.replayed_answer;
+// Seed 004's create answer for one job of a batch: {attempt, created_at, id, job_type,
+// max_attempts, queue, run_at, state}, in the key order nlohmann's object would dump. It is
+// written as text: building and dumping an object per job cost ~27 K instructions a job on
+// the request's thread, a fifth of what a job in a batch of 1,000 costs it (callgrind).
+void AppendBatchItem(std::string& out, const CreatedJob& created) {
+  if (created.replayed) {
+    out += DumpAnswer(created.replayed_answer);
+    return;
+  }
   const JobRecord& job = created.job;
-  return {{"id", job.id},
-          {"state", job.state},
-          {"job_type", job.job_type},
-          {"queue", job.queue},
-          {"created_at", FormatTime(job.created_at)},
-          {"run_at", TimeOrNull(job.spec.run_at)},
-          {"attempt", job.attempt},
-          {"max_attempts", job.max_attempts}};
+  auto text = [&out](const std::string& value) { out += DumpAnswer(nlohmann::json(value)); };
+  out += "{\"attempt\":" + std::to_string(job.attempt);
+  out += ",\"created_at\":\"" + FormatTime(job.created_at) + '"';
+  out += ",\"id\":\"" + job.id + '"';  // an id is prefix_ULID: nothing to escape
+  out += ",\"job_type\":";
+  text(job.job_type);
+  out += ",\"max_attempts\":" + std::to_string(job.max_attempts);
+  out += ",\"queue\":";
+  text(job.queue);
+  out += ",\"run_at\":";
+  out += job.spec.run_at ? '"' + FormatTime(*job.spec.run_at) + '"' : std::string("null");
+  out += ",\"state\":\"";
+  out += ToString(job.state);
+  out += "\"}";
+}
+
+std::string BatchAnswer(const std::vector<CreatedJob>& created) {
+  std::string out = "{\"data\":[";
+  for (size_t i = 0; i < created.size(); ++i) {
+    if (i != 0) out += ',';
+    AppendBatchItem(out, created[i]);
+  }
+  out += "]}";
+  return out;
 }
 
 Result<JobFilter> ParseFilter(const httplib::Request& request) {
@@ -86,9 +108,7 @@ void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   nlohmann::json item_errors;
   auto created = jobs.CreateBatch(ctx.principal.project_id, *body, &item_errors);
   if (created) {
-    nlohmann::json data = nlohmann::json::array();
-    for (const CreatedJob& one : *created) data.push_back(BatchItemView(one));
-    return SendJson(response, 201, {{"data", std::move(data)}});
+    return SendJsonText(response, 201, BatchAnswer(*created));
   }
   // The refused items, inside the error object: {"error": {…, "errors": [{index, field,
   // code, message}]}}, so a client can point at each bad job at once.

@@ -465,6 +465,33 @@ TEST_F(JobsApi, RetryWorksOnFailedAndDeadLetterAndBumpsMaxAttempts) {
   EXPECT_EQ(reclaimed[0]["id"], failing["id"]);
 }
 
+// Each item of a batch's answer is seed 004's short create answer, with the values the job
+// itself shows; text a client sent (job_type) comes back as it was sent.
+TEST_F(JobsApi, BatchAnswersEachJobWithItsOwnValues) {
+  std::string queue = Unique("q");
+  const std::string odd_type = "quote \" backslash \\ tab \t é 日本 🙂 </script>";
+  json jobs = {JobBody(queue, {{"job_type", odd_type}, {"max_attempts", 9}}),
+               JobBody(queue, {{"run_at", "2099-01-01T00:00:00.250Z"}})};
+  HttpReply reply = flared().Call("POST", "/flare/v1/jobs/batch", {{"jobs", jobs}});
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  json data = reply.json()["data"];
+  ASSERT_EQ(data.size(), 2u) << reply.body;
+  for (const json& item : data) {
+    json job = GetJob(flared(), item["id"]);
+    EXPECT_EQ(item.size(), 8u) << item.dump();
+    for (const char* field :
+         {"id", "state", "job_type", "queue", "created_at", "run_at", "attempt", "max_attempts"}) {
+      EXPECT_EQ(item[field], job[field]) << field << " in " << item.dump();
+    }
+  }
+  EXPECT_EQ(data[0]["job_type"], odd_type);
+  EXPECT_EQ(data[0]["max_attempts"], 9);
+  EXPECT_EQ(data[0]["state"], "pending");
+  EXPECT_TRUE(data[0]["run_at"].is_null());
+  EXPECT_EQ(data[1]["run_at"], "2099-01-01T00:00:00.250Z");
+  EXPECT_EQ(data[1]["state"], "scheduled");
+}
+
 TEST_F(JobsApi, BatchIsAllOrNothingUpTo1000) {
   std::string queue = Unique("q");
   json three = {{"jobs",
