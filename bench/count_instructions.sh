@@ -7,6 +7,7 @@
 #
 #   bench/count_instructions.sh                  N (2000) jobs, the build in BUILD_DIR
 #   BUILD_DIR=/tmp/other-build N=500 bench/count_instructions.sh
+#   MODE=batch N=10000 bench/count_instructions.sh   creates in batches of 1,000 instead
 #
 # Prints the instructions per thread (the writer first) and the cost per call of the
 # writer's main steps; keeps callgrind's files in the printed directory for
@@ -17,6 +18,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 N="${N:-2000}"
+MODE="${MODE:-exec}"
 command -v valgrind >/dev/null || { echo "valgrind is needed: apt-get install valgrind" >&2; exit 1; }
 
 DIR="$(mktemp -d "${TMPDIR:-/tmp}/flare-callgrind.XXXXXX")"
@@ -30,9 +32,15 @@ for _ in $(seq 600); do  # valgrind starts flared ~50× slower: up to 60 s
   sleep 0.1
 done
 [ -s "$DIR/data/flared.addr" ] || { echo "flared did not start: $DIR/valgrind.log" >&2; exit 1; }
-"$BUILD_DIR/bench/flare_sched" exec --n "$N" --wrk-s 1 --wrk-conns 2 \
-  --addr "$(cat "$DIR/data/flared.addr")" --key "$(cat "$DIR/data/admin.key")" --cap-s 300 \
-  --server-pid "$FLARED_PID" >"$DIR/burst.json"
+ADDR="$(cat "$DIR/data/flared.addr")"
+KEY="$(cat "$DIR/data/admin.key")"
+if [ "$MODE" = batch ]; then
+  "$BUILD_DIR/bench/flare_load" batch --n "$N" --conns 1 --addr "$ADDR" --key "$KEY" \
+    >"$DIR/burst.json"
+else
+  "$BUILD_DIR/bench/flare_sched" exec --n "$N" --wrk-s 1 --wrk-conns 2 --addr "$ADDR" \
+    --key "$KEY" --cap-s 300 --server-pid "$FLARED_PID" >"$DIR/burst.json"
+fi
 kill -INT "$FLARED_PID"
 wait "$FLARED_PID" 2>/dev/null || true
 trap - EXIT
@@ -43,8 +51,11 @@ for file in "$DIR"/callgrind.*-*; do
   printf '%s %s\n' "$(awk '/^(summary|totals):/ {print $2; exit}' "$file")" "$(basename "$file")"
 done | sort -rn >"$DIR/threads.txt"
 head -6 "$DIR/threads.txt"
-# The busiest thread of this burst is the writer (every state change runs on it).
-WRITER="$DIR/$(awk 'NR == 1 {print $2}' "$DIR/threads.txt")"
+awk -v n="$N" 'NR <= 2 {printf "  %s: %.1f K instructions per job\n", $2, $1 / n / 1000}' \
+  "$DIR/threads.txt"
+# The writer is the thread that ran Writer::Loop (every state change runs on it): the
+# busiest in an HTTP burst; in a batch the request's thread is about as busy.
+WRITER="$(grep -l 'Writer::Loop' "$DIR"/callgrind.*-* | head -1)"
 echo "the writer ($(basename "$WRITER")), inclusive instructions per call:"
 callgrind_annotate --inclusive=yes --tree=calling "$WRITER" 2>/dev/null | python3 -c '
 import re, sys
