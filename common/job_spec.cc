@@ -277,6 +277,11 @@ std::string SpecSettingsText(const JobSpec& spec) {
   };
   // Strings go through nlohmann's serializer: the same escaping and UTF-8 checks as dump().
   auto text = [&out](const std::string& value) { out += nlohmann::json(value).dump(); };
+  auto text_if_set = [&](std::string_view name, const std::string& value) {
+    if (value.empty()) return;  // SpecSettings leaves unset text out
+    key(name);
+    text(value);
+  };
   auto enum_name = [&out](std::string_view name) {  // a fixed name: nothing to escape
     out += '"';
     out += name;
@@ -285,10 +290,7 @@ std::string SpecSettingsText(const JobSpec& spec) {
   // In the order of SpecSettings' keys in its std::map (sorted), which dump() follows.
   key("concurrency_policy");
   enum_name(ConcurrencyPolicyName(spec.concurrency_policy));
-  if (!spec.description.empty()) {
-    key("description");
-    text(spec.description);
-  }
+  text_if_set("description", spec.description);
   key("enabled");
   out += spec.enabled ? "true" : "false";
   if (spec.http) {
@@ -299,10 +301,7 @@ std::string SpecSettingsText(const JobSpec& spec) {
   out += std::to_string(spec.max_attempts);
   key("misfire_policy");
   enum_name(MisfirePolicyName(spec.misfire_policy));
-  if (!spec.name.empty()) {
-    key("name");
-    text(spec.name);
-  }
+  text_if_set("name", spec.name);
   key("priority");
   out += std::to_string(spec.priority);
   key("retry");
@@ -311,14 +310,8 @@ std::string SpecSettingsText(const JobSpec& spec) {
     key("run_at");
     text(FormatTime(*spec.run_at));
   }
-  if (!spec.schedule.empty()) {
-    key("schedule");
-    text(spec.schedule);
-  }
-  if (!spec.slug.empty()) {
-    key("slug");
-    text(spec.slug);
-  }
+  text_if_set("schedule", spec.schedule);
+  text_if_set("slug", spec.slug);
   key("timeout_seconds");
   out += std::to_string(spec.timeout_seconds);
   key("timezone");

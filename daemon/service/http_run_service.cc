@@ -75,8 +75,6 @@ AttemptFailure FailureOf(const HttpCallOutcome& outcome, const std::string& succ
   return failure;
 }
 
-}  // namespace
-
 RenderedCall RenderFinishedCall(const FinishedCall& call) {
   HttpTrace trace = call.outcome.trace;
   trace.queue_wait_ms = call.work.queue_wait_ms;
@@ -84,6 +82,8 @@ RenderedCall RenderFinishedCall(const FinishedCall& call) {
   if (call.outcome.status != 0) rendered.result = StoredJson::Of(ResultJson(call.outcome));
   return rendered;
 }
+
+}  // namespace
 
 Result<std::optional<HttpWork>> HttpRunService::Begin(const std::string& project_id,
                                                       const std::string& run_id) {

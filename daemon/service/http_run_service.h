@@ -20,7 +20,6 @@ struct RenderedCall {
   StoredJson trace;
   StoredJson result;
 };
-RenderedCall RenderFinishedCall(const FinishedCall& call);
 
 class HttpRunService {
  public:
