@@ -61,6 +61,8 @@ class WalCheckpointer {
   /// True when a quiet moment would be used for a checkpoint: the writer then waits up to
   /// kQuietWait for more work before it calls AfterCommit(true).
   bool WantsQuietMoment() const { return frames_ >= kQuietCheckpointFrames; }
+  /// True when AfterCommit(false) would checkpoint: the WAL reached kCheckpointFrames.
+  bool WantsCheckpointNow() const { return frames_ >= kCheckpointFrames; }
   /// On the writer thread, between transactions: checkpoints when the WAL is long enough
   /// (kCheckpointFrames, or kQuietCheckpointFrames when nothing is waiting: `writer_quiet`).
   void AfterCommit(bool writer_quiet);

@@ -18,28 +18,36 @@
 
 namespace flare::daemon {
 
-// One queued operation; it lives on the submitting thread's stack. The writer sets `done`
-// and notifies `finished` while holding `done_mutex`, so the submitter (which waits on that
-// mutex) cannot return and destroy this object while the writer still touches it. Each
-// operation has a mutex of its own, not the queue's: a group's submitters woken together
-// would otherwise each wake only to block on the queue's mutex (held by the writer as it
-// notifies, then by each other), two sleeps and wakes per answer instead of one.
+// One queued operation; it lives on the submitting thread's stack, which returns (and
+// destroys it) as soon as it sees `done`. So the writer wakes it through `signal`, which both
+// own: the writer takes its own reference before setting `done`, and notifies after it has
+// let go of the mutex. Notifying while holding it made every answer a ping-pong on this
+// 2-core machine: the woken submitter preempted the writer, blocked on the mutex the writer
+// still held, and both switched again (~3 of the ~9 thread switches a create cost at one
+// client, perf sched_switch). Each operation has its own signal, not the queue's mutex: a
+// group's submitters woken together would otherwise each wake only to block on that one.
 struct Writer::Pending {
+  struct Signal {
+    std::mutex mutex;
+    bool done = false;
+    std::condition_variable finished;
+  };
   Sync sync = Sync::kDurable;
   Body body;
   OnFailure on_failure;
-  std::mutex done_mutex;
-  bool done = false;
-  std::condition_variable finished;
+  std::shared_ptr<Signal> signal;  // made when the operation is queued (not when run inline)
 
   void Finish() {
-    std::lock_guard lock(done_mutex);
-    done = true;
-    finished.notify_one();
+    std::shared_ptr<Signal> keep = signal;  // `this` may be gone once `done` is set
+    {
+      std::lock_guard lock(keep->mutex);
+      keep->done = true;
+    }
+    keep->finished.notify_one();
   }
   void AwaitFinish() {
-    std::unique_lock lock(done_mutex);
-    finished.wait(lock, [&] { return done; });
+    std::unique_lock lock(signal->mutex);
+    signal->finished.wait(lock, [&] { return signal->done; });
   }
 };
 
@@ -160,10 +168,13 @@ void Writer::Submit(Sync sync, Body body, OnFailure on_failure) {
   pending.body = std::move(body);
   pending.on_failure = std::move(on_failure);
   if (t_writer_of_this_thread == this) {
-    LogError("Writer::Run called on the writer thread (from an operation or after-commit action)");
+    LogError(
+        "Writer::Run called while running the writer's operations (from an operation or "
+        "after-commit action)");
     pending.on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
     return;
   }
+  bool wake_writer = false;
   {
     std::unique_lock lock(mutex_);
     if (stopping_) {
@@ -171,47 +182,121 @@ void Writer::Submit(Sync sync, Body body, OnFailure on_failure) {
       pending.on_failure(Error{ErrorCode::kUnavailable, "flared is shutting down; retry shortly"});
       return;
     }
+    // A due checkpoint goes first: inline writes would otherwise take the turn from the
+    // writer thread again and again, and the WAL would grow without bound.
+    if (!busy_ && queue_.empty() && alone_ && checkpoint_ != Checkpoint::kNow) {
+      busy_ = true;
+      lock.unlock();
+      RunInline(pending);
+      return;
+    }
+    pending.signal = std::make_shared<Pending::Signal>();
     queue_.push_back(&pending);
-    if (queue_.size() == 1) wake_.notify_one();
+    // Whoever holds the turn wakes the writer as it lets go (LetGo).
+    wake_writer = !busy_ && queue_.size() == 1;
   }
+  // Outside the lock, or the woken writer would preempt this thread only to block on it.
+  if (wake_writer) wake_.notify_one();
   pending.AwaitFinish();
+}
+
+void Writer::RunInline(Pending& pending) {
+  t_writer_of_this_thread = this;
+  std::vector<Pending*> group{&pending};
+  CommitGroup(group);
+  t_writer_of_this_thread = nullptr;
+  LetGo(/*committed=*/true, group.size());
+}
+
+void Writer::CommitGroup(std::vector<Pending*>& group) {
+  auto began = std::chrono::steady_clock::now();
+  std::vector<Action> actions = RunBatch(group);
+  stats_.commit_seconds.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+  stats_.group_size.Observe(static_cast<double>(group.size()));
+  SyncIfDurable(group);
+  RunAfterCommit(actions);
+  commits_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Writer::LetGo(bool committed, size_t group_size) {
+  bool wake_writer;
+  {
+    std::lock_guard lock(mutex_);
+    busy_ = false;
+    turn_ended_ = std::chrono::steady_clock::now();
+    const Checkpoint was = checkpoint_;
+    alone_ = queue_.empty() && group_size <= 1;
+    // After a commit the WAL's length says what is due (read by the turn's holder: the
+    // length is only its to change). After a checkpoint nothing is, until the next commit:
+    // one that readers outlasted leaves the WAL long, and would otherwise be tried at once
+    // again and again.
+    checkpoint_ = !committed                           ? Checkpoint::kNone
+                  : checkpointer_.WantsCheckpointNow() ? Checkpoint::kNow
+                  : checkpointer_.WantsQuietMoment()   ? Checkpoint::kWhenQuiet
+                                                       : Checkpoint::kNone;
+    // The writer thread, if it is the caller, looks again before it sleeps; waking it for
+    // a quiet moment once is enough (it then sleeps until the moment's deadline).
+    wake_writer = !queue_.empty() || stopping_ || checkpoint_ == Checkpoint::kNow ||
+                  (checkpoint_ == Checkpoint::kWhenQuiet && was == Checkpoint::kNone);
+  }
+  if (wake_writer) wake_.notify_one();
 }
 
 void Writer::Loop() {
   t_writer_of_this_thread = this;
   std::vector<Pending*> batch;
+  std::unique_lock lock(mutex_);
   while (true) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
+    const auto now = std::chrono::steady_clock::now();
+    if (busy_) {
+      // A submitter runs inline; it wakes this thread as it lets go if work is left. While a
+      // quiet moment is awaited it may not (see LetGo), so this thread looks again by then.
+      if (checkpoint_ == Checkpoint::kWhenQuiet) {
+        wake_.wait_for(lock, WalCheckpointer::kQuietWait);
+      } else {
+        wake_.wait(lock);
+      }
+      continue;
+    }
+    // Answered first, then checkpointed: the group that filled the WAL does not wait for
+    // its checkpoint, but the next group does (inline submitters too, see Submit). A quiet
+    // moment (no turn taken for kQuietWait, nothing queued) is used early.
+    const auto quiet_at = turn_ended_ + WalCheckpointer::kQuietWait;
+    if (checkpoint_ == Checkpoint::kNow ||
+        (checkpoint_ == Checkpoint::kWhenQuiet && queue_.empty() && now >= quiet_at)) {
+      const bool quiet = checkpoint_ == Checkpoint::kWhenQuiet;
+      busy_ = true;
+      lock.unlock();
+      checkpointer_.AfterCommit(quiet);
+      LetGo(/*committed=*/false, 0);
+      lock.lock();
+      continue;
+    }
+    if (!queue_.empty()) {
+      busy_ = true;
       while (!queue_.empty() && batch.size() < kMaxOpsInGroup) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
+      lock.unlock();
+      CommitGroup(batch);
+      // The turn is let go before the answers: a woken submitter preempts this thread, and
+      // its client's next request would otherwise find the writer busy and queue.
+      LetGo(/*committed=*/true, batch.size());
+      // Once finished, a submitter may return and destroy its `pending`: nothing after this.
+      for (Pending* pending : batch) pending->Finish();
+      batch.clear();
+      lock.lock();
+      continue;
     }
-    auto began = std::chrono::steady_clock::now();
-    std::vector<Action> actions = RunBatch(batch);
-    stats_.commit_seconds.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-    stats_.group_size.Observe(static_cast<double>(batch.size()));
-    SyncIfDurable(batch);
-    RunAfterCommit(actions);
-    commits_.fetch_add(1, std::memory_order_relaxed);
-    // Once finished, a submitter may return and destroy its `pending`: nothing after this.
-    for (Pending* pending : batch) pending->Finish();
-    batch.clear();
-    // Answered first: the group that filled the WAL does not wait for its checkpoint.
-    checkpointer_.AfterCommit(WaitForQuiet());
+    if (stopping_) return;  // drained
+    if (checkpoint_ == Checkpoint::kWhenQuiet) {
+      wake_.wait_until(lock, quiet_at);
+    } else {
+      wake_.wait(lock);
+    }
   }
-}
-
-bool Writer::WaitForQuiet() {
-  if (!checkpointer_.WantsQuietMoment()) return false;
-  std::unique_lock lock(mutex_);
-  // Idle time either way: work that arrives meanwhile is taken at once, before the checkpoint.
-  return !wake_.wait_for(lock, WalCheckpointer::kQuietWait,
-                         [&] { return stopping_ || !queue_.empty(); });
 }
 
 std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {

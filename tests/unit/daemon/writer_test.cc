@@ -215,6 +215,67 @@ TEST(Writer, RunFromAnAfterCommitActionFailsInsteadOfWaitingForItself) {
   EXPECT_TRUE(writer.Run<int>([](Tx&) -> Result<int> { return 2; }).ok());
 }
 
+// A request that finds the writer idle runs its operation on its own thread (ALONE in
+// writer.h): a Run from inside that operation must fail the same way, not wait for itself.
+TEST(Writer, RunFromInsideAnOperationFailsInsteadOfWaitingForItself) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kNormal, SystemClock::Instance());
+  ConfigureLog(LogFormat::kText, LogLevel::kError);
+  std::optional<Status> nested;
+  auto outer = writer.Run<Ok>([&](Tx&) -> Status {
+    nested = writer.Run<Ok>([](Tx&) -> Status { return Ok{}; });
+    return Ok{};
+  });
+  EXPECT_TRUE(outer.ok());
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_FALSE(nested->ok());
+  EXPECT_TRUE(writer.Run<int>([](Tx&) -> Result<int> { return 3; }).ok());
+}
+
+// Stop waits for an operation in progress, wherever it runs, and refuses later ones.
+TEST(Writer, StopWaitsForTheOperationInProgressAndRefusesLaterOnes) {
+  testing::TempDir dir;
+  Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
+  CreateTable(writer);
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool started = false, release = false;
+  std::optional<Status> first;
+  std::thread running([&] {
+    first = writer.Run<Ok>([&](Tx& tx) -> Status {
+      tx.conn().Exec("INSERT INTO t VALUES (1)");
+      std::unique_lock lock(mutex);
+      started = true;
+      changed.notify_all();
+      changed.wait_for(lock, std::chrono::seconds(10), [&] { return release; });
+      return Ok{};
+    });
+  });
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return started; }));
+  }
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    writer.Stop();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(stopped.load()) << "Stop returned while an operation was still running";
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  changed.notify_all();
+  running.join();
+  stopper.join();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->ok()) << "the operation in progress was committed";
+  auto later = writer.Run<Ok>([](Tx&) -> Status { return Ok{}; });
+  ASSERT_FALSE(later.ok());
+  EXPECT_EQ(later.error().code, ErrorCode::kUnavailable);
+}
+
 // Durability by consequence (writer.h): a group of relaxed operations (claims, acks,
 // heartbeats) commits without an fsync; the next group with a durable operation syncs the
 // WAL once, which makes the earlier relaxed frames durable with it.
@@ -317,8 +378,8 @@ TEST(Writer, AfterCommitActionsRunInCommitOrder) {
   testing::TempDir dir;
   Writer writer((dir / "w.db").string(), Durability::kFull, SystemClock::Instance());
   constexpr int kThreads = 8, kEach = 100;
-  int next_commit = 0;     // the writer thread's alone (operation bodies)
-  std::vector<int> acted;  // the writer thread's too (after-commit actions)
+  int next_commit = 0;     // only the holder of the writer's turn touches it (bodies)
+  std::vector<int> acted;  // and this (after-commit actions)
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -332,7 +393,7 @@ TEST(Writer, AfterCommitActionsRunInCommitOrder) {
     });
   }
   for (auto& thread : threads) thread.join();
-  writer.Stop();  // joins the writer thread: `acted` is complete and ours to read
+  writer.Stop();  // no turn is left in progress: `acted` is complete and ours to read
   ASSERT_EQ(acted.size(), static_cast<size_t>(kThreads * kEach));
   for (size_t i = 0; i < acted.size(); ++i) ASSERT_EQ(acted[i], static_cast<int>(i));
 }
