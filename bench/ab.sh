@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Two flared builds, alternating, on one flare_load case: the A/B runs of bench/RESULTS.md.
+#
+#   A=/tmp/old/flared B=build/daemon/flared bench/ab.sh PAIRS <flare_load arguments>
+#   e.g. bench/ab.sh 5 create --n 4000 --conns 1
+#
+# Each run starts a fresh flared (its defaults, a temp data dir, loopback), runs the case,
+# and prints: side, jobs/s, flared CPU µs per job, thread switches per job (perf stat on
+# flared for the whole run; "-" without perf). Knobs: LOAD (build/bench/flare_load),
+# FLAGS (more flared flags).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAIRS="${1:?usage: A=... B=... bench/ab.sh PAIRS <flare_load arguments>}"
+shift
+: "${A:?A= the first flared binary}" "${B:?B= the second flared binary}"
+LOAD="${LOAD:-build/bench/flare_load}"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf -- "$SCRATCH"' EXIT
+
+run_side() {  # SIDE BINARY ARGS...
+  local side="$1" bin="$2" dir="$SCRATCH/$1" pid perf_pid="" line switches="-" i
+  shift 2
+  rm -rf -- "$dir"
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086 # FLAGS split on purpose
+  "$bin" --listen 127.0.0.1:0 --data-dir "$dir" --log-level warn ${FLAGS:-} >"$dir/log" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$dir/flared.addr" ] && [ -s "$dir/admin.key" ] && break
+    sleep 0.1
+  done
+  if command -v perf >/dev/null; then
+    perf stat -x, -e context-switches -p "$pid" -o "$dir/switches" &
+    perf_pid=$!
+  fi
+  line="$("$LOAD" "$@" --addr "$(cat "$dir/flared.addr")" --key "$(cat "$dir/admin.key")" \
+    --server-pid "$pid" --cap-s 60)" || true
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    switches="$(grep context-switches "$dir/switches" | cut -d, -f1)"
+  fi
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  python3 -c '
+import json, sys
+d = json.loads(sys.argv[2]); s = sys.argv[3]
+per_job = round(int(s) / d["n"], 2) if s.isdigit() else "-"
+print(sys.argv[1], d.get("per_s") or d.get("runs_per_s"), d.get("flared_cpu_us_per_job"), per_job)
+' "$side" "$line" "$switches"
+}
+
+for ((pair = 0; pair < PAIRS; pair++)); do
+  run_side A "$A" "$@"
+  run_side B "$B" "$@"
+done
