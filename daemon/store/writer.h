@@ -14,8 +14,8 @@
 // submitting thread itself, as a group of one, with the same commit, sync and
 // after-commit steps; operations arriving meanwhile queue for the writer thread, which the
 // submitter wakes when it is done. Handing a lone operation to the writer thread and back
-// cost two sleeps and wakes per request (at one client, ~2 of the ~6 thread switches of a
-// create and ~10 % of its CPU on this machine's hypervisor). Whoever holds the writer's turn
+// cost two sleeps and wakes per request: at one client, a create's thread switches went
+// from ~6.4 to ~4.1 without them (bench/RESULTS.md). Whoever holds the writer's turn
 // (`busy_`) has the connection to itself; checkpoints stay on the writer thread.
 //
 // Operations may register after-commit actions (waking long-polls, nudging the timer);
