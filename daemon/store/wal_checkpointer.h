@@ -58,8 +58,8 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
-  /// True when a quiet moment would be used for a checkpoint: the writer then waits up to
-  /// kQuietWait for more work before it calls AfterCommit(true).
+  /// True when a quiet moment would be used for a checkpoint: the writer calls
+  /// AfterCommit(true) once no write has been run for kQuietWait.
   bool WantsQuietMoment() const { return frames_ >= kQuietCheckpointFrames; }
   /// True when AfterCommit(false) would checkpoint: the WAL reached kCheckpointFrames.
   bool WantsCheckpointNow() const { return frames_ >= kCheckpointFrames; }

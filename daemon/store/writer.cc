@@ -208,7 +208,7 @@ void Writer::RunInline(Pending& pending) {
   std::vector<Pending*> group{&pending};
   CommitGroup(group);
   t_writer_of_this_thread = outer;
-  LetGo(/*committed=*/true, group.size());
+  LetGo(group.size());
 }
 
 void Writer::CommitGroup(std::vector<Pending*>& group) {
@@ -222,19 +222,19 @@ void Writer::CommitGroup(std::vector<Pending*>& group) {
   commits_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Writer::LetGo(bool committed, size_t group_size) {
+void Writer::LetGo(size_t committed_ops) {
   bool wake_writer;
   {
     std::lock_guard lock(mutex_);
     busy_ = false;
     turn_ended_ = std::chrono::steady_clock::now();
     const Checkpoint was = checkpoint_;
-    alone_ = queue_.empty() && group_size <= 1;
+    alone_ = queue_.empty() && committed_ops <= 1;
     // After a commit the WAL's length says what is due (read by the turn's holder: the
     // length is only its to change). After a checkpoint nothing is, until the next commit:
     // one that readers outlasted leaves the WAL long, and would otherwise be tried at once
     // again and again.
-    checkpoint_ = !committed                           ? Checkpoint::kNone
+    checkpoint_ = committed_ops == 0                   ? Checkpoint::kNone
                   : checkpointer_.WantsCheckpointNow() ? Checkpoint::kNow
                   : checkpointer_.WantsQuietMoment()   ? Checkpoint::kWhenQuiet
                                                        : Checkpoint::kNone;
@@ -272,7 +272,7 @@ void Writer::Loop() {
       busy_ = true;
       lock.unlock();
       checkpointer_.AfterCommit(quiet);
-      LetGo(/*committed=*/false, 0);
+      LetGo(/*committed_ops=*/0);
       lock.lock();
       continue;
     }
@@ -286,7 +286,7 @@ void Writer::Loop() {
       CommitGroup(batch);
       // The turn is let go before the answers: a woken submitter preempts this thread, and
       // its client's next request would otherwise find the writer busy and queue.
-      LetGo(/*committed=*/true, batch.size());
+      LetGo(batch.size());
       // Once finished, a submitter may return and destroy its `pending`: nothing after this.
       for (Pending* pending : batch) pending->Finish();
       batch.clear();

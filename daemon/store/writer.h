@@ -97,9 +97,9 @@ class Writer final : public Transactions {
   /// Commits a group on the thread that holds the writer's turn; answers no one.
   void CommitGroup(std::vector<Pending*>& group);
   void Loop();
-  /// The holder of the writer's turn gives it up after a commit or a checkpoint, and wakes
-  /// the writer thread when work or a checkpoint is waiting for it.
-  void LetGo(bool committed, size_t group_size);
+  /// The holder of the writer's turn gives it up after a commit (of `committed_ops`) or a
+  /// checkpoint (0), and wakes the writer thread when work or a checkpoint waits for it.
+  void LetGo(size_t committed_ops);
   /// Runs the batch in one transaction; returns the after-commit actions of the operations
   /// that stand (none if the transaction failed).
   std::vector<Action> RunBatch(std::vector<Pending*>& batch);
