@@ -16,7 +16,11 @@
 //                                   per worker, on A connections) until the backlog drains;
 //                                   with --poll-early 1 a worker writes its next poll while
 //                                   its acks are in flight, as `flarectl worker run` does
-//                                   (a slot frees when its job ends, not when the ack lands)
+//                                   (a slot frees when its job ends, not when the ack lands);
+//                                   with --ack-next 1 each ack (a list ack for several
+//                                   claims) also takes the worker's next jobs ("next":
+//                                   {max_jobs M}), as `flarectl worker run` does: one
+//                                   request per round; a poll only when it comes back empty
 //   latency  --rate R --seconds S   1 worker long-polls (wait 25 s, max_jobs 1) and acks;
 //                                   producers create R jobs/s open-loop for S s, stamping
 //                                   CLOCK_MONOTONIC just before the POST into the payload;
@@ -83,6 +87,7 @@ struct Options {
   int ack_conns = 1;
   int ack_list = 0;    // 1: each poll's claims acked by one list ack (POST /workers/ack {acks})
   int poll_early = 0;  // 1: the next poll is written before the acks' answers are read
+  int ack_next = 0;    // 1: the acks take the next jobs (README "Ack and take the next jobs")
   double rate = 200;
   double seconds = 10;
   int producers = 4;
@@ -103,7 +108,7 @@ Options ParseOptions(int argc, char** argv) {
   if (argc < 2) {
     Die("usage: flare_load create|batch|process|latency --addr 127.0.0.1:PORT --key KEY [--n N] "
         "[--conns C] [--batch B] [--workers W] [--max-jobs M] [--ack-conns A] [--ack-list 0|1] "
-        "[--rate R] "
+        "[--poll-early 0|1] [--ack-next 0|1] [--rate R] "
         "[--seconds S] [--producers P] [--cap-s S] [--server-pid PID] [--queue Q]");
   }
   Options o;
@@ -141,6 +146,7 @@ Options ParseOptions(int argc, char** argv) {
   num("--ack-conns", o.ack_conns);
   num("--ack-list", o.ack_list);
   num("--poll-early", o.poll_early);
+  num("--ack-next", o.ack_next);
   num("--rate", o.rate);
   num("--seconds", o.seconds);
   num("--producers", o.producers);
@@ -156,6 +162,8 @@ Options ParseOptions(int argc, char** argv) {
   if (o.poll_early != 0 && o.ack_list == 0 && o.max_jobs > o.ack_conns)
     Die("--poll-early 1 needs --ack-list 1 or --ack-conns of at least --max-jobs: one request "
         "each");
+  if (o.ack_next != 0 && o.poll_early != 0)
+    Die("--ack-next 1 and --poll-early 1 are two ways to the next jobs: choose one");
   return o;
 }
 
@@ -444,15 +452,51 @@ std::string AckBody(const Claimed& c, const std::string& worker) {
          c.lease_id + "\",\"worker_id\":\"" + worker + "\",\"status\":\"succeeded\"}";
 }
 
+// One list ack for `claims`: {worker_id, acks: [...]}.
+std::string AckListBody(const std::vector<Claimed>& claims, const std::string& worker) {
+  std::string body = "{\"worker_id\":\"" + worker + "\",\"acks\":[";
+  for (size_t i = 0; i < claims.size(); ++i) body += (i ? "," : "") + AckBody(claims[i], worker);
+  return body + "]}";
+}
+
+// How many items of a list ack's answer were taken (each refused one is an error).
+long ItemsTaken(const std::string& answer_body) {
+  nlohmann::json answer = nlohmann::json::parse(answer_body);  // kept alive for the loop
+  long taken = 0;
+  for (const auto& item : answer.at("results")) {
+    if (item.value("status", 0) == 200) {
+      ++taken;
+    } else {
+      NoteError("list ack item: " + item.dump());
+    }
+  }
+  return taken;
+}
+
+// Acks `claims` (one ack, or one list ack for several) asking for the worker's next jobs in
+// the same request; returns the answer, whose "jobs" are the next claims.
+Reply AckTakingNext(Conn& conn, const Options& o, const std::vector<Claimed>& claims,
+                    const std::string& worker, std::atomic<long>& acked) {
+  std::string body = claims.size() == 1 ? AckBody(claims[0], worker) : AckListBody(claims, worker);
+  body.pop_back();  // the closing brace: "next" joins the ack's own fields
+  body += ",\"next\":{\"max_jobs\":" + std::to_string(o.max_jobs) + ",\"queues\":[\"" + o.queue +
+          "\"]}}";
+  Reply r = conn.Post("/flare/v1/workers/ack", body);
+  if (r.status != 200) return r;
+  if (claims.size() == 1) {
+    ++acked;
+    return r;
+  }
+  acked += ItemsTaken(r.body);
+  return r;
+}
+
 // Writes the acks of `claims`, reading no answer: one list ack on the first connection, or
 // one ack per connection (claims.size() <= conns.size()). Returns the requests written.
 size_t SendAcks(std::vector<std::unique_ptr<Conn>>& conns, const std::vector<Claimed>& claims,
                 const std::string& worker, bool as_list) {
   if (as_list && claims.size() > 1) {
-    std::string body = "{\"worker_id\":\"" + worker + "\",\"acks\":[";
-    for (size_t i = 0; i < claims.size(); ++i) body += (i ? "," : "") + AckBody(claims[i], worker);
-    body += "]}";
-    conns[0]->Send("/flare/v1/workers/ack", body);
+    conns[0]->Send("/flare/v1/workers/ack", AckListBody(claims, worker));
     return 1;
   }
   for (size_t c = 0; c < claims.size(); ++c)
@@ -470,15 +514,7 @@ long ReceiveAcks(std::vector<std::unique_ptr<Conn>>& conns, size_t requests, boo
       NoteError("list ack: HTTP " + std::to_string(r.status) + " " + r.body);
       return 0;
     }
-    nlohmann::json answer = nlohmann::json::parse(r.body);  // kept alive for the loop
-    for (const auto& item : answer.at("results")) {
-      if (item.value("status", 0) == 200) {
-        ++acked;
-      } else {
-        NoteError("list ack item: " + item.dump());
-      }
-    }
-    return acked;
+    return ItemsTaken(r.body);
   }
   for (size_t c = 0; c < requests; ++c) {
     Reply r = conns[c]->Receive();
@@ -527,22 +563,32 @@ nlohmann::json RunProcess(const Options& o) {
         std::string body = PollBody(o, worker, o.max_jobs, 0);
         // Bounded by the backlog (each round claims ≥ 1 or ends the loop) and by the deadline.
         Reply r = poll.Post("/flare/v1/workers/poll", body);
+        ++polls;
         for (long round = 0; round <= backlog && Clock::now() < deadline; ++round) {
-          ++polls;
           if (r.status != 200) {
-            NoteError("poll: HTTP " + std::to_string(r.status) + " " + r.body);
+            NoteError("poll or ack: HTTP " + std::to_string(r.status) + " " + r.body);
             break;
           }
           auto claims = ParseClaims(r.body);
           if (claims.empty()) break;  // wait_seconds 0: nothing left to claim
           claimed += static_cast<long>(claims.size());
+          if (o.ack_next != 0) {
+            r = AckTakingNext(poll, o, claims, worker, acked);
+            if (r.status == 200 && ParseClaims(r.body).empty()) {
+              r = poll.Post("/flare/v1/workers/poll", body);  // none came with the ack
+              ++polls;
+            }
+            continue;
+          }
           if (o.poll_early == 0) {
             acked += AckAll(ack, claims, worker, o.ack_list != 0);
             r = poll.Post("/flare/v1/workers/poll", body);
+            ++polls;
             continue;
           }
           size_t requests = SendAcks(ack, claims, worker, o.ack_list != 0);
           poll.Send("/flare/v1/workers/poll", body);
+          ++polls;
           acked += ReceiveAcks(ack, requests, o.ack_list != 0, claims.size());
           r = poll.Receive();
         }
@@ -553,12 +599,19 @@ nlohmann::json RunProcess(const Options& o) {
   }
   for (auto& t : threads) t.join();
   double secs = Seconds(t0);
-  nlohmann::json out{{"mode", "process"},          {"workers", o.workers},
-                     {"max_jobs", o.max_jobs},     {"ack_conns", o.ack_conns},
-                     {"poll_early", o.poll_early}, {"ack_list", o.ack_list},
-                     {"backlog", backlog},         {"backlog_load_s", R3(load_secs)},
-                     {"n", acked.load()},          {"polls", polls.load()},
-                     {"seconds", R3(secs)},        {"per_s", R1(static_cast<double>(acked) / secs)},
+  nlohmann::json out{{"mode", "process"},
+                     {"workers", o.workers},
+                     {"max_jobs", o.max_jobs},
+                     {"ack_conns", o.ack_conns},
+                     {"poll_early", o.poll_early},
+                     {"ack_list", o.ack_list},
+                     {"ack_next", o.ack_next},
+                     {"backlog", backlog},
+                     {"backlog_load_s", R3(load_secs)},
+                     {"n", acked.load()},
+                     {"polls", polls.load()},
+                     {"seconds", R3(secs)},
+                     {"per_s", R1(static_cast<double>(acked) / secs)},
                      {"capped", acked < backlog}};
   cpu.Put(out, static_cast<double>(std::max(1L, acked.load())));
   return out;

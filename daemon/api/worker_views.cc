@@ -32,7 +32,8 @@ nlohmann::json PollAnswerView(ClaimedRuns claimed) {
 
 nlohmann::json RegistrationView(const Registration& registration) {
   return {{"worker_id", registration.worker_id},
-          {"heartbeat_interval_seconds", registration.heartbeat_interval_seconds}};
+          {"heartbeat_interval_seconds", registration.heartbeat_interval_seconds},
+          {"ack_next", registration.ack_next}};
 }
 
 nlohmann::json AckView(const AckOutcome& ack) {
@@ -50,6 +51,18 @@ nlohmann::json AckListView(const AckListOutcome& acks) {
     results.push_back(std::move(item));
   }
   return {{"results", std::move(results)}};
+}
+
+nlohmann::json AckReplyView(AckReply reply) {
+  nlohmann::json view = AckView(reply.outcome);
+  if (reply.next) view["jobs"] = PollAnswerView(std::move(*reply.next))["jobs"];
+  return view;
+}
+
+nlohmann::json AckListReplyView(AckListReply reply) {
+  nlohmann::json view = AckListView(reply.outcomes);
+  if (reply.next) view["jobs"] = PollAnswerView(std::move(*reply.next))["jobs"];
+  return view;
 }
 
 nlohmann::json HeartbeatView(const HeartbeatReply& reply) {

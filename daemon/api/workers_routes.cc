@@ -30,11 +30,17 @@ void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatc
              [&](RequestContext& ctx, httplib::Response& response) {
                auto body = BodyObject(ctx.request);
                if (!body) return SendError(response, body.error());
-               // Seed 000's single ack, or the list form (README "Acks in a list").
-               if (IsAckList(*body))
-                 return SendView(response, workers.AckList(ctx.principal.project_id, *body),
-                                 AckListView);
-               SendView(response, workers.Ack(ctx.principal.project_id, *body), AckView);
+               // Seed 000's single ack, or the list form (README "Acks in a list"); either
+               // may ask for the worker's next jobs (README "Ack and take the next jobs").
+               const std::string& project_id = ctx.principal.project_id;
+               if (IsAckList(*body)) {
+                 auto acked = workers.AckList(project_id, *body);
+                 if (!acked) return SendError(response, acked.error());
+                 return SendJson(response, 200, AckListReplyView(std::move(*acked)));
+               }
+               auto acked = workers.Ack(project_id, *body);
+               if (!acked) return SendError(response, acked.error());
+               SendJson(response, 200, AckReplyView(std::move(*acked)));
              });
   router.Add("POST", "/flare/v1/workers/heartbeat", kScopeWorkers,
              WithBody(workers, &WorkerService::Heartbeat, HeartbeatView));

@@ -72,10 +72,14 @@ Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const 
   return names;
 }
 
-Result<AckRequest> ParseAck(const nlohmann::json& body) {
+Result<AckRequest> ParseAck(const nlohmann::json& body, AckForm form) {
+  // `next` is the single ack's or the list's (WorkerService reads it), never an item's.
   if (auto unknown =
-          RejectUnknownFields(body, {"job_id", "run_id", "lease_id", "worker_id", "status",
-                                     "duration_ms", "result", "error", "retryable"});
+          form == AckForm::kSingle
+              ? RejectUnknownFields(body, {"job_id", "run_id", "lease_id", "worker_id", "status",
+                                           "duration_ms", "result", "error", "retryable", "next"})
+              : RejectUnknownFields(body, {"job_id", "run_id", "lease_id", "worker_id", "status",
+                                           "duration_ms", "result", "error", "retryable"});
       !unknown) {
     return unknown.error();
   }
@@ -120,7 +124,7 @@ Result<AckRequest> ParseAck(const nlohmann::json& body) {
 bool IsAckList(const nlohmann::json& body) { return body.is_object() && body.contains("acks"); }
 
 Result<std::vector<Result<AckRequest>>> ParseAckList(const nlohmann::json& body) {
-  if (auto unknown = RejectUnknownFields(body, {"worker_id", "acks"}); !unknown) {
+  if (auto unknown = RejectUnknownFields(body, {"worker_id", "acks", "next"}); !unknown) {
     return unknown.error();
   }
   const auto& list = body["acks"];
@@ -145,9 +149,9 @@ Result<std::vector<Result<AckRequest>>> ParseAckList(const nlohmann::json& body)
     if (!entry.contains("worker_id") && !worker_id.empty()) {
       nlohmann::json item = entry;
       item["worker_id"] = worker_id;
-      items.push_back(ParseAck(item));
+      items.push_back(ParseAck(item, AckForm::kListItem));
     } else {
-      items.push_back(ParseAck(entry));
+      items.push_back(ParseAck(entry, AckForm::kListItem));
     }
   }
   return items;

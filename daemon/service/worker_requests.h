@@ -35,7 +35,9 @@ struct HeartbeatItem {
 Result<std::string> ReadWorkerId(const nlohmann::json& body);
 Result<std::vector<std::string>> ReadNameList(const nlohmann::json& body, const char* field,
                                               bool required);
-Result<AckRequest> ParseAck(const nlohmann::json& body);
+/// A single ack's body may also carry `next` (WorkerService reads it); a list's item may not.
+enum class AckForm { kSingle, kListItem };
+Result<AckRequest> ParseAck(const nlohmann::json& body, AckForm form = AckForm::kSingle);
 /// The most acks one list may carry.
 inline constexpr size_t kMaxAcksPerList = 1000;
 /// True when an ack body is the list form {worker_id?, acks: [...]} rather than one ack.

@@ -114,6 +114,63 @@ Result<AckOutcome> AckInTx(Tx& tx, WorkNotifier& notifier, BatchRows& rows,
   return LeaseLost(job->id, ack.worker_id);
 }
 
+// Claims up to request.max_jobs ready runs for the worker inside `tx` (a poll's claim, or
+// the next jobs an ack asked for).
+ClaimedRuns ClaimInTx(Tx& tx, WorkNotifier& notifier, const std::string& project_id,
+                      const PollRequest& request) {
+  EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
+  ClaimedRuns claimed;
+  StateMachine machine(tx, notifier);
+  std::vector<RunRecord> runs =
+      tx.runs().Claimable(project_id, request.queues, request.job_types, request.max_jobs);
+  std::vector<std::string> job_ids;
+  for (const RunRecord& run : runs) job_ids.push_back(run.job_id);
+  BatchRows rows;  // their jobs, locked by one read
+  rows.LoadJobs(tx, project_id, job_ids);
+  for (RunRecord& run : runs) {
+    auto job = rows.TakeJob(tx, project_id, run.job_id);
+    if (!job) continue;
+    if (IsPaused(*job)) {  // never claimed while paused: held until the resume
+      machine.Hold(*job, run);
+      continue;
+    }
+    machine.Start(*job, run, request.worker_id);
+    claimed.push_back(ClaimOf(*job, run));
+  }
+  return claimed;
+}
+
+// An ack's {"next": {max_jobs?, queues?, job_types?}}: a poll's claim for `worker_id` that
+// never waits; none when the ack did not ask.
+Result<std::optional<PollRequest>> ParseNext(const nlohmann::json& body,
+                                             const std::string& worker_id) {
+  auto next = body.find("next");
+  if (next == body.end() || next->is_null()) return std::optional<PollRequest>();
+  if (!next->is_object() || next->contains("worker_id") || next->contains("wait_seconds")) {
+    return InvalidRequest(
+        "next must be an object {max_jobs, queues?, job_types?}: the jobs to claim for the "
+        "ack's worker once the ack is taken (it never waits; poll for that)",
+        "next");
+  }
+  if (worker_id.empty()) {
+    return InvalidRequest(
+        "a list ack with next needs the list's worker_id: the worker the "
+        "next jobs are claimed for",
+        "worker_id");
+  }
+  nlohmann::json poll = *next;
+  poll["worker_id"] = worker_id;
+  poll["wait_seconds"] = 0;
+  auto request = WorkerService::ParsePoll(poll);
+  if (!request) {
+    Error error = request.error();
+    error.message = "next: " + error.message;
+    if (!error.field.empty()) error.field = "next." + error.field;
+    return error;
+  }
+  return std::optional<PollRequest>(std::move(*request));
+}
+
 }  // namespace
 
 Result<Registration> WorkerService::Register(const std::string& project_id,
@@ -166,44 +223,33 @@ Result<PollRequest> WorkerService::ParsePoll(const nlohmann::json& body) {
 Result<ClaimedRuns> WorkerService::Claim(const std::string& project_id,
                                          const PollRequest& request) {
   return ctx_.writer.RunRelaxed<ClaimedRuns>([&](Tx& tx) -> Result<ClaimedRuns> {
-    EnsureWorker(tx, project_id, request.worker_id, request.queues, request.job_types);
-    ClaimedRuns claimed;
-    StateMachine machine(tx, ctx_.notifier);
-    std::vector<RunRecord> runs =
-        tx.runs().Claimable(project_id, request.queues, request.job_types, request.max_jobs);
-    std::vector<std::string> job_ids;
-    for (const RunRecord& run : runs) job_ids.push_back(run.job_id);
-    BatchRows rows;  // their jobs, locked by one read
-    rows.LoadJobs(tx, project_id, job_ids);
-    for (RunRecord& run : runs) {
-      auto job = rows.TakeJob(tx, project_id, run.job_id);
-      if (!job) continue;
-      if (IsPaused(*job)) {  // never claimed while paused: held until the resume
-        machine.Hold(*job, run);
-        continue;
-      }
-      machine.Start(*job, run, request.worker_id);
-      claimed.push_back(ClaimOf(*job, run));
-    }
-    return claimed;
+    return ClaimInTx(tx, ctx_.notifier, project_id, request);
   });
 }
 
-Result<AckOutcome> WorkerService::Ack(const std::string& project_id, const nlohmann::json& body) {
+Result<AckReply> WorkerService::Ack(const std::string& project_id, const nlohmann::json& body) {
   auto ack = ParseAck(body);
   if (!ack) return ack.error();
-  return ctx_.writer.RunRelaxed<AckOutcome>([&](Tx& tx) -> Result<AckOutcome> {
+  auto next = ParseNext(body, ack->worker_id);
+  if (!next) return next.error();
+  return ctx_.writer.RunRelaxed<AckReply>([&](Tx& tx) -> Result<AckReply> {
     tx.workers().Touch(project_id, ack->worker_id, tx.now());
     BatchRows none;
-    return AckInTx(tx, ctx_.notifier, none, project_id, *ack);
+    auto outcome = AckInTx(tx, ctx_.notifier, none, project_id, *ack);
+    if (!outcome) return outcome.error();  // refused: nothing is claimed either
+    AckReply reply{std::move(*outcome), std::nullopt};
+    if (*next) reply.next = ClaimInTx(tx, ctx_.notifier, project_id, **next);
+    return reply;
   });
 }
 
-Result<AckListOutcome> WorkerService::AckList(const std::string& project_id,
-                                              const nlohmann::json& body) {
+Result<AckListReply> WorkerService::AckList(const std::string& project_id,
+                                            const nlohmann::json& body) {
   auto items = ParseAckList(body);
   if (!items) return items.error();
-  return ctx_.writer.RunRelaxed<AckListOutcome>([&](Tx& tx) -> Result<AckListOutcome> {
+  auto next = ParseNext(body, body.value("worker_id", ""));
+  if (!next) return next.error();
+  return ctx_.writer.RunRelaxed<AckListReply>([&](Tx& tx) -> Result<AckListReply> {
     // One transaction for the list; each item answers alone. An item that fails changes
     // nothing (every refusal comes before its writes), so the others stand.
     // The list's jobs and runs are locked by one read each; each worker is marked seen once.
@@ -221,13 +267,14 @@ Result<AckListOutcome> WorkerService::AckList(const std::string& project_id,
     rows.LoadJobs(tx, project_id, job_ids);
     rows.LoadRuns(tx, project_id, run_ids);
     rows.LoadWaitingParents(tx);
-    AckListOutcome outcomes;
-    outcomes.reserve(items->size());
+    AckListReply reply;
+    reply.outcomes.reserve(items->size());
     for (const Result<AckRequest>& item : *items) {
-      outcomes.push_back(item ? AckInTx(tx, ctx_.notifier, rows, project_id, *item)
-                              : Result<AckOutcome>(item.error()));
+      reply.outcomes.push_back(item ? AckInTx(tx, ctx_.notifier, rows, project_id, *item)
+                                    : Result<AckOutcome>(item.error()));
     }
-    return outcomes;
+    if (*next) reply.next = ClaimInTx(tx, ctx_.notifier, project_id, **next);
+    return reply;
   });
 }
 

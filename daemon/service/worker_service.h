@@ -7,6 +7,7 @@
 // executor's and no worker holds them.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ inline constexpr std::chrono::seconds kWorkerSilenceLimit{3 * kHeartbeatInterval
 struct Registration {
   std::string worker_id;
   int heartbeat_interval_seconds = kHeartbeatIntervalSeconds;
+  /// Acks here may carry "next" (AckReply): said at registration so a worker asks only a
+  /// server that understands it (the hosted API's register answer has no such field).
+  bool ack_next = true;
 };
 
 /// What one ack did (a repeated ack is told the same again).
@@ -46,6 +50,18 @@ struct AckOutcome {
 
 /// Each item of a list ack answered alone, in the order given.
 using AckListOutcome = std::vector<Result<AckOutcome>>;
+
+/// An ack's answer: what it did and, when it asked for them ({"next": {max_jobs, queues?,
+/// job_types?}}), the worker's next jobs, claimed in the ack's own transaction (README
+/// "Ack and take the next jobs"): one round trip and one commit per job instead of two.
+struct AckReply {
+  AckOutcome outcome;
+  std::optional<ClaimedRuns> next;
+};
+struct AckListReply {
+  AckListOutcome outcomes;
+  std::optional<ClaimedRuns> next;
+};
 
 /// What a heartbeat tells the worker: the jobs, and the runs, it must stop (cancelled, or
 /// no longer held by it).
@@ -74,10 +90,12 @@ class WorkerService {
   static Result<PollRequest> ParsePoll(const nlohmann::json& body);
   /// Claims up to max_jobs ready runs now, without waiting (none is an empty list).
   Result<ClaimedRuns> Claim(const std::string& project_id, const PollRequest& request);
-  Result<AckOutcome> Ack(const std::string& project_id, const nlohmann::json& body);
-  /// The list form {worker_id?, acks: [ack...]}: every item in ONE transaction, each
-  /// answered alone (an item refused changes nothing; the others stand).
-  Result<AckListOutcome> AckList(const std::string& project_id, const nlohmann::json& body);
+  /// A refused ack claims nothing: its `next` is only for an ack that was taken.
+  Result<AckReply> Ack(const std::string& project_id, const nlohmann::json& body);
+  /// The list form {worker_id?, acks: [ack...], next?}: every item in ONE transaction, each
+  /// answered alone (an item refused changes nothing; the others stand); `next` needs the
+  /// list's worker_id and claims whatever the items' answers were.
+  Result<AckListReply> AckList(const std::string& project_id, const nlohmann::json& body);
   Result<HeartbeatReply> Heartbeat(const std::string& project_id, const nlohmann::json& body);
   Result<ProgressRecorded> Progress(const std::string& project_id, const nlohmann::json& body);
   Result<WorkerList> List(const std::string& project_id);

@@ -42,7 +42,8 @@ TEST_F(Workers, RegisterAnswersTheHeartbeatInterval) {
       flared().Call("POST", "/flare/v1/workers/register",
                     {{"worker_id", worker_}, {"queues", {queue_}}, {"job_types", {"itest.work"}}});
   ASSERT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(reply.json(), json({{"worker_id", worker_}, {"heartbeat_interval_seconds", 30}}));
+  EXPECT_EQ(reply.json(),
+            json({{"worker_id", worker_}, {"heartbeat_interval_seconds", 30}, {"ack_next", true}}));
   EXPECT_TRUE(IsError(flared().Call("POST", "/flare/v1/workers/register", {{"queues", {queue_}}}),
                       400, "invalid_request", "worker_id"));
   EXPECT_TRUE(IsError(
