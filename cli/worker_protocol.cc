@@ -26,6 +26,12 @@ nlohmann::json PollBody(const WorkerIdentity& worker, int max_jobs, int wait_sec
   return body;
 }
 
+nlohmann::json NextJobsBody(const WorkerIdentity& worker, int max_jobs) {
+  nlohmann::json next = {{"max_jobs", max_jobs}, {"queues", worker.queues}};
+  if (!worker.job_types.empty()) next["job_types"] = worker.job_types;
+  return next;
+}
+
 AckInfo AckFor(std::string job_id, std::string run_id, std::string lease_id) {
   AckInfo ack;
   ack.job_id = std::move(job_id);

@@ -25,6 +25,11 @@ nlohmann::json RegisterBody(const WorkerIdentity& worker);
 /// {worker_id, queues, job_types?, max_jobs, wait_seconds}
 nlohmann::json PollBody(const WorkerIdentity& worker, int max_jobs, int wait_seconds);
 
+/// An ack's {"next": {max_jobs, queues, job_types?}}: the worker's next jobs, claimed by the
+/// ack's own transaction (README "Ack and take the next jobs"; only where the register
+/// answer said "ack_next": true).
+nlohmann::json NextJobsBody(const WorkerIdentity& worker, int max_jobs);
+
 /// What an ack says about one claimed job.
 struct AckInfo {
   std::string job_id;

@@ -60,6 +60,8 @@ int WorkerRunner::Run() {
                                      RegisterBody(options_.identity));
   heartbeat_interval_ =
       std::chrono::seconds(std::max(1, reply.value("heartbeat_interval_seconds", 30)));
+  auto ack_next = reply.find("ack_next");
+  ack_next_ = ack_next != reply.end() && ack_next->is_boolean() && ack_next->get<bool>();
   NoteContact(sent);
   Log("worker " + options_.identity.worker_id + " registered; up to " +
       std::to_string(options_.concurrency) + " job(s) at once; Ctrl-C to stop");

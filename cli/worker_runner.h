@@ -10,7 +10,11 @@
 // progress instead), keeps the last 4 KiB of stderr, reaps, and acks by exit status
 // (0 → succeeded; otherwise failed with error {type ExitCode|Signal|Timeout, message: the
 // stderr tail}) with run_id and lease_id; the children reaped in one pass are acked by one
-// list ack ({worker_id, acks: [...]}, answered per item). An ack that does not land (no answer,
+// list ack ({worker_id, acks: [...]}, answered per item). Where flared's register answer
+// says "ack_next", that ack also asks for as many next jobs as it frees slots, and starts
+// what the answer hands over: a busy worker spends one request per job, not a poll and an
+// ack; the slots stay taken until that answer, so the poller does not claim for them at the
+// same moment. An ack that does not land (no answer,
 // 5xx, 429) is retried with backoff until it does or the run's lease would have lapsed — the worker
 // tracks each lease from the claim's timeout_seconds and every heartbeat's extension, capped by the
 // worker-silence limit (3 heartbeat intervals since the last answered call) — because after
@@ -105,11 +109,18 @@ class WorkerRunner {
   void Finish(Running& job, bool signaled, int code);
   void Heartbeat();
   void EnforceTimeouts();
-  /// Sends the acks of the children reaped in this pass: one alone, several as one list.
+  /// Sends the acks of the children reaped in this pass, then frees the slots kept for
+  /// their next jobs.
   void SendFinishedAcks();
+  /// One ack alone, several as one list, asking for `next_jobs` next jobs (0: none); what
+  /// is not answered for good goes to acks_ for retries.
+  void DeliverAcks(std::vector<PendingAck>& batch, int next_jobs);
   void RetryAcks();
-  /// One delivery try; true when the server answered it for good (taken or refused).
-  bool TryAck(PendingAck& pending);
+  /// One delivery try, asking for `next_jobs` next jobs (0: none) and starting those the
+  /// answer hands over; true when the server answered it for good (taken or refused).
+  bool TryAck(PendingAck& pending, int next_jobs = 0);
+  /// Starts the jobs an ack's answer handed over ("jobs"), claimed when `sent` was sent.
+  void StartNextJobs(const nlohmann::json& answer, Clock::time_point sent);
   /// After a try answered `status` (0: no answer): true when done with `pending` (taken,
   /// refused, or too late to retry); else its next try is scheduled.
   bool Settle(PendingAck& pending, int status, const std::string& reason);
@@ -125,6 +136,7 @@ class WorkerRunner {
   Io& io_;
   int control_[2] = {-1, -1};
   std::chrono::seconds heartbeat_interval_{30};
+  bool ack_next_ = false;  // the register answer said acks may take the next jobs
 
   std::mutex mutex_;
   std::condition_variable slots_changed_;
@@ -136,9 +148,10 @@ class WorkerRunner {
   std::atomic<int> fatal_exit_{0};
   std::atomic<Clock::rep> last_contact_{0};  // when the last answered call was sent
 
-  std::vector<std::unique_ptr<Running>> running_;     // supervisor only
-  std::vector<PendingAck> acks_;                      // supervisor only
-  std::vector<PendingAck> finished_acks_;             // supervisor only: reaped this pass
+  std::vector<std::unique_ptr<Running>> running_;  // supervisor only
+  std::vector<PendingAck> acks_;                   // supervisor only
+  std::vector<PendingAck> finished_acks_;          // supervisor only: reaped this pass
+  int slots_kept_for_next_ = 0;  // supervisor only: their slots, kept for their acks' next jobs
   std::optional<Clock::time_point> ack_grace_until_;  // set once stopped with nothing running
 };
 

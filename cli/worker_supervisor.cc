@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "cli/child_process.h"
 #include "cli/worker_runner.h"
@@ -213,6 +214,10 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
     Log("[" + job.job_id + "] " + (ack.succeeded ? "succeeded" : "failed: " + ack.error_type) +
         " in " + std::to_string(duration.count()) + " ms");
     finished_acks_.push_back(PendingAck{ack, job.lease_until, Clock::now()});
+    if (ack_next_ && stop_requests_.load() == 0) {
+      ++slots_kept_for_next_;  // freed by SendFinishedAcks once its ack has been answered
+      return;
+    }
   }
   {
     std::lock_guard lock(mutex_);
@@ -224,15 +229,30 @@ void WorkerRunner::Finish(Running& job, bool signaled, int code) {
 void WorkerRunner::SendFinishedAcks() {
   std::vector<PendingAck> batch = std::move(finished_acks_);
   finished_acks_.clear();
-  if (batch.size() == 1 && !TryAck(batch.front())) acks_.push_back(std::move(batch.front()));
+  int kept = std::exchange(slots_kept_for_next_, 0);
+  // No new jobs once a stop was asked for (they would have to be run: claims are ours).
+  DeliverAcks(batch, stop_requests_.load() == 0 ? kept : 0);
+  if (kept == 0) return;
+  // Freed whatever the answers said: the jobs they handed over took slots of their own.
+  {
+    std::lock_guard lock(mutex_);
+    active_ -= kept;
+  }
+  slots_changed_.notify_all();
+}
+
+void WorkerRunner::DeliverAcks(std::vector<PendingAck>& batch, int next_jobs) {
+  if (batch.size() == 1 && !TryAck(batch.front(), next_jobs))
+    acks_.push_back(std::move(batch.front()));
   if (batch.size() <= 1) return;
   // Several children ended in this pass: one list ack (README "Acks in a list"), each item
   // answered alone.
   nlohmann::json list = nlohmann::json::array();
   for (const auto& pending : batch)
     list.push_back(AckBody(options_.identity.worker_id, pending.ack));
-  HttpRequest request = PostJson(std::string(kWorkersPath) + "/ack",
-                                 {{"worker_id", options_.identity.worker_id}, {"acks", list}});
+  nlohmann::json body = {{"worker_id", options_.identity.worker_id}, {"acks", list}};
+  if (next_jobs > 0) body["next"] = NextJobsBody(options_.identity, next_jobs);
+  HttpRequest request = PostJson(std::string(kWorkersPath) + "/ack", body);
   request.read_timeout = kAckTryTimeout;
   auto sent = Clock::now();
   auto response = control_client_->Send(request);
@@ -240,6 +260,7 @@ void WorkerRunner::SendFinishedAcks() {
   nlohmann::json answer;
   if (response.ok() && response->status < 300) {
     answer = response->Json();
+    StartNextJobs(answer, sent);  // claimed for us even if the results below look wrong
     if (answer.contains("results") && answer["results"].is_array() &&
         answer["results"].size() == batch.size()) {
       results = &answer["results"];
@@ -271,6 +292,12 @@ void WorkerRunner::SendFinishedAcks() {
   }
 }
 
+void WorkerRunner::StartNextJobs(const nlohmann::json& answer, Clock::time_point sent) {
+  auto jobs = answer.find("jobs");
+  if (jobs == answer.end() || !jobs->is_array()) return;
+  for (const auto& claim : *jobs) StartJob(claim, sent);
+}
+
 void WorkerRunner::RetryAcks() {
   for (auto it = acks_.begin(); it != acks_.end();) {
     if (Clock::now() >= GiveUpAt(*it)) {
@@ -293,16 +320,18 @@ WorkerRunner::Clock::time_point WorkerRunner::GiveUpAt(const PendingAck& pending
   return ack_grace_until_ ? std::min(at, *ack_grace_until_) : at;
 }
 
-bool WorkerRunner::TryAck(PendingAck& pending) {
+bool WorkerRunner::TryAck(PendingAck& pending, int next_jobs) {
   const AckInfo& ack = pending.ack;
-  HttpRequest request =
-      PostJson(std::string(kWorkersPath) + "/ack", AckBody(options_.identity.worker_id, ack));
+  nlohmann::json body = AckBody(options_.identity.worker_id, ack);
+  if (next_jobs > 0) body["next"] = NextJobsBody(options_.identity, next_jobs);
+  HttpRequest request = PostJson(std::string(kWorkersPath) + "/ack", body);
   request.read_timeout = kAckTryTimeout;
   auto sent = Clock::now();
   auto response = control_client_->Send(request);
   ++pending.tries;
   if (response.ok() && response->status < 300) {
     NoteContact(sent);
+    if (next_jobs > 0) StartNextJobs(response->Json(), sent);
     return Settle(pending, response->status, "");
   }
   std::string reason;

@@ -82,6 +82,13 @@ void AddPoll(CLI::App& workers, Context& ctx) {
   });
 }
 
+void PrintAck(Context& ctx, const nlohmann::json& answer) {
+  ctx.printer().Object(answer, {{"job_id", "job_id"},
+                                {"run_id", "run_id"},
+                                {"state", "state", CellKind::kState},
+                                {"children_activated", "children_activated"}});
+}
+
 void AddAck(CLI::App& workers, Context& ctx) {
   auto* cmd = workers.add_subcommand("ack",
                                      "Report a claimed job's outcome (the API also takes a list: "
@@ -92,10 +99,11 @@ void AddAck(CLI::App& workers, Context& ctx) {
     std::string status = "succeeded", result;
     long long duration_ms = -1;
     bool no_retry = false;
+    int next = 0;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("job_id", args->ack.job_id, "The claimed job")->required();
-  AddIdentity(cmd, args->worker, false);
+  AddIdentity(cmd, args->worker, true);  // the queues and types are --next's
   cmd->add_option("--status", args->status, "succeeded or failed")
       ->check(CLI::IsMember({"succeeded", "failed"}));
   cmd->add_option("--run-id", args->ack.run_id, "Run id from the claim");
@@ -105,6 +113,10 @@ void AddAck(CLI::App& workers, Context& ctx) {
   cmd->add_option("--error-message", args->ack.error_message, "Failed: error message");
   cmd->add_option("--result", args->result, "Result JSON");
   cmd->add_flag("--no-retry", args->no_retry, "Failed: do not retry (dead_letter now)");
+  cmd->add_option("--next", args->next,
+                  "Also claim up to N next jobs of --queue/--job-type for this worker, in the "
+                  "ack's own transaction (printed like a poll's; flared, not the hosted API)")
+      ->check(CLI::Range(1, 100));
   OnRun(cmd, ctx, [&ctx, args] {
     args->ack.succeeded = args->status == "succeeded";
     if (args->duration_ms >= 0) args->ack.duration_ms = args->duration_ms;
@@ -114,11 +126,19 @@ void AddAck(CLI::App& workers, Context& ctx) {
       if (args->ack.result.is_discarded()) throw UsageError("--result is not valid JSON");
     }
     auto body = AckBody(args->worker.worker_id, args->ack);
-    ctx.printer().Object(ctx.api().Call("POST", Path("ack"), body),
-                         {{"job_id", "job_id"},
-                          {"run_id", "run_id"},
-                          {"state", "state", CellKind::kState},
-                          {"children_activated", "children_activated"}});
+    if (args->next > 0) {
+      DefaultQueues(args->worker);
+      body["next"] = NextJobsBody(args->worker, args->next);
+    }
+    nlohmann::json answer = ctx.api().Call("POST", Path("ack"), body);
+    if (args->next > 0 && ctx.settings().output != OutputFormat::kJson) {
+      nlohmann::json jobs = answer.value("jobs", nlohmann::json::array());
+      answer.erase("jobs");
+      PrintAck(ctx, answer);
+      ctx.printer().List(jobs, kClaimed);
+      return kExitOk;
+    }
+    PrintAck(ctx, answer);
     return kExitOk;
   });
 }

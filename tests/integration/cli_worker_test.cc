@@ -208,6 +208,28 @@ TEST(CliWorker, JobsThatEndTogetherAreAckedInOneList) {
   EXPECT_EQ(worker.Stop(), 0);
 }
 
+// flared's register answer says "ack_next", so a busy worker's acks take its next jobs
+// (README "Ack and take the next jobs"): each job so handed over runs under the lease the
+// ack's answer gave it and is acked with it, once.
+TEST(CliWorker, ABacklogIsWorkedThroughAcksThatTakeTheNextJobs) {
+  FlaredProcess flared;
+  TempDir dir;
+  auto log = dir / "worker.log";
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(CreateJobWithPayload(flared, R"({"n":1})"));
+  WorkerProcess worker(flared, "cat > /dev/null; exit 0", log.string());
+  for (const std::string& id : ids) {
+    EXPECT_EQ(flared.Flarectl({"jobs", "wait", id, "--timeout", "30s"}).exit_code, 0)
+        << ReadText(log);
+    auto job = nlohmann::json::parse(flared.Flarectl({"-o", "json", "jobs", "get", id}).out);
+    EXPECT_EQ(job["state"], "succeeded");
+    EXPECT_EQ(job["attempt"], 1) << "run once, under the lease it was handed";
+  }
+  EXPECT_EQ(Occurrences(ReadText(log), "started (attempt"), 12) << ReadText(log);
+  EXPECT_EQ(ReadText(log).find("ack refused"), std::string::npos) << ReadText(log);
+  EXPECT_EQ(worker.Stop(), 0);
+}
+
 TEST(CliWorker, RefusesToStartWhenTheCommandCannotRun) {
   FlaredProcess flared;
   auto result = flared.Flarectl(

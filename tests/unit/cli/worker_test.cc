@@ -24,6 +24,7 @@ case "$FLARE_JOB_ID" in
   job_fail) echo 'first line' >&2; echo 'boom: disk full' >&2; exit 3 ;;
   job_sig) kill -9 $$ ;;
   job_slow) sleep 1; exit 0 ;;
+  job_quick*) exit 0 ;;
   *) exec sleep 30 ;;
 esac)";
 
@@ -42,19 +43,28 @@ nlohmann::json Claim(const std::string& name, nlohmann::json payload = {{"n", 1}
 class WorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    api.Reply("POST /flare/v1/workers/register", 200,
-              {{"worker_id", "w1"}, {"heartbeat_interval_seconds", 1}});
-    api.On("POST /flare/v1/workers/ack", [this](const httplib::Request&, httplib::Response& r) {
-      std::lock_guard lock(mutex);
-      if (acks_to_fail > 0) {
-        --acks_to_fail;
-        r.status = 503;
-        r.set_content(R"({"error":{"code":"unavailable","message":"try again"}})",
-                      "application/json");
-        return;
-      }
-      r.set_content(R"({"state":"succeeded"})", "application/json");
-    });
+    api.On("POST /flare/v1/workers/register",
+           [this](const httplib::Request&, httplib::Response& r) {
+             nlohmann::json answer = {{"worker_id", "w1"}, {"heartbeat_interval_seconds", 1}};
+             std::lock_guard lock(mutex);
+             if (ack_next) answer["ack_next"] = true;
+             r.set_content(answer.dump(), "application/json");
+           });
+    api.On("POST /flare/v1/workers/ack",
+           [this](const httplib::Request& request, httplib::Response& r) {
+             std::lock_guard lock(mutex);
+             if (acks_to_fail > 0) {
+               --acks_to_fail;
+               r.status = 503;
+               r.set_content(R"({"error":{"code":"unavailable","message":"try again"}})",
+                             "application/json");
+               return;
+             }
+             nlohmann::json answer = {{"state", "succeeded"}};
+             auto body = nlohmann::json::parse(request.body);
+             if (body.contains("next")) answer["jobs"] = Take(body["next"].value("max_jobs", 1));
+             r.set_content(answer.dump(), "application/json");
+           });
     api.On("POST /flare/v1/workers/heartbeat", [this](const httplib::Request&,
                                                       httplib::Response& r) {
       std::lock_guard lock(mutex);
@@ -63,14 +73,19 @@ class WorkerTest : public ::testing::Test {
     api.On("POST /flare/v1/workers/poll",
            [this](const httplib::Request& request, httplib::Response& r) {
              int max_jobs = nlohmann::json::parse(request.body).value("max_jobs", 1);
-             nlohmann::json jobs = nlohmann::json::array();
              std::lock_guard lock(mutex);
-             while (!queue.empty() && static_cast<int>(jobs.size()) < max_jobs) {
-               jobs.push_back(queue.front());
-               queue.pop_front();
-             }
-             r.set_content(nlohmann::json({{"jobs", jobs}}).dump(), "application/json");
+             r.set_content(nlohmann::json({{"jobs", Take(max_jobs)}}).dump(), "application/json");
            });
+  }
+
+  // Up to `max_jobs` claims off the queue; with `mutex` held.
+  nlohmann::json Take(int max_jobs) {
+    nlohmann::json jobs = nlohmann::json::array();
+    while (!queue.empty() && static_cast<int>(jobs.size()) < max_jobs) {
+      jobs.push_back(queue.front());
+      queue.pop_front();
+    }
+    return jobs;
   }
 
   void Start(std::deque<nlohmann::json> jobs, int concurrency = 2) {
@@ -127,7 +142,8 @@ class WorkerTest : public ::testing::Test {
   std::mutex mutex;
   std::deque<nlohmann::json> queue;
   nlohmann::json cancel = nlohmann::json::array();
-  int acks_to_fail = 0;  // answer this many acks 503 first
+  int acks_to_fail = 0;   // answer this many acks 503 first
+  bool ack_next = false;  // the register answer says "ack_next" (acks then hand out jobs)
   FakeApi api;
   std::unique_ptr<WorkerRunner> runner;
   std::thread thread;
@@ -256,6 +272,42 @@ TEST_F(WorkerTest, StopStillDeliversPendingAcks) {
   EXPECT_EQ(StopAndJoin(1), 0);
   EXPECT_EQ(CountAcks(api), 3u) << fake.err.str();
   EXPECT_EQ(AckFor("job_slow")["status"], "succeeded");
+}
+
+// Where the server says so, a finished job's ack asks for the next one and the worker runs
+// what the answer hands over: one poll for a whole run of jobs, another only when an ack
+// comes back without any.
+TEST_F(WorkerTest, WithAckNextEachAckTakesTheNextJobInsteadOfAPoll) {
+  ack_next = true;
+  Start({Claim("quick1"), Claim("quick2"), Claim("quick3")}, 1);
+  ASSERT_TRUE(WaitForAcks(3)) << fake.err.str();
+  auto requests = api.requests();
+  int polls_before_last_ack = 0;
+  size_t acks = 0;
+  for (const auto& request : requests) {
+    if (request.path == "/flare/v1/workers/poll") ++polls_before_last_ack;
+    if (request.path != "/flare/v1/workers/ack") continue;
+    auto body = request.Json();
+    EXPECT_EQ(body["job_id"], "job_quick" + std::to_string(++acks));
+    EXPECT_EQ(body["lease_id"], "lease_quick" + std::to_string(acks));
+    EXPECT_EQ(body["next"],
+              nlohmann::json({{"max_jobs", 1}, {"queues", {"q"}}, {"job_types", {"t"}}}))
+        << "a freed slot asks for one job of the worker's queues and types";
+    if (acks == 3) break;
+  }
+  EXPECT_EQ(polls_before_last_ack, 1) << "jobs 2 and 3 came with the acks";
+  EXPECT_EQ(StopAndJoin(), 0);
+  EXPECT_EQ(AckFor("job_quick3")["status"], "succeeded");
+  EXPECT_NE(fake.err.str().find("[job_quick3] started"), std::string::npos) << fake.err.str();
+}
+
+TEST_F(WorkerTest, WithoutAckNextAcksAskForNothing) {
+  Start({Claim("quick1"), Claim("quick2")}, 1);
+  ASSERT_TRUE(WaitForAcks(2)) << fake.err.str();
+  EXPECT_EQ(StopAndJoin(), 0);
+  for (const auto& ack : api.RequestsTo("POST /flare/v1/workers/ack"))
+    EXPECT_FALSE(ack.Json().contains("next")) << ack.body;
+  EXPECT_GE(api.RequestsTo("POST /flare/v1/workers/poll").size(), 2u);
 }
 
 }  // namespace
