@@ -27,11 +27,13 @@
 #
 # Knobs (env):
 #   RUNS (3)  rounds; the table gives the median (min–max) of the rounds
-#   CASES ("create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj50_list
-#          latency exec_c64 sched_every"), any of bench/run.sh's cases
-#   MJ1_WORKERS (1)  workers of process_mj1 and process_mj1_early (the issue's "1 worker,
-#          max_jobs 1"; _early writes the next poll while the ack is in flight, as
-#          `flarectl worker run` and BullMQ's worker, which fetches the next job as it completes one)
+#   CASES ("create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj1_next
+#          process_mj50_list process_mj50_list_next latency exec_c64 sched_every"), any of
+#          bench/run.sh's cases
+#   MJ1_WORKERS (1)  workers of process_mj1, _early and _next (the issue's "1 worker,
+#          max_jobs 1"; _early writes the next poll while the ack is in flight; _next's ack
+#          takes the next job, as `flarectl worker run` and BullMQ's worker, which fetches the
+#          next job as it completes one, do)
 #   BUILD_DIR (<repo>/build)  NO_BUILD (0: build flared, flare_load, flare_sched once first)
 #   PEERS (/work/shared/bench-peers)  PEER_N (20000) jobs per BullMQ/pg-boss phase
 #   SQLITE_ROWS (100000) rows per SQLite phase   HTTP_CONNS ("16 64")  HTTP_DURATION (5) s per wrk
@@ -46,7 +48,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS="${RUNS:-3}"
-read -r -a CASES <<<"${CASES:-create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj50_list latency exec_c64 sched_every}"
+read -r -a CASES <<<"${CASES:-create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj1_next process_mj50_list process_mj50_list_next latency exec_c64 sched_every}"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 NO_BUILD="${NO_BUILD:-0}"
 PEERS="${PEERS:-/work/shared/bench-peers}"

@@ -58,8 +58,10 @@ EXEC_N="${EXEC_N:-20000}"
 WRK_S="${WRK_S:-5}"
 ISSUE2_CASES=(create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 latency)
 # Issue 8 (not in the default set: run by name): each poll's claims acked by one list ack;
-# 1 worker writing its next poll while its ack is in flight, as `flarectl worker run` does.
-EXTRA_CASES=(process_mj50_list process_mj1_early)
+# 1 worker writing its next poll while its ack is in flight; 1 worker whose ack takes its
+# next job ("next", as `flarectl worker run` does where flared offers it), and the same with
+# 50 jobs a round and list acks.
+EXTRA_CASES=(process_mj50_list process_mj1_early process_mj1_next process_mj50_list_next)
 SCHED_CASES=(sched_cron sched_every exec_c16 exec_c64 exec_c128)
 ALL_CASES=("${ISSUE2_CASES[@]}" "${SCHED_CASES[@]}" "${EXTRA_CASES[@]}")
 
@@ -163,6 +165,8 @@ case_args() {
     process_mj1_early) echo "process --n $BACKLOG --workers $MJ1_WORKERS --max-jobs 1 --ack-conns 1 --poll-early 1" ;;
     process_mj50) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns $ACK_CONNS" ;;
     process_mj50_list) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns 1 --ack-list 1" ;;
+    process_mj1_next) echo "process --n $BACKLOG --workers $MJ1_WORKERS --max-jobs 1 --ack-conns 1 --ack-next 1" ;;
+    process_mj50_list_next) echo "process --n $BACKLOG --workers $WORKERS --max-jobs 50 --ack-conns 1 --ack-list 1 --ack-next 1" ;;
     latency) echo "latency --rate $LAT_RATE --seconds $LAT_SECONDS" ;;
     sched_cron) echo "cron --n $SCHED_CRON_N" ;;
     sched_every) echo "every --n $SCHED_EVERY_N --seconds $SCHED_EVERY_S" ;;

@@ -96,10 +96,14 @@ def rows(wal, wal_label):
         ("batch of 1000, 2 clients (jobs/s)", "batch_c2", "per_s", 1, (">=", 150000), batch_peers),
         ("poll→ack, {workers}, max_jobs 50, list acks (jobs/s)", "process_mj50_list", "per_s", 1,
          (">=", 20000), mj50_peers),
+        ("poll→ack, {workers}, max_jobs 50, list acks taking the next jobs (jobs/s)",
+         "process_mj50_list_next", "per_s", 1, (">=", 20000), mj50_peers),
         ("poll→ack, {workers}, max_jobs 50, single acks (jobs/s)", "process_mj50", "per_s", 1,
          (">=", 20000), mj50_peers),
         ("poll→ack, {workers}, max_jobs 1 (jobs/s)", "process_mj1", "per_s", 1, (">=", 3500), mj1_peers),
         ("poll→ack, {workers}, max_jobs 1, next poll during the ack (jobs/s)", "process_mj1_early",
+         "per_s", 1, (">=", 3500), mj1_peers),
+        ("poll→ack, {workers}, max_jobs 1, the ack takes the next job (jobs/s)", "process_mj1_next",
          "per_s", 1, (">=", 3500), mj1_peers),
     ]
     for conc in (16, 64, 128):
