@@ -118,7 +118,7 @@ _flarectl() {
       flags='--worker-id --queue --type --job-type --max-jobs --wait' ;;
     "workers ack")
       words=''
-      flags='--worker-id --status --run-id --lease-id --duration-ms --error-type --error-message --result --no-retry' ;;
+      flags='--worker-id --queue --type --job-type --status --run-id --lease-id --duration-ms --error-type --error-message --result --no-retry --next' ;;
     "workers heartbeat")
       words=''
       flags='--worker-id --job --extend' ;;
