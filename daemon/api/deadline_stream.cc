@@ -3,10 +3,12 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace flare::daemon {
 namespace {
@@ -30,6 +32,22 @@ void NumericAddress(const sockaddr_storage& address, socklen_t length, std::stri
     ip = host;
     port = std::atoi(service);
   }
+}
+
+// A whole response head ("HTTP/1.x ...\r\n\r\n") whose Content-Length promises a body,
+// which cpp-httplib writes with its very next call. Header names arrive as the server set
+// them; flared's and cpp-httplib's spell it "Content-Length".
+bool IsHeadBeforeABody(const char* data, size_t size) {
+  constexpr size_t kLongestHeldHead = 16 * 1024;
+  std::string_view text(data, size);
+  if (size > kLongestHeldHead || !text.starts_with("HTTP/1.") || !text.ends_with("\r\n\r\n")) {
+    return false;
+  }
+  constexpr std::string_view kLength = "\r\nContent-Length: ";
+  size_t at = text.find(kLength);
+  if (at == std::string_view::npos) return false;
+  size_t digits = at + kLength.size();
+  return digits < text.size() && text[digits] >= '1' && text[digits] <= '9';
 }
 
 }  // namespace
@@ -82,12 +100,51 @@ ssize_t DeadlineStream::read(char* ptr, size_t size) {
 }
 
 ssize_t DeadlineStream::write(const char* ptr, size_t size) {
-  while (true) {
-    if (!is_writable()) return -1;
-    ssize_t n = ::send(fd_, ptr, size, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n >= 0) return n;
-    if (errno != EAGAIN && errno != EINTR) return -1;
+  if (held_head_.empty() && IsHeadBeforeABody(ptr, size)) {
+    held_head_.assign(ptr, size);
+    held_sent_ = 0;
+    return static_cast<ssize_t>(size);
   }
+  while (true) {
+    // The send comes first: poll only when the socket's buffer is full.
+    bool head_was_held = !held_head_.empty();
+    ssize_t sent = SendAfterHeldHead(ptr, size);
+    if (sent > 0 || (sent == 0 && !head_was_held)) return sent;
+    if (sent == 0) continue;  // (some of) the head went out, none of `ptr` yet
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN || !is_writable()) return -1;
+  }
+}
+
+ssize_t DeadlineStream::SendAfterHeldHead(const char* ptr, size_t size) {
+  if (held_head_.empty()) return ::send(fd_, ptr, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+  iovec parts[2] = {{held_head_.data() + held_sent_, held_head_.size() - held_sent_},
+                    {const_cast<char*>(ptr), size}};
+  msghdr message{};
+  message.msg_iov = parts;
+  message.msg_iovlen = 2;
+  ssize_t sent = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent < 0) return sent;
+  size_t of_head = std::min(static_cast<size_t>(sent), held_head_.size() - held_sent_);
+  held_sent_ += of_head;
+  if (held_sent_ == held_head_.size()) held_head_.clear();
+  return sent - static_cast<ssize_t>(of_head);
+}
+
+bool DeadlineStream::Flush() {
+  while (!held_head_.empty()) {
+    ssize_t n = ::send(fd_, held_head_.data() + held_sent_, held_head_.size() - held_sent_,
+                       MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      held_sent_ += static_cast<size_t>(n);
+      if (held_sent_ == held_head_.size()) held_head_.clear();
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR) && is_writable()) continue;
+    held_head_.clear();
+    return false;
+  }
+  return true;
 }
 
 void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {

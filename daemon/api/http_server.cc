@@ -370,6 +370,7 @@ class HttpServer::Impl {
     bool connection_closed = false;
     t_request_fd = fd;
     bool ok = server_.ProcessRequest(stream, false, connection_closed);
+    ok = stream.Flush() && ok;
     t_request_fd = -1;
     bool stopping = false;
     {
