@@ -18,8 +18,14 @@ nlohmann::json RetriedView(const JobRecord& job) {
 }
 
 // A create's 201 answer: the job, or for an Idempotency-Key replay the first answer verbatim.
-nlohmann::json CreatedView(const CreatedJob& created) {
-  return created.replayed ? created.replayed_answer : JobView(created.job);
+std::string CreatedAnswer(const CreatedJob& created) {
+  return created.replayed ? DumpAnswer(created.replayed_answer) : JobViewText(created.job);
+}
+
+// A route's job, as the job object (written as text: JobViewText), or its error.
+void SendJob(httplib::Response& response, const Result<JobRecord>& job) {
+  if (!job) return SendError(response, job.error());
+  SendJsonText(response, 200, JobViewText(*job));
 }
 
 // Seed 004's create answer for one job of a batch: {attempt, created_at, id, job_type,
@@ -97,7 +103,7 @@ void Create(JobService& jobs, RequestContext& ctx, httplib::Response& response) 
   if (!created) return SendError(response, created.error());
   response.set_header("Location", "/flare/v1/jobs/" + created->id);
   if (created->replayed) response.set_header("Idempotent-Replay", "true");
-  SendJson(response, 201, CreatedView(*created));
+  SendJsonText(response, 201, CreatedAnswer(*created));
 }
 
 void Batch(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
@@ -131,7 +137,7 @@ void List(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
 void Update(JobService& jobs, RequestContext& ctx, httplib::Response& response) {
   auto body = BodyObject(ctx.request);
   if (!body) return SendError(response, body.error());
-  SendView(response, jobs.Update(ctx.principal.project_id, ctx.params[0], *body), JobView);
+  SendJob(response, jobs.Update(ctx.principal.project_id, ctx.params[0], *body));
 }
 
 }  // namespace
@@ -144,14 +150,12 @@ void AddJobRoutes(Router& router, JobService& jobs) {
   router.Add("POST", "/flare/v1/jobs/batch", kScopeJobsWrite,
              [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
   router.Add("GET", "/flare/v1/jobs", kScopeJobsRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
-  router.Add("GET", "/flare/v1/jobs/{id}", kScopeJobsRead, [&](Ctx& c, Res& r) {
-    SendView(r, jobs.Get(c.principal.project_id, c.params[0]), JobView);
-  });
+  router.Add("GET", "/flare/v1/jobs/{id}", kScopeJobsRead,
+             [&](Ctx& c, Res& r) { SendJob(r, jobs.Get(c.principal.project_id, c.params[0])); });
   router.Add("PATCH", "/flare/v1/jobs/{id}", kScopeJobsWrite,
              [&](Ctx& c, Res& r) { Update(jobs, c, r); });
-  router.Add("DELETE", "/flare/v1/jobs/{id}", kScopeJobsWrite, [&](Ctx& c, Res& r) {
-    SendView(r, jobs.Delete(c.principal.project_id, c.params[0]), JobView);
-  });
+  router.Add("DELETE", "/flare/v1/jobs/{id}", kScopeJobsWrite,
+             [&](Ctx& c, Res& r) { SendJob(r, jobs.Delete(c.principal.project_id, c.params[0])); });
   router.Add("POST", "/flare/v1/jobs/{id}/cancel", kScopeJobsWrite, [&](Ctx& c, Res& r) {
     SendView(r, jobs.Cancel(c.principal.project_id, c.params[0]), CancelledView);
   });

@@ -149,7 +149,7 @@ Result<CreatedJob> CreateInTx(Tx& tx, WorkNotifier& notifier, const std::string&
   if (!job.idempotency_key.empty()) {
     // A replay must answer the original 201 verbatim, so that answer is kept now.
     tx.jobs().InsertIdempotencyKey(project_id, job.idempotency_key,
-                                   {input.request_hash, job.id, JobView(job).dump()}, tx.now());
+                                   {input.request_hash, job.id, JobViewText(job)}, tx.now());
   }
   std::string id = job.id;
   return CreatedJob{std::move(job), false, std::move(id), nullptr};

@@ -9,6 +9,11 @@
 namespace flare::daemon {
 
 nlohmann::json JobView(const JobRecord& job);
+/// JobView(job) as compact JSON text, byte for byte what dumping it writes (invalid UTF-8
+/// replaced, as answers are), written without building the object: a create's answer
+/// built and dumped that object for ~10 % of flared's CPU at 16 clients (perf). Stored
+/// JSON columns (payload, tags) are copied as stored, which is how they were dumped.
+std::string JobViewText(const JobRecord& job);
 nlohmann::json RunView(const RunRecord& run);
 nlohmann::json EventView(const EventRecord& event);
 nlohmann::json WorkerView(const WorkerRecord& worker, TimePoint now);

@@ -117,6 +117,27 @@ class ExportRowsTest : public ServiceTest {
   }
 };
 
+// The job answers written as text (create, get, update) are JobView's dump byte for byte,
+// for records read back from the store and for records as a create built them.
+TEST_F(ExportRowsTest, JobViewTextIsTheJobViewDumpByteForByte) {
+  for (const std::string& id : AwkwardJobsInEveryState()) {
+    JobRecord read = jobs_.Get(kProject, id).value();
+    EXPECT_EQ(JobViewText(read), Wire(JobView(read))) << id;
+  }
+  auto created = jobs_.Create(kProject,
+                              {{"job_type", "t\xc3\xa9"},
+                               {"payload", {{"b", 1.25}, {"a", "\"x\"\n"}}},
+                               {"tags", {{"k", "v"}}},
+                               {"schedule", "@every 5m"},
+                               {"http",
+                                {{"url", "http://127.0.0.1:9/x"},
+                                 {"headers", json::array({{{"name", "X-Key"}, {"value", "k"}}})}}}},
+                              "");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(JobViewText(created->job), Wire(JobView(created->job)));
+  EXPECT_EQ(json::parse(JobViewText(created->job))["http"]["headers"][0]["value"], "***");
+}
+
 TEST_F(ExportRowsTest, JsonlLinesAreTheApiJobAndRunBodiesByteForByte) {
   auto ids = AwkwardJobsInEveryState();
   auto lines = Lines(Export(ExportKind::kJobs, ExportFormat::kJsonl));
