@@ -60,6 +60,16 @@ void UpsertWorker(Connection& c, const WorkerRecord& w) {
 
 bool TouchWorker(Connection& c, const std::string& project_id, const std::string& worker_id,
                  TimePoint now) {
+  // Read first: a worker polling and acking back to back was written (a WAL page) on every
+  // call. Seen in the last second, it is left as it is (WorkerStore::Touch).
+  auto& seen =
+      c.Prepare("SELECT last_seen_at FROM workers WHERE project_id = ?1 AND worker_id = ?2");
+  seen.bind(1, project_id);
+  seen.bind(2, worker_id);
+  if (!seen.executeStep()) return false;
+  const int64_t last_seen_ms = seen.getColumn(0).getInt64();
+  seen.reset();
+  if (ToMillis(now) - last_seen_ms < kWorkerSeenResolution.count()) return true;
   auto& st = c.Prepare(
       "UPDATE workers SET last_seen_at = MAX(last_seen_at, ?3) WHERE project_id = ?1 AND "
       "worker_id = ?2");

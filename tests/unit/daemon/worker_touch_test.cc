@@ -1,0 +1,45 @@
+// The SQLite worker store's Touch (WorkerStore::Touch): last seen moves forward only, to
+// kWorkerSeenResolution, and a worker that never registered is told apart.
+
+#include <gtest/gtest.h>
+
+#include "daemon/store/schema.h"
+#include "daemon/store/worker_repository.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace flare::daemon {
+namespace {
+
+TimePoint At(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+class WorkerTouchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MigrateSchema(c_);
+    UpsertWorker(c_, {"p1", "w1", {"default"}, {}, At(100'000), At(100'000), 0});
+  }
+  TimePoint LastSeen() { return ListWorkers(c_, "p1").at(0).last_seen_at; }
+
+  testing::TempDir dir_;
+  Connection c_{(dir_ / "workers.db").string(), Durability::kNormal, Access::kReadWrite};
+};
+
+TEST_F(WorkerTouchTest, ACallWithinTheResolutionLeavesLastSeenAndLaterOnesMoveIt) {
+  EXPECT_TRUE(TouchWorker(c_, "p1", "w1", At(100'400)));
+  EXPECT_EQ(LastSeen(), At(100'000)) << "seen 0.4 s ago: not written again";
+  EXPECT_TRUE(TouchWorker(c_, "p1", "w1", At(101'000)));
+  EXPECT_EQ(LastSeen(), At(101'000));
+  EXPECT_TRUE(TouchWorker(c_, "p1", "w1", At(100'500)));  // a late call
+  EXPECT_EQ(LastSeen(), At(101'000)) << "never moved back";
+  EXPECT_TRUE(TouchWorker(c_, "p1", "w1", At(160'000)));
+  EXPECT_EQ(LastSeen(), At(160'000));
+}
+
+TEST_F(WorkerTouchTest, AWorkerNeverRegisteredIsNotTouched) {
+  EXPECT_FALSE(TouchWorker(c_, "p1", "unknown", At(200'000)));
+  EXPECT_FALSE(TouchWorker(c_, "p2", "w1", At(200'000)));
+  EXPECT_EQ(ListWorkers(c_, "p1").size(), 1u);
+}
+
+}  // namespace
+}  // namespace flare::daemon
