@@ -110,7 +110,10 @@ ssize_t DeadlineStream::write(const char* ptr, size_t size) {
     bool head_was_held = !held_head_.empty();
     ssize_t sent = SendAfterHeldHead(ptr, size);
     if (sent > 0 || (sent == 0 && !head_was_held)) return sent;
-    if (sent == 0) continue;  // (some of) the head went out, none of `ptr` yet
+    if (sent == 0) {  // (some of) the head went out, none of `ptr` yet
+      if (size == 0 && held_head_.empty()) return 0;  // a Flush: done
+      continue;
+    }
     if (errno == EINTR) continue;
     if (errno != EAGAIN || !is_writable()) return -1;
   }
@@ -132,19 +135,10 @@ ssize_t DeadlineStream::SendAfterHeldHead(const char* ptr, size_t size) {
 }
 
 bool DeadlineStream::Flush() {
-  while (!held_head_.empty()) {
-    ssize_t n = ::send(fd_, held_head_.data() + held_sent_, held_head_.size() - held_sent_,
-                       MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      held_sent_ += static_cast<size_t>(n);
-      if (held_sent_ == held_head_.size()) held_head_.clear();
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EINTR) && is_writable()) continue;
-    held_head_.clear();
-    return false;
-  }
-  return true;
+  if (held_head_.empty()) return true;
+  bool sent = write("", 0) == 0;  // what is left of the head, and nothing after it
+  held_head_.clear();
+  return sent;
 }
 
 void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {

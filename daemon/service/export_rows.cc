@@ -7,6 +7,7 @@
 #include "common/json_escape.h"
 #include "common/time_append.h"
 #include "daemon/service/csv.h"
+#include "daemon/service/json_members.h"
 #include "daemon/service/views.h"
 
 namespace flare::daemon {
@@ -89,42 +90,23 @@ std::array<std::string_view, kSpecCount> SpecFields(std::string_view spec) {
   return found;
 }
 
-// Writes one object's members. Each key is given with its separator and colon, as in
-// `",\"queue\":"` (the first with '{'), so a member costs one append for its key.
-class Members {
+// JsonMembers with the members read from an export row's columns.
+class Members : public JsonMembers {
  public:
-  explicit Members(std::string& out) : out_(out) {}
-  void Raw(std::string_view key, std::string_view json) {
-    out_.append(key);
-    out_.append(json.empty() ? std::string_view("null") : json);
-  }
-  void String(std::string_view key, std::string_view text) {
-    out_.append(key);
-    AppendJsonString(out_, text);
-  }
+  using JsonMembers::Int;
+  using JsonMembers::JsonMembers;
+  using JsonMembers::Raw;
+  using JsonMembers::TextOrNull;
+  using JsonMembers::Time;
   /// null for NULL or "" (TextOrNull).
   template <typename Column>
   void TextOrNull(std::string_view key, const ExportRow& row, Column c) {
-    std::string_view text = row.Text(c);
-    if (text.empty()) return Raw(key, {});
-    String(key, text);
+    TextOrNull(key, row.Text(c));
   }
   template <typename Column>
   void Time(std::string_view key, const ExportRow& row, Column c) {
-    out_.append(key);
-    if (row.IsNull(c)) {
-      out_.append("null");
-      return;
-    }
-    out_.push_back('"');
-    AppendTime(out_, FromMillis(row.Int(c)));
-    out_.push_back('"');
-  }
-  void Int(std::string_view key, int64_t value) {
-    out_.append(key);
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out_.append(digits, static_cast<size_t>(end - digits));
+    if (row.IsNull(c)) return Raw(key, {});
+    Time(key, FromMillis(row.Int(c)));
   }
   template <typename Column>
   void IntOrNull(std::string_view key, const ExportRow& row, Column c) {
@@ -141,10 +123,6 @@ class Members {
   void Json(std::string_view key, const ExportRow& row, Column c) {
     Raw(key, row.Text(c));
   }
-  void End() { out_.push_back('}'); }
-
- private:
-  std::string& out_;
 };
 
 // The `http` member as JobView shows it: header values masked.

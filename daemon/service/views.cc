@@ -1,6 +1,6 @@
 #include "daemon/service/views.h"
 
-#include <string_view>
+#include "daemon/service/json_members.h"
 
 namespace flare::daemon {
 namespace {
@@ -14,40 +14,6 @@ nlohmann::json RedactedHttp(const nlohmann::json& http) {
   }
   return out;
 }
-
-// Members of one JSON object written in order: each key is given with its separator
-// (`{"a":` first, then `,"b":`), in nlohmann's (sorted) key order.
-class JsonMembers {
- public:
-  explicit JsonMembers(std::string& out) : out_(out) {}
-  void Raw(const char* key, std::string_view json) { (out_ += key) += json; }
-  void Json(const char* key, const nlohmann::json& value) {
-    out_ += key;
-    out_ += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-  void Text(const char* key, const std::string& text) { Json(key, nlohmann::json(text)); }
-  void TextOrNull(const char* key, const std::string& text) {
-    if (text.empty()) return Raw(key, "null");
-    Text(key, text);
-  }
-  void Time(const char* key, const OptTime& time) {
-    if (!time) return Raw(key, "null");
-    ((out_ += key) += '"') += FormatTime(*time);
-    out_ += '"';
-  }
-  void Int(const char* key, int64_t value) { (out_ += key) += std::to_string(value); }
-  /// A fixed name (an enum's, an id): nothing in it to escape.
-  void Name(const char* key, std::string_view name) {
-    ((out_ += key) += '"') += name;
-    out_ += '"';
-  }
-  void Stored(const char* key, const StoredJson& json) {
-    Raw(key, json.is_null() ? std::string_view("null") : std::string_view(json.text()));
-  }
-
- private:
-  std::string& out_;
-};
 
 nlohmann::json SpecField(const nlohmann::json& spec, const char* key) {
   auto it = spec.find(key);
@@ -107,50 +73,44 @@ std::string JobViewText(const JobRecord& job) {
   out.reserve(1024 + job.payload.text().size() + job.tags.text().size());
   JsonMembers m(out);
   // JobView's keys in its (alphabetical) order; the spec's fields as SpecSettings has them.
+  // Stored JSON (payload, tags) is copied as stored: that is how it was dumped.
   m.Int("{\"attempt\":", job.attempt);
   m.Time(",\"completed_at\":", job.completed_at);
-  m.Name(",\"concurrency_policy\":", ConcurrencyPolicyName(spec.concurrency_policy));
+  m.String(",\"concurrency_policy\":", ConcurrencyPolicyName(spec.concurrency_policy));
   m.Time(",\"created_at\":", job.created_at);
   m.Time(",\"deleted_at\":", job.deleted_at);
   m.TextOrNull(",\"description\":", spec.description);
-  if (job.duration_ms) {
-    m.Int(",\"duration_ms\":", *job.duration_ms);
-  } else {
-    m.Raw(",\"duration_ms\":", "null");
-  }
+  m.Json(",\"duration_ms\":", OrNull(job.duration_ms));
   m.Raw(",\"enabled\":", job.enabled ? "true" : "false");
   m.Json(",\"error\":", job.error);
-  if (spec.http) {
-    m.Json(",\"http\":", RedactedHttp(spec.http->ToJson(/*reveal_secrets=*/true)));
-  } else {
-    m.Raw(",\"http\":", "null");
-  }
-  m.Name(",\"id\":", job.id);  // prefix_ULID
+  m.Json(",\"http\":", spec.http ? RedactedHttp(spec.http->ToJson(/*reveal_secrets=*/true))
+                                 : nlohmann::json(nullptr));
+  m.String(",\"id\":", job.id);
   m.TextOrNull(",\"idempotency_key\":", job.idempotency_key);
-  m.Text(",\"job_type\":", job.job_type);
+  m.String(",\"job_type\":", job.job_type);
   m.TextOrNull(",\"last_run_id\":", job.last_run_id);
   m.Int(",\"max_attempts\":", job.max_attempts);
-  m.Name(",\"misfire_policy\":", MisfirePolicyName(spec.misfire_policy));
+  m.String(",\"misfire_policy\":", MisfirePolicyName(spec.misfire_policy));
   m.TextOrNull(",\"name\":", spec.name);
   m.Time(",\"next_retry_at\":", job.next_retry_at);
   m.Time(",\"next_run_at\":", job.next_run_at);
   m.TextOrNull(",\"parent_job_id\":", job.parent_job_id);
-  m.Stored(",\"payload\":", job.payload);
+  m.Raw(",\"payload\":", job.payload.text());
   m.Int(",\"priority\":", spec.priority);
   m.Json(",\"progress\":", OrNull(job.progress));
-  m.Text(",\"queue\":", job.queue);
-  m.Raw(",\"retry\":", spec.retry.ToJson().dump());
+  m.String(",\"queue\":", job.queue);
+  m.Json(",\"retry\":", spec.retry.ToJson());
   m.Time(",\"run_at\":", spec.run_at);
   m.TextOrNull(",\"schedule\":", spec.schedule);
   m.TextOrNull(",\"slug\":", job.slug);
   m.Time(",\"started_at\":", job.started_at);
-  m.Name(",\"state\":", ToString(job.state));
-  m.Stored(",\"tags\":", job.tags);
+  m.String(",\"state\":", ToString(job.state));
+  m.Raw(",\"tags\":", job.tags.text());
   m.Int(",\"timeout_seconds\":", spec.timeout_seconds);
-  m.Text(",\"timezone\":", spec.timezone);
+  m.String(",\"timezone\":", spec.timezone);
   m.Time(",\"updated_at\":", job.updated_at);
   m.Int(",\"version\":", job.version);
-  out += '}';
+  m.End();
   return out;
 }
 
