@@ -7,7 +7,8 @@
 # Each run starts a fresh flared (its defaults, a temp data dir, loopback), runs the case,
 # and prints: side, jobs/s, flared CPU µs per job, thread switches per job (perf stat on
 # flared for the whole run; "-" without perf). Knobs: LOAD (build/bench/flare_load),
-# FLAGS (more flared flags).
+# FLAGS (more flared flags), METRICS (a regex: print flared's /metrics lines that match it
+# after each run, on stderr).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS="${1:?usage: A=... B=... bench/ab.sh PAIRS <flare_load arguments>}"
@@ -35,6 +36,10 @@ run_side() {  # SIDE BINARY ARGS...
   fi
   line="$("$LOAD" "$@" --addr "$(cat "$dir/flared.addr")" --key "$(cat "$dir/admin.key")" \
     --server-pid "$pid" --cap-s 60)" || true
+  if [ -n "${METRICS:-}" ]; then  # flared's own metrics after the case, those matching METRICS
+    curl -s -H "Authorization: Bearer $(cat "$dir/admin.key")" \
+      "http://$(cat "$dir/flared.addr")/metrics" | grep -E "$METRICS" | sed "s/^/$side  /" >&2 || true
+  fi
   if [ -n "$perf_pid" ]; then
     kill -INT "$perf_pid" 2>/dev/null || true
     wait "$perf_pid" 2>/dev/null || true
@@ -46,7 +51,10 @@ run_side() {  # SIDE BINARY ARGS...
 import json, sys
 d = json.loads(sys.argv[2]); s = sys.argv[3]
 per_job = round(int(s) / d["n"], 2) if s.isdigit() else "-"
-print(sys.argv[1], d.get("per_s") or d.get("runs_per_s"), d.get("flared_cpu_us_per_job"), per_job)
+rate = d.get("per_s") or d.get("runs_per_s")
+if rate is None:  # a latency case: its percentiles instead
+    rate = " ".join(f"{k}={v}" for k, v in d.items() if k.startswith("p") and k[1:2].isdigit())
+print(sys.argv[1], rate, d.get("flared_cpu_us_per_job"), per_job)
 ' "$side" "$line" "$switches"
 }
 

@@ -55,6 +55,11 @@ void AddWriterMetrics(PrometheusText& out, const WriterStats& stats) {
              "WAL checkpoints that readers outlasted (tried again a second later).", "counter");
   out.Sample("flare_writer_wal_checkpoints_starved_total", {},
              static_cast<double>(stats.wal_checkpoints_starved.load()));
+  out.Family("flare_writer_checkpoint_seconds",
+             "Time of one of the writer's own WAL checkpoints (writes wait meanwhile).",
+             "histogram");
+  out.Histogram("flare_writer_checkpoint_seconds", {}, stats.checkpoint_seconds.bounds(),
+                stats.checkpoint_seconds.Cumulative(), stats.checkpoint_seconds.sum());
 }
 
 }  // namespace

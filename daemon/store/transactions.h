@@ -30,6 +30,9 @@ struct WriterStats {
   /// and those that readers outlasted.
   std::atomic<uint64_t> wal_restarts{0};
   std::atomic<uint64_t> wal_checkpoints_starved{0};
+  /// Seconds the writer spent in each of its own checkpoints (writes wait meanwhile).
+  BoundedHistogram checkpoint_seconds{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 };
 
 /// What a 2xx of an operation promises (DURABILITY BY CONSEQUENCE in writer.h).

@@ -38,6 +38,7 @@
 #include <cstdint>
 
 #include "daemon/store/connection.h"
+#include "daemon/store/transactions.h"
 
 namespace flare::daemon {
 
@@ -52,9 +53,9 @@ class WalCheckpointer {
   static constexpr int kMaxGrowthBeforeRetry = 1 << 22;  // 16 GiB of pages: kRetryAfter rules
 
   /// Installs the hook on `connection` (the writer's), which must outlive this object, as
-  /// must the counters: RESTART checkpoints that completed, and those readers outlasted.
-  WalCheckpointer(Connection& connection, std::atomic<uint64_t>& restarts,
-                  std::atomic<uint64_t>& starved);
+  /// must `stats`: it counts RESTART checkpoints that completed and those readers outlasted,
+  /// and times every checkpoint.
+  WalCheckpointer(Connection& connection, WriterStats& stats);
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
@@ -69,6 +70,7 @@ class WalCheckpointer {
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void Checkpoint(std::chrono::steady_clock::time_point now);
 
   void AfterStarvedRestart(std::chrono::steady_clock::time_point now);
 
@@ -78,8 +80,7 @@ class WalCheckpointer {
   std::chrono::steady_clock::time_point next_restart_{};
   int next_restart_frames_ = 0;
   int growth_before_retry_ = kFirstGrowthBeforeRetry;  // doubles while attempts keep failing
-  std::atomic<uint64_t>& restarts_;
-  std::atomic<uint64_t>& starved_;
+  WriterStats& stats_;
 };
 
 }  // namespace flare::daemon

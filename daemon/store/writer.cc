@@ -126,7 +126,7 @@ int OpenWal(Connection& connection) {
 Writer::Writer(const std::string& path, Durability durability, const Clock& clock)
     : connection_(OpenWriterConnection(path, durability)),
       stores_(std::make_unique<SqliteStores>(*connection_)),
-      checkpointer_(*connection_, stats_.wal_restarts, stats_.wal_checkpoints_starved),
+      checkpointer_(*connection_, stats_),
       clock_(clock) {
   MigrateSchema(*connection_);  // it wrote (or read) the database: the WAL file exists now
   if (durability == Durability::kFull) {
