@@ -77,25 +77,45 @@ Principal OfSession(const SessionRecord& session) {
   return {session.project_id, session.id, {"admin"}, session.user_id};
 }
 
-}  // namespace
-
-Result<Principal> Authenticator::Authenticate(const httplib::Request& request,
-                                              const std::string& required_scope) const {
+// The SHA-256 of the request's bearer credential, or nullopt without one.
+std::optional<std::string> BearerHash(const httplib::Request& request) {
   std::string header = request.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() ||
       !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-    return Unauthorized();
+    return std::nullopt;
   }
-  std::string hash = Sha256(std::string_view(header).substr(kBearer.size()));
-  auto principal = Identify(hash);
+  return Sha256(std::string_view(header).substr(kBearer.size()));
+}
+
+}  // namespace
+
+Result<Principal> Authenticator::Authenticate(const httplib::Request& request,
+                                              const std::string& required_scope) const {
+  auto hash = BearerHash(request);
+  if (!hash) return Unauthorized();
+  auto principal = Identify(*hash);
   if (!principal) return principal.error();
   if (!ScopeAllows(principal->scopes, required_scope)) {
     return Error{ErrorCode::kForbidden,
                  "this API key lacks the '" + required_scope + "' scope; use a key that has it"};
   }
   return principal;
+}
+
+std::optional<std::pair<Principal, std::string>> Authenticator::RememberedKey(
+    const httplib::Request& request, const std::string& required_scope) const {
+  auto hash = BearerHash(request);
+  if (!hash) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto key = keys_by_hash_.find(*hash);
+  if (key == keys_by_hash_.end() || !ConstantTimeEquals(key->second.key_hash, *hash) ||
+      !ScopeAllows(key->second.scopes, required_scope)) {
+    return std::nullopt;
+  }
+  NoteUse(key->second.id);
+  return std::make_pair(OfKey(key->second), std::move(*hash));
 }
 
 Result<Principal> Authenticator::Identify(const std::string& hash) const {
@@ -122,6 +142,7 @@ Result<Principal> Authenticator::IdentifyFromDatabase(const std::string& hash) c
   if (!stored) return stored.error();
   if (stored->key && ConstantTimeEquals(stored->key->key_hash, hash)) {
     std::lock_guard lock(mutex_);
+    keys_by_hash_[hash] = *stored->key;  // for RememberedKey
     NoteUse(stored->key->id);
     return OfKey(*stored->key);
   }

@@ -12,7 +12,8 @@
 // With several nodes on one database, a key can be revoked (or a login made) through
 // another node, which this cache never hears of in time. There the database is the
 // authority: every request looks its credential up (CheckEveryRequestWith), one indexed
-// read, and the cache serves only the usage notes.
+// read, except on the routes whose write confirms the key in its own transaction
+// (RememberedKey, Router::AddKeyConfirmedByWrite); the cache then remembers the keys read.
 
 #include <httplib.h>
 
@@ -78,6 +79,14 @@ class Authenticator {
   /// From now on every request's credential is looked up with `lookup` instead of the cache
   /// (a database shared with other nodes). Call before serving.
   void CheckEveryRequestWith(CredentialLookup lookup) { lookup_ = std::move(lookup); }
+  /// True once CheckEveryRequestWith was called.
+  bool checks_every_request() const { return static_cast<bool>(lookup_); }
+  /// Where the database answers for every request: the request's API key as this node last
+  /// read it (it may have been revoked since), with the SHA-256 to confirm it by, when this
+  /// node has read it before and it has `required_scope`; else nullopt. Only for routes whose
+  /// write confirms the key (store/transactions.h, KeyToConfirm).
+  std::optional<std::pair<Principal, std::string>> RememberedKey(
+      const httplib::Request& request, const std::string& required_scope) const;
 
   /// The API keys used since the last call, each with its latest use.
   std::vector<std::pair<std::string, TimePoint>> TakeUsage();
@@ -94,7 +103,8 @@ class Authenticator {
 
   const Clock& clock_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, ApiKeyRecord> keys_by_hash_;
+  // Where every request is checked, the keys read from the database (RememberedKey).
+  mutable std::unordered_map<std::string, ApiKeyRecord> keys_by_hash_;
   std::unordered_map<std::string, SessionRecord> sessions_by_hash_;
   mutable std::unordered_map<std::string, TimePoint> last_used_;
   mutable std::unordered_set<std::string> unflushed_;

@@ -145,10 +145,11 @@ void Update(JobService& jobs, RequestContext& ctx, httplib::Response& response) 
 void AddJobRoutes(Router& router, JobService& jobs) {
   using Ctx = RequestContext;
   using Res = httplib::Response;
-  router.Add("POST", "/flare/v1/jobs", kScopeJobsWrite,
-             [&](Ctx& c, Res& r) { Create(jobs, c, r); });
-  router.Add("POST", "/flare/v1/jobs/batch", kScopeJobsWrite,
-             [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
+  // A create's one write confirms the key (several nodes: no read of the key before it).
+  router.AddKeyConfirmedByWrite("POST", "/flare/v1/jobs", kScopeJobsWrite,
+                                [&](Ctx& c, Res& r) { Create(jobs, c, r); });
+  router.AddKeyConfirmedByWrite("POST", "/flare/v1/jobs/batch", kScopeJobsWrite,
+                                [&](Ctx& c, Res& r) { Batch(jobs, c, r); });
   router.Add("GET", "/flare/v1/jobs", kScopeJobsRead, [&](Ctx& c, Res& r) { List(jobs, c, r); });
   router.Add("GET", "/flare/v1/jobs/{id}", kScopeJobsRead,
              [&](Ctx& c, Res& r) { SendJob(r, jobs.Get(c.principal.project_id, c.params[0])); });

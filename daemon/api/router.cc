@@ -1,6 +1,7 @@
 #include "daemon/api/router.h"
 
 #include "daemon/api/http_util.h"
+#include "daemon/service/key_confirmation.h"
 
 namespace flare::daemon {
 namespace {
@@ -28,6 +29,12 @@ void Router::Add(const std::string& method, const std::string& pattern, std::str
   std::vector<std::string> segments;
   for (auto part : SplitPath(pattern)) segments.emplace_back(part);
   routes_.push_back({method, pattern, std::move(segments), std::move(scope), std::move(handler)});
+}
+
+void Router::AddKeyConfirmedByWrite(const std::string& method, const std::string& pattern,
+                                    std::string scope, RouteHandler handler) {
+  Add(method, pattern, std::move(scope), std::move(handler));
+  routes_.back().key_confirmed_by_write = true;
 }
 
 std::vector<RouteInfo> Router::Routes() const {
@@ -77,22 +84,19 @@ void Router::Dispatch(const httplib::Request& request, httplib::Response& respon
                                                   "percent-encode UTF-8 text"));
       }
     }
+    if (route.key_confirmed_by_write && auth_.checks_every_request()) {
+      if (auto remembered = auth_.RememberedKey(request, route.scope)) {
+        return RunConfirmingKey(route, request, response, read_body, std::move(*remembered),
+                                std::move(params));
+      }
+    }
     Principal principal;
     if (!route.scope.empty()) {
       auto authenticated = auth_.Authenticate(request, route.scope);
       if (!authenticated) return SendError(response, authenticated.error());
       principal = std::move(*authenticated);
     }
-    if (!read_body) {
-      RequestContext context{request, std::move(principal), std::move(params)};
-      route.handler(context, response);
-      return;
-    }
-    httplib::Request with_body = request;
-    if (auto read = read_body(with_body.body); !read) return SendError(response, read.error());
-    RequestContext context{with_body, std::move(principal), std::move(params)};
-    route.handler(context, response);
-    return;
+    return Run(route, request, response, read_body, std::move(principal), std::move(params));
   }
   if (path_known) {
     return SendError(response, Error{ErrorCode::kMethodNotAllowed,
@@ -101,6 +105,41 @@ void Router::Dispatch(const httplib::Request& request, httplib::Response& respon
   SendError(response, Error{ErrorCode::kNotFound, "no endpoint " + request.method + " " +
                                                       request.path.substr(0, 200) +
                                                       "; see the API reference"});
+}
+
+void Router::Run(const Route& route, const httplib::Request& request, httplib::Response& response,
+                 const BodyReader& read_body, Principal principal,
+                 std::vector<std::string> params) {
+  if (!read_body) {
+    RequestContext context{request, std::move(principal), std::move(params)};
+    route.handler(context, response);
+    return;
+  }
+  httplib::Request with_body = request;
+  if (auto read = read_body(with_body.body); !read) return SendError(response, read.error());
+  RequestContext context{with_body, std::move(principal), std::move(params)};
+  route.handler(context, response);
+}
+
+void Router::RunConfirmingKey(const Route& route, const httplib::Request& request,
+                              httplib::Response& response, const BodyReader& read_body,
+                              std::pair<Principal, std::string> remembered,
+                              std::vector<std::string> params) const {
+  auto& [principal, key_hash] = remembered;
+  ConfirmKeyInWrites confirm(key_hash);
+  Run(route, request, response, read_body, std::move(principal), std::move(params));
+  if (confirm.refused()) {
+    auth_.RemoveKey(key_hash);  // its write answered 401; the next request reads the key
+    return;
+  }
+  if (confirm.confirmed()) return;
+  // Nothing confirmed the key (the request was refused before its write, or needed none):
+  // the database answers for it before the answer goes out.
+  if (auto checked = auth_.Authenticate(request, route.scope); !checked) {
+    auth_.RemoveKey(key_hash);
+    response = httplib::Response();
+    SendError(response, checked.error());
+  }
 }
 
 }  // namespace flare::daemon

@@ -38,6 +38,13 @@ class Router {
   /// `scope` empty = public route (no Authorization needed).
   void Add(const std::string& method, const std::string& pattern, std::string scope,
            RouteHandler handler);
+  /// The same for a route whose whole effect is one write made on the request's thread (a
+  /// create, an ack). Where the database answers for every credential, a key this node read
+  /// before is not read again: that write confirms it in its own transaction (store/
+  /// transactions.h, KeyToConfirm), and a request that ends without such a write has its
+  /// key read before its answer goes out, which is replaced by the 401 if the key is gone.
+  void AddKeyConfirmedByWrite(const std::string& method, const std::string& pattern,
+                              std::string scope, RouteHandler handler);
   /// Routes `request`. With `read_body`, the body is read only once the route is known and
   /// the key authenticated, so an unknown client never gets to send a body at all.
   void Dispatch(const httplib::Request& request, httplib::Response& response,
@@ -52,7 +59,17 @@ class Router {
     std::vector<std::string> segments;
     std::string scope;
     RouteHandler handler;
+    bool key_confirmed_by_write = false;
   };
+  /// Reads the body (with `read_body`) and runs the route's handler.
+  static void Run(const Route& route, const httplib::Request& request, httplib::Response& response,
+                  const BodyReader& read_body, Principal principal,
+                  std::vector<std::string> params);
+  /// Runs a route added with AddKeyConfirmedByWrite on a key this node remembers.
+  void RunConfirmingKey(const Route& route, const httplib::Request& request,
+                        httplib::Response& response, const BodyReader& read_body,
+                        std::pair<Principal, std::string> remembered,
+                        std::vector<std::string> params) const;
   static bool Match(const Route& route, const std::vector<std::string_view>& path,
                     std::vector<std::string>& params);
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "common/histogram.h"
 #include "common/result.h"
@@ -37,6 +38,26 @@ struct WriterStats {
 
 /// What a 2xx of an operation promises (DURABILITY BY CONSEQUENCE in writer.h).
 enum class Sync { kDurable, kRelaxed };
+
+/// The API key that a request's writes confirm inside their own transactions.
+///
+/// With several nodes on one database a key may be revoked through another node at any
+/// moment, so a node cannot answer from what it remembers of a key. For the routes whose
+/// whole effect is one write made on the request's thread (a create, an ack), the node
+/// accepts a key it remembers and lets that write confirm it: a backend whose database is
+/// shared reads, inside the write's own transaction, whether the key is still active (one
+/// read for a whole group of writes), and fails the write with 401 instead of running it
+/// when it is not. A revocation committed before the write's transaction began is therefore
+/// never missed, as with a read of the key before the request. The request's thread holds
+/// one of these for the duration of its handler (service/key_confirmation.h).
+struct KeyToConfirm {
+  std::string key_hash;                // SHA-256 of the key, raw bytes
+  std::atomic<bool> confirmed{false};  // a write found the key active and went on
+  std::atomic<bool> refused{false};    // a write found it revoked and failed with 401
+};
+/// The key the calling thread's writes confirm, or null (then they confirm none).
+KeyToConfirm* KeyToConfirmOfThisThread();
+void SetKeyToConfirmOfThisThread(KeyToConfirm* key);
 
 class Transactions {
  public:

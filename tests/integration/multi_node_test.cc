@@ -350,6 +350,57 @@ TEST_F(MultiNode, AKeyRevokedThroughOneNodeFailsOnAnotherAtItsNextRequest) {
       << "revoked through A, still accepted by B";
 }
 
+// A create does not read its key before writing: the node accepts a key it has read before
+// and the create's own transaction confirms it (README "Several nodes"). A key revoked
+// through another node must still fail at once, write nothing, and fail whatever the
+// request (a body refused before any write, a batch).
+TEST_F(MultiNode, AKeyRevokedThroughOneNodeCreatesNothingOnAnotherThatUsedItBefore) {
+  Nodes nodes(2);
+  HttpReply created =
+      nodes[0].Call("POST", "/flare/v1/api-keys", {{"name", "ci"}, {"scopes", {"jobs:write"}}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  std::string key = created.json()["key"];
+  std::string key_id = created.json()["id"];
+  const std::string queue = Unique("revoked");
+  for (int i = 0; i < 3; ++i) {  // B reads the key once, then remembers it
+    ASSERT_EQ(nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue), key).status, 201);
+  }
+  ASSERT_EQ(nodes[0].Call("DELETE", "/flare/v1/api-keys/" + key_id).status, 200);
+
+  HttpReply create = nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue), key);
+  EXPECT_TRUE(IsError(create, 401, "unauthorized")) << create.body;
+  HttpReply batch = nodes[1].Call("POST", "/flare/v1/jobs/batch",
+                                  {{"jobs", json::array({JobBody(queue), JobBody(queue)})}}, key);
+  EXPECT_EQ(batch.status, 401) << batch.body;
+  HttpReply bad_body = nodes[1].Call("POST", "/flare/v1/jobs", {{"queue", 7}}, key);
+  EXPECT_EQ(bad_body.status, 401) << "refused before any write, still not answered 400: "
+                                  << bad_body.body;
+  EXPECT_EQ(nodes[1].Call("GET", "/flare/v1/jobs?limit=1", nullptr, key).status, 401);
+
+  // Creates with the revoked key and with a valid one at once share groups on B: only the
+  // valid ones are written.
+  std::atomic<int> revoked_created{0}, valid_created{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 5; ++i) {
+        const bool revoked = c % 2 == 0;
+        HttpReply reply = revoked ? nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue), key)
+                                  : nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue));
+        if (reply.status == 201) ++(revoked ? revoked_created : valid_created);
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(revoked_created.load(), 0);
+  EXPECT_EQ(valid_created.load(), 20);
+
+  HttpReply listed = nodes[0].Call("GET", "/flare/v1/jobs?limit=100&queue=" + queue);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.json()["data"].size(), 23u)
+      << "the creates made before the revocation and those with the valid key";
+}
+
 TEST_F(MultiNode, OneIdempotencyKeySentToTwoNodesAtOnceCreatesOneJob) {
   Nodes nodes(2);
   std::string queue = Unique("idem");

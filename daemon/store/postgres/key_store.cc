@@ -174,6 +174,24 @@ void PgKeyStore::InsertProject(const ProjectRecord& project) {
 }
 void PgKeyStore::Insert(const ApiKeyRecord& key) { key_sql::Insert(session_, key); }
 std::vector<ApiKeyRecord> PgKeyStore::Active() { return key_sql::Active(session_); }
+std::unordered_set<std::string> ActiveKeyHashes(pg::Connection& db,
+                                                const std::vector<std::string>& key_hashes) {
+  std::vector<std::string> hex;
+  hex.reserve(key_hashes.size());
+  for (const std::string& hash : key_hashes) hex.push_back(HexParam(hash));
+  pg::PgResult r = db.Exec(
+      "SELECT encode(key_hash, 'hex') FROM api_keys WHERE revoked_at IS NULL AND key_hash = "
+      "ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h))",
+      TextArray(hex));
+  std::unordered_set<std::string> active;
+  for (int row = 0; row < r.rows(); ++row) {
+    const std::string found = TextAt(r, row, 0);
+    for (size_t i = 0; i < hex.size(); ++i)
+      if (hex[i] == found) active.insert(key_hashes[i]);
+  }
+  return active;
+}
+
 std::optional<ApiKeyRecord> PgKeyStore::FindActiveByHash(const std::string& key_hash) {
   return key_sql::FindActiveByHash(session_, key_hash);
 }

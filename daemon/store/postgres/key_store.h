@@ -2,10 +2,19 @@
 // The PostgreSQL KeyStore (store/key_store.h, whose comments are the contract; the SQLite
 // one is in store/key_repository.*). session.h says what a write transaction locks.
 
+#include <string>
+#include <unordered_set>
+#include <vector>
+
 #include "daemon/store/key_store.h"
 #include "daemon/store/postgres/session.h"
 
 namespace flare::daemon::postgres {
+
+/// Of `key_hashes` (raw SHA-256), those of keys that are not revoked: one statement, read
+/// inside the transaction of the writes that confirm their request's key (KeyToConfirm).
+std::unordered_set<std::string> ActiveKeyHashes(pg::Connection& db,
+                                                const std::vector<std::string>& key_hashes);
 
 class PgKeyStore final : public KeyStore {
  public:

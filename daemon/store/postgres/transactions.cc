@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/log.h"
 #include "daemon/store/pg/error.h"
 #include "daemon/store/pg/transaction.h"
 #include "daemon/store/postgres/counters.h"
+#include "daemon/store/postgres/key_store.h"
 #include "daemon/store/postgres/stores.h"
 
 namespace flare::daemon::postgres {
@@ -52,10 +55,32 @@ namespace {
 // an after-commit action breaking the hand-off rule) runs alone instead of waiting for a
 // leader slot this thread may be holding.
 thread_local bool t_leading = false;
+
+Error KeyNoLongerActive() {
+  return Error{ErrorCode::kUnauthorized,
+               "a valid API key is required: send Authorization: Bearer <key>"};
+}
 }  // namespace
 
+std::unordered_set<std::string> PgTransactions::ActiveKeysOf(pg::Connection& db,
+                                                             const std::vector<Pending*>& ops) {
+  std::vector<std::string> hashes;
+  for (const Pending* p : ops)
+    if (p->key) hashes.push_back(p->key->key_hash);
+  if (hashes.empty()) return {};
+  return ActiveKeyHashes(db, hashes);
+}
+
+bool PgTransactions::KeyStillActive(Pending& pending,
+                                    const std::unordered_set<std::string>& active) {
+  if (!pending.key) return true;
+  const bool still = active.count(pending.key->key_hash) > 0;
+  (still ? pending.key->confirmed : pending.key->refused).store(true);
+  return still;
+}
+
 void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
-  Pending pending{sync, &body, &on_failure};
+  Pending pending{sync, &body, &on_failure, KeyToConfirmOfThisThread()};
   if (t_leading) {
     RunAlone(pending);
     return;
@@ -133,8 +158,10 @@ bool PgTransactions::RunTogether(pg::Connection& db, std::vector<Pending*>& grou
   try {
     pg::Transaction transaction(db, durable ? pg::Transaction::CommitFlush::kAwaited
                                             : pg::Transaction::CommitFlush::kDeferred);
+    const std::unordered_set<std::string> active_keys = ActiveKeysOf(db, group);
     bool every_body_succeeded = true;
     for (Pending* p : group) {
+      if (!KeyStillActive(*p, active_keys)) continue;  // answered 401 once the group ends
       txs.push_back(std::make_unique<Tx>(stores, clock_.Now()));
       if (!(*p->body)(*txs.back())) {
         every_body_succeeded = false;
@@ -165,12 +192,12 @@ bool PgTransactions::RunTogether(pg::Connection& db, std::vector<Pending*>& grou
   stats_.group_size.Observe(static_cast<double>(group.size()));
   if (!durable) stats_.relaxed_groups.fetch_add(1, std::memory_order_relaxed);
   for (auto& tx : txs) RunActions(tx->after_commit_);
+  for (Pending* p : group)
+    if (p->key && p->key->refused) (*p->on_failure)(KeyNoLongerActive());
   return true;
 }
 
 void PgTransactions::RunAlone(Pending& pending) {
-  Sync sync = pending.sync;
-  Body& body = *pending.body;
   OnFailure& on_failure = *pending.on_failure;
   if (stopping_) {
     on_failure(Error{ErrorCode::kUnavailable, "flared is shutting down; retry shortly"});
@@ -184,7 +211,7 @@ void PgTransactions::RunAlone(Pending& pending) {
   }
   for (int attempt = 1;; ++attempt) {
     try {
-      Attempt(**lease, sync, body);
+      Attempt(**lease, pending);
       return;
     } catch (const pg::PgError& e) {
       if (IsRetryable(e) && attempt < kMaxAttempts) continue;
@@ -200,7 +227,9 @@ void PgTransactions::RunAlone(Pending& pending) {
   }
 }
 
-bool PgTransactions::Attempt(pg::Connection& db, Sync sync, Body& body) {
+bool PgTransactions::Attempt(pg::Connection& db, Pending& pending) {
+  const Sync sync = pending.sync;
+  Body& body = *pending.body;
   auto began = std::chrono::steady_clock::now();
   CounterDeltas counters;
   PgStores stores(Session{db, &counters});
@@ -210,6 +239,11 @@ bool PgTransactions::Attempt(pg::Connection& db, Sync sync, Body& body) {
     pg::Transaction transaction(db, sync == Sync::kRelaxed
                                         ? pg::Transaction::CommitFlush::kDeferred
                                         : pg::Transaction::CommitFlush::kAwaited);
+    if (!KeyStillActive(pending, ActiveKeysOf(db, {&pending}))) {
+      transaction.Rollback();
+      (*pending.on_failure)(KeyNoLongerActive());
+      return true;
+    }
     if (body(tx)) {
       counters.KeepOperation();
       FlushCounters(db, counters);

@@ -31,6 +31,11 @@
 // meanwhile (SQLSTATE 40P01, 40001, 23505) runs again, a few times, from a fresh
 // transaction.
 //
+// Keys (KeyToConfirm, store/transactions.h): an operation submitted by a request whose key
+// it confirms runs only if that key is still active, read once per group (or per attempt
+// alone) inside the transaction, before the bodies; otherwise it fails with 401 and its
+// body never runs.
+//
 // Durability: a group with an operation submitted through Run commits with
 // synchronous_commit on (a 2xx means the commit is flushed to the server's WAL); a group
 // made only of RunRelaxed operations (a claim, an ack, a heartbeat) commits with
@@ -45,6 +50,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -74,6 +81,7 @@ class PgTransactions final : public Transactions {
     Sync sync;
     Body* body;
     OnFailure* on_failure;
+    KeyToConfirm* key = nullptr;  // the submitting request's key, confirmed in the transaction
     bool done = false;
   };
   void Submit(Sync sync, Body body, OnFailure on_failure) override;
@@ -87,11 +95,17 @@ class PgTransactions final : public Transactions {
   bool RunTogether(pg::Connection& db, std::vector<Pending*>& group);
   /// One operation in transactions of its own, with the retries above.
   void RunAlone(Pending& pending);
+  /// The keys among `ops`' that are still active (none read when no op confirms a key).
+  static std::unordered_set<std::string> ActiveKeysOf(pg::Connection& db,
+                                                      const std::vector<Pending*>& ops);
+  /// Whether `pending` may run, by `active`; notes the outcome in its key, if it has one.
+  static bool KeyStillActive(Pending& pending, const std::unordered_set<std::string>& active);
   /// A session of the pool, or nullopt (logged) when none frees up or none can be opened.
   std::optional<pg::Pool::Lease> AcquireSession();
-  /// One attempt in one transaction. Returns true when it ended (committed, or rolled back
-  /// by the body); throws the PgError of a failed statement or commit.
-  bool Attempt(pg::Connection& db, Sync sync, Body& body);
+  /// One attempt in one transaction. Returns true when it ended (committed, rolled back by
+  /// the body, or refused for a revoked key); throws the PgError of a failed statement or
+  /// commit.
+  bool Attempt(pg::Connection& db, Pending& pending);
 
   pg::Pool& pool_;
   const Clock& clock_;
