@@ -39,7 +39,7 @@ class Router {
   void Add(const std::string& method, const std::string& pattern, std::string scope,
            RouteHandler handler);
   /// The same for a route whose whole effect is one write made on the request's thread (a
-  /// create, an ack). Where the database answers for every credential, a key this node read
+  /// create). Where the database answers for every credential, a key this node read
   /// before is not read again: that write confirms it in its own transaction (store/
   /// transactions.h, KeyToConfirm), and a request that ends without such a write has its
   /// key read before its answer goes out, which is replaced by the 401 if the key is gone.

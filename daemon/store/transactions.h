@@ -43,7 +43,7 @@ enum class Sync { kDurable, kRelaxed };
 ///
 /// With several nodes on one database a key may be revoked through another node at any
 /// moment, so a node cannot answer from what it remembers of a key. For the routes whose
-/// whole effect is one write made on the request's thread (a create, an ack), the node
+/// whole effect is one write made on the request's thread (a create), the node
 /// accepts a key it remembers and lets that write confirm it: a backend whose database is
 /// shared reads, inside the write's own transaction, whether the key is still active (one
 /// read for a whole group of writes), and fails the write with 401 instead of running it

@@ -163,17 +163,6 @@ void Touch(Session session, const std::vector<std::pair<std::string, TimePoint>>
 }  // namespace
 }  // namespace key_sql
 
-std::optional<ProjectRecord> PgKeyStore::FindProjectByName(const std::string& name) {
-  return key_sql::FindProjectByName(session_, name);
-}
-std::optional<ProjectRecord> PgKeyStore::FindProjectById(const std::string& id) {
-  return key_sql::FindProjectById(session_, id);
-}
-void PgKeyStore::InsertProject(const ProjectRecord& project) {
-  key_sql::InsertProject(session_, project);
-}
-void PgKeyStore::Insert(const ApiKeyRecord& key) { key_sql::Insert(session_, key); }
-std::vector<ApiKeyRecord> PgKeyStore::Active() { return key_sql::Active(session_); }
 std::unordered_set<std::string> ActiveKeyHashes(pg::Connection& db,
                                                 const std::vector<std::string>& key_hashes) {
   std::vector<std::string> hex;
@@ -192,6 +181,17 @@ std::unordered_set<std::string> ActiveKeyHashes(pg::Connection& db,
   return active;
 }
 
+std::optional<ProjectRecord> PgKeyStore::FindProjectByName(const std::string& name) {
+  return key_sql::FindProjectByName(session_, name);
+}
+std::optional<ProjectRecord> PgKeyStore::FindProjectById(const std::string& id) {
+  return key_sql::FindProjectById(session_, id);
+}
+void PgKeyStore::InsertProject(const ProjectRecord& project) {
+  key_sql::InsertProject(session_, project);
+}
+void PgKeyStore::Insert(const ApiKeyRecord& key) { key_sql::Insert(session_, key); }
+std::vector<ApiKeyRecord> PgKeyStore::Active() { return key_sql::Active(session_); }
 std::optional<ApiKeyRecord> PgKeyStore::FindActiveByHash(const std::string& key_hash) {
   return key_sql::FindActiveByHash(session_, key_hash);
 }
