@@ -334,13 +334,19 @@ TEST_F(MultiNode, EveryFireOfAScheduleIsMadeOnceAcrossThreeNodesAlsoWhenOneDies)
   EXPECT_EQ(nodes[1].Call("DELETE", "/flare/v1/jobs/" + id).status, 200);
 }
 
+// An API key with `scope` made through `node`: its secret and id (empty when refused).
+std::pair<std::string, std::string> MakeKey(const FlaredProcess& node, const std::string& scope) {
+  HttpReply created =
+      node.Call("POST", "/flare/v1/api-keys", {{"name", "ci"}, {"scopes", {scope}}});
+  EXPECT_EQ(created.status, 201) << created.body;
+  if (created.status != 201) return {};
+  return {created.json()["key"], created.json()["id"]};
+}
+
 TEST_F(MultiNode, AKeyRevokedThroughOneNodeFailsOnAnotherAtItsNextRequest) {
   Nodes nodes(2);
-  HttpReply created =
-      nodes[0].Call("POST", "/flare/v1/api-keys", {{"name", "ci"}, {"scopes", {"jobs:read"}}});
-  ASSERT_EQ(created.status, 201) << created.body;
-  std::string key = created.json()["key"];
-  std::string key_id = created.json()["id"];
+  auto [key, key_id] = MakeKey(nodes[0], "jobs:read");
+  ASSERT_FALSE(key.empty());
   EXPECT_EQ(nodes[1].Call("GET", "/flare/v1/jobs?limit=1", nullptr, key).status, 200)
       << "a key made through A works on B at once";
   EXPECT_EQ(nodes[1].Call("POST", "/flare/v1/jobs", JobBody(Unique("ro")), key).status, 403)
@@ -356,11 +362,8 @@ TEST_F(MultiNode, AKeyRevokedThroughOneNodeFailsOnAnotherAtItsNextRequest) {
 // request (a body refused before any write, a batch).
 TEST_F(MultiNode, AKeyRevokedThroughOneNodeCreatesNothingOnAnotherThatUsedItBefore) {
   Nodes nodes(2);
-  HttpReply created =
-      nodes[0].Call("POST", "/flare/v1/api-keys", {{"name", "ci"}, {"scopes", {"jobs:write"}}});
-  ASSERT_EQ(created.status, 201) << created.body;
-  std::string key = created.json()["key"];
-  std::string key_id = created.json()["id"];
+  auto [key, key_id] = MakeKey(nodes[0], "jobs:write");
+  ASSERT_FALSE(key.empty());
   const std::string queue = Unique("revoked");
   for (int i = 0; i < 3; ++i) {  // B reads the key once, then remembers it
     ASSERT_EQ(nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue), key).status, 201);
