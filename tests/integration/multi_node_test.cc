@@ -334,24 +334,30 @@ TEST_F(MultiNode, EveryFireOfAScheduleIsMadeOnceAcrossThreeNodesAlsoWhenOneDies)
   EXPECT_EQ(nodes[1].Call("DELETE", "/flare/v1/jobs/" + id).status, 200);
 }
 
-// An API key with `scope` made through `node`: its secret and id (empty when refused).
-std::pair<std::string, std::string> MakeKey(const FlaredProcess& node, const std::string& scope) {
+// An API key made through a node: its secret and id (both empty when refused).
+struct MadeKey {
+  std::string secret;
+  std::string id;
+};
+
+MadeKey MakeKey(const FlaredProcess& node, const std::string& scope) {
   HttpReply created =
       node.Call("POST", "/flare/v1/api-keys", {{"name", "ci"}, {"scopes", {scope}}});
   EXPECT_EQ(created.status, 201) << created.body;
   if (created.status != 201) return {};
-  return {created.json()["key"], created.json()["id"]};
+  return {created.json()["key"].get<std::string>(), created.json()["id"].get<std::string>()};
 }
 
 TEST_F(MultiNode, AKeyRevokedThroughOneNodeFailsOnAnotherAtItsNextRequest) {
   Nodes nodes(2);
-  auto [key, key_id] = MakeKey(nodes[0], "jobs:read");
+  const MadeKey made = MakeKey(nodes[0], "jobs:read");
+  const std::string& key = made.secret;
   ASSERT_FALSE(key.empty());
   EXPECT_EQ(nodes[1].Call("GET", "/flare/v1/jobs?limit=1", nullptr, key).status, 200)
       << "a key made through A works on B at once";
   EXPECT_EQ(nodes[1].Call("POST", "/flare/v1/jobs", JobBody(Unique("ro")), key).status, 403)
       << "its scopes hold on B";
-  ASSERT_EQ(nodes[0].Call("DELETE", "/flare/v1/api-keys/" + key_id).status, 200);
+  ASSERT_EQ(nodes[0].Call("DELETE", "/flare/v1/api-keys/" + made.id).status, 200);
   EXPECT_EQ(nodes[1].Call("GET", "/flare/v1/jobs?limit=1", nullptr, key).status, 401)
       << "revoked through A, still accepted by B";
 }
@@ -362,13 +368,14 @@ TEST_F(MultiNode, AKeyRevokedThroughOneNodeFailsOnAnotherAtItsNextRequest) {
 // request (a body refused before any write, a batch).
 TEST_F(MultiNode, AKeyRevokedThroughOneNodeCreatesNothingOnAnotherThatUsedItBefore) {
   Nodes nodes(2);
-  auto [key, key_id] = MakeKey(nodes[0], "jobs:write");
+  const MadeKey made = MakeKey(nodes[0], "jobs:write");
+  const std::string& key = made.secret;
   ASSERT_FALSE(key.empty());
   const std::string queue = Unique("revoked");
   for (int i = 0; i < 3; ++i) {  // B reads the key once, then remembers it
     ASSERT_EQ(nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue), key).status, 201);
   }
-  ASSERT_EQ(nodes[0].Call("DELETE", "/flare/v1/api-keys/" + key_id).status, 200);
+  ASSERT_EQ(nodes[0].Call("DELETE", "/flare/v1/api-keys/" + made.id).status, 200);
 
   HttpReply create = nodes[1].Call("POST", "/flare/v1/jobs", JobBody(queue), key);
   EXPECT_TRUE(IsError(create, 401, "unauthorized")) << create.body;
