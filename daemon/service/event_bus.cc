@@ -90,6 +90,26 @@ void EventBus::Publish(std::vector<std::shared_ptr<const BusEvent>> events) {
       }
     }
   }
+  Announce();
+}
+
+bool EventBus::SkipTo(const std::string& settled_position) {
+  // A watch or a wait that starts after this check reads the database after
+  // `settled_position` was read, so it sees every event skipped here.
+  if (HasListeners()) return false;
+  std::deque<std::shared_ptr<const BusEvent>> forgotten;  // freed after the lock
+  {
+    std::unique_lock lock(ring_mutex_);
+    std::string newest = ring_.empty() ? floor_ : ring_.back()->record().position;
+    if (settled_position <= newest) return true;  // nothing new to skip
+    forgotten.swap(ring_);
+    floor_ = settled_position;
+  }
+  Announce();  // a stream that began waiting since the check reads past the new floor
+  return true;
+}
+
+void EventBus::Announce() {
   ++generation_;
   // A waiter counts itself before it checks generation_, and this reads the count after
   // bumping it (both seq_cst): either the waiter sees the new generation and does not

@@ -82,6 +82,13 @@ class EventBus final : public EventObserver {
   /// True while a stream waits for events or somebody watches a job: the tail reads at
   /// once when poked only then.
   bool HasListeners() const;
+  /// The tail, with nobody listening: forgets the ring and moves its floor up to
+  /// `settled_position` (every event up to it committed), so that events nobody reads are
+  /// not read from the database either. A stream that is behind then reads the database
+  /// up to the floor, as one behind the ring always does. Refused (false) when somebody
+  /// listens now: then the events must be published, so that their streams and job
+  /// watches wake. Call only after `settled_position` was read.
+  bool SkipTo(const std::string& settled_position);
   /// Wakes every waiter; later waits return at once. Idempotent.
   void Shutdown();
   bool stopping() const { return stopping_.load(); }
@@ -128,6 +135,8 @@ class EventBus final : public EventObserver {
     std::condition_variable changed;
   };
   void Publish(std::vector<std::shared_ptr<const BusEvent>> events);
+  /// Counts a change of the ring and wakes the streams that wait for one.
+  void Announce();
   void BumpJob(const std::string& job_id);
   void FanOut();
 

@@ -7,8 +7,10 @@
 // streams on this node see the work of every node, in one order on all of them. It reads
 // when poked (a local commit wrote events, or another node announced that it did) while
 // somebody listens; again a few milliseconds later while committed events wait for an
-// older transaction to end; and once a second in any case, so the ring stays current
-// for the next stream and a lost poke costs latency, never events.
+// older transaction to end; and once a second in any case, so a lost poke costs latency,
+// never events. With nobody listening it reads only the newest settled position and moves
+// the bus's floor there (EventBus::SkipTo): a stream that starts later reads what it
+// missed from the database.
 
 #include <chrono>
 #include <condition_variable>

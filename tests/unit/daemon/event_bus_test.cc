@@ -149,5 +149,61 @@ TEST_F(EventBusTest, ListenersAreStreamsThatWaitAndWatchersOfAJob) {
   EXPECT_FALSE(bus_.HasListeners());
 }
 
+// With nobody listening the tail moves the floor past what settled instead of reading it:
+// a stream behind the new floor is sent to the database, one at or past it reads the ring.
+TEST_F(EventBusTest,
+       WithNobodyListeningTheTailSkipsToASettledPositionAndStreamsBehindReadTheDatabase) {
+  bus_.FeedFromTail([] {});
+  bus_.Start("00.00");
+  bus_.PublishSettled({Settled("evt_1", "01.01"), Settled("evt_2", "01.02")});
+  uint64_t seen = bus_.generation();
+
+  ASSERT_TRUE(bus_.SkipTo("05.07"));
+  EXPECT_NE(bus_.generation(), seen) << "a stream about to wait must look again";
+  EXPECT_EQ(bus_.Newest(), "05.07");
+  std::vector<std::shared_ptr<const BusEvent>> read;
+  std::string floor;
+  EXPECT_FALSE(bus_.ReadAfter("01.01", 10, read, floor)) << "the ring no longer holds 01.02";
+  EXPECT_EQ(floor, "05.07");
+  EXPECT_TRUE(read.empty());
+  EXPECT_TRUE(bus_.ReadAfter("05.07", 10, read, floor));
+  EXPECT_TRUE(read.empty());
+
+  // What the tail publishes next follows the floor.
+  bus_.PublishSettled({Settled("evt_3", "05.08")});
+  ASSERT_TRUE(bus_.ReadAfter("05.07", 10, read, floor));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0]->record().id, "evt_3");
+
+  // A position the ring already covers is no skip: nothing is forgotten.
+  seen = bus_.generation();
+  EXPECT_TRUE(bus_.SkipTo("05.08"));
+  EXPECT_EQ(bus_.generation(), seen);
+  EXPECT_EQ(bus_.Newest(), "05.08");
+}
+
+// A job watch or a waiting stream needs the events themselves (they wake it): the skip is
+// refused and the ring stays as it was.
+TEST_F(EventBusTest, TheSkipIsRefusedWhileSomebodyListens) {
+  bus_.FeedFromTail([] {});
+  bus_.Start("00.00");
+  bus_.PublishSettled({Settled("evt_1", "01.01")});
+  {
+    EventBus::JobWatch watch(bus_, "job_1");
+    EXPECT_FALSE(bus_.SkipTo("09.09"));
+  }
+  std::atomic<bool> woken{false};
+  std::thread stream(
+      [&] { woken = bus_.WaitPast(bus_.generation(), In(std::chrono::seconds(10))); });
+  auto deadline = In(std::chrono::seconds(5));
+  while (!bus_.HasListeners() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_FALSE(bus_.SkipTo("09.09"));
+  EXPECT_EQ(bus_.Newest(), "01.01");
+  bus_.PublishSettled({Settled("evt_2", "09.09")});
+  stream.join();
+  EXPECT_TRUE(woken.load());
+}
+
 }  // namespace
 }  // namespace flare::daemon
