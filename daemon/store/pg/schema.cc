@@ -374,6 +374,18 @@ ALTER TABLE events ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX events_in_commit_order ON events(xact, rowid);
 )sql";
 
+// A claim and an ack each rewrite their jobs' rows (state, attempt, times: no indexed
+// column), 50 rows a transaction for a worker's poll or ack list. PostgreSQL keeps such an
+// update on the row's page without touching the table's indexes (a HOT update) only if
+// the page has room for the new versions until the commit, and creates fill their pages.
+// At 70 % the table is ~40 % larger, and 4 workers x 50 drained a backlog ~6 % faster
+// (7 of 8 runs; creates unchanged within noise): two thirds of their job updates were HOT
+// instead of one in ten, and the indexes of jobs stop growing with every update.
+// Existing rows keep their pages; new pages get the room.
+constexpr std::string_view kRoomForUpdates = R"sql(
+ALTER TABLE jobs SET (fillfactor = 70);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
@@ -381,6 +393,7 @@ constexpr Migration kMigrations[] = {
     {4, "settings the nodes share", kSettings},
     {5, "the export rate limit", kExportSlots},
     {6, "the order streams read events in", kEventStreamOrder},
+    {7, "room on each page for the updates of its jobs", kRoomForUpdates},
 };
 
 }  // namespace

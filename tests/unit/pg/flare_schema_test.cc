@@ -56,6 +56,49 @@ TEST(PgFlareSchema, AppliesOnceAndHasEveryTableAndColumnOfTheSqliteSchema) {
   EXPECT_EQ(pg, SqliteColumns());
 }
 
+// A claim and an ack each update their job's state, attempt and times, none of them
+// indexed: on PostgreSQL such an update can stay on the row's page and leave every index
+// of jobs alone ("HOT"), but only if the page has room for the new version. Jobs are
+// inserted in groups that fill their pages, so the table keeps room on each.
+TEST(PgFlareSchema, AJobsStateChangesStayOnItsPageAndLeaveItsIndexesAlone) {
+  testing::TestDatabase db;
+  Connection c(db.uri());
+  Migrate(c, FlareSchema());
+  constexpr int kJobs = 120;
+  const std::string payload(200, 'p');  // the sizes of a typical job's row
+  const std::string spec(250, 's');
+  c.Exec("BEGIN");
+  for (int i = 0; i < kJobs; ++i) {
+    c.Exec(
+        "INSERT INTO jobs (id, project_id, job_type, queue, payload, spec, is_http, enabled, "
+        "version, state, attempt, max_attempts, created_at, updated_at) "
+        "VALUES ($1, 'prj_1', 'email', 'default', $2, $3, 0, 1, 1, 'pending', 0, 3, $4, $4)",
+        "job_" + std::to_string(i), payload, spec, int64_t{1'700'000'000'000} + i);
+  }
+  c.Exec("COMMIT");
+  // Claims, then acks, of 40 jobs a transaction (a worker's poll or ack list): the new
+  // versions of a page's rows must all fit beside the old ones until the commit.
+  constexpr int kPerTransaction = 40;
+  for (const char* state : {"processing", "succeeded"}) {
+    for (int i = 0; i < kJobs; ++i) {
+      if (i % kPerTransaction == 0) c.Exec("BEGIN");
+      c.Exec(
+          "UPDATE jobs SET state = $2, attempt = 1, started_at = $3, last_run_id = $4, "
+          "updated_at = $3 WHERE id = $1",
+          "job_" + std::to_string(i), std::string(state), int64_t{1'700'000'100'000} + i,
+          "run_" + std::to_string(i));
+      if (i % kPerTransaction == kPerTransaction - 1) c.Exec("COMMIT");
+    }
+  }
+  c.Exec("SELECT pg_stat_force_next_flush()");
+  PgResult stats =
+      c.Exec("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'jobs'");
+  ASSERT_EQ(stats.rows(), 1);
+  EXPECT_EQ(stats.Int64(0, 0), 2 * kJobs);
+  EXPECT_GE(stats.Int64(0, 1), kJobs)  // at fillfactor 100, 26 of 240 here
+      << "updates that had to write every index of jobs";
+}
+
 TEST(PgFlareSchema, TriggersKeepTheCountersSqliteKeeps) {
   testing::TestDatabase db;
   Connection c(db.uri());
