@@ -167,9 +167,9 @@ std::string PgEventStore::LastId() {
 }
 
 std::string PgEventStore::NewestPosition() {
-  pg::PgResult r =
-      session_.db.Exec(std::string("SELECT xact::text, rowid FROM events WHERE xact < ") +
-                       event_sql::kSettledBelow + " ORDER BY xact DESC, rowid DESC LIMIT 1");
+  pg::PgResult r = session_.db.Exec(
+      std::string("SELECT xact::text, rowid FROM events WHERE xact < ") + event_sql::kSettledBelow +
+      " ORDER BY events.xact DESC, events.rowid DESC LIMIT 1");
   return r.rows() > 0 ? event_sql::Position(r.Text(0, 0), r.Int64(0, 1)) : std::string();
 }
 

@@ -256,6 +256,20 @@ TEST_F(PgEventStoreTest, PositionsSortAsTheLogIsReadAndComeBackFromEveryRead) {
   EXPECT_LT(read[0].position, read[1].position);
 }
 
+// The newest position is the largest transaction id, not the largest text of one: 100 is
+// newer than 99 (streams start from it and the tail moves the bus's floor to it).
+TEST_F(PgEventStoreTest, TheNewestPositionIsTheLargestTransactionWhateverItsDigits) {
+  db_.Exec(
+      "INSERT INTO events (rowid, id, project_id, job_id, type, at, xact) OVERRIDING SYSTEM "
+      "VALUE VALUES (1, 'evt_a', 'proj_a', 'job_1', 't', 0, '100'::xid8), "
+      "(2, 'evt_b', 'proj_a', 'job_1', 't', 0, '99'::xid8)");
+  EventRecord a;
+  a.project_id = "proj_a";
+  a.id = "evt_a";
+  ReadBack(a);
+  EXPECT_EQ(events_.NewestPosition(), a.position);
+}
+
 TEST_F(PgEventStoreTest, PositionOfAnEventIsFoundOnlyInItsOwnProject) {
   EventRecord one = Append("evt_1", "job_1");
   ResumePoint found = events_.PositionOf("proj_a", "evt_1");
