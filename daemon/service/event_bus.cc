@@ -69,6 +69,8 @@ bool EventBus::HasListeners() const {
   return stream_waiters_.load() > 0 || job_watchers_.load() > 0;
 }
 
+bool EventBus::NobodyFollows() const { return open_streams_.load() == 0 && !HasListeners(); }
+
 void EventBus::JobSaved(Tx& tx, const JobRecord& job) {
   // Registered even when nobody watches now: a stream may start watching (and read the
   // job) while this transaction is still open. BumpJob checks for watchers after the
@@ -94,9 +96,9 @@ void EventBus::Publish(std::vector<std::shared_ptr<const BusEvent>> events) {
 }
 
 bool EventBus::SkipTo(const std::string& settled_position) {
-  // A watch or a wait that starts after this check reads the database after
+  // A stream, watch or wait that starts after this check reads the database after
   // `settled_position` was read, so it sees every event skipped here.
-  if (HasListeners()) return false;
+  if (!NobodyFollows()) return false;
   std::deque<std::shared_ptr<const BusEvent>> forgotten;  // freed after the lock
   {
     std::unique_lock lock(ring_mutex_);
@@ -176,6 +178,10 @@ bool EventBus::WaitPast(uint64_t seen, SteadyTime until) const {
   --stream_waiters_;
   return generation_.load() != seen;
 }
+
+EventBus::OpenStream::OpenStream(EventBus& bus) : bus_(bus) { ++bus_.open_streams_; }
+
+EventBus::OpenStream::~OpenStream() { --bus_.open_streams_; }
 
 EventBus::JobWatch::JobWatch(EventBus& bus, std::string job_id)
     : bus_(bus), job_id_(std::move(job_id)) {

@@ -82,12 +82,15 @@ class EventBus final : public EventObserver {
   /// True while a stream waits for events or somebody watches a job: the tail reads at
   /// once when poked only then.
   bool HasListeners() const;
-  /// The tail, with nobody listening: forgets the ring and moves its floor up to
-  /// `settled_position` (every event up to it committed), so that events nobody reads are
-  /// not read from the database either. A stream that is behind then reads the database
-  /// up to the floor, as one behind the ring always does. Refused (false) when somebody
-  /// listens now: then the events must be published, so that their streams and job
-  /// watches wake. Call only after `settled_position` was read.
+  /// True while no log stream is open and nobody listens: what the tail may skip (SkipTo).
+  bool NobodyFollows() const;
+  /// The tail, with no stream open and nobody listening: forgets the ring and moves its
+  /// floor up to `settled_position` (every event up to it committed), so that events
+  /// nobody reads are not read from the database either. A stream that starts behind then
+  /// reads the database up to the floor, as one behind the ring always does. Refused
+  /// (false) while a stream is open or a job is watched: their events must be published,
+  /// to wake them and so that a stream busy sending finds its next events in the ring.
+  /// Call only after `settled_position` was read.
   bool SkipTo(const std::string& settled_position);
   /// Wakes every waiter; later waits return at once. Idempotent.
   void Shutdown();
@@ -110,6 +113,18 @@ class EventBus final : public EventObserver {
   /// Sleeps until something is published after `seen`, `until`, or Shutdown. True when
   /// something was published.
   bool WaitPast(uint64_t seen, SteadyTime until) const;
+
+  /// An open log stream (RAII): while one is, the tail publishes every event (SkipTo).
+  class OpenStream {
+   public:
+    explicit OpenStream(EventBus& bus);
+    ~OpenStream();
+    OpenStream(const OpenStream&) = delete;
+    OpenStream& operator=(const OpenStream&) = delete;
+
+   private:
+    EventBus& bus_;
+  };
 
   /// A registration for one job's changes (RAII).
   class JobWatch {
@@ -145,6 +160,7 @@ class EventBus final : public EventObserver {
   const size_t capacity_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> job_watchers_{0};
+  std::atomic<int> open_streams_{0};
   std::atomic<uint64_t> generation_{0};
   // Streams inside WaitPast. With none, a publication wakes nobody: on a machine where a
   // thread wake costs tens of µs, waking the fan-out thread for every create (and its

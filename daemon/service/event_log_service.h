@@ -55,6 +55,7 @@ class EventStream {
   bool Matches(const BusEvent& event) const;
 
   EventBus& bus_;
+  EventBus::OpenStream open_{bus_};
   Readers& readers_;
   const std::string project_id_;
   const EventLogFilter filter_;

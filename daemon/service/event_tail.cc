@@ -89,7 +89,7 @@ bool EventTail::ReadOnce() {
   std::optional<EventTailPage> page;
   {
     auto reader = readers_.Acquire();
-    if (!bus_.HasListeners()) {
+    if (bus_.NobodyFollows()) {
       // Nobody to publish to: move past what settled instead of reading it (under load,
       // reading every event cost the database a tenth of its time). A stream that starts
       // later and is behind reads the database, as when it is behind the ring.

@@ -182,8 +182,8 @@ TEST_F(EventBusTest,
   EXPECT_EQ(bus_.Newest(), "05.08");
 }
 
-// A job watch or a waiting stream needs the events themselves (they wake it): the skip is
-// refused and the ring stays as it was.
+// An open stream, a job watch or a waiting stream needs the events themselves (they wake
+// it, or it finds them in the ring): the skip is refused and the ring stays as it was.
 TEST_F(EventBusTest, TheSkipIsRefusedWhileSomebodyListens) {
   bus_.FeedFromTail([] {});
   bus_.Start("00.00");
@@ -192,6 +192,12 @@ TEST_F(EventBusTest, TheSkipIsRefusedWhileSomebodyListens) {
     EventBus::JobWatch watch(bus_, "job_1");
     EXPECT_FALSE(bus_.SkipTo("09.09"));
   }
+  {
+    EventBus::OpenStream busy_sending(bus_);  // open, not waiting: still refused
+    EXPECT_FALSE(bus_.NobodyFollows());
+    EXPECT_FALSE(bus_.SkipTo("09.09"));
+  }
+  EXPECT_TRUE(bus_.NobodyFollows());
   std::atomic<bool> woken{false};
   std::thread stream(
       [&] { woken = bus_.WaitPast(bus_.generation(), In(std::chrono::seconds(10))); });
