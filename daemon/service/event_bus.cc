@@ -102,8 +102,7 @@ bool EventBus::SkipTo(const std::string& settled_position) {
   std::deque<std::shared_ptr<const BusEvent>> forgotten;  // freed after the lock
   {
     std::unique_lock lock(ring_mutex_);
-    std::string newest = ring_.empty() ? floor_ : ring_.back()->record().position;
-    if (settled_position <= newest) return true;  // nothing new to skip
+    if (settled_position <= NewestLocked()) return true;  // nothing new to skip
     forgotten.swap(ring_);
     floor_ = settled_position;
   }
@@ -166,6 +165,10 @@ bool EventBus::ReadAfter(const std::string& after_position, size_t max,
 
 std::string EventBus::Newest() const {
   std::shared_lock lock(ring_mutex_);
+  return NewestLocked();
+}
+
+const std::string& EventBus::NewestLocked() const {
   return ring_.empty() ? floor_ : ring_.back()->record().position;
 }
 

@@ -154,6 +154,8 @@ class EventBus final : public EventObserver {
   void Announce();
   void BumpJob(const std::string& job_id);
   void FanOut();
+  /// The ring's last position, or its floor when the ring is empty; ring_mutex_ held.
+  const std::string& NewestLocked() const;
 
   std::function<void()> events_committed_;  // set: fed by a tail
 
