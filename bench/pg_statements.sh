@@ -7,22 +7,26 @@
 #
 #   bench/pg_statements.sh                       4 workers x 50 draining 20,000 jobs
 #   bench/pg_statements.sh create --n 20000 --conns 16
+#   NODES=3 bench/pg_statements.sh process --n 20000 --workers 12 --max-jobs 50 --ack-list 1
 #
 # The figures include the case's own set-up (a process case loads its backlog first).
-# Knobs: BUILD_DIR (<repo>/build), TOP (30 statements). Loopback only; everything started
+# Knobs: BUILD_DIR (<repo>/build), TOP (30 statements), NODES (1: flared processes on the one
+# database, the load spread over them; flared's CPU in the load's line is the first node's). Loopback only; everything started
 # here is stopped in the EXIT trap.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 TOP="${TOP:-30}"
+NODES="${NODES:-1}"
 CASE_ARGS=("$@")
 [ ${#CASE_ARGS[@]} -gt 0 ] || CASE_ARGS=(process --n 20000 --workers 4 --max-jobs 50 --ack-list 1)
 
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/flare-pg-statements.XXXXXX")"
-FLARED_PID=""
+NODE_PIDS=()
 cleanup() {
-  [ -z "$FLARED_PID" ] || { kill "$FLARED_PID" 2>/dev/null || true; wait "$FLARED_PID" 2>/dev/null || true; }
+  local pid
+  for pid in "${NODE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   "$REPO/scripts/pg-cluster.sh" stop "$SCRATCH/cluster" >/dev/null 2>&1 || true
   rm -rf "$SCRATCH"
 }
@@ -39,11 +43,18 @@ else
 fi
 psql -q "$uri" -c "CREATE EXTENSION pg_stat_statements"
 
-"$BUILD_DIR/daemon/flared" --listen 127.0.0.1:0 --data-dir "$SCRATCH/node" --db "$uri" \
-  --db-pool-size 24 --log-level warn >"$SCRATCH/flared.log" 2>&1 &
-FLARED_PID=$!
-for _ in $(seq 100); do [ -s "$SCRATCH/node/flared.addr" ] && break; sleep 0.1; done
-[ -s "$SCRATCH/node/flared.addr" ] || { tail -5 "$SCRATCH/flared.log" >&2; exit 1; }
+ADDRS=""
+for ((node = 0; node < NODES; node++)); do
+  dir="$SCRATCH/node$node"
+  key_flags=()  # every node is given the first one's webhook key
+  [ "$node" -eq 0 ] || key_flags=(--webhook-key-file "$SCRATCH/node0/webhook.key")
+  "$BUILD_DIR/daemon/flared" --listen 127.0.0.1:0 --data-dir "$dir" --db "$uri" \
+    --db-pool-size 24 --log-level warn "${key_flags[@]}" >"$SCRATCH/flared$node.log" 2>&1 &
+  NODE_PIDS+=($!)
+  for _ in $(seq 100); do [ -s "$dir/flared.addr" ] && break; sleep 0.1; done
+  [ -s "$dir/flared.addr" ] || { tail -5 "$SCRATCH/flared$node.log" >&2; exit 1; }
+  ADDRS+="${ADDRS:+,}$(cat "$dir/flared.addr")"
+done
 psql -q "$uri" -c "SELECT pg_stat_statements_reset()" >/dev/null
 
 # CPU ticks (1/100 s) of every process of the server's user.
@@ -53,11 +64,19 @@ server_ticks() {
     awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true
   done | awk '{s += $1} END {print s + 0}'
 }
+# The same for the flared nodes together.
+node_ticks() {
+  local pid
+  for pid in "${NODE_PIDS[@]}"; do awk '{print $14 + $15}' "/proc/$pid/stat"; done |
+    awk '{s += $1} END {print s + 0}'
+}
 before=$(server_ticks)
-timeout 300 "$BUILD_DIR/bench/flare_load" "${CASE_ARGS[@]}" --addr "$(cat "$SCRATCH/node/flared.addr")" \
-  --key "$(cat "$SCRATCH/node/admin.key")" --cap-s 60 --server-pid "$FLARED_PID"
+nodes_before=$(node_ticks)
+timeout 300 "$BUILD_DIR/bench/flare_load" "${CASE_ARGS[@]}" --addr "$ADDRS" \
+  --key "$(cat "$SCRATCH/node0/admin.key")" --cap-s 60 --server-pid "${NODE_PIDS[0]}"
 after=$(server_ticks)
-echo "PostgreSQL's processes: $(((after - before) * 10)) ms of CPU (flared's is in the line above)"
+nodes_after=$(node_ticks)
+echo "PostgreSQL's processes: $(((after - before) * 10)) ms of CPU; flared's ($NODES node(s)): $(((nodes_after - nodes_before) * 10)) ms"
 
 psql "$uri" -c "SELECT calls, round(total_exec_time::numeric, 1) AS ms, rows,
   round((1000 * total_exec_time / greatest(rows, calls))::numeric, 1) AS us_each,
