@@ -386,6 +386,20 @@ constexpr std::string_view kRoomForUpdates = R"sql(
 ALTER TABLE jobs SET (fillfactor = 70);
 )sql";
 
+// The timer asks at every pass for the earliest next fire of an enabled, live job, and the
+// fire takes the due ones in that order; both filter on enabled and deleted_at, which the
+// first index (next_run_at IS NOT NULL) left to a filter. Until the table has statistics
+// (a new or newly filled database, before autovacuum's first ANALYZE) PostgreSQL guesses
+// that `enabled = 1` keeps 0.5 % of rows and `next_run_at IS NOT NULL` 99.5 %, expects to
+// read the whole index for one row, and scans the table instead: 80-370 ms at 20,000 jobs,
+// at every timer pass of every node (a quarter of the server's CPU under 3 nodes x 4
+// workers). An index whose predicate is the queries' whole filter leaves nothing to guess.
+constexpr std::string_view kDueJobsIndex = R"sql(
+CREATE INDEX jobs_due ON jobs(next_run_at)
+  WHERE next_run_at IS NOT NULL AND enabled = 1 AND deleted_at IS NULL;
+DROP INDEX jobs_by_next_run;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
@@ -394,6 +408,7 @@ constexpr Migration kMigrations[] = {
     {5, "the export rate limit", kExportSlots},
     {6, "the order streams read events in", kEventStreamOrder},
     {7, "room on each page for the updates of its jobs", kRoomForUpdates},
+    {8, "the timer's index of due jobs, whole", kDueJobsIndex},
 };
 
 }  // namespace

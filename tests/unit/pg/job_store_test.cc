@@ -414,6 +414,31 @@ TEST_F(PgJobStoreTest, EarliestNextRunIsAbsentWithoutScheduledJobs) {
   EXPECT_EQ(Reader().EarliestNextRun(), std::nullopt);
 }
 
+// A new database, or one just filled, has no statistics until autovacuum's first ANALYZE.
+// The timer's questions (when is the next fire, which fires are due) run at every pass of
+// every node, so they must not scan the table meanwhile (pg/schema.cc, migration 8).
+TEST_F(PgJobStoreTest, TheTimerReadsTheIndexOfDueJobsBeforeTheTableHasStatistics) {
+  db_.Exec("ALTER TABLE jobs SET (autovacuum_enabled = false)");  // no ANALYZE meanwhile
+  db_.Exec(
+      "INSERT INTO jobs (id, project_id, job_type, queue, payload, spec, is_http, enabled, "
+      "version, state, attempt, max_attempts, created_at, updated_at) "
+      "SELECT 'job_' || i, 'proj_a', 'email', 'default', '{}', '{}', 0, 1, 1, 'pending', 0, 3, "
+      "$1, $1 FROM generate_series(1, 20000) AS i",
+      ToMillis(kT0));
+  JobRecord cron = NewJob("job_cron");
+  cron.next_run_at = At(10);
+  Inserted(cron);
+  auto table_scans = [&] {
+    db_.Exec("SELECT pg_stat_force_next_flush()");
+    return db_.Exec("SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'jobs'").Int64(0, 0);
+  };
+  int64_t before = table_scans();
+  PgJobStore jobs = Reader();
+  EXPECT_EQ(jobs.EarliestNextRun(), At(10));
+  EXPECT_EQ(Ids(jobs.DueScheduled(At(50), 10)), (std::vector<std::string>{"job_cron"}));
+  EXPECT_EQ(table_scans(), before) << "the timer read every job to find one";
+}
+
 // The rule several flared nodes rely on: each due fire is taken by one node.
 TEST_F(PgJobStoreTest, ConcurrentWritersTakeDisjointDueJobsAndNeverAFireTwice) {
   std::set<std::string> all;
