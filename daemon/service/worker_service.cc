@@ -58,8 +58,7 @@ std::vector<RunRecord> HeldRuns(Tx& tx, const std::string& job_id, const std::st
 
 void EnsureWorker(Tx& tx, const std::string& project_id, const std::string& worker_id,
                   const std::vector<std::string>& queues, const std::vector<std::string>& types) {
-  if (tx.workers().Touch(project_id, worker_id, tx.now())) return;
-  tx.workers().Upsert({project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
+  tx.workers().TouchOrRegister({project_id, worker_id, queues, types, tx.now(), tx.now(), 0});
 }
 
 Result<AckOutcome> ApplyAck(Tx& tx, WorkNotifier& notifier, const BatchRows& rows, JobRecord& job,

@@ -27,8 +27,12 @@ class SqliteWorkerStore final : public WorkerStore {
  public:
   explicit SqliteWorkerStore(Connection& c) : c_(c) {}
   void Upsert(const WorkerRecord& worker) override { UpsertWorker(c_, worker); }
-  bool Touch(const std::string& project_id, const std::string& worker_id, TimePoint now) override {
-    return TouchWorker(c_, project_id, worker_id, now);
+  void Touch(const std::string& project_id, const std::string& worker_id, TimePoint now) override {
+    TouchWorker(c_, project_id, worker_id, now);
+  }
+  void TouchOrRegister(const WorkerRecord& worker) override {
+    if (!TouchWorker(c_, worker.project_id, worker.worker_id, worker.last_seen_at))
+      UpsertWorker(c_, worker);
   }
   std::vector<WorkerRecord> List(const std::string& project_id) override {
     return ListWorkers(c_, project_id);

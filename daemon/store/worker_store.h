@@ -20,10 +20,15 @@ class WorkerStore {
   virtual ~WorkerStore() = default;
   /// Inserts or updates (queues, job types, last seen) a worker.
   virtual void Upsert(const WorkerRecord& worker) = 0;
-  /// Marks the worker seen at `now` (to kWorkerSeenResolution); false when it was never
-  /// registered.
-  virtual bool Touch(const std::string& project_id, const std::string& worker_id,
+  /// Marks a registered worker seen at `now` (to kWorkerSeenResolution; never back in time);
+  /// an unknown one stays unknown. Answers nothing, so a backend may send it with the
+  /// transaction's next statement instead of waiting for it.
+  virtual void Touch(const std::string& project_id, const std::string& worker_id,
                      TimePoint now) = 0;
+  /// Registers `worker` (its queues, types and times) unless it is registered, and otherwise
+  /// marks it seen at its last_seen_at as Touch does. Answers nothing either: a poll's
+  /// transaction waits for no round trip of its own to learn whether its worker is known.
+  virtual void TouchOrRegister(const WorkerRecord& worker) = 0;
   virtual std::vector<WorkerRecord> List(const std::string& project_id) = 0;
   /// Workers holding runs that were last seen before `cutoff`.
   virtual std::vector<WorkerRecord> SilentHoldingRuns(TimePoint cutoff) = 0;

@@ -59,15 +59,28 @@ void PgWorkerStore::Upsert(const WorkerRecord& w) {
       nlohmann::json(w.job_types).dump(), Millis(w.registered_at), Millis(w.last_seen_at));
 }
 
-// GREATEST: a heartbeat that arrives late never moves the last-seen time back.
-bool PgWorkerStore::Touch(const std::string& project_id, const std::string& worker_id,
+// Written only when the recorded time is a resolution or more older, so a late heartbeat
+// never moves it back, and a worker polling and acking back to back writes no row version
+// per call. Deferred (Session::Write): in a write transaction this costs no round trip.
+void PgWorkerStore::Touch(const std::string& project_id, const std::string& worker_id,
                           TimePoint now) {
-  return session_.db
-             .Exec(
-                 "UPDATE workers SET last_seen_at = GREATEST(last_seen_at, $3) "
-                 "WHERE project_id = $1 AND worker_id = $2",
-                 project_id, worker_id, Millis(now))
-             .affected_rows() > 0;
+  session_.Write(
+      "UPDATE workers SET last_seen_at = $3 WHERE project_id = $1 AND worker_id = $2 "
+      "AND last_seen_at <= $4",
+      project_id, worker_id, Millis(now), Millis(now - kWorkerSeenResolution));
+}
+
+// The same rule in one statement that also registers: the row's lock is taken either way
+// (ON CONFLICT), as the UPDATE this replaced took it.
+void PgWorkerStore::TouchOrRegister(const WorkerRecord& w) {
+  session_.Write(
+      "INSERT INTO workers AS w (project_id, worker_id, queues, job_types, registered_at, "
+      "last_seen_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, worker_id) DO "
+      "UPDATE SET last_seen_at = excluded.last_seen_at "
+      "WHERE w.last_seen_at <= $7",
+      w.project_id, w.worker_id, nlohmann::json(w.queues).dump(),
+      nlohmann::json(w.job_types).dump(), Millis(w.registered_at), Millis(w.last_seen_at),
+      Millis(w.last_seen_at - kWorkerSeenResolution));
 }
 
 // The queries below only read workers (the timer changes their runs, which RunStore::HeldBy

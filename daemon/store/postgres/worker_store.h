@@ -11,7 +11,8 @@ class PgWorkerStore final : public WorkerStore {
  public:
   explicit PgWorkerStore(Session session) : session_(session) {}
   void Upsert(const WorkerRecord& worker) override;
-  bool Touch(const std::string& project_id, const std::string& worker_id, TimePoint now) override;
+  void Touch(const std::string& project_id, const std::string& worker_id, TimePoint now) override;
+  void TouchOrRegister(const WorkerRecord& worker) override;
   std::vector<WorkerRecord> List(const std::string& project_id) override;
   std::vector<WorkerRecord> SilentHoldingRuns(TimePoint cutoff) override;
   OptTime OldestBusySeen() override;

@@ -1,5 +1,6 @@
 // The SQLite worker store's Touch (WorkerStore::Touch): last seen moves forward only, to
-// kWorkerSeenResolution, and a worker that never registered is told apart.
+// kWorkerSeenResolution, and a worker that never registered is told apart; TouchOrRegister
+// registers only an unknown worker.
 
 #include <gtest/gtest.h>
 
@@ -39,6 +40,20 @@ TEST_F(WorkerTouchTest, AWorkerNeverRegisteredIsNotTouched) {
   EXPECT_FALSE(TouchWorker(c_, "p1", "unknown", At(200'000)));
   EXPECT_FALSE(TouchWorker(c_, "p2", "w1", At(200'000)));
   EXPECT_EQ(ListWorkers(c_, "p1").size(), 1u);
+}
+
+TEST_F(WorkerTouchTest, TouchOrRegisterRegistersAnUnknownWorkerAndOnlyTouchesAKnownOne) {
+  SqliteWorkerStore workers(c_);
+  workers.TouchOrRegister({"p1", "w2", {"a"}, {"email"}, At(100'000), At(100'000), 0});
+  workers.TouchOrRegister({"p1", "w1", {"b"}, {}, At(102'000), At(102'000), 0});
+  std::vector<WorkerRecord> listed = ListWorkers(c_, "p1");  // last seen first
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].worker_id, "w1");
+  EXPECT_EQ(listed[0].queues, std::vector<std::string>{"default"}) << "a known worker keeps them";
+  EXPECT_EQ(listed[0].last_seen_at, At(102'000));
+  EXPECT_EQ(listed[1].worker_id, "w2");
+  EXPECT_EQ(listed[1].queues, std::vector<std::string>{"a"});
+  EXPECT_EQ(listed[1].job_types, std::vector<std::string>{"email"});
 }
 
 }  // namespace

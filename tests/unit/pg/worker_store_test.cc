@@ -74,13 +74,48 @@ TEST_F(PgWorkerStoreTest, UpsertRegistersThenUpdatesQueuesTypesAndLastSeen) {
   EXPECT_EQ(w.runs_held, 0);
 }
 
-TEST_F(PgWorkerStoreTest, TouchMovesLastSeenForwardOnlyAndNeedsARegisteredWorker) {
+TEST_F(PgWorkerStoreTest, TouchMovesLastSeenForwardToTheResolutionAndNeedsARegisteredWorker) {
   Register("p1", "w1", At(100));
-  EXPECT_TRUE(workers_.Touch("p1", "w1", At(200)));
-  EXPECT_TRUE(workers_.Touch("p1", "w1", At(150)));  // a late heartbeat
-  EXPECT_EQ(workers_.List("p1")[0].last_seen_at, At(200));
-  EXPECT_FALSE(workers_.Touch("p1", "unknown", At(300)));
-  EXPECT_FALSE(workers_.Touch("p2", "w1", At(300)));
+  auto last_seen = [&] { return workers_.List("p1").at(0).last_seen_at; };
+  workers_.Touch("p1", "w1", At(500));
+  EXPECT_EQ(last_seen(), At(100)) << "seen 0.4 s ago: not written again";
+  workers_.Touch("p1", "w1", At(1'100));
+  EXPECT_EQ(last_seen(), At(1'100));
+  workers_.Touch("p1", "w1", At(600));  // a late heartbeat
+  EXPECT_EQ(last_seen(), At(1'100)) << "never moved back";
+  workers_.Touch("p1", "unknown", At(9'000));
+  workers_.Touch("p2", "w1", At(9'000));
+  EXPECT_EQ(WorkerIds(workers_.List("p1")), std::vector<std::string>{"w1"});
+  EXPECT_TRUE(workers_.List("p2").empty());
+}
+
+TEST_F(PgWorkerStoreTest, TouchOrRegisterRegistersAnUnknownWorkerAndOnlyTouchesAKnownOne) {
+  workers_.TouchOrRegister({"p1", "w1", {"a"}, {"email"}, At(0), At(0), 0});
+  workers_.TouchOrRegister({"p1", "w1", {"b"}, {}, At(400), At(400), 0});
+  std::vector<WorkerRecord> listed = workers_.List("p1");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].queues, std::vector<std::string>{"a"}) << "a known worker keeps its queues";
+  EXPECT_EQ(listed[0].job_types, std::vector<std::string>{"email"});
+  EXPECT_EQ(listed[0].last_seen_at, At(0)) << "seen 0.4 s ago: not written again";
+  workers_.TouchOrRegister({"p1", "w1", {"b"}, {}, At(2'000), At(2'000), 0});
+  EXPECT_EQ(workers_.List("p1").at(0).last_seen_at, At(2'000));
+  EXPECT_EQ(workers_.List("p1").at(0).registered_at, At(0));
+}
+
+// A poll's and an ack's transaction mark their worker seen without a round trip of its own:
+// the statements wait to go with the transaction's next one.
+TEST_F(PgWorkerStoreTest, InAWriteTransactionTouchesAreSentWithTheNextStatement) {
+  Register("p1", "w1", At(0));
+  CounterDeltas counters;
+  PgWorkerStore writing{Session{db_, &counters}};
+  db_.Exec("BEGIN");
+  writing.Touch("p1", "w1", At(5'000));
+  writing.TouchOrRegister({"p1", "w2", {"default"}, {}, At(5'000), At(5'000), 0});
+  EXPECT_TRUE(db_.HasDeferred());
+  db_.Exec("COMMIT");
+  EXPECT_FALSE(db_.HasDeferred());
+  EXPECT_EQ(WorkerIds(workers_.List("p1")), (std::vector<std::string>{"w1", "w2"}));
+  EXPECT_EQ(workers_.List("p1").at(0).last_seen_at, At(5'000));
 }
 
 TEST_F(PgWorkerStoreTest, ListShowsTheProjectsWorkersLastSeenFirstWithTheRunsTheyHold) {
