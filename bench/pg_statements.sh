@@ -11,8 +11,9 @@
 #
 # The figures include the case's own set-up (a process case loads its backlog first).
 # Knobs: BUILD_DIR (<repo>/build), TOP (30 statements), NODES (1: flared processes on the one
-# database, the load spread over them; flared's CPU in the load's line is the first node's). Loopback only; everything started
-# here is stopped in the EXIT trap.
+# database, the load spread over them; flared's CPU in the load's line is the first node's,
+# the last line sums them all). Loopback only; everything started here is stopped in the
+# EXIT trap.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
