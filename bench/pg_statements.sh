@@ -77,7 +77,8 @@ timeout 300 "$BUILD_DIR/bench/flare_load" "${CASE_ARGS[@]}" --addr "$ADDRS" \
   --key "$(cat "$SCRATCH/node0/admin.key")" --cap-s 60 --server-pid "${NODE_PIDS[0]}"
 after=$(server_ticks)
 nodes_after=$(node_ticks)
-echo "PostgreSQL's processes: $(((after - before) * 10)) ms of CPU; flared's ($NODES node(s)): $(((nodes_after - nodes_before) * 10)) ms"
+echo "PostgreSQL's processes: $(((after - before) * 10)) ms of CPU;" \
+  "flared's ($NODES node(s)): $(((nodes_after - nodes_before) * 10)) ms"
 
 psql "$uri" -c "SELECT calls, round(total_exec_time::numeric, 1) AS ms, rows,
   round((1000 * total_exec_time / greatest(rows, calls))::numeric, 1) AS us_each,

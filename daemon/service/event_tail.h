@@ -9,8 +9,8 @@
 // somebody listens; again a few milliseconds later while committed events wait for an
 // older transaction to end; and once a second in any case, so a lost poke costs latency,
 // never events. With no stream open and nobody listening it reads only the newest settled
-// position and moves the bus's floor there (EventBus::SkipTo): a stream that starts later reads
-// what it missed from the database.
+// position and moves the bus's floor there (EventBus::SkipTo): a stream that starts later
+// reads what it missed from the database.
 
 #include <chrono>
 #include <condition_variable>

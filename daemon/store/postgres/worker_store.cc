@@ -17,6 +17,21 @@ static_assert(ToString(RunState::kProcessing) == "processing");
   "w.last_seen_at, (SELECT COUNT(*) FROM runs r WHERE r.state = 'processing' AND " \
   "r.project_id = w.project_id AND r.worker_id = w.worker_id) AS held FROM workers w "
 
+// A worker's row as registered ($1-$6), and the start of what a known one's row gets.
+constexpr std::string_view kRegister =
+    "INSERT INTO workers AS w (project_id, worker_id, queues, job_types, registered_at, "
+    "last_seen_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, worker_id) DO "
+    "UPDATE SET ";
+
+std::vector<pg::PgParam> RegisterValues(const WorkerRecord& w) {
+  return {pg::PgParam(w.project_id),
+          pg::PgParam(w.worker_id),
+          pg::PgParam(nlohmann::json(w.queues).dump()),
+          pg::PgParam(nlohmann::json(w.job_types).dump()),
+          pg::PgParam(Millis(w.registered_at)),
+          pg::PgParam(Millis(w.last_seen_at))};
+}
+
 // A JSON array of names (queues, job types) as stored; anything else in it is ignored.
 std::vector<std::string> NamesAt(const pg::PgResult& rows, int row, int column) {
   nlohmann::json parsed = JsonAt(rows, row, column);
@@ -50,13 +65,10 @@ std::vector<WorkerRecord> ReadWorkers(const pg::PgResult& rows) {
 }  // namespace workers_sql
 
 void PgWorkerStore::Upsert(const WorkerRecord& w) {
-  session_.db.Exec(
-      "INSERT INTO workers (project_id, worker_id, queues, job_types, registered_at, "
-      "last_seen_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, worker_id) DO "
-      "UPDATE SET queues = excluded.queues, job_types = excluded.job_types, "
-      "last_seen_at = excluded.last_seen_at",
-      w.project_id, w.worker_id, nlohmann::json(w.queues).dump(),
-      nlohmann::json(w.job_types).dump(), Millis(w.registered_at), Millis(w.last_seen_at));
+  session_.db.ExecParams(std::string(workers_sql::kRegister) +
+                             "queues = excluded.queues, job_types = excluded.job_types, "
+                             "last_seen_at = excluded.last_seen_at",
+                         workers_sql::RegisterValues(w));
 }
 
 // Written only when the recorded time is a resolution or more older, so a late heartbeat
@@ -73,14 +85,11 @@ void PgWorkerStore::Touch(const std::string& project_id, const std::string& work
 // The same rule in one statement that also registers: the row's lock is taken either way
 // (ON CONFLICT), as the UPDATE this replaced took it.
 void PgWorkerStore::TouchOrRegister(const WorkerRecord& w) {
-  session_.Write(
-      "INSERT INTO workers AS w (project_id, worker_id, queues, job_types, registered_at, "
-      "last_seen_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, worker_id) DO "
-      "UPDATE SET last_seen_at = excluded.last_seen_at "
-      "WHERE w.last_seen_at <= $7",
-      w.project_id, w.worker_id, nlohmann::json(w.queues).dump(),
-      nlohmann::json(w.job_types).dump(), Millis(w.registered_at), Millis(w.last_seen_at),
-      Millis(w.last_seen_at - kWorkerSeenResolution));
+  std::vector<pg::PgParam> values = workers_sql::RegisterValues(w);
+  values.emplace_back(Millis(w.last_seen_at - kWorkerSeenResolution));
+  session_.WriteParams(std::string(workers_sql::kRegister) +
+                           "last_seen_at = excluded.last_seen_at WHERE w.last_seen_at <= $7",
+                       std::move(values));
 }
 
 // The queries below only read workers (the timer changes their runs, which RunStore::HeldBy
