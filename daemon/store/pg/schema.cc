@@ -400,6 +400,22 @@ CREATE INDEX jobs_due ON jobs(next_run_at)
 DROP INDEX jobs_by_next_run;
 )sql";
 
+// A group of creates confirms its requests' keys (KeyToConfirm) inside its transaction.
+// Read and answered first, that check was a round trip of its own before the writes, ~a
+// fifth of a 16-client group's time; raised as an error it travels with the writes and the
+// COMMIT, and aborts the transaction before it commits anything. The hashes come as hex.
+constexpr std::string_view kKeysRequiredInTheWrite = R"sql(
+CREATE FUNCTION flare_require_active_keys(hex_hashes text[]) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL
+        AND key_hash = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(hex_hashes) AS h)))
+     < (SELECT count(DISTINCT h) FROM unnest(hex_hashes) AS h) THEN
+    RAISE EXCEPTION 'an API key this write confirms was revoked' USING ERRCODE = 'FL401';
+  END IF;
+END $$;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
@@ -409,6 +425,7 @@ constexpr Migration kMigrations[] = {
     {6, "the order streams read events in", kEventStreamOrder},
     {7, "room on each page for the updates of its jobs", kRoomForUpdates},
     {8, "the timer's index of due jobs, whole", kDueJobsIndex},
+    {9, "a write that requires its keys to be active", kKeysRequiredInTheWrite},
 };
 
 }  // namespace

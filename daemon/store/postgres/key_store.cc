@@ -163,22 +163,11 @@ void Touch(Session session, const std::vector<std::pair<std::string, TimePoint>>
 }  // namespace
 }  // namespace key_sql
 
-std::unordered_set<std::string> ActiveKeyHashes(pg::Connection& db,
-                                                const std::vector<std::string>& key_hashes) {
+void RequireActiveKeys(pg::Connection& db, const std::vector<std::string>& key_hashes) {
   std::vector<std::string> hex;
   hex.reserve(key_hashes.size());
   for (const std::string& hash : key_hashes) hex.push_back(HexParam(hash));
-  pg::PgResult r = db.Exec(
-      "SELECT encode(key_hash, 'hex') FROM api_keys WHERE revoked_at IS NULL AND key_hash = "
-      "ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h))",
-      TextArray(hex));
-  std::unordered_set<std::string> active;
-  for (int row = 0; row < r.rows(); ++row) {
-    const std::string found = TextAt(r, row, 0);
-    for (size_t i = 0; i < hex.size(); ++i)
-      if (hex[i] == found) active.insert(key_hashes[i]);
-  }
-  return active;
+  db.Defer("SELECT flare_require_active_keys($1::text[])", TextArray(hex));
 }
 
 std::optional<ProjectRecord> PgKeyStore::FindProjectByName(const std::string& name) {

@@ -3,7 +3,6 @@
 // one is in store/key_repository.*). session.h says what a write transaction locks.
 
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "daemon/store/key_store.h"
@@ -11,10 +10,15 @@
 
 namespace flare::daemon::postgres {
 
-/// Of `key_hashes` (raw SHA-256), those of keys that are not revoked: one statement, read
-/// inside the transaction of the writes that confirm their request's key (KeyToConfirm).
-std::unordered_set<std::string> ActiveKeyHashes(pg::Connection& db,
-                                                const std::vector<std::string>& key_hashes);
+/// The SQLSTATE of a write whose RequireActiveKeys check failed.
+inline constexpr const char* kRevokedKeySqlstate = "FL401";
+
+/// Queues (pg::Connection::Defer) a check that every key of `key_hashes` (raw SHA-256) is
+/// still active, run by the server in its turn among the transaction's statements: if one
+/// is revoked, the statement that sends it (a later read, the COMMIT at the latest) throws
+/// PgError with kRevokedKeySqlstate and the transaction commits nothing. No round trip of
+/// its own.
+void RequireActiveKeys(pg::Connection& db, const std::vector<std::string>& key_hashes);
 
 class PgKeyStore final : public KeyStore {
  public:

@@ -4,7 +4,6 @@
 #include <exception>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "daemon/log.h"
@@ -62,21 +61,16 @@ Error KeyNoLongerActive() {
 }
 }  // namespace
 
-std::unordered_set<std::string> PgTransactions::ActiveKeysOf(pg::Connection& db,
-                                                             const std::vector<Pending*>& ops) {
+void PgTransactions::RequireKeysOf(pg::Connection& db, const std::vector<Pending*>& ops) {
   std::vector<std::string> hashes;
   for (const Pending* p : ops)
     if (p->key) hashes.push_back(p->key->key_hash);
-  if (hashes.empty()) return {};
-  return ActiveKeyHashes(db, hashes);
+  if (!hashes.empty()) RequireActiveKeys(db, hashes);
 }
 
-bool PgTransactions::KeyStillActive(Pending& pending,
-                                    const std::unordered_set<std::string>& active) {
-  if (!pending.key) return true;
-  const bool still = active.count(pending.key->key_hash) > 0;
-  (still ? pending.key->confirmed : pending.key->refused).store(true);
-  return still;
+void PgTransactions::NoteKeysConfirmed(const std::vector<Pending*>& ops) {
+  for (Pending* p : ops)
+    if (p->key) p->key->confirmed.store(true);
 }
 
 void PgTransactions::Submit(Sync sync, Body body, OnFailure on_failure) {
@@ -158,10 +152,9 @@ bool PgTransactions::RunTogether(pg::Connection& db, std::vector<Pending*>& grou
   try {
     pg::Transaction transaction(db, durable ? pg::Transaction::CommitFlush::kAwaited
                                             : pg::Transaction::CommitFlush::kDeferred);
-    const std::unordered_set<std::string> active_keys = ActiveKeysOf(db, group);
+    RequireKeysOf(db, group);
     bool every_body_succeeded = true;
     for (Pending* p : group) {
-      if (!KeyStillActive(*p, active_keys)) continue;  // answered 401 once the group ends
       txs.push_back(std::make_unique<Tx>(stores, clock_.Now()));
       if (!(*p->body)(*txs.back())) {
         every_body_succeeded = false;
@@ -191,9 +184,8 @@ bool PgTransactions::RunTogether(pg::Connection& db, std::vector<Pending*>& grou
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   stats_.group_size.Observe(static_cast<double>(group.size()));
   if (!durable) stats_.relaxed_groups.fetch_add(1, std::memory_order_relaxed);
+  NoteKeysConfirmed(group);
   for (auto& tx : txs) RunActions(tx->after_commit_);
-  for (Pending* p : group)
-    if (p->key && p->key->refused) (*p->on_failure)(KeyNoLongerActive());
   return true;
 }
 
@@ -214,6 +206,11 @@ void PgTransactions::RunAlone(Pending& pending) {
       Attempt(**lease, pending);
       return;
     } catch (const pg::PgError& e) {
+      if (e.sqlstate() == kRevokedKeySqlstate && pending.key) {
+        pending.key->refused.store(true);
+        on_failure(KeyNoLongerActive());
+        return;
+      }
       if (IsRetryable(e) && attempt < kMaxAttempts) continue;
       LogError("write failed", {{"error", e.what()}, {"sqlstate", e.sqlstate()}});
       on_failure(Error{e.IsConnectionLost() ? ErrorCode::kUnavailable : ErrorCode::kInternal,
@@ -239,11 +236,7 @@ bool PgTransactions::Attempt(pg::Connection& db, Pending& pending) {
     pg::Transaction transaction(db, sync == Sync::kRelaxed
                                         ? pg::Transaction::CommitFlush::kDeferred
                                         : pg::Transaction::CommitFlush::kAwaited);
-    if (!KeyStillActive(pending, ActiveKeysOf(db, {&pending}))) {
-      transaction.Rollback();
-      (*pending.on_failure)(KeyNoLongerActive());
-      return true;
-    }
+    RequireKeysOf(db, {&pending});
     if (body(tx)) {
       counters.KeepOperation();
       FlushCounters(db, counters);
@@ -260,6 +253,7 @@ bool PgTransactions::Attempt(pg::Connection& db, Pending& pending) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   stats_.group_size.Observe(1);
   if (sync == Sync::kRelaxed) stats_.relaxed_groups.fetch_add(1, std::memory_order_relaxed);
+  if (committed) NoteKeysConfirmed({&pending});
   RunActions(committed ? tx.after_commit_ : tx.on_abort_);
   return committed;
 }

@@ -32,9 +32,11 @@
 // transaction.
 //
 // Keys (KeyToConfirm, store/transactions.h): an operation submitted by a request whose key
-// it confirms runs only if that key is still active, read once per group (or per attempt
-// alone) inside the transaction, before the bodies; otherwise it fails with 401 and its
-// body never runs.
+// it confirms commits only if that key is still active. The check is the transaction's
+// first statement after BEGIN, one for the whole group, sent with its writes
+// (RequireActiveKeys): a revoked key aborts the transaction before anything commits. A
+// group that meets one runs its operations alone; alone, the operation with the revoked
+// key fails with 401 and writes nothing.
 //
 // Durability: a group with an operation submitted through Run commits with
 // synchronous_commit on (a 2xx means the commit is flushed to the server's WAL); a group
@@ -51,7 +53,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -95,16 +96,17 @@ class PgTransactions final : public Transactions {
   bool RunTogether(pg::Connection& db, std::vector<Pending*>& group);
   /// One operation in transactions of its own, with the retries above.
   void RunAlone(Pending& pending);
-  /// The keys among `ops`' that are still active (none read when no op confirms a key).
-  static std::unordered_set<std::string> ActiveKeysOf(pg::Connection& db,
-                                                      const std::vector<Pending*>& ops);
-  /// Whether `pending` may run, by `active`; notes the outcome in its key, if it has one.
-  static bool KeyStillActive(Pending& pending, const std::unordered_set<std::string>& active);
+  /// Queues the check that the keys `ops` confirm are all still active (nothing when none
+  /// confirms a key): it travels with the transaction's writes, and a revoked one fails the
+  /// transaction with kRevokedKeySqlstate instead of costing a round trip of its own.
+  static void RequireKeysOf(pg::Connection& db, const std::vector<Pending*>& ops);
+  /// After a commit that required them: notes the keys of `ops` confirmed.
+  static void NoteKeysConfirmed(const std::vector<Pending*>& ops);
   /// A session of the pool, or nullopt (logged) when none frees up or none can be opened.
   std::optional<pg::Pool::Lease> AcquireSession();
-  /// One attempt in one transaction. Returns true when it ended (committed, rolled back by
-  /// the body, or refused for a revoked key); throws the PgError of a failed statement or
-  /// commit.
+  /// One attempt in one transaction. Returns true when it ended (committed or rolled back
+  /// by the body); throws the PgError of a failed statement or commit, kRevokedKeySqlstate's
+  /// when the operation's key was revoked.
   bool Attempt(pg::Connection& db, Pending& pending);
 
   pg::Pool& pool_;

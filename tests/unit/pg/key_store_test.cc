@@ -207,5 +207,38 @@ TEST_F(PgKeyStoreTest, FindInAWriteTransactionLocksTheKeyUntilItEnds) {
   }
 }
 
+TEST_F(PgKeyStoreTest, AWriteRequiringKeysCommitsOnlyWhileEveryOneIsActive) {
+  store_.Insert(Key("a"));
+  store_.Insert(Key("b"));
+  auto project_stored = [&](const std::string& id) {
+    return connection_.Exec("SELECT count(*) FROM projects WHERE id = $1", id).Int64(0, 0) == 1;
+  };
+  auto write_requiring = [&](const std::string& project_id, std::vector<std::string> hashes) {
+    pg::Transaction writing(connection_);
+    RequireActiveKeys(connection_, hashes);  // queued: it cannot fail before the commit
+    connection_.Defer(
+        "INSERT INTO projects (id, name, settings, created_at) VALUES ($1, $1, '{}', 0)",
+        project_id);
+    writing.Commit();
+  };
+
+  write_requiring("both_active", {Hash("a"), Hash("b"), Hash("a")});  // a key twice counts once
+  EXPECT_TRUE(project_stored("both_active"));
+
+  ASSERT_TRUE(store_.Revoke("p1", "b", kNow));
+  for (const auto& hashes : std::vector<std::vector<std::string>>{
+           {Hash("a"), Hash("b")}, {Hash("b")}, {Hash("a"), Hash("never stored")}}) {
+    try {
+      write_requiring("refused", hashes);
+      ADD_FAILURE() << "a write requiring a revoked or unknown key committed";
+    } catch (const pg::PgError& e) {
+      EXPECT_EQ(e.sqlstate(), kRevokedKeySqlstate);
+    }
+    EXPECT_FALSE(project_stored("refused"));
+  }
+  write_requiring("a_alone", {Hash("a")});
+  EXPECT_TRUE(project_stored("a_alone"));
+}
+
 }  // namespace
 }  // namespace flare::daemon::postgres::key_store_test

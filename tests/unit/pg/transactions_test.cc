@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +136,40 @@ TEST_F(PgTransactionsTest, AnOperationThatBreaksAStatementInAGroupFailsAloneAndT
     if (i != 3) {
       EXPECT_TRUE(Stored("k" + std::to_string(i))) << i;
     }
+  }
+}
+
+TEST_F(PgTransactionsTest, AnOperationWhoseKeyWasRevokedFailsWith401AndTheOthersInItsGroupCommit) {
+  // Raw hashes as the auth cache keeps them (0x11 and 0x22, 32 bytes each); one revoked.
+  const std::string active(32, '\x11'), revoked(32, '\x22');
+  const char* kInsertKey =
+      "INSERT INTO api_keys (id, project_id, name, prefix, key_hash, scopes, created_at, "
+      "revoked_at) VALUES ($1, 'proj', $1, $1, decode($2, 'hex'), '[]', 0, $3)";
+  admin_.Exec(kInsertKey, "key_active", std::string(64, '1'), std::optional<int64_t>());
+  admin_.Exec(kInsertKey, "key_revoked", std::string(64, '2'), std::optional<int64_t>(1));
+  std::vector<std::unique_ptr<KeyToConfirm>> keys;
+  for (int i = 0; i < 8; ++i) {
+    keys.push_back(std::make_unique<KeyToConfirm>());
+    keys.back()->key_hash = i == 5 ? revoked : active;
+  }
+  std::atomic<int> unauthorized{0};
+  BehindBusyLeaders(8, [&](int i) {
+    SetKeyToConfirmOfThisThread(keys[i].get());
+    Result<int> result = WriteKey("k" + std::to_string(i));
+    SetKeyToConfirmOfThisThread(nullptr);
+    if (i == 5) {
+      ASSERT_FALSE(result.ok());
+      EXPECT_EQ(result.error().code, ErrorCode::kUnauthorized);
+      ++unauthorized;
+    } else {
+      EXPECT_TRUE(result.ok()) << i;
+    }
+  });
+  EXPECT_EQ(unauthorized, 1);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(Stored("k" + std::to_string(i)), i != 5) << i;
+    EXPECT_EQ(keys[i]->confirmed.load(), i != 5) << i;
+    EXPECT_EQ(keys[i]->refused.load(), i == 5) << i;
   }
 }
 
