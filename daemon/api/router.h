@@ -38,11 +38,11 @@ class Router {
   /// `scope` empty = public route (no Authorization needed).
   void Add(const std::string& method, const std::string& pattern, std::string scope,
            RouteHandler handler);
-  /// The same for a route whose whole effect is one write made on the request's thread (a
-  /// create). Where the database answers for every credential, a key this node read
-  /// before is not read again: that write confirms it in its own transaction (store/
-  /// transactions.h, KeyToConfirm), and a request that ends without such a write has its
-  /// key read before its answer goes out, which is replaced by the 401 if the key is gone.
+  /// The same for a route whose effect is made by writes on the request's thread (a create,
+  /// an ack, a poll's claims). Where the database answers for every credential, a key this
+  /// node read before is not read again: each such write confirms it in its own transaction
+  /// (store/transactions.h, KeyToConfirm), and a request that ends without one has its key
+  /// read before its answer goes out, which is replaced by the 401 if the key is gone.
   void AddKeyConfirmedByWrite(const std::string& method, const std::string& pattern,
                               std::string scope, RouteHandler handler);
   /// Routes `request`. With `read_body`, the body is read only once the route is known and

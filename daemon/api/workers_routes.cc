@@ -21,41 +21,48 @@ RouteHandler WithBody(WorkerService& workers,
   };
 }
 
+// Seed 000's single ack, or the list form (README "Acks in a list"); either may ask for the
+// worker's next jobs (README "Ack and take the next jobs").
+RouteHandler Ack(WorkerService& workers) {
+  return [&workers](RequestContext& ctx, httplib::Response& response) {
+    auto body = BodyObject(ctx.request);
+    if (!body) return SendError(response, body.error());
+    const std::string& project_id = ctx.principal.project_id;
+    if (IsAckList(*body)) {
+      auto acked = workers.AckList(project_id, *body);
+      if (!acked) return SendError(response, acked.error());
+      return SendJson(response, 200, AckListReplyView(std::move(*acked)));
+    }
+    auto acked = workers.Ack(project_id, *body);
+    if (!acked) return SendError(response, acked.error());
+    SendJson(response, 200, AckReplyView(std::move(*acked)));
+  };
+}
+
+RouteHandler Poll(Dispatcher& dispatcher) {
+  return [&dispatcher](RequestContext& ctx, httplib::Response& response) {
+    auto body = BodyObject(ctx.request);
+    if (!body) return SendError(response, body.error());
+    auto request = WorkerService::ParsePoll(*body);
+    if (!request) return SendError(response, request.error());
+    auto claimed = dispatcher.Poll(ctx.principal.project_id, *request);
+    if (!claimed) return SendError(response, claimed.error());
+    SendJson(response, 200, PollAnswerView(std::move(*claimed)));
+  };
+}
+
 }  // namespace
 
 void AddWorkerRoutes(Router& router, WorkerService& workers, Dispatcher& dispatcher) {
   router.Add("POST", "/flare/v1/workers/register", kScopeWorkers,
              WithBody(workers, &WorkerService::Register, RegistrationView));
-  router.Add("POST", "/flare/v1/workers/ack", kScopeWorkers,
-             [&](RequestContext& ctx, httplib::Response& response) {
-               auto body = BodyObject(ctx.request);
-               if (!body) return SendError(response, body.error());
-               // Seed 000's single ack, or the list form (README "Acks in a list"); either
-               // may ask for the worker's next jobs (README "Ack and take the next jobs").
-               const std::string& project_id = ctx.principal.project_id;
-               if (IsAckList(*body)) {
-                 auto acked = workers.AckList(project_id, *body);
-                 if (!acked) return SendError(response, acked.error());
-                 return SendJson(response, 200, AckListReplyView(std::move(*acked)));
-               }
-               auto acked = workers.Ack(project_id, *body);
-               if (!acked) return SendError(response, acked.error());
-               SendJson(response, 200, AckReplyView(std::move(*acked)));
-             });
+  // An ack's and a poll's writes confirm their key (Router::AddKeyConfirmedByWrite).
+  router.AddKeyConfirmedByWrite("POST", "/flare/v1/workers/ack", kScopeWorkers, Ack(workers));
   router.Add("POST", "/flare/v1/workers/heartbeat", kScopeWorkers,
              WithBody(workers, &WorkerService::Heartbeat, HeartbeatView));
   router.Add("POST", "/flare/v1/workers/progress", kScopeWorkers,
              WithBody(workers, &WorkerService::Progress, ProgressView));
-  router.Add("POST", "/flare/v1/workers/poll", kScopeWorkers,
-             [&](RequestContext& ctx, httplib::Response& response) {
-               auto body = BodyObject(ctx.request);
-               if (!body) return SendError(response, body.error());
-               auto request = WorkerService::ParsePoll(*body);
-               if (!request) return SendError(response, request.error());
-               auto claimed = dispatcher.Poll(ctx.principal.project_id, *request);
-               if (!claimed) return SendError(response, claimed.error());
-               SendJson(response, 200, PollAnswerView(std::move(*claimed)));
-             });
+  router.AddKeyConfirmedByWrite("POST", "/flare/v1/workers/poll", kScopeWorkers, Poll(dispatcher));
   router.Add("GET", "/flare/v1/workers", kScopeWorkers,
              [&](RequestContext& ctx, httplib::Response& response) {
                SendView(response, workers.List(ctx.principal.project_id), WorkerListView);

@@ -411,6 +411,44 @@ TEST_F(MultiNode, AKeyRevokedThroughOneNodeCreatesNothingOnAnotherThatUsedItBefo
       << "the creates made before the revocation and those with the valid key";
 }
 
+// Polls and acks confirm their key in their own transaction too (README "Several nodes"):
+// a worker key revoked through another node fails at its next poll and ack, which change
+// nothing.
+TEST_F(MultiNode, AWorkerKeyRevokedThroughOneNodeNeitherClaimsNorAcksOnAnother) {
+  Nodes nodes(2);
+  const MadeKey made = MakeKey(nodes[0], "workers");
+  ASSERT_FALSE(made.secret.empty());
+  const std::string queue = Unique("revoked-worker");
+  CreateJob(nodes[0], JobBody(queue));
+  CreateJob(nodes[0], JobBody(queue));
+  auto poll = [&] {
+    return nodes[1].Call(
+        "POST", "/flare/v1/workers/poll",
+        {{"worker_id", "w-revoked"}, {"queues", {queue}}, {"max_jobs", 1}, {"wait_seconds", 0}},
+        made.secret);
+  };
+  HttpReply first = poll();
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.json()["jobs"].size(), 1u) << first.body;
+  const json claim = first.json()["jobs"][0];
+  ASSERT_EQ(nodes[0].Call("DELETE", "/flare/v1/api-keys/" + made.id).status, 200);
+
+  const json ack = {{"job_id", claim["id"]},
+                    {"run_id", claim["run_id"]},
+                    {"lease_id", claim["lease_id"]},
+                    {"worker_id", "w-revoked"},
+                    {"status", "succeeded"}};
+  HttpReply acked = nodes[1].Call("POST", "/flare/v1/workers/ack", ack, made.secret);
+  EXPECT_TRUE(IsError(acked, 401, "unauthorized")) << acked.body;
+  HttpReply polled = poll();
+  EXPECT_TRUE(IsError(polled, 401, "unauthorized")) << polled.body;
+
+  // The refused ack left the run leased (a valid key acks it now) and the refused poll
+  // claimed nothing (the other job is still there to take).
+  EXPECT_EQ(nodes[1].Call("POST", "/flare/v1/workers/ack", ack).status, 200);
+  EXPECT_EQ(Poll(nodes[0], "w-valid", queue, 5).size(), 1u);
+}
+
 TEST_F(MultiNode, OneIdempotencyKeySentToTwoNodesAtOnceCreatesOneJob) {
   Nodes nodes(2);
   std::string queue = Unique("idem");
