@@ -400,10 +400,11 @@ CREATE INDEX jobs_due ON jobs(next_run_at)
 DROP INDEX jobs_by_next_run;
 )sql";
 
-// A group of creates confirms its requests' keys (KeyToConfirm) inside its transaction.
-// Read and answered first, that check was a round trip of its own before the writes, ~a
-// fifth of a 16-client group's time; raised as an error it travels with the writes and the
-// COMMIT, and aborts the transaction before it commits anything. The hashes come as hex.
+// A group of writes (creates, claims, acks) confirms its requests' keys (KeyToConfirm)
+// inside its transaction. Read and answered first, that check was a round trip of its own
+// before the writes, ~a fifth of a 16-client create group's time; raised as an error it
+// travels with the writes and the COMMIT, and aborts the transaction before it commits
+// anything. The hashes come as hex.
 constexpr std::string_view kKeysRequiredInTheWrite = R"sql(
 CREATE FUNCTION flare_require_active_keys(hex_hashes text[]) RETURNS void
 LANGUAGE plpgsql STABLE AS $$

@@ -104,8 +104,8 @@ class PgTransactions final : public Transactions {
   static void NoteKeysConfirmed(const std::vector<Pending*>& ops);
   /// A session of the pool, or nullopt (logged) when none frees up or none can be opened.
   std::optional<pg::Pool::Lease> AcquireSession();
-  /// One attempt in one transaction. Returns true when it ended (committed or rolled back
-  /// by the body); throws the PgError of a failed statement or commit, kRevokedKeySqlstate's
+  /// One attempt in one transaction. Returns whether it committed (false: the body rolled
+  /// it back); throws the PgError of a failed statement or commit, kRevokedKeySqlstate's
   /// when the operation's key was revoked.
   bool Attempt(pg::Connection& db, Pending& pending);
 
