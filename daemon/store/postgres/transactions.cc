@@ -65,6 +65,9 @@ void PgTransactions::RequireKeysOf(pg::Connection& db, const std::vector<Pending
   std::vector<std::string> hashes;
   for (const Pending* p : ops)
     if (p->key) hashes.push_back(p->key->key_hash);
+  // A group's requests mostly share one key: each is hex-encoded and sent once.
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   if (!hashes.empty()) RequireActiveKeys(db, hashes);
 }
 
