@@ -1,8 +1,5 @@
 #include "daemon/api/event_stream_response.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 
 #include "daemon/api/http_server.h"
@@ -11,16 +8,6 @@ namespace flare::daemon {
 namespace {
 
 constexpr auto kPeerCheck = std::chrono::seconds(1);
-
-// The client closed its side (or the connection broke). Bytes it sent are left unread.
-bool PeerClosed(int fd) {
-  if (fd < 0) return false;
-  pollfd entry{fd, POLLIN | POLLRDHUP, 0};
-  if (::poll(&entry, 1, 0) <= 0) return false;
-  if (entry.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
-  char byte;
-  return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
-}
 
 struct StreamState {
   std::shared_ptr<void> slot;

@@ -155,6 +155,15 @@ std::string Lowercase(std::string text) {
 
 int CurrentRequestSocket() { return t_request_fd; }
 
+bool PeerClosed(int fd) {
+  if (fd < 0) return false;
+  pollfd entry{fd, POLLIN | POLLRDHUP, 0};
+  if (::poll(&entry, 1, 0) <= 0) return false;
+  if (entry.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
+  char byte;
+  return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 class HttpServer::Impl {
  public:
   Impl(const Router& router, HttpServerOptions options)

@@ -30,8 +30,12 @@ struct HttpServerOptions {
 };
 
 /// The socket of the request this thread is serving (-1 elsewhere): a long answer (an event
-/// stream) checks it to notice a client that went away while nothing was being written.
+/// stream, a parked poll) checks it to notice a client that went away while nothing was
+/// being written.
 int CurrentRequestSocket();
+/// True when the client of `fd` has closed its side or the connection broke (false for -1).
+/// Never blocks; bytes the client sent are left unread.
+bool PeerClosed(int fd);
 
 class HttpServer {
  public:

@@ -1,3 +1,4 @@
+#include "daemon/api/http_server.h"
 #include "daemon/api/http_util.h"
 #include "daemon/api/routes.h"
 #include "daemon/api/worker_views.h"
@@ -45,7 +46,9 @@ RouteHandler Poll(Dispatcher& dispatcher) {
     if (!body) return SendError(response, body.error());
     auto request = WorkerService::ParsePoll(*body);
     if (!request) return SendError(response, request.error());
-    auto claimed = dispatcher.Poll(ctx.principal.project_id, *request);
+    int fd = CurrentRequestSocket();
+    auto claimed =
+        dispatcher.Poll(ctx.principal.project_id, *request, [fd] { return PeerClosed(fd); });
     if (!claimed) return SendError(response, claimed.error());
     SendJson(response, 200, PollAnswerView(std::move(*claimed)));
   };

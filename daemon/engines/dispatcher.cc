@@ -21,6 +21,32 @@ bool Dispatcher::Matches(const Waiter& waiter, const std::string& project_id,
   return types.empty() || std::find(types.begin(), types.end(), job_type) != types.end();
 }
 
+bool Dispatcher::Departed(Waiter& waiter) {
+  if (!waiter.left && waiter.client_gone && *waiter.client_gone && (*waiter.client_gone)()) {
+    waiter.left = true;
+    waiter.cv.notify_one();
+  }
+  return waiter.left;
+}
+
+void Dispatcher::Sleep(std::unique_lock<std::mutex>& lock, Waiter& waiter,
+                       std::chrono::steady_clock::time_point deadline) {
+  auto awake = [&] { return waiter.woken || waiter.left; };
+  if (!waiter.client_gone || !*waiter.client_gone) {
+    waiter.cv.wait_until(lock, deadline, awake);
+    return;
+  }
+  // A condition variable cannot wait on a socket: look at the client once a second, so a
+  // departed client's poll gives back its thread and its place among max_waiters.
+  while (!awake()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return;
+    if (!waiter.cv.wait_until(lock, std::min(deadline, now + kClientCheck), awake)) {
+      Departed(waiter);
+    }
+  }
+}
+
 size_t Dispatcher::parked() const {
   std::lock_guard lock(mutex_);
   return static_cast<size_t>(
@@ -34,7 +60,7 @@ std::optional<ReservedPoll> Dispatcher::TryReserve(const std::string& project_id
   if (shutting_down_) return std::nullopt;
   for (Waiter* waiter : waiters_) {
     if (!waiter->parked || waiter->woken || waiter->reserved ||
-        !Matches(*waiter, project_id, queue, job_type)) {
+        !Matches(*waiter, project_id, queue, job_type) || Departed(*waiter)) {
       continue;
     }
     waiter->reserved = true;
@@ -71,8 +97,10 @@ void Dispatcher::WorkerRunReady(const std::string& project_id, const std::string
                                 const std::string& job_type) {
   std::lock_guard lock(mutex_);
   for (Waiter* waiter : waiters_) {
-    if (waiter->woken || waiter->reserved || !Matches(*waiter, project_id, queue, job_type))
+    if (waiter->woken || waiter->reserved || !Matches(*waiter, project_id, queue, job_type) ||
+        Departed(*waiter)) {
       continue;
+    }
     waiter->woken = true;
     waiter->cv.notify_one();
     return;
@@ -97,7 +125,8 @@ void Dispatcher::Shutdown() {
   }
 }
 
-Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRequest& request) {
+Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRequest& request,
+                                     const ClientGone& client_gone) {
   auto first = workers_.Claim(project_id, request);
   if (!first || !first->empty() || request.wait_seconds == 0) return first;
 
@@ -105,6 +134,7 @@ Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRe
   Waiter waiter;
   waiter.project_id = &project_id;
   waiter.request = &request;
+  waiter.client_gone = &client_gone;
   std::unique_lock lock(mutex_);
   if (shutting_down_) return first;
   if (waiters_.size() >= max_waiters_) {
@@ -115,6 +145,8 @@ Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRe
   auto position = waiters_.insert(waiters_.end(), &waiter);
   Result<ClaimedRuns> answer = first;
   while (true) {
+    // Before woken is cleared: a wake meant for a run is passed on below.
+    if (Departed(waiter)) break;
     // Cleared before the claim, not after it: a run committed in the same group commit as
     // our (empty) claim wakes us during the claim, and that wake must not be forgotten.
     waiter.woken = false;
@@ -126,14 +158,14 @@ Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRe
     // Parked: the next ready run of our queues wakes us (or is handed to us), or the
     // deadline ends the poll. Kept for a run, we wait for its transaction to end first.
     waiter.parked = true;
-    bool woken = waiter.cv.wait_until(lock, deadline, [&] { return waiter.woken; });
+    Sleep(lock, waiter, deadline);
     waiter.cv.wait(lock, [&] { return !waiter.reserved; });
     waiter.parked = false;
     if (waiter.handed) {
       answer = ClaimedRuns{std::move(*waiter.handed)};
       break;
     }
-    if (!woken && !waiter.woken) break;
+    if (!waiter.woken) break;  // the deadline, or its client left
   }
   waiters_.erase(position);
   if (waiter.woken && !waiter.handed && !shutting_down_) {

@@ -13,8 +13,15 @@
 // the very transaction that makes it ready (ParkedPolls, parked_polls.h): the poll is kept
 // (reserved) during that transaction and answered by its commit, with no claim of its own.
 // A kept poll never leaves (deadline, shutdown) before that transaction has ended.
+//
+// A poll whose client has gone (its connection closed: a worker stopped or restarted) takes
+// nothing more: it is skipped when a run is kept or announced, it looks before each claim,
+// and while parked it looks once a second, then leaves. Without that, the next job would be
+// claimed for a poll nobody reads and wait out its lease (30 minutes by default).
 
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <string>
@@ -25,13 +32,22 @@
 
 namespace flare::daemon {
 
+/// Whether a poll's client has gone away. Called with the dispatcher's lock held, on any
+/// thread: it must answer at once and take no lock of its own.
+using ClientGone = std::function<bool()>;
+
 class Dispatcher final : public ParkedPolls {
  public:
+  /// How often a parked poll whose client can leave looks whether it has.
+  static constexpr std::chrono::seconds kClientCheck{1};
+
   Dispatcher(WorkerService& workers, size_t max_waiters);
 
   /// Claims up to max_jobs, waiting up to wait_seconds when none is ready.
-  /// 429 rate_limit_exceeded when max_waiters polls are already waiting.
-  Result<ClaimedRuns> Poll(const std::string& project_id, const PollRequest& request);
+  /// 429 rate_limit_exceeded when max_waiters polls are already waiting. Once
+  /// `client_gone` says so, it claims nothing more and answers empty.
+  Result<ClaimedRuns> Poll(const std::string& project_id, const PollRequest& request,
+                           const ClientGone& client_gone = {});
   /// After-commit signal: a worker run became pending.
   void WorkerRunReady(const std::string& project_id, const std::string& queue,
                       const std::string& job_type);
@@ -58,10 +74,17 @@ class Dispatcher final : public ParkedPolls {
     bool parked = false;               // asleep on cv, not claiming
     bool reserved = false;             // kept for a run in a writer transaction that has not ended
     std::optional<ClaimedRun> handed;  // the claim that transaction's commit gave
+    const ClientGone* client_gone = nullptr;
+    bool left = false;  // its client went away: it claims nothing more
     std::condition_variable cv;
   };
   bool Matches(const Waiter& waiter, const std::string& project_id, const std::string& queue,
                const std::string& job_type) const;
+  /// True once the waiter's client has gone (then also wakes it to leave). Lock held.
+  static bool Departed(Waiter& waiter);
+  /// Until the waiter is woken, its client leaves, or the deadline.
+  static void Sleep(std::unique_lock<std::mutex>& lock, Waiter& waiter,
+                    std::chrono::steady_clock::time_point deadline);
 
   WorkerService& workers_;
   size_t max_waiters_;

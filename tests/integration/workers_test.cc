@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/integration/itest.h"
+#include "tests/integration/raw_http.h"
 
 namespace flare::testing {
 namespace {
@@ -313,6 +314,36 @@ TEST_F(Workers, AParkedPollIsHandedTheJobByTheCreatesOwnCommit) {
   HttpReply acked = Ack(flared(), claims[0], worker_, "succeeded");
   EXPECT_EQ(acked.status, 200) << acked.body;
   EXPECT_EQ(GetJob(flared(), job["id"])["state"], "succeeded");
+}
+
+// A worker stopped (its connection closed) while its poll was parked, the older of two: the
+// next job goes to the poll whose worker is still there, not to the departed one, where it
+// would have waited out its lease (30 minutes by default) with nobody to work it.
+TEST_F(Workers, AJobGoesToAPollWhoseWorkerIsThereNotToOneThatLeft) {
+  std::string body = json({{"worker_id", Unique("stopped")},
+                           {"queues", {queue_}},
+                           {"max_jobs", 1},
+                           {"wait_seconds", 30}})
+                         .dump();
+  auto stopped = std::make_unique<RawConnection>(flared().port());
+  ASSERT_TRUE(stopped->connected());
+  ASSERT_TRUE(stopped->Send(
+      "POST /flare/v1/workers/poll HTTP/1.1\r\nHost: x\r\n"
+      "Authorization: Bearer " +
+      flared().admin_key() + "\r\nContent-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::this_thread::sleep_for(milliseconds(500));  // parked (its empty claim takes ms)
+  auto live =
+      std::async(std::launch::async, [&] { return Poll(flared(), worker_, queue_, 1, 10); });
+  std::this_thread::sleep_for(milliseconds(500));
+  stopped.reset();  // the worker stops
+  json job = CreateJob(flared(), JobBody(queue_));
+  ASSERT_EQ(live.wait_for(seconds(12)), std::future_status::ready);
+  json claims = live.get();
+  ASSERT_EQ(claims.size(), 1u) << "the job went to the poll whose worker had left";
+  EXPECT_EQ(claims[0]["id"], job["id"]);
+  HttpReply acked = Ack(flared(), claims[0], worker_, "succeeded");
+  EXPECT_EQ(acked.status, 200) << acked.body;
 }
 
 TEST_F(Workers, WaitingPollTimesOutEmpty) {
