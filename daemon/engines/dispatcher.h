@@ -17,7 +17,7 @@
 // A poll whose client has gone (its connection closed: a worker stopped or restarted) takes
 // nothing more: it is skipped when a run is kept or announced, it looks before each claim,
 // and while parked it looks once a second, then leaves. Without that, the next job would be
-// claimed for a poll nobody reads and wait out its lease (30 minutes by default).
+// claimed for a poll nobody reads and wait until its worker is declared lost (90 s).
 
 #include <chrono>
 #include <condition_variable>
