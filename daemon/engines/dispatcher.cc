@@ -22,7 +22,7 @@ bool Dispatcher::Matches(const Waiter& waiter, const std::string& project_id,
 }
 
 bool Dispatcher::Departed(Waiter& waiter) {
-  if (!waiter.left && waiter.client_gone && *waiter.client_gone && (*waiter.client_gone)()) {
+  if (!waiter.left && waiter.client_gone && (*waiter.client_gone)()) {
     waiter.left = true;
     waiter.cv.notify_one();
   }
@@ -32,7 +32,7 @@ bool Dispatcher::Departed(Waiter& waiter) {
 void Dispatcher::Sleep(std::unique_lock<std::mutex>& lock, Waiter& waiter,
                        std::chrono::steady_clock::time_point deadline) {
   auto awake = [&] { return waiter.woken || waiter.left; };
-  if (!waiter.client_gone || !*waiter.client_gone) {
+  if (!waiter.client_gone) {
     waiter.cv.wait_until(lock, deadline, awake);
     return;
   }
@@ -134,7 +134,7 @@ Result<ClaimedRuns> Dispatcher::Poll(const std::string& project_id, const PollRe
   Waiter waiter;
   waiter.project_id = &project_id;
   waiter.request = &request;
-  waiter.client_gone = &client_gone;
+  waiter.client_gone = client_gone ? &client_gone : nullptr;
   std::unique_lock lock(mutex_);
   if (shutting_down_) return first;
   if (waiters_.size() >= max_waiters_) {

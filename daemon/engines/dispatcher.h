@@ -74,8 +74,8 @@ class Dispatcher final : public ParkedPolls {
     bool parked = false;               // asleep on cv, not claiming
     bool reserved = false;             // kept for a run in a writer transaction that has not ended
     std::optional<ClaimedRun> handed;  // the claim that transaction's commit gave
-    const ClientGone* client_gone = nullptr;
-    bool left = false;  // its client went away: it claims nothing more
+    const ClientGone* client_gone = nullptr;  // none: a client that cannot leave
+    bool left = false;                        // its client went away: it claims nothing more
     std::condition_variable cv;
   };
   bool Matches(const Waiter& waiter, const std::string& project_id, const std::string& queue,
