@@ -11,7 +11,7 @@ namespace {
 
 // Each entry moves the schema from version i to i+1. Never edit a shipped entry:
 // add a new one. Times are integer milliseconds since the epoch (UTC).
-constexpr std::array<const char*, 10> kMigrations = {
+constexpr std::array<const char*, 11> kMigrations = {
     R"sql(
 CREATE TABLE projects (
   id TEXT PRIMARY KEY,
@@ -372,6 +372,18 @@ CREATE TABLE IF NOT EXISTS export_slots (
   started_at INTEGER NOT NULL,
   PRIMARY KEY (project_id, kind)
 ) WITHOUT ROWID;
+)sql",
+    R"sql(
+-- A project's jobs, and a webhook's deliveries, indexed by creation in ascending order, so
+-- that a new row is appended at the right end. Declared DESC, each create went in at the
+-- left end of its project's entries, which left the pages half full and split one at
+-- nearly every commit (3.9 of the ~29 pages a commit of 16 concurrent creates wrote, 2.2
+-- after; bench/RESULTS.md). SQLite reads an index backwards as cheaply, so the
+-- newest-first listings keep their plans.
+DROP INDEX IF EXISTS jobs_by_created;
+CREATE INDEX jobs_by_created ON jobs(project_id, created_at, id);
+DROP INDEX IF EXISTS webhook_deliveries_by_webhook;
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at, id);
 )sql",
 };
 

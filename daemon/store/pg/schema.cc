@@ -417,6 +417,16 @@ BEGIN
 END $$;
 )sql";
 
+// New jobs and deliveries are appended at their index's right end (see the SQLite schema's
+// step 11): a DESC index took each one at its leftmost position, where a page split leaves
+// both halves half full. A b-tree is scanned backwards as cheaply.
+constexpr std::string_view kAscendingCreationIndexes = R"sql(
+DROP INDEX jobs_by_created;
+CREATE INDEX jobs_by_created ON jobs(project_id, created_at, id);
+DROP INDEX webhook_deliveries_by_webhook;
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at, id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
     {2, "the counters SQLite keeps with triggers", kCountTriggers},
@@ -427,6 +437,7 @@ constexpr Migration kMigrations[] = {
     {7, "room on each page for the updates of its jobs", kRoomForUpdates},
     {8, "the timer's index of due jobs, whole", kDueJobsIndex},
     {9, "a write that requires its keys to be active", kKeysRequiredInTheWrite},
+    {10, "creation indexes that new rows append to", kAscendingCreationIndexes},
 };
 
 }  // namespace
