@@ -97,6 +97,40 @@ TEST(PgFlareSchema, AJobsStateChangesStayOnItsPageAndLeaveItsIndexesAlone) {
       << "updates that had to write every index of jobs";
 }
 
+// A project's jobs and a webhook's deliveries are indexed by creation in ascending order, so
+// that new rows append at the index's right end (a DESC index took each at its leftmost
+// position, where a page split leaves two half-full pages); newest-first pages walk the
+// same index backwards and sort nothing.
+TEST(PgFlareSchema, NewestFirstPagesWalkCreationIndexesThatNewRowsAppendTo) {
+  testing::TestDatabase db;
+  Connection c(db.uri());
+  Migrate(c, FlareSchema());
+  for (const char* index : {"jobs_by_created", "webhook_deliveries_by_webhook"}) {
+    PgResult def = c.Exec("SELECT indexdef FROM pg_indexes WHERE indexname = $1", index);
+    ASSERT_EQ(def.rows(), 1) << index;
+    EXPECT_EQ(def.Text(0, 0).find("DESC"), std::string::npos) << def.Text(0, 0);
+  }
+  // The tables are empty: without this, a sequential scan and a sort would be cheaper.
+  c.Exec("SET enable_seqscan = off");
+  auto plan = [&](const std::string& sql) {
+    PgResult rows = c.Exec("EXPLAIN " + sql);
+    std::string text;
+    for (int i = 0; i < rows.rows(); ++i) text += rows.Text(i, 0) + "\n";
+    return text;
+  };
+  std::string jobs = plan(
+      "SELECT id FROM jobs WHERE project_id = 'p' AND deleted_at IS NULL "
+      "AND (created_at, id) < (5, 'j') ORDER BY created_at DESC, id DESC LIMIT 50");
+  EXPECT_NE(jobs.find("Scan Backward using jobs_by_created"), std::string::npos) << jobs;
+  EXPECT_EQ(jobs.find("Sort"), std::string::npos) << jobs;
+  std::string deliveries = plan(
+      "SELECT id FROM webhook_deliveries WHERE webhook_id = 'w' "
+      "ORDER BY created_at DESC, id DESC LIMIT 50");
+  EXPECT_NE(deliveries.find("Scan Backward using webhook_deliveries_by_webhook"), std::string::npos)
+      << deliveries;
+  EXPECT_EQ(deliveries.find("Sort"), std::string::npos) << deliveries;
+}
+
 TEST(PgFlareSchema, TriggersKeepTheCountersSqliteKeeps) {
   testing::TestDatabase db;
   Connection c(db.uri());
