@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "daemon/store/connection.h"
@@ -27,18 +28,26 @@ bool HasColumn(Connection& c, const std::string& table, const std::string& colum
   return st.executeStep();
 }
 
+// A database as an older flared left it at `version`: the current schema, with `take_back`
+// undoing what the later steps changed. Returns its path in `dir`.
+std::string OldDatabase(const testing::TempDir& dir, int version,
+                        const std::function<void(Connection&)>& take_back) {
+  const std::string path = (dir / "old.db").string();
+  Connection c(path, Durability::kNormal, Access::kReadWrite);
+  MigrateSchema(c);
+  take_back(c);
+  c.Exec(("PRAGMA user_version = " + std::to_string(version)).c_str());
+  return path;
+}
+
 TEST(Schema, ADatabaseAtVersionTwoGainsTheRetentionIndexes) {
   testing::TempDir dir;
-  const std::string path = (dir / "old.db").string();
-  {
-    // What the flared of issues 1–5 left behind: version 2, no retention indexes.
-    Connection c(path, Durability::kNormal, Access::kReadWrite);
-    MigrateSchema(c);
+  // What the flared of issues 1–5 left behind: version 2, no retention indexes.
+  const std::string path = OldDatabase(dir, 2, [](Connection& c) {
     c.Exec("DROP INDEX events_by_run");
     c.Exec("DROP INDEX runs_finished");
     RewindNodesStep(c);
-    c.Exec("PRAGMA user_version = 2");
-  }
+  });
   Connection c(path, Durability::kNormal, Access::kReadWrite);
   MigrateSchema(c);
   EXPECT_EQ(c.db().execAndGet("PRAGMA user_version").getInt(), CurrentSchemaVersion());
@@ -48,13 +57,7 @@ TEST(Schema, ADatabaseAtVersionTwoGainsTheRetentionIndexes) {
 
 TEST(Schema, ADatabaseAtVersionEightGainsTheNodesThatHoldWork) {
   testing::TempDir dir;
-  const std::string path = (dir / "old.db").string();
-  {
-    Connection c(path, Durability::kNormal, Access::kReadWrite);
-    MigrateSchema(c);
-    RewindNodesStep(c);
-    c.Exec("PRAGMA user_version = 8");
-  }
+  const std::string path = OldDatabase(dir, 8, RewindNodesStep);
   Connection c(path, Durability::kNormal, Access::kReadWrite);
   MigrateSchema(c);
   EXPECT_EQ(c.db().execAndGet("PRAGMA user_version").getInt(), CurrentSchemaVersion());
@@ -83,19 +86,15 @@ std::string QueryPlan(Connection& c, const std::string& sql) {
 
 TEST(Schema, ADatabaseAtVersionTenGetsCreationIndexesThatNewRowsAppendTo) {
   testing::TempDir dir;
-  const std::string path = (dir / "old.db").string();
-  {
-    // Version 10 kept these two newest first (DESC), where each new row went in at the left.
-    Connection c(path, Durability::kNormal, Access::kReadWrite);
-    MigrateSchema(c);
+  // Version 10 kept these two newest first (DESC), where each new row went in at the left.
+  const std::string path = OldDatabase(dir, 10, [](Connection& c) {
     c.Exec("DROP INDEX jobs_by_created");
     c.Exec("CREATE INDEX jobs_by_created ON jobs(project_id, created_at DESC, id DESC)");
     c.Exec("DROP INDEX webhook_deliveries_by_webhook");
     c.Exec(
         "CREATE INDEX webhook_deliveries_by_webhook "
         "ON webhook_deliveries(webhook_id, created_at DESC, id DESC)");
-    c.Exec("PRAGMA user_version = 10");
-  }
+  });
   Connection c(path, Durability::kNormal, Access::kReadWrite);
   MigrateSchema(c);
   EXPECT_EQ(c.db().execAndGet("PRAGMA user_version").getInt(), CurrentSchemaVersion());
