@@ -3,6 +3,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 #include "daemon/store/pg/error.h"
 
@@ -33,7 +34,10 @@ CrossNodeWakeups::~CrossNodeWakeups() { Stop(); }
 
 void CrossNodeWakeups::Start() {
   listener_->Start();
-  thread_ = std::thread([this] { SendLoop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("cross-node");
+    SendLoop();
+  });
 }
 
 void CrossNodeWakeups::Stop() {

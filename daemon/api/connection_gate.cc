@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "common/thread_name.h"
 #include "daemon/api/http_util.h"
 
 namespace flare::daemon {
@@ -38,7 +39,10 @@ ConnectionGate::ConnectionGate(GateLimits limits, Ready on_ready)
   event.data.fd = wake_fd_;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
   next_sweep_ = SteadyClock::now() + kSweepInterval;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("connections");
+    Loop();
+  });
 }
 
 ConnectionGate::~ConnectionGate() {

@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "common/thread_name.h"
+
 namespace flare::daemon {
 
 ElasticThreadPool::ElasticThreadPool(size_t initial_threads, size_t max_threads,
@@ -20,7 +22,10 @@ ElasticThreadPool::~ElasticThreadPool() { Shutdown(); }
 
 bool ElasticThreadPool::StartThreadLocked() {
   try {
-    threads_.push_back(start_thread_([this] { Work(); }));
+    threads_.push_back(start_thread_([this] {
+      NameThisThread("requests");
+      Work();
+    }));
     // Idle from now on: it takes the next task even before it reaches its first wait.
     ++idle_;
     return true;

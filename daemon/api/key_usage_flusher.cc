@@ -1,11 +1,15 @@
 #include "daemon/api/key_usage_flusher.h"
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 
 namespace flare::daemon {
 
 void KeyUsageFlusher::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("key-usage");
+    Loop();
+  });
 }
 
 void KeyUsageFlusher::Stop() {

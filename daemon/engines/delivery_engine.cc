@@ -1,6 +1,7 @@
 #include "daemon/engines/delivery_engine.h"
 
 #include "common/clock.h"
+#include "common/thread_name.h"
 #include "daemon/log.h"
 
 namespace flare::daemon {
@@ -25,7 +26,10 @@ void DeliveryEngine::Start() {
     LogInfo("webhook deliveries interrupted by a stop are due again",
             {{"deliveries", std::to_string(*released)}});
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("deliveries");
+    Loop();
+  });
 }
 
 void DeliveryEngine::Stop(std::chrono::milliseconds grace) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 
 namespace flare::daemon {
@@ -25,7 +26,11 @@ void Executor::Start() {
   }
   next_rescan_ = Clock::now() + options_.rescan_interval;
   recovered_ = true;
-  for (int i = 0; i < options_.bookkeepers; ++i) threads_.emplace_back([this] { Bookkeep(); });
+  for (int i = 0; i < options_.bookkeepers; ++i)
+    threads_.emplace_back([this] {
+      NameThisThread("executor");
+      Bookkeep();
+    });
 }
 
 void Executor::Enqueue(const PendingHttpRun& run) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 
 namespace flare::daemon {
@@ -32,7 +33,10 @@ Scheduler::Scheduler(const Clock& clock, DueProcessor& timer, RetentionPruner& r
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("scheduler");
+    Loop();
+  });
 }
 
 void Scheduler::WakeAt(TimePoint t) {

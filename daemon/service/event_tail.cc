@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 
 namespace flare::daemon {
@@ -27,7 +28,10 @@ EventTail::EventTail(Readers& readers, EventBus& bus, std::string from)
 EventTail::~EventTail() { Stop(); }
 
 void EventTail::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("event-tail");
+    Loop();
+  });
 }
 
 void EventTail::Stop() {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 #include "daemon/store/counter_deltas.h"
 #include "daemon/store/schema.h"
@@ -140,7 +141,10 @@ Writer::Writer(const std::string& path, Durability durability, const Clock& cloc
       LogWarn("could not open the WAL file to sync it; every commit syncs (synchronous=FULL)");
     }
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("writer");
+    Loop();
+  });
 }
 
 Writer::~Writer() {

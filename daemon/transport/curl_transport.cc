@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/thread_name.h"
 #include "daemon/log.h"
 #include "daemon/transport/curl_call.h"
 #include "daemon/transport/retry_after.h"
@@ -66,7 +67,10 @@ class CurlTransport final : public HttpTransport {
     }
     multi_ = curl_multi_init();
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
-    thread_ = std::thread([this] { Loop(); });
+    thread_ = std::thread([this] {
+      NameThisThread("http-calls");
+      Loop();
+    });
   }
 
   ~CurlTransport() override {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/thread_name.h"
 #include "daemon/log.h"
 #include "daemon/store/pg/error.h"
 
@@ -26,7 +27,10 @@ Listener::~Listener() {
 }
 
 void Listener::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread("pg-listen");
+    Loop();
+  });
 }
 
 void Listener::Stop() {
