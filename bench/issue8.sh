@@ -3,7 +3,9 @@
 # ../shared/bench-peers measured in the same run; then one table of medians, the issue's
 # targets and the ratios flared / peer (bench/summarize_issue8.py).
 # Each of RUNS rounds runs, in this order:
-#   probe         2 s of 4 KiB pwrite+fdatasync on the filesystem of flared's data dirs
+#   probe         2 s of 4 KiB pwrite+fdatasync on the filesystem of flared's data dirs, back to
+#                 back, then 2 s of one every 1/LAT_RATE s (the disk's latency as a lone create
+#                 meets it: the floor of the create → waiting poll case)
 #   flared        every case of CASES once (bench/run.sh RUNS=1, a fresh flared per case)
 #   sqlite_limit  SQLite WAL FULL/NORMAL: 1-row commits, 1000-row commits, claim+ack (ceiling)
 #   http_limit    wrk against nginx and cpp-httplib sinks at HTTP_CONNS (the HTTP ceiling)
@@ -177,7 +179,7 @@ SRC="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt"
 # The disk's fingerprint where flared keeps its data (run.sh's scratch dirs are in $TMPDIR).
 PROBE_PY='
 import json, os, sys, time
-path, secs = os.path.join(sys.argv[1], "fdatasync.test"), float(sys.argv[2])
+path, secs, rate = os.path.join(sys.argv[1], "fdatasync.test"), float(sys.argv[2]), float(sys.argv[3])
 fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_TRUNC, 0o600)
 buf, n, t0 = b"x" * 4096, 0, time.monotonic()
 while time.monotonic() - t0 < secs:
@@ -185,15 +187,29 @@ while time.monotonic() - t0 < secs:
     os.fdatasync(fd)
     n += 1
 s = time.monotonic() - t0
+# Then one sync every 1/rate s, as the latency case creates its jobs: a sync that finds the
+# disk idle takes longer than one in a tight loop, and each of those creates waits for one.
+waits, due = [], time.monotonic()
+for i in range(int(secs * rate)):
+    due += 1 / rate
+    time.sleep(max(0.0, due - time.monotonic()))
+    start = time.monotonic()
+    os.pwrite(fd, buf, 0)
+    os.fdatasync(fd)
+    waits.append((time.monotonic() - start) * 1000)
 os.close(fd)
 os.unlink(path)
+waits.sort()
+at = lambda q: round(waits[min(len(waits) - 1, int(q * len(waits)))], 3)
 print(json.dumps({"bench": "fdatasync_probe", "dir": sys.argv[1], "block": 4096, "n": n,
-                  "seconds": round(s, 3), "per_s": round(n / s, 1)}))
+                  "seconds": round(s, 3), "per_s": round(n / s, 1),
+                  "paced": {"per_s": rate, "n": len(waits), "p50_ms": at(0.5), "p99_ms": at(0.99)}}))
 '
 probe_fdatasync() {  # ROUND
   local dir
   dir="$(mktemp -d "${TMPDIR:-/tmp}/flare-probe.XXXXXX")"
-  bounded $((PROBE_S + 30)) "$dir/out" "$OUT/fdatasync.err" python3 -c "$PROBE_PY" "$dir" "$PROBE_S" \
+  bounded $((2 * PROBE_S + 30)) "$dir/out" "$OUT/fdatasync.err" \
+    python3 -c "$PROBE_PY" "$dir" "$PROBE_S" "$LAT_RATE" \
     || log "round $1: the fdatasync probe failed (see $OUT/fdatasync.err)"
   keep_line "$1" "$dir/out" fdatasync
   rm -rf -- "$dir"

@@ -121,10 +121,12 @@ def rows(wal, wal_label):
         ("create → waiting poll, p50 (ms)", "latency", "p50_ms", 1, None, [
             ("BullMQ, p50", "bullmq", f"{bull}.latency.p50_ms"),
             ("pg-boss 12 NOTIFY, p50", "pgboss", f"{pg12}.latency_notify_b50.p50_ms"),
+            ("the disk alone: one fdatasync at the same pace, p50", "fdatasync", "paced.p50_ms"),
         ]),
         ("create → waiting poll, p99 (ms)", "latency", "p99_ms", 1, ("<=", 1.0), [
             ("BullMQ, p99", "bullmq", f"{bull}.latency.p99_ms"),
             ("pg-boss 12 NOTIFY, p99", "pgboss", f"{pg12}.latency_notify_b50.p99_ms"),
+            ("the disk alone: one fdatasync at the same pace, p99", "fdatasync", "paced.p99_ms"),
         ]),
     ]
     return out
