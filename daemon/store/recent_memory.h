@@ -10,7 +10,7 @@
 
 namespace flare::daemon {
 
-/// Not thread-safe: one per thread (see stored_spec.cc).
+/// Not thread-safe: its owner locks (see stored_spec.cc).
 template <typename Value>
 class RecentMemory {
  public:

@@ -1,5 +1,6 @@
 #include "daemon/store/stored_spec.h"
 
+#include <mutex>
 #include <string>
 
 #include "daemon/store/recent_memory.h"
@@ -21,10 +22,16 @@ std::shared_ptr<const ParsedSpec> Parse(std::string_view text) {
 // The least recently used text is forgotten first. A burst of run_at HTTP jobs reads each
 // job when its run comes due, when it begins and when it ends, with hundreds of other
 // jobs' reads in between; a memory that forgot everything at once when full also forgot
-// the jobs read a moment before (bench/RESULTS.md, "counting instructions").
-Memory& ThisThreadsMemory() {
-  thread_local Memory memory(kRememberedSpecs);
-  return memory;
+// the jobs read a moment before (bench/RESULTS.md, "counting instructions"). One lock for
+// every thread: a lookup holds it for a hash and a list splice, well under a parse.
+struct SharedMemory {
+  std::mutex mutex;
+  Memory memory{kRememberedSpecs};
+};
+
+SharedMemory& TheMemory() {
+  static SharedMemory shared;
+  return shared;
 }
 
 }  // namespace
@@ -32,16 +39,29 @@ Memory& ThisThreadsMemory() {
 
 std::shared_ptr<const ParsedSpec> SpecFromColumn(std::string_view text) {
   if (text.empty()) return stored_spec::Parse(text);
-  stored_spec::Memory& memory = stored_spec::ThisThreadsMemory();
-  if (const auto* found = memory.Find(text)) return *found;
-  auto parsed = stored_spec::Parse(text);
-  return memory.Remember(parsed->text, parsed);
+  stored_spec::SharedMemory& shared = stored_spec::TheMemory();
+  {
+    std::lock_guard lock(shared.mutex);
+    if (const auto* found = shared.memory.Find(text)) return *found;
+  }
+  auto parsed = stored_spec::Parse(text);  // without the lock: the parse is the slow part
+  std::lock_guard lock(shared.mutex);
+  // Another thread may have remembered the same text meanwhile: keep the first.
+  if (const auto* found = shared.memory.Find(text)) return *found;
+  return shared.memory.Remember(parsed->text, parsed);
 }
 
 void RememberSpec(const std::shared_ptr<const ParsedSpec>& spec) {
   if (!spec || spec->text.empty()) return;
-  stored_spec::Memory& memory = stored_spec::ThisThreadsMemory();
-  if (memory.Find(spec->text) == nullptr) memory.Remember(spec->text, spec);
+  stored_spec::SharedMemory& shared = stored_spec::TheMemory();
+  std::lock_guard lock(shared.mutex);
+  if (shared.memory.Find(spec->text) == nullptr) shared.memory.Remember(spec->text, spec);
+}
+
+size_t RememberedSpecCount() {
+  stored_spec::SharedMemory& shared = stored_spec::TheMemory();
+  std::lock_guard lock(shared.mutex);
+  return shared.memory.size();
 }
 
 }  // namespace flare::daemon

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "daemon/store/job_repository.h"
 #include "daemon/store/schema.h"
@@ -130,6 +132,27 @@ TEST(StoredSpecTest, ASpecHandedBackIsFoundForItsTextWithoutAParse) {
   auto changed = SpecFromColumn(R"({"priority":9,"timeout_seconds":78})");
   EXPECT_EQ(changed->spec.timeout_seconds, 78);
   RememberSpec(nullptr);  // a run announced without a spec: nothing to hand back
+}
+
+TEST(StoredSpecTest, ThreadsShareOneBoundedMemory) {
+  // A spec read on one thread is found on another, and however many threads read, the
+  // memory holds at most kRememberedSpecs (a memory per thread grew with the request threads).
+  const std::string text = R"({"priority":3,"name":"shared-across-threads"})";
+  std::shared_ptr<const ParsedSpec> first;
+  std::thread([&] { first = SpecFromColumn(text); }).join();
+  EXPECT_EQ(SpecFromColumn(text), first);
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([t] {
+      for (size_t i = 0; i < kRememberedSpecs; ++i) {
+        auto spec = SpecFromColumn(R"({"priority":)" + std::to_string(t) + R"(,"name":"t)" +
+                                   std::to_string(t) + "-" + std::to_string(i) + "\"}");
+        EXPECT_EQ(spec->spec.priority, t);
+      }
+    });
+  }
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(RememberedSpecCount(), kRememberedSpecs);
 }
 
 }  // namespace
