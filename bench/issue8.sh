@@ -30,7 +30,8 @@
 # Knobs (env):
 #   RUNS (3)  rounds; the table gives the median (min–max) of the rounds
 #   CASES ("create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj1_next
-#          process_mj50_list process_mj50_list_next latency exec_c64 sched_every"), any of
+#          process_mj50_list process_mj50_list_next latency exec exec_c64 sched_every
+#          sched_cron"), any of
 #          bench/run.sh's cases
 #   MJ1_WORKERS (1)  workers of process_mj1, _early and _next (the issue's "1 worker,
 #          max_jobs 1"; _early writes the next poll while the ack is in flight; _next's ack
@@ -50,7 +51,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS="${RUNS:-3}"
-read -r -a CASES <<<"${CASES:-create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj1_next process_mj50_list process_mj50_list_next latency exec_c64 sched_every}"
+read -r -a CASES <<<"${CASES:-create_c1 create_c16 batch_c1 process_mj1 process_mj1_early process_mj1_next process_mj50_list process_mj50_list_next latency exec exec_c64 sched_every sched_cron}"
 BUILD_DIR="${BUILD_DIR:-$REPO/build}"
 NO_BUILD="${NO_BUILD:-0}"
 PEERS="${PEERS:-/work/shared/bench-peers}"

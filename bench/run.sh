@@ -11,8 +11,9 @@
 # Cases (issue 3, flare_sched; flared gets --allow-private-targets to reach the sink):
 #   sched_cron      SCHED_CRON_N (10000) "* * * * *" jobs fire in the same minute (waits ≤ 1 min)
 #   sched_every     SCHED_EVERY_N (1000) "@every 1s" jobs for SCHED_EVERY_S (20) s
-#   exec_c16 exec_c64 exec_c128   EXEC_N (20000) one-off HTTP jobs at --executor-concurrency
-#                   16/64/128, then wrk -t2 -c64 -d${WRK_S}s on the same sink (WRK_S 5)
+#   exec exec_c16 exec_c64 exec_c128   EXEC_N (20000) one-off HTTP jobs at flared's default
+#                   executor concurrency (exec) or --executor-concurrency 16/64/128, then
+#                   wrk -t2 -c64 -d${WRK_S}s on the same sink (WRK_S 5)
 # Every run of a case gets a fresh flared (--log-level warn, so no line per request is
 # logged) on a temp data dir, on 127.0.0.1 port 0. Everything started here is stopped by
 # PID in the EXIT trap. Every loop is bounded by count and by time (CAP_S).
@@ -62,7 +63,7 @@ ISSUE2_CASES=(create_c1 create_c16 batch_c1 batch_c2 process_mj1 process_mj50 la
 # next job ("next", as `flarectl worker run` does where flared offers it), and the same with
 # 50 jobs a round and list acks.
 EXTRA_CASES=(process_mj50_list process_mj1_early process_mj1_next process_mj50_list_next)
-SCHED_CASES=(sched_cron sched_every exec_c16 exec_c64 exec_c128)
+SCHED_CASES=(sched_cron sched_every exec exec_c16 exec_c64 exec_c128)
 ALL_CASES=("${ISSUE2_CASES[@]}" "${SCHED_CASES[@]}" "${EXTRA_CASES[@]}")
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -170,14 +171,14 @@ case_args() {
     latency) echo "latency --rate $LAT_RATE --seconds $LAT_SECONDS" ;;
     sched_cron) echo "cron --n $SCHED_CRON_N" ;;
     sched_every) echo "every --n $SCHED_EVERY_N --seconds $SCHED_EVERY_S" ;;
-    exec_c*) echo "exec --n $EXEC_N --wrk-s $WRK_S --wrk-conns 64" ;;
+    exec | exec_c*) echo "exec --n $EXEC_N --wrk-s $WRK_S --wrk-conns 64" ;;
   esac
 }
 
 # flared flags beyond the common ones.
 case_flags() {
   case "$1" in
-    sched_* | exec_*) printf '%s\n' --allow-private-targets ;;&
+    sched_* | exec | exec_*) printf '%s\n' --allow-private-targets ;;&
     exec_c*) printf '%s\n' --executor-concurrency "${1#exec_c}" ;;
   esac
   # shellcheck disable=SC2086 # split on purpose: several flags

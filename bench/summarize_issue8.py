@@ -106,6 +106,8 @@ def rows(wal, wal_label):
         ("poll→ack, {workers}, max_jobs 1, the ack takes the next job (jobs/s)", "process_mj1_next",
          "per_s", 1, (">=", 3500), mj1_peers),
     ]
+    out.append(("HTTP executor to a loopback sink, flared's default concurrency (runs/s)", "exec",
+                "runs_per_s", 1, (">=", 20000), exec_peers))
     for conc in (16, 64, 128):
         out.append((f"HTTP executor to a loopback sink, concurrency {conc} (runs/s)", f"exec_c{conc}",
                     "runs_per_s", 1, (">=", 20000), exec_peers))
@@ -179,7 +181,7 @@ def main():
     print("|---|---:|---:|:-:|---|---:|---:|")
 
     exec_rate = None
-    for case in ("exec_c64", "exec_c16", "exec_c128"):
+    for case in ("exec", "exec_c64", "exec_c16", "exec_c128"):
         exec_rate = summary([r.get("runs_per_s") for r in flared if r.get("case") == case])[0]
         if exec_rate:
             break

@@ -52,7 +52,8 @@ def main():
               f"{cell('sched_cron', 'sink_connections')}; flared CPU µs per fire: "
               f"{cell('sched_cron', 'flared_cpu_us_per_job')}")
 
-    exec_cases = [c for c in ("exec_c16", "exec_c64", "exec_c128") if any(r.get("case") == c for r in runs)]
+    exec_cases = [c for c in ("exec", "exec_c16", "exec_c64", "exec_c128")
+                  if any(r.get("case") == c for r in runs)]
     if exec_cases:
         ceiling = peer("http_limit", "httplib_tuned_get.c64.rps")
         print("\n### HTTP executor, one-off jobs to the loopback sink: median of runs (min–max)\n")
@@ -61,7 +62,7 @@ def main():
               "| start lateness p50 / p99 (ms) |")
         print("|---|---:|---:|---:|---:|---:|---|")
         for case in exec_cases:
-            print(f"| {case[6:]} | {cell(case, 'runs_per_s')} | {cell(case, 'sink_runs_per_s')} "
+            print(f"| {case[6:] or 'default'} | {cell(case, 'runs_per_s')} | {cell(case, 'sink_runs_per_s')} "
                   f"| {cell(case, 'wrk.rps')} | {cell(case, 'sink_connections')} "
                   f"| {cell(case, 'flared_cpu_us_per_job')} "
                   f"| {cell(case, 'start_lateness.p50_ms')} / {cell(case, 'start_lateness.p99_ms')} |")
