@@ -22,46 +22,62 @@ std::shared_ptr<const ParsedSpec> Parse(std::string_view text) {
 // The least recently used text is forgotten first. A burst of run_at HTTP jobs reads each
 // job when its run comes due, when it begins and when it ends, with hundreds of other
 // jobs' reads in between; a memory that forgot everything at once when full also forgot
-// the jobs read a moment before (bench/RESULTS.md, "counting instructions"). One lock for
-// every thread: a lookup holds it for a hash and a list splice, well under a parse.
+// the jobs read a moment before (bench/RESULTS.md, "counting instructions"). The shared
+// memory's lock is held for a hash lookup and a list splice, well under a parse.
 struct SharedMemory {
   std::mutex mutex;
   Memory memory{kRememberedSpecs};
 };
 
-SharedMemory& TheMemory() {
+SharedMemory& TheSharedMemory() {
   static SharedMemory shared;
   return shared;
+}
+
+thread_local Memory* t_own_memory = nullptr;
+
+// Runs `use(memory)` on the memory this thread uses, under the shared one's lock if need be.
+template <typename Use>
+auto WithMemory(Use&& use) {
+  if (t_own_memory != nullptr) return use(*t_own_memory);
+  SharedMemory& shared = TheSharedMemory();
+  std::lock_guard lock(shared.mutex);
+  return use(shared.memory);
 }
 
 }  // namespace
 }  // namespace stored_spec
 
 std::shared_ptr<const ParsedSpec> SpecFromColumn(std::string_view text) {
+  using Spec = std::shared_ptr<const ParsedSpec>;
   if (text.empty()) return stored_spec::Parse(text);
-  stored_spec::SharedMemory& shared = stored_spec::TheMemory();
-  {
-    std::lock_guard lock(shared.mutex);
-    if (const auto* found = shared.memory.Find(text)) return *found;
-  }
-  auto parsed = stored_spec::Parse(text);  // without the lock: the parse is the slow part
-  std::lock_guard lock(shared.mutex);
-  // Another thread may have remembered the same text meanwhile: keep the first.
-  if (const auto* found = shared.memory.Find(text)) return *found;
-  return shared.memory.Remember(parsed->text, parsed);
+  Spec found = stored_spec::WithMemory([&](stored_spec::Memory& memory) -> Spec {
+    const Spec* remembered = memory.Find(text);
+    return remembered != nullptr ? *remembered : nullptr;
+  });
+  if (found) return found;
+  Spec parsed = stored_spec::Parse(text);  // outside the shared lock: the parse is the slow part
+  return stored_spec::WithMemory([&](stored_spec::Memory& memory) -> Spec {
+    // Another thread may have remembered the same text meanwhile: keep the first.
+    if (const Spec* remembered = memory.Find(text)) return *remembered;
+    return memory.Remember(parsed->text, parsed);
+  });
 }
 
 void RememberSpec(const std::shared_ptr<const ParsedSpec>& spec) {
   if (!spec || spec->text.empty()) return;
-  stored_spec::SharedMemory& shared = stored_spec::TheMemory();
-  std::lock_guard lock(shared.mutex);
-  if (shared.memory.Find(spec->text) == nullptr) shared.memory.Remember(spec->text, spec);
+  stored_spec::WithMemory([&](stored_spec::Memory& memory) {
+    if (memory.Find(spec->text) == nullptr) memory.Remember(spec->text, spec);
+  });
+}
+
+void GiveThisThreadItsOwnSpecMemory() {
+  thread_local stored_spec::Memory own(kRememberedSpecs);
+  stored_spec::t_own_memory = &own;
 }
 
 size_t RememberedSpecCount() {
-  stored_spec::SharedMemory& shared = stored_spec::TheMemory();
-  std::lock_guard lock(shared.mutex);
-  return shared.memory.size();
+  return stored_spec::WithMemory([](stored_spec::Memory& memory) { return memory.size(); });
 }
 
 }  // namespace flare::daemon

@@ -15,6 +15,7 @@
 #include "daemon/store/counter_deltas.h"
 #include "daemon/store/schema.h"
 #include "daemon/store/sqlite_stores.h"
+#include "daemon/store/stored_spec.h"
 #include "daemon/store/wal_write_gathering.h"
 
 namespace flare::daemon {
@@ -252,6 +253,7 @@ void Writer::LetGo(size_t committed_ops) {
 
 void Writer::Loop() {
   t_writer_of_this_thread = this;
+  GiveThisThreadItsOwnSpecMemory();  // it reads the jobs of nearly every write
   std::vector<Pending*> batch;
   std::unique_lock lock(mutex_);
   while (true) {

@@ -155,5 +155,23 @@ TEST(StoredSpecTest, ThreadsShareOneBoundedMemory) {
   EXPECT_EQ(RememberedSpecCount(), kRememberedSpecs);
 }
 
+TEST(StoredSpecTest, AThreadWithAMemoryOfItsOwnIsNotCrowdedOutByTheOthers) {
+  // The writer's thread keeps what it read however much the other threads read.
+  const std::string text = R"({"priority":5,"name":"kept-by-the-writer"})";
+  std::shared_ptr<const ParsedSpec> kept;
+  std::thread([&] {
+    GiveThisThreadItsOwnSpecMemory();
+    kept = SpecFromColumn(text);
+    std::thread([] {
+      for (size_t i = 0; i <= kRememberedSpecs; ++i)
+        (void)SpecFromColumn(R"({"priority":1,"name":"crowd)" + std::to_string(i) + "\"}");
+    }).join();
+    EXPECT_EQ(SpecFromColumn(text), kept);
+    EXPECT_EQ(RememberedSpecCount(), 1u);
+  }).join();
+  // The others never saw it: theirs is the shared memory, now full of the crowd.
+  EXPECT_NE(SpecFromColumn(text), kept);
+}
+
 }  // namespace
 }  // namespace flare::daemon
