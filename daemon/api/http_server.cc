@@ -29,8 +29,11 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kListenBacklog = 4096;
 constexpr size_t kInitialThreads = 16;
 // How long a pool thread waits for a keep-alive connection's next request before handing the
-// connection back to the gate (see AwaitNextRequest).
+// connection back to the gate (see AwaitNextRequest): most connections a short while, a few
+// at a time longer, for clients that send every few milliseconds.
 constexpr auto kStayForNextRequest = std::chrono::microseconds(2000);
+constexpr auto kLongStayForNextRequest = std::chrono::milliseconds(30);
+constexpr int kMaxLongStays = 16;
 
 thread_local SteadyClock::time_point t_request_start;
 // The answer went out before the request body was read: the connection cannot be reused.
@@ -404,19 +407,31 @@ class HttpServer::Impl {
   // for the returning connection, a pool thread's for its next head) and two epoll_ctl
   // calls per request. The wait is a blocking poll, bounded by kStayForNextRequest, and
   // only taken while the pool has headroom, so idle connections still cost no thread and
-  // can never starve other requests. A head that is not whole at once (a slow client) goes
-  // to the gate with the bytes read so far, which then applies its head deadline.
+  // can never starve other requests. Up to kMaxLongStays connections at a time wait
+  // kLongStayForNextRequest instead: an application that creates a job every few
+  // milliseconds on each of its connections is then served with half the thread switches
+  // and a shorter tail (bench/RESULTS.md, 2026-12-07), while the threads so held stay few.
+  // A head that is not whole at once (a slow client) goes to the gate with the bytes read
+  // so far, which then applies its head deadline.
   std::optional<PendingConnection> AwaitNextRequest(int fd, std::string buffered) {
-    pollfd watch{fd, POLLIN | POLLRDHUP, 0};
-    timespec stay{0, std::chrono::nanoseconds(kStayForNextRequest).count()};
-    if (buffered.empty() && pool_.HasHeadroom() && ::ppoll(&watch, 1, &stay, nullptr) == 1) {
-      char chunk[16 * 1024];
-      ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-        CloseSocket(fd);
-        return std::nullopt;
+    if (buffered.empty() && pool_.HasHeadroom()) {
+      bool long_stay = long_stays_.fetch_add(1) < kMaxLongStays;
+      if (!long_stay) long_stays_.fetch_sub(1);
+      auto wait = long_stay ? std::chrono::nanoseconds(kLongStayForNextRequest)
+                            : std::chrono::nanoseconds(kStayForNextRequest);
+      timespec stay{wait.count() / 1'000'000'000, wait.count() % 1'000'000'000};
+      pollfd watch{fd, POLLIN | POLLRDHUP, 0};
+      int ready = ::ppoll(&watch, 1, &stay, nullptr);
+      if (long_stay) long_stays_.fetch_sub(1);
+      if (ready == 1) {
+        char chunk[16 * 1024];
+        ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+          CloseSocket(fd);
+          return std::nullopt;
+        }
+        if (n > 0) buffered.assign(chunk, static_cast<size_t>(n));
       }
-      if (n > 0) buffered.assign(chunk, static_cast<size_t>(n));
     }
     if (HeadComplete(buffered, 0)) return PendingConnection{fd, std::move(buffered), {}};
     gate_.Add({fd, std::move(buffered), {}});
@@ -424,6 +439,8 @@ class HttpServer::Impl {
   }
 
   const HttpServerOptions options_;
+  std::atomic<int> long_stays_{0};  // pool threads in a long AwaitNextRequest wait (before pool_:
+                                    // its threads use it until the pool is gone)
   GatedServer server_;
   ElasticThreadPool pool_;
   ConnectionGate gate_;
