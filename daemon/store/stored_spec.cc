@@ -29,9 +29,10 @@ struct SharedMemory {
   Memory memory{kRememberedSpecs};
 };
 
+// Never destroyed: a thread still reading at exit must not find it gone.
 SharedMemory& TheSharedMemory() {
-  static SharedMemory shared;
-  return shared;
+  static SharedMemory* shared = new SharedMemory;
+  return *shared;
 }
 
 thread_local Memory* t_own_memory = nullptr;
