@@ -34,10 +34,7 @@ CrossNodeWakeups::~CrossNodeWakeups() { Stop(); }
 
 void CrossNodeWakeups::Start() {
   listener_->Start();
-  thread_ = std::thread([this] {
-    NameThisThread("cross-node");
-    SendLoop();
-  });
+  thread_ = NamedThread("cross-node", [this] { SendLoop(); });
 }
 
 void CrossNodeWakeups::Stop() {

@@ -39,10 +39,7 @@ ConnectionGate::ConnectionGate(GateLimits limits, Ready on_ready)
   event.data.fd = wake_fd_;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
   next_sweep_ = SteadyClock::now() + kSweepInterval;
-  thread_ = std::thread([this] {
-    NameThisThread("connections");
-    Loop();
-  });
+  thread_ = NamedThread("connections", [this] { Loop(); });
 }
 
 ConnectionGate::~ConnectionGate() {

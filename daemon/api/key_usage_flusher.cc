@@ -6,10 +6,7 @@
 namespace flare::daemon {
 
 void KeyUsageFlusher::Start() {
-  thread_ = std::thread([this] {
-    NameThisThread("key-usage");
-    Loop();
-  });
+  thread_ = NamedThread("key-usage", [this] { Loop(); });
 }
 
 void KeyUsageFlusher::Stop() {

@@ -26,10 +26,7 @@ void DeliveryEngine::Start() {
     LogInfo("webhook deliveries interrupted by a stop are due again",
             {{"deliveries", std::to_string(*released)}});
   }
-  thread_ = std::thread([this] {
-    NameThisThread("deliveries");
-    Loop();
-  });
+  thread_ = NamedThread("deliveries", [this] { Loop(); });
 }
 
 void DeliveryEngine::Stop(std::chrono::milliseconds grace) {

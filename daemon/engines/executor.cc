@@ -27,10 +27,7 @@ void Executor::Start() {
   next_rescan_ = Clock::now() + options_.rescan_interval;
   recovered_ = true;
   for (int i = 0; i < options_.bookkeepers; ++i)
-    threads_.emplace_back([this] {
-      NameThisThread("executor");
-      Bookkeep();
-    });
+    threads_.push_back(NamedThread("executor", [this] { Bookkeep(); }));
 }
 
 void Executor::Enqueue(const PendingHttpRun& run) {

@@ -33,10 +33,7 @@ Scheduler::Scheduler(const Clock& clock, DueProcessor& timer, RetentionPruner& r
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start() {
-  thread_ = std::thread([this] {
-    NameThisThread("scheduler");
-    Loop();
-  });
+  thread_ = NamedThread("scheduler", [this] { Loop(); });
 }
 
 void Scheduler::WakeAt(TimePoint t) {

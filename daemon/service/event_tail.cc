@@ -28,10 +28,7 @@ EventTail::EventTail(Readers& readers, EventBus& bus, std::string from)
 EventTail::~EventTail() { Stop(); }
 
 void EventTail::Start() {
-  thread_ = std::thread([this] {
-    NameThisThread("event-tail");
-    Loop();
-  });
+  thread_ = NamedThread("event-tail", [this] { Loop(); });
 }
 
 void EventTail::Stop() {

@@ -46,6 +46,14 @@ auto WithMemory(Use&& use) {
   return use(shared.memory);
 }
 
+// Remembers `spec` unless its text is known already (another thread may have parsed the
+// same text meanwhile); the one kept is returned.
+std::shared_ptr<const ParsedSpec> KeepFirst(Memory& memory,
+                                            const std::shared_ptr<const ParsedSpec>& spec) {
+  if (const auto* remembered = memory.Find(spec->text)) return *remembered;
+  return memory.Remember(spec->text, spec);
+}
+
 }  // namespace
 }  // namespace stored_spec
 
@@ -58,18 +66,14 @@ std::shared_ptr<const ParsedSpec> SpecFromColumn(std::string_view text) {
   });
   if (found) return found;
   Spec parsed = stored_spec::Parse(text);  // outside the shared lock: the parse is the slow part
-  return stored_spec::WithMemory([&](stored_spec::Memory& memory) -> Spec {
-    // Another thread may have remembered the same text meanwhile: keep the first.
-    if (const Spec* remembered = memory.Find(text)) return *remembered;
-    return memory.Remember(parsed->text, parsed);
-  });
+  return stored_spec::WithMemory(
+      [&](stored_spec::Memory& memory) { return stored_spec::KeepFirst(memory, parsed); });
 }
 
 void RememberSpec(const std::shared_ptr<const ParsedSpec>& spec) {
   if (!spec || spec->text.empty()) return;
-  stored_spec::WithMemory([&](stored_spec::Memory& memory) {
-    if (memory.Find(spec->text) == nullptr) memory.Remember(spec->text, spec);
-  });
+  stored_spec::WithMemory(
+      [&](stored_spec::Memory& memory) { return stored_spec::KeepFirst(memory, spec); });
 }
 
 void GiveThisThreadItsOwnSpecMemory() {

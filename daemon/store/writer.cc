@@ -142,10 +142,7 @@ Writer::Writer(const std::string& path, Durability durability, const Clock& cloc
       LogWarn("could not open the WAL file to sync it; every commit syncs (synchronous=FULL)");
     }
   }
-  thread_ = std::thread([this] {
-    NameThisThread("writer");
-    Loop();
-  });
+  thread_ = NamedThread("writer", [this] { Loop(); });
 }
 
 Writer::~Writer() {

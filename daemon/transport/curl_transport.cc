@@ -67,10 +67,7 @@ class CurlTransport final : public HttpTransport {
     }
     multi_ = curl_multi_init();
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
-    thread_ = std::thread([this] {
-      NameThisThread("http-calls");
-      Loop();
-    });
+    thread_ = NamedThread("http-calls", [this] { Loop(); });
   }
 
   ~CurlTransport() override {

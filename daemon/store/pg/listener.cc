@@ -27,10 +27,7 @@ Listener::~Listener() {
 }
 
 void Listener::Start() {
-  thread_ = std::thread([this] {
-    NameThisThread("pg-listen");
-    Loop();
-  });
+  thread_ = NamedThread("pg-listen", [this] { Loop(); });
 }
 
 void Listener::Stop() {
