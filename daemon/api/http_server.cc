@@ -118,11 +118,14 @@ std::optional<Error> RefuseBeforeBody(const httplib::Request& request, size_t ma
   return std::nullopt;
 }
 
-// Marks the answer as the connection's last when the body it came with stays unread.
+// Marks the answer as the connection's last when the body it came with stays unread. A
+// request that asked to close already gets its "Connection: close" from cpp-httplib, which
+// adds the header rather than replacing it: one is enough.
 void CloseIfBodyUnread(const httplib::Request& request, httplib::Response& response) {
   if (!HasBody(request)) return;
   t_body_unread = true;
-  response.set_header("Connection", "close");
+  if (!EqualsIgnoreCase(request.get_header_value("Connection"), "close"))
+    response.set_header("Connection", "close");
 }
 
 Status ReadBody(const httplib::Request& request, const httplib::ContentReader& reader,
