@@ -1,8 +1,10 @@
 #include "daemon/store/pg/migrations.h"
 
+#include <chrono>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "daemon/log.h"
 #include "daemon/store/pg/error.h"
@@ -46,43 +48,73 @@ std::set<int64_t> AppliedVersions(Connection& connection, std::span<const Migrat
   return applied;
 }
 
+// Holds the migration lock for the session from construction to destruction.
+class MigrationLock {
+ public:
+  explicit MigrationLock(Connection& connection) : connection_(connection) {
+    auto next_note = std::chrono::steady_clock::now();
+    while (!connection_.Exec("SELECT pg_try_advisory_lock($1)", kMigrationLockKey).Bool(0, 0)) {
+      if (std::chrono::steady_clock::now() >= next_note) {
+        LogInfo("waiting for another flared to finish migrating the database");
+        next_note += std::chrono::seconds(10);
+      }
+      std::this_thread::sleep_for(kMigrationLockRetry);
+    }
+  }
+  ~MigrationLock() {
+    try {
+      connection_.Exec("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
+    } catch (const std::exception& error) {
+      // The session is most likely gone, and its lock with it.
+      LogWarn("could not release the migration lock", {{"error", error.what()}});
+    }
+  }
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+
+ private:
+  Connection& connection_;
+};
+
+void Record(Connection& connection, const Migration& migration) {
+  connection.Exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                  migration.version, migration.name);
+}
+
+void Apply(Connection& connection, const Migration& migration) {
+  if (migration.online_steps.empty()) {
+    Transaction transaction(connection);
+    connection.ExecScript(migration.sql);
+    Record(connection, migration);
+    transaction.Commit();
+  } else {
+    for (std::string_view step : migration.online_steps) connection.Exec(step);
+    Record(connection, migration);
+  }
+  LogInfo("postgres migration applied",
+          {{"version", migration.version}, {"name", migration.name}});
+}
+
 }  // namespace
 
 MigrationOutcome Migrate(Connection& connection, std::span<const Migration> migrations) {
   CheckOrder(migrations);
+  MigrationLock lock(connection);
+  connection.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version bigint PRIMARY KEY,"
+      " name text NOT NULL,"
+      " applied_at timestamptz NOT NULL DEFAULT now())");
+  std::set<int64_t> applied = AppliedVersions(connection, migrations);
   MigrationOutcome outcome;
-  // One migration a pass, each pass one transaction holding the lock; a pass that finds
-  // nothing left to apply ends the loop, so it runs at most migrations.size() + 1 times.
-  for (size_t pass = 0; pass <= migrations.size(); ++pass) {
-    Transaction transaction(connection);
-    connection.Exec("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
-    // Under the lock, so two first starts do not race to create it.
-    connection.Exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version bigint PRIMARY KEY,"
-        " name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())");
-    std::set<int64_t> applied = AppliedVersions(connection, migrations);
-    const Migration* next = nullptr;
-    for (const Migration& migration : migrations) {
-      if (!applied.contains(migration.version)) {
-        next = &migration;
-        break;
-      }
-    }
-    if (!next) {
-      transaction.Commit();
-      outcome.version = applied.empty() ? 0 : *applied.rbegin();
-      return outcome;
-    }
-    connection.ExecScript(next->sql);
-    connection.Exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", next->version,
-                    next->name);
-    transaction.Commit();
-    LogInfo("postgres migration applied", {{"version", next->version}, {"name", next->name}});
-    outcome.applied.push_back(next->version);
+  for (const Migration& migration : migrations) {
+    if (applied.contains(migration.version)) continue;
+    Apply(connection, migration);
+    applied.insert(migration.version);
+    outcome.applied.push_back(migration.version);
   }
-  throw std::logic_error("Migrate: more passes than migrations");  // unreachable
+  outcome.version = applied.empty() ? 0 : *applied.rbegin();
+  return outcome;
 }
 
 }  // namespace flare::daemon::pg

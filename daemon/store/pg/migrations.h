@@ -4,14 +4,28 @@
 // with its row in `schema_migrations`, so a migration is either fully applied and recorded
 // or not at all.
 //
-// Several flared nodes may start at once against one database: each transaction first
-// takes pg_advisory_xact_lock(kMigrationLockKey) and only then reads what is applied, so
-// the nodes queue on the lock and every migration runs exactly once. The lock is released
-// by COMMIT/ROLLBACK, never left behind by a crashed node.
-//
 // A database that has a version this binary does not know (a newer flared migrated it) is
 // refused: an old binary writing to a newer schema could corrupt it.
+//
+// Several flared nodes may start at once against one database: Migrate first holds
+// pg_advisory_lock(kMigrationLockKey) for its session, so the nodes migrate one at a time
+// and every migration runs exactly once. A node that finds the lock taken asks again every
+// kMigrationLockRetry instead of waiting inside a statement: a waiting statement keeps a
+// snapshot, which an online step (below) would wait for in turn, a deadlock. The lock ends
+// with Migrate, or with the session of a node that died meanwhile.
+//
+// ONLINE migrations. An index rebuilt inside a transaction holds its table for the whole
+// build (DROP INDEX even against reads): on a big table every node's requests would wait,
+// which a rolling upgrade of several nodes must not do. Such a migration lists
+// `online_steps` instead of `sql`: statements run one at a time outside any transaction
+// (CREATE INDEX CONCURRENTLY and DROP INDEX CONCURRENTLY refuse to run inside one), and
+// the migration is recorded after the last. A failure or a crash between steps leaves the
+// earlier ones done and the migration unrecorded, so the next start runs the steps again
+// from the first: each step must be safe to run again (IF EXISTS, and an index built
+// under a temporary name first dropped, since an interrupted concurrent build leaves an
+// invalid index behind).
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -24,11 +38,15 @@ namespace flare::daemon::pg {
 struct Migration {
   int64_t version;  // > 0, strictly increasing through the list
   std::string_view name;
-  std::string_view sql;  // one or more statements; no BEGIN/COMMIT of its own
+  std::string_view sql;  // one or more statements, one transaction; no BEGIN/COMMIT of its own
+  /// Instead of `sql`: statements run one by one outside a transaction (ONLINE above).
+  std::span<const std::string_view> online_steps = {};
 };
 
 /// The advisory lock every migrating session takes (any constant unique to flare: "flare").
 inline constexpr int64_t kMigrationLockKey = 0x666c617265;
+/// How often a node that finds another one migrating asks for the lock again.
+inline constexpr std::chrono::milliseconds kMigrationLockRetry{100};
 
 struct MigrationOutcome {
   std::vector<int64_t> applied;  // versions this call applied, in order

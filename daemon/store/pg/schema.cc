@@ -394,11 +394,14 @@ ALTER TABLE jobs SET (fillfactor = 70);
 // read the whole index for one row, and scans the table instead: 80-370 ms at 20,000 jobs
 // (a scan grows with the table: seconds at a million), at every timer pass of every node.
 // An index whose predicate is the queries' whole filter leaves nothing to guess.
-constexpr std::string_view kDueJobsIndex = R"sql(
-CREATE INDEX jobs_due ON jobs(next_run_at)
-  WHERE next_run_at IS NOT NULL AND enabled = 1 AND deleted_at IS NULL;
-DROP INDEX jobs_by_next_run;
-)sql";
+// Built online (migrations.h), so the nodes' requests go on meanwhile; each step may run
+// again (an interrupted build leaves an invalid jobs_due, dropped first).
+constexpr std::string_view kDueJobsIndex[] = {
+    "DROP INDEX CONCURRENTLY IF EXISTS jobs_due",
+    "CREATE INDEX CONCURRENTLY jobs_due ON jobs(next_run_at)"
+    " WHERE next_run_at IS NOT NULL AND enabled = 1 AND deleted_at IS NULL",
+    "DROP INDEX CONCURRENTLY IF EXISTS jobs_by_next_run",
+};
 
 // A group of writes (creates, claims, acks) confirms its requests' keys (KeyToConfirm)
 // inside its transaction. Read and answered first, that check was a round trip of its own
@@ -420,12 +423,19 @@ END $$;
 // New jobs and deliveries are appended at their index's right end (see the SQLite schema's
 // step 11): a DESC index took each one at its leftmost position, where a page split leaves
 // both halves half full. A b-tree is scanned backwards as cheaply.
-constexpr std::string_view kAscendingCreationIndexes = R"sql(
-DROP INDEX jobs_by_created;
-CREATE INDEX jobs_by_created ON jobs(project_id, created_at, id);
-DROP INDEX webhook_deliveries_by_webhook;
-CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, created_at, id);
-)sql";
+// Built online (migrations.h) under a temporary name, then put in the old one's place; run
+// again from any step, it ends the same (at worst it builds the index once more).
+constexpr std::string_view kAscendingCreationIndexes[] = {
+    "DROP INDEX CONCURRENTLY IF EXISTS jobs_by_created_ascending",
+    "CREATE INDEX CONCURRENTLY jobs_by_created_ascending ON jobs(project_id, created_at, id)",
+    "DROP INDEX CONCURRENTLY IF EXISTS jobs_by_created",
+    "ALTER INDEX jobs_by_created_ascending RENAME TO jobs_by_created",
+    "DROP INDEX CONCURRENTLY IF EXISTS webhook_deliveries_by_webhook_ascending",
+    "CREATE INDEX CONCURRENTLY webhook_deliveries_by_webhook_ascending"
+    " ON webhook_deliveries(webhook_id, created_at, id)",
+    "DROP INDEX CONCURRENTLY IF EXISTS webhook_deliveries_by_webhook",
+    "ALTER INDEX webhook_deliveries_by_webhook_ascending RENAME TO webhook_deliveries_by_webhook",
+};
 
 constexpr Migration kMigrations[] = {
     {1, "tables and indexes of SQLite schema version 9", kTables},
@@ -435,9 +445,9 @@ constexpr Migration kMigrations[] = {
     {5, "the export rate limit", kExportSlots},
     {6, "the order streams read events in", kEventStreamOrder},
     {7, "room on each page for the updates of its jobs", kRoomForUpdates},
-    {8, "the timer's index of due jobs, whole", kDueJobsIndex},
+    {8, "the timer's index of due jobs, whole", "", kDueJobsIndex},
     {9, "a write that requires its keys to be active", kKeysRequiredInTheWrite},
-    {10, "creation indexes that new rows append to", kAscendingCreationIndexes},
+    {10, "creation indexes that new rows append to", "", kAscendingCreationIndexes},
 };
 
 }  // namespace

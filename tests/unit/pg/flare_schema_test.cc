@@ -131,6 +131,32 @@ TEST(PgFlareSchema, NewestFirstPagesWalkCreationIndexesThatNewRowsAppendTo) {
   EXPECT_EQ(deliveries.find("Sort"), std::string::npos) << deliveries;
 }
 
+// Migrations 8 and 10 rebuild indexes online (migrations.h): from an older database they
+// end with the same indexes as a new one, every one valid, no temporary name left.
+TEST(PgFlareSchema, AnUpgradeRebuildsItsIndexesOnlineAndLeavesNoneInvalidOrRenamed) {
+  testing::TestDatabase db;
+  Connection c(db.uri());
+  Migrate(c, FlareSchema().first(7));
+  EXPECT_EQ(Migrate(c, FlareSchema()).version, FlareSchema().back().version);
+  auto indexes = [&](Connection& on) {
+    PgResult rows = on.Exec(
+        "SELECT i.relname || (CASE WHEN x.indisvalid THEN '' ELSE ' INVALID' END)"
+        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+        " JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = 'public'");
+    std::set<std::string> names;
+    for (int i = 0; i < rows.rows(); ++i) names.insert(rows.Text(i, 0));
+    return names;
+  };
+  testing::TestDatabase fresh_db;
+  Connection fresh(fresh_db.uri());
+  Migrate(fresh, FlareSchema());
+  std::set<std::string> upgraded = indexes(c);
+  EXPECT_EQ(upgraded, indexes(fresh));
+  EXPECT_TRUE(upgraded.contains("jobs_due"));
+  EXPECT_FALSE(upgraded.contains("jobs_by_next_run"));
+  EXPECT_TRUE(upgraded.contains("jobs_by_created"));
+}
+
 TEST(PgFlareSchema, TriggersKeepTheCountersSqliteKeeps) {
   testing::TestDatabase db;
   Connection c(db.uri());

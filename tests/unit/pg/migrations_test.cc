@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,15 @@ const Migration kAll[] = {
     {2, "items", "CREATE TABLE items (id bigint PRIMARY KEY); INSERT INTO ran VALUES (2);"},
     {5, "items name", "ALTER TABLE items ADD COLUMN name text; INSERT INTO ran VALUES (5);"},
 };
+
+// kAll and an online migration (migrations.h): an index built concurrently.
+constexpr std::string_view kItemsByName[] = {
+    "DROP INDEX CONCURRENTLY IF EXISTS items_by_name",
+    "CREATE INDEX CONCURRENTLY items_by_name ON items(name)",
+    "INSERT INTO ran VALUES (7)",
+};
+const Migration kWithOnline[] = {kAll[0], kAll[1], kAll[2],
+                                 {7, "items by name", "", kItemsByName}};
 
 int64_t TimesRan(Connection& connection, int64_t version) {
   return connection.Exec("SELECT count(*) FROM ran WHERE version = $1", version).Int64(0, 0);
@@ -74,6 +84,86 @@ TEST(PgMigrations, FourConcurrentMigratorsApplyEachVersionOnce) {
   EXPECT_EQ(applied_total.load(), 3);
   Connection connection(db.uri());
   for (int64_t version : {1, 2, 5}) EXPECT_EQ(TimesRan(connection, version), 1) << version;
+}
+
+TEST(PgMigrations, FourConcurrentMigratorsApplyAnOnlineMigrationOnceWithoutADeadlock) {
+  // A node waiting for the lock inside a statement would keep a snapshot that the online
+  // build waits for: the two would deadlock.
+  testing::TestDatabase db;
+  std::atomic<int> applied_total{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      try {
+        Connection connection(db.uri());
+        applied_total += static_cast<int>(Migrate(connection, kWithOnline).applied.size());
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "migrator failed: %s\n", error.what());
+        ++errors;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(applied_total.load(), 4);
+  Connection connection(db.uri());
+  EXPECT_EQ(TimesRan(connection, 7), 1);
+  EXPECT_TRUE(connection.Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
+                  .Bool(0, 0));
+}
+
+// The reason for online steps: an index built inside the migration's transaction would hold
+// its table until the commit, and every node's writes to it would wait.
+TEST(PgMigrations, WritesGoOnWhileAnOnlineMigrationRuns) {
+  testing::TestDatabase db;
+  Connection connection(db.uri());
+  Migrate(connection, kAll);
+  connection.Exec("INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 1000) AS g");
+  constexpr std::string_view kSlowSteps[] = {
+      "CREATE INDEX CONCURRENTLY items_by_name ON items(name)",
+      "SELECT pg_sleep(2)",  // the rest of a long migration
+  };
+  const Migration slow[] = {kAll[0], kAll[1], kAll[2], {7, "slow", "", kSlowSteps}};
+  std::thread migrator([&] {
+    Connection own(db.uri());
+    Migrate(own, slow);
+  });
+  Connection writer(db.uri());
+  bool sleeping = false;  // the migration has built its index and is in its last step
+  for (int i = 0; i < 100 && !sleeping; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    sleeping = writer
+                   .Exec("SELECT count(*) > 0 FROM pg_stat_activity"
+                         " WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'")
+                   .Bool(0, 0);
+  }
+  EXPECT_TRUE(sleeping);
+  writer.Exec("SET lock_timeout = '500ms'");
+  EXPECT_NO_THROW(writer.Exec("INSERT INTO items VALUES (1001, 'during')"));
+  EXPECT_NO_THROW(writer.Exec("UPDATE items SET name = 'moved' WHERE id = 1"));
+  migrator.join();
+  EXPECT_EQ(connection.Exec("SELECT max(version) FROM schema_migrations").Int64(0, 0), 7);
+}
+
+TEST(PgMigrations, AnOnlineMigrationThatFailsHalfWayRunsAgainWholeAtTheNextStart) {
+  testing::TestDatabase db;
+  Connection connection(db.uri());
+  constexpr std::string_view kFailingSteps[] = {
+      "DROP INDEX CONCURRENTLY IF EXISTS items_by_name",
+      "CREATE INDEX CONCURRENTLY items_by_name ON items(name)",
+      "SELECT 1 / 0",
+  };
+  const Migration failing[] = {kAll[0], kAll[1], kAll[2], {7, "index", "", kFailingSteps}};
+  EXPECT_THROW(Migrate(connection, failing), PgError);
+  EXPECT_EQ(connection.Exec("SELECT max(version) FROM schema_migrations").Int64(0, 0), 5);
+  // The lock went with the failed call: the next start is not kept waiting.
+  EXPECT_TRUE(connection.Exec("SELECT pg_try_advisory_lock($1)", kMigrationLockKey).Bool(0, 0));
+  connection.Exec("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
+  MigrationOutcome next = Migrate(connection, kWithOnline);
+  EXPECT_EQ(next.applied, (std::vector<int64_t>{7}));
+  EXPECT_EQ(TimesRan(connection, 7), 1);
+  EXPECT_TRUE(connection.Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
+                  .Bool(0, 0));
 }
 
 TEST(PgMigrations, ADatabaseAheadOfTheBinaryIsRefused) {
