@@ -113,9 +113,9 @@ TEST_F(HttpFrontTest, UnauthenticatedBodyIsNeverRead) {
 TEST_F(HttpFrontTest, AnAnswerSaysConnectionCloseOnce) {
   RawConnection connection(flared().port());
   ASSERT_TRUE(connection.connected());
-  ASSERT_TRUE(connection.Send("POST /flare/v1/no-such-thing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                              flared().admin_key() +
-                              "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"));
+  ASSERT_TRUE(connection.Send(
+      "POST /flare/v1/no-such-thing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+      flared().admin_key() + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"));
   std::string response = connection.ReadResponse(seconds(5));
   EXPECT_EQ(StatusOf(response), 404) << response;
   std::string head = response.substr(0, response.find("\r\n\r\n"));

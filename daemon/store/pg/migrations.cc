@@ -91,8 +91,7 @@ void Apply(Connection& connection, const Migration& migration) {
     for (std::string_view step : migration.online_steps) connection.Exec(step);
     Record(connection, migration);
   }
-  LogInfo("postgres migration applied",
-          {{"version", migration.version}, {"name", migration.name}});
+  LogInfo("postgres migration applied", {{"version", migration.version}, {"name", migration.name}});
 }
 
 }  // namespace

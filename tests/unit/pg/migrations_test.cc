@@ -30,8 +30,7 @@ constexpr std::string_view kItemsByName[] = {
     "CREATE INDEX CONCURRENTLY items_by_name ON items(name)",
     "INSERT INTO ran VALUES (7)",
 };
-const Migration kWithOnline[] = {kAll[0], kAll[1], kAll[2],
-                                 {7, "items by name", "", kItemsByName}};
+const Migration kWithOnline[] = {kAll[0], kAll[1], kAll[2], {7, "items by name", "", kItemsByName}};
 
 int64_t TimesRan(Connection& connection, int64_t version) {
   return connection.Exec("SELECT count(*) FROM ran WHERE version = $1", version).Int64(0, 0);
@@ -108,8 +107,10 @@ TEST(PgMigrations, FourConcurrentMigratorsApplyAnOnlineMigrationOnceWithoutADead
   EXPECT_EQ(applied_total.load(), 4);
   Connection connection(db.uri());
   EXPECT_EQ(TimesRan(connection, 7), 1);
-  EXPECT_TRUE(connection.Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
-                  .Bool(0, 0));
+  EXPECT_TRUE(
+      connection
+          .Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
+          .Bool(0, 0));
 }
 
 // The reason for online steps: an index built inside the migration's transaction would hold
@@ -133,8 +134,9 @@ TEST(PgMigrations, WritesGoOnWhileAnOnlineMigrationRuns) {
   for (int i = 0; i < 100 && !sleeping; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     sleeping = writer
-                   .Exec("SELECT count(*) > 0 FROM pg_stat_activity"
-                         " WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'")
+                   .Exec(
+                       "SELECT count(*) > 0 FROM pg_stat_activity"
+                       " WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'")
                    .Bool(0, 0);
   }
   EXPECT_TRUE(sleeping);
@@ -162,8 +164,10 @@ TEST(PgMigrations, AnOnlineMigrationThatFailsHalfWayRunsAgainWholeAtTheNextStart
   MigrationOutcome next = Migrate(connection, kWithOnline);
   EXPECT_EQ(next.applied, (std::vector<int64_t>{7}));
   EXPECT_EQ(TimesRan(connection, 7), 1);
-  EXPECT_TRUE(connection.Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
-                  .Bool(0, 0));
+  EXPECT_TRUE(
+      connection
+          .Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
+          .Bool(0, 0));
 }
 
 TEST(PgMigrations, ADatabaseAheadOfTheBinaryIsRefused) {
