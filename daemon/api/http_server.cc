@@ -119,13 +119,13 @@ std::optional<Error> RefuseBeforeBody(const httplib::Request& request, size_t ma
 }
 
 // Marks the answer as the connection's last when the body it came with stays unread. A
-// request that asked to close already gets its "Connection: close" from cpp-httplib, which
-// adds the header rather than replacing it: one is enough.
+// request whose Connection header is exactly "close" gets that header from cpp-httplib,
+// which adds it rather than replacing ours: one is enough. (The library compares case-
+// sensitively, so a "Close" still gets ours.)
 void CloseIfBodyUnread(const httplib::Request& request, httplib::Response& response) {
   if (!HasBody(request)) return;
   t_body_unread = true;
-  if (!EqualsIgnoreCase(request.get_header_value("Connection"), "close"))
-    response.set_header("Connection", "close");
+  if (request.get_header_value("Connection") != "close") response.set_header("Connection", "close");
 }
 
 Status ReadBody(const httplib::Request& request, const httplib::ContentReader& reader,

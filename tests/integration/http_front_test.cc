@@ -111,18 +111,20 @@ TEST_F(HttpFrontTest, UnauthenticatedBodyIsNeverRead) {
 // A client that asks to close and whose body goes unread (here: an unknown path) gets one
 // "Connection: close", not one from flared and another from the HTTP library.
 TEST_F(HttpFrontTest, AnAnswerSaysConnectionCloseOnce) {
-  RawConnection connection(flared().port());
-  ASSERT_TRUE(connection.connected());
-  ASSERT_TRUE(connection.Send(
-      "POST /flare/v1/no-such-thing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-      flared().admin_key() + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}"));
-  std::string response = connection.ReadResponse(seconds(5));
-  EXPECT_EQ(StatusOf(response), 404) << response;
-  std::string head = response.substr(0, response.find("\r\n\r\n"));
-  size_t first = head.find("\r\nConnection: close");
-  ASSERT_NE(first, std::string::npos) << head;
-  EXPECT_EQ(head.find("\r\nConnection:", first + 1), std::string::npos) << head;
-  EXPECT_TRUE(connection.ClosedWithin(seconds(5)));
+  for (const char* asked : {"close", "Close", "keep-alive"}) {
+    RawConnection connection(flared().port());
+    ASSERT_TRUE(connection.connected());
+    ASSERT_TRUE(connection.Send(
+        "POST /flare/v1/no-such-thing HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+        flared().admin_key() + "\r\nConnection: " + asked + "\r\nContent-Length: 2\r\n\r\n{}"));
+    std::string response = connection.ReadResponse(seconds(5));
+    EXPECT_EQ(StatusOf(response), 404) << response;
+    std::string head = response.substr(0, response.find("\r\n\r\n"));
+    size_t first = head.find("\r\nConnection: close");
+    ASSERT_NE(first, std::string::npos) << asked << ": " << head;
+    EXPECT_EQ(head.find("\r\nConnection:", first + 1), std::string::npos) << asked << ": " << head;
+    EXPECT_TRUE(connection.ClosedWithin(seconds(5))) << asked;
+  }
 }
 
 // Many clients that open a connection and send a head a byte at a time never finish it;

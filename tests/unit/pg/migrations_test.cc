@@ -125,9 +125,15 @@ TEST(PgMigrations, WritesGoOnWhileAnOnlineMigrationRuns) {
       "SELECT pg_sleep(2)",  // the rest of a long migration
   };
   const Migration slow[] = {kAll[0], kAll[1], kAll[2], {7, "slow", "", kSlowSteps}};
+  std::atomic<bool> migrated{false};
   std::thread migrator([&] {
-    Connection own(db.uri());
-    Migrate(own, slow);
+    try {
+      Connection own(db.uri());
+      Migrate(own, slow);
+      migrated = true;
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "migrator failed: %s\n", error.what());
+    }
   });
   Connection writer(db.uri());
   bool sleeping = false;  // the migration has built its index and is in its last step
@@ -136,7 +142,8 @@ TEST(PgMigrations, WritesGoOnWhileAnOnlineMigrationRuns) {
     sleeping = writer
                    .Exec(
                        "SELECT count(*) > 0 FROM pg_stat_activity"
-                       " WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'")
+                       " WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep%'"
+                       " AND state = 'active'")
                    .Bool(0, 0);
   }
   EXPECT_TRUE(sleeping);
@@ -144,6 +151,7 @@ TEST(PgMigrations, WritesGoOnWhileAnOnlineMigrationRuns) {
   EXPECT_NO_THROW(writer.Exec("INSERT INTO items VALUES (1001, 'during')"));
   EXPECT_NO_THROW(writer.Exec("UPDATE items SET name = 'moved' WHERE id = 1"));
   migrator.join();
+  EXPECT_TRUE(migrated.load());
   EXPECT_EQ(connection.Exec("SELECT max(version) FROM schema_migrations").Int64(0, 0), 7);
 }
 
