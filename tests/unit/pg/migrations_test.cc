@@ -7,6 +7,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,6 +39,39 @@ int64_t TimesRan(Connection& connection, int64_t version) {
   return connection.Exec("SELECT count(*) FROM ran WHERE version = $1", version).Int64(0, 0);
 }
 
+bool IndexIsValid(Connection& connection, const std::string& index) {
+  return connection.Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = $1::regclass", index)
+      .Bool(0, 0);
+}
+
+struct MigratorsOutcome {
+  int applied_total = 0;  // versions applied, summed over the migrators
+  int errors = 0;         // migrators that threw
+};
+
+// `count` migrators, each on its own session, all at once, as nodes starting together.
+MigratorsOutcome MigrateConcurrently(
+    const testing::TestDatabase& db, std::span<const Migration> migrations, int count,
+    const std::function<void(const MigrationOutcome&)>& check = {}) {
+  std::atomic<int> applied_total{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < count; ++i) {
+    threads.emplace_back([&] {
+      try {
+        Connection connection(db.uri());
+        MigrationOutcome outcome = Migrate(connection, migrations);
+        applied_total += static_cast<int>(outcome.applied.size());
+        if (check) check(outcome);
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "migrator failed: %s\n", error.what());
+        ++errors;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return {applied_total.load(), errors.load()};
+}
+
 TEST(PgMigrations, AppliedInOrderOnceAndARerunChangesNothing) {
   testing::TestDatabase db;
   Connection connection(db.uri());
@@ -62,25 +98,12 @@ TEST(PgMigrations, ANewerListAppliesOnlyWhatIsMissing) {
 
 TEST(PgMigrations, FourConcurrentMigratorsApplyEachVersionOnce) {
   testing::TestDatabase db;
-  constexpr int kMigrators = 4;
-  std::atomic<int> applied_total{0}, errors{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kMigrators; ++i) {
-    threads.emplace_back([&] {
-      try {
-        Connection connection(db.uri());
-        MigrationOutcome outcome = Migrate(connection, kAll);
-        applied_total += static_cast<int>(outcome.applied.size());
-        if (outcome.version != 5) ++errors;
-      } catch (const std::exception& error) {
-        std::fprintf(stderr, "migrator failed: %s\n", error.what());
-        ++errors;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(errors.load(), 0);
-  EXPECT_EQ(applied_total.load(), 3);
+  std::atomic<int> wrong_version{0};
+  MigratorsOutcome outcome = MigrateConcurrently(db, kAll, 4, [&](const MigrationOutcome& one) {
+    if (one.version != 5) ++wrong_version;
+  });
+  EXPECT_EQ(outcome.errors + wrong_version.load(), 0);
+  EXPECT_EQ(outcome.applied_total, 3);
   Connection connection(db.uri());
   for (int64_t version : {1, 2, 5}) EXPECT_EQ(TimesRan(connection, version), 1) << version;
 }
@@ -89,28 +112,12 @@ TEST(PgMigrations, FourConcurrentMigratorsApplyAnOnlineMigrationOnceWithoutADead
   // A node waiting for the lock inside a statement would keep a snapshot that the online
   // build waits for: the two would deadlock.
   testing::TestDatabase db;
-  std::atomic<int> applied_total{0}, errors{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&] {
-      try {
-        Connection connection(db.uri());
-        applied_total += static_cast<int>(Migrate(connection, kWithOnline).applied.size());
-      } catch (const std::exception& error) {
-        std::fprintf(stderr, "migrator failed: %s\n", error.what());
-        ++errors;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(errors.load(), 0);
-  EXPECT_EQ(applied_total.load(), 4);
+  MigratorsOutcome outcome = MigrateConcurrently(db, kWithOnline, 4);
+  EXPECT_EQ(outcome.errors, 0);
+  EXPECT_EQ(outcome.applied_total, 4);
   Connection connection(db.uri());
   EXPECT_EQ(TimesRan(connection, 7), 1);
-  EXPECT_TRUE(
-      connection
-          .Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
-          .Bool(0, 0));
+  EXPECT_TRUE(IndexIsValid(connection, "items_by_name"));
 }
 
 // The reason for online steps: an index built inside the migration's transaction would hold
@@ -172,10 +179,7 @@ TEST(PgMigrations, AnOnlineMigrationThatFailsHalfWayRunsAgainWholeAtTheNextStart
   MigrationOutcome next = Migrate(connection, kWithOnline);
   EXPECT_EQ(next.applied, (std::vector<int64_t>{7}));
   EXPECT_EQ(TimesRan(connection, 7), 1);
-  EXPECT_TRUE(
-      connection
-          .Exec("SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_by_name'::regclass")
-          .Bool(0, 0));
+  EXPECT_TRUE(IndexIsValid(connection, "items_by_name"));
 }
 
 TEST(PgMigrations, ADatabaseAheadOfTheBinaryIsRefused) {
