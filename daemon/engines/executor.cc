@@ -99,13 +99,32 @@ void Executor::Stop(std::chrono::milliseconds grace) {
 size_t Executor::Room() const {
   auto limit = static_cast<size_t>(options_.concurrency);
   size_t taken = calls_open_ + reserved_;
-  // Ended calls wait for their Finish outside the limit, but not without bound.
+  // Ended calls wait for their Finish outside the limit, but not without bound: as many
+  // as the limit, or more while a burst of fires holds their outcomes.
+  size_t most_kept = limit + (HoldingOutcomes(Clock::now()) ? MostEndedHeld() : limit);
   size_t kept = active_.size() + reserved_;
-  if (taken >= limit || kept >= 2 * limit) return 0;
-  return std::min(limit - taken, 2 * limit - kept);
+  if (taken >= limit || kept >= most_kept) return 0;
+  return std::min(limit - taken, most_kept - kept);
 }
 
 bool Executor::CanBegin() const { return !stopping_ && !queue_.empty() && Room() > 0; }
+
+size_t Executor::MostEndedHeld() const {
+  return std::max(static_cast<size_t>(options_.concurrency), kMaxEndedCalls);
+}
+
+bool Executor::HoldingOutcomes(Clock::time_point now) const {
+  if (stopping_ || now >= hold_outcomes_until_) return false;
+  return active_.size() - calls_open_ < MostEndedHeld();
+}
+
+void Executor::FiresPending(bool more) {
+  std::lock_guard lock(mutex_);
+  Clock::time_point now = Clock::now();
+  bool held = now < hold_outcomes_until_;
+  hold_outcomes_until_ = more ? now + options_.burst_hold : Clock::time_point{};
+  if (held && !more) wake_.notify_all();  // the outcomes kept for the burst
+}
 
 void Executor::Bookkeep() {
   std::unique_lock lock(mutex_);
@@ -118,7 +137,7 @@ void Executor::Bookkeep() {
       queue_.erase(queue_.begin(), queue_.begin() + n);
       for (const auto& item : items) queued_.erase(item.run_id);
       BeginRuns(items, lock);
-    } else if (!outcomes_.empty()) {
+    } else if (!outcomes_.empty() && !HoldingOutcomes(Clock::now())) {
       // Every outcome reported so far, recorded in one transaction.
       size_t n = std::min(outcomes_.size(), kMaxBatch);
       std::vector<Outcome> done(std::make_move_iterator(outcomes_.begin()),
@@ -129,6 +148,8 @@ void Executor::Bookkeep() {
       Rescan(lock);
     } else if (stopping_) {
       wake_.wait(lock);
+    } else if (!outcomes_.empty()) {
+      wake_.wait_until(lock, std::min(next_rescan_, hold_outcomes_until_));
     } else {
       wake_.wait_until(lock, next_rescan_);  // re-evaluated: a failed Begin moves it earlier
     }
@@ -194,8 +215,11 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
                       std::lock_guard done_lock(mutex_);
                       if (auto ended = active_.find(run_id); ended != active_.end())
                         EndCall(ended->second);
+                      // While a burst holds them, only the first outcome wakes a
+                      // bookkeeper, which then sleeps until the hold ends.
+                      bool first = outcomes_.empty();
                       outcomes_.push_back({run_id, std::move(outcome)});
-                      wake_.notify_one();
+                      if (first || !HoldingOutcomes(Clock::now())) wake_.notify_one();
                     });
 }
 

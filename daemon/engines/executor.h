@@ -46,6 +46,9 @@ struct ExecutorOptions {
   std::chrono::milliseconds rescan_interval{std::chrono::seconds(60)};
   /// The first re-read after a failed Begin; doubles up to rescan_interval.
   std::chrono::milliseconds retry_after_failure{std::chrono::seconds(1)};
+  /// How long outcomes wait for a burst of fires (FiresPending), counted from the timer's
+  /// last word that more are due: a timer that stops saying so holds nothing for long.
+  std::chrono::milliseconds burst_hold{200};
 };
 
 class Executor final : public HttpRunStarter {
@@ -66,6 +69,11 @@ class Executor final : public HttpRunStarter {
   void Begun(HttpWork work) override;
   void Release() override;
   const std::string& node_id() const override { return runs_.node_id(); }
+  /// On the scheduler's thread, after each timer transaction: while fires are still due,
+  /// outcomes wait (up to options.burst_hold after the last such word, and kMaxEndedCalls
+  /// of them), so the writer makes every fire of a burst before it records the first
+  /// calls' ends: 1,000 `@every 1s` jobs fired ~40 % sooner (bench/RESULTS.md).
+  void FiresPending(bool more) override;
   /// Waits up to `grace` for runs in flight, abandons the rest, joins the threads.
   void Stop(std::chrono::milliseconds grace);
   /// Begins that failed so far (each one schedules an early re-read of pending runs).
@@ -98,6 +106,9 @@ class Executor final : public HttpRunStarter {
   /// each): a burst of 20,000 one-off jobs would otherwise hold ~25 MB until begun. Runs
   /// queued behind them are begun with a fresh read of their spec.
   static constexpr size_t kMaxQueuedSpecs = 4096;
+  /// The most ended calls a burst of fires keeps waiting for their Finish (each holds its
+  /// request, ~1-2 KB); beyond it outcomes are recorded even during the burst.
+  static constexpr size_t kMaxEndedCalls = 2048;
 
   void Bookkeep();
   void BeginRuns(const std::vector<PendingHttpRun>& items, std::unique_lock<std::mutex>& lock);
@@ -111,9 +122,14 @@ class Executor final : public HttpRunStarter {
   /// Under the lock: the call of `active` is over (its slot is free for the next call).
   void EndCall(Active& active);
   /// Runs that may be begun now: call slots free (calls in flight and reservations count;
-  /// ended calls waiting for their Finish do not, up to as many again as the limit).
+  /// ended calls waiting for their Finish do not, up to the limit, or MostEndedHeld()
+  /// while a burst holds their outcomes).
   size_t Room() const;
   bool CanBegin() const;
+  /// Outcomes wait: a burst of fires is being made and the ended calls have room to wait.
+  bool HoldingOutcomes(Clock::time_point now) const;
+  /// The most ended calls a burst keeps waiting for their Finish.
+  size_t MostEndedHeld() const;
 
   HttpRunService& runs_;
   std::unique_ptr<HttpTransport> transport_;
@@ -129,6 +145,7 @@ class Executor final : public HttpRunStarter {
   size_t reserved_ = 0;     // slots kept for runs being begun in a writer transaction
   bool recovered_ = false;  // Start's recovery is done: slots may be kept
   std::deque<Outcome> outcomes_;
+  Clock::time_point hold_outcomes_until_{};  // FiresPending
   HttpTransport::CallId next_call_id_ = 1;
   Clock::time_point next_rescan_;
   std::chrono::milliseconds failure_backoff_{0};

@@ -52,6 +52,10 @@ class HttpRunStarter {
   virtual void Release() = 0;
   /// The node whose executor performs the call: the run is begun in its name.
   virtual const std::string& node_id() const = 0;
+  /// The timer's last transaction fired as many jobs as one takes, so more are due at
+  /// this instant (true), or the burst is over (false). During a burst the calls'
+  /// outcomes may wait to be recorded, so that the writer makes the remaining fires first.
+  virtual void FiresPending(bool more) { (void)more; }
 };
 
 }  // namespace flare::daemon

@@ -98,6 +98,8 @@ Result<DueOutcome> TimerService::ProcessDue() {
     return outcome;
   });
   if (result.ok() && beat_written) last_beat_ = *beat_written;
+  if (HttpRunStarter* starter = ctx_.notifier.http_starter())
+    starter->FiresPending(result.ok() && result->fired > 0 && result->more);
   return result;
 }
 

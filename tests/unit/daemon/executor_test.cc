@@ -148,5 +148,37 @@ TEST_F(ExecutorTest, WithNoSlotFreeARunWaitsInTheQueue) {
   EXPECT_EQ(sink_.requests(), 2);
 }
 
+// While the timer says more fires are due (a burst), the calls' outcomes wait, so the writer
+// makes the burst's fires before it records the first ends; the burst's end records them
+// (issue 8: 1,000 `@every 1s` jobs).
+TEST_F(ExecutorTest, OutcomesWaitForABurstOfFiresAndAreRecordedWhenItEnds) {
+  ExecutorOptions options;
+  options.burst_hold = 60s;  // only the burst's end releases them
+  StartExecutor(options);
+  notifier_.starter = executor_.get();
+  executor_->FiresPending(true);
+  std::string job_id = CreateHttpJob();  // begun by the create: a slot is free
+  ASSERT_TRUE(testing::WaitFor([&] { return sink_.requests() == 1; }, 10s));
+  std::this_thread::sleep_for(300ms);  // long enough for an outcome not held to be recorded
+  EXPECT_EQ(Job(job_id)["state"], "processing");
+  executor_->FiresPending(false);
+  EXPECT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  EXPECT_EQ(sink_.requests(), 1);
+}
+
+// A timer that stops saying more fires are due (a failed pass, a stuck thread) holds no
+// outcome for longer than burst_hold.
+TEST_F(ExecutorTest, AHoldTheTimerDoesNotRenewEndsByItself) {
+  ExecutorOptions options;
+  options.burst_hold = 300ms;
+  StartExecutor(options);
+  notifier_.starter = executor_.get();
+  auto held_since = std::chrono::steady_clock::now();
+  executor_->FiresPending(true);
+  std::string job_id = CreateHttpJob();
+  EXPECT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  EXPECT_GE(std::chrono::steady_clock::now() - held_since, 250ms);
+}
+
 }  // namespace
 }  // namespace flare::daemon

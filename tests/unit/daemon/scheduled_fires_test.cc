@@ -36,8 +36,10 @@ class HoldingStarter final : public HttpRunStarter {
   void Begun(HttpWork work) override { begun.push_back(std::move(work)); }
   void Release() override { ++room_; }
   const std::string& node_id() const override { return node_; }
+  void FiresPending(bool more) override { fires_pending.push_back(more); }
 
   std::vector<HttpWork> begun;
+  std::vector<bool> fires_pending;  // what each timer pass said
 
  private:
   int room_;
@@ -171,6 +173,24 @@ TEST_F(ServiceTest, AFireWithACallSlotFreeIsBegunAtOnceAndTheNextWaitsPending) {
   ASSERT_NE(notifier_.http_ready_specs[0], nullptr);
   ASSERT_TRUE(notifier_.http_ready_specs[0]->spec.http);
   EXPECT_EQ(notifier_.http_ready_specs[0]->spec.http->url, "http://127.0.0.1:9/waiting");
+}
+
+// A pass that fires as many jobs as one transaction takes tells the executor that more
+// are due at once, so their outcomes wait for the rest of the burst; the pass that ends
+// the burst, and any pass without fires, says it is over.
+TEST_F(ServiceTest, TheTimerTellsTheExecutorWhileABurstOfFiresGoesOn) {
+  HoldingStarter starter(1000);
+  notifier_.starter = &starter;
+  std::vector<nlohmann::json> jobs(101, EveryHttp("@every 10s", "/burst"));
+  for (const auto& body : jobs) MustCreate(body);
+  Advance(10s);
+  DueOutcome first = Tick();
+  EXPECT_EQ(first.fired, 100);  // one transaction's share of the burst
+  EXPECT_TRUE(first.more);
+  EXPECT_EQ(Tick().fired, 1);
+  EXPECT_EQ(Tick().fired, 0);
+  EXPECT_EQ(starter.fires_pending, (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(starter.begun.size(), 101u);
 }
 
 TEST_F(ServiceTest, PausedJobDoesNotFireAndResumeDoesNotCatchUp) {
