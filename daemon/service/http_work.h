@@ -55,7 +55,7 @@ class HttpRunStarter {
   /// The timer's last transaction fired as many jobs as one takes, so more are due at
   /// this instant (true), or the burst is over (false). During a burst the calls'
   /// outcomes may wait to be recorded, so that the writer makes the remaining fires first.
-  virtual void FiresPending(bool more) { (void)more; }
+  virtual void FiresPending(bool /*more*/) {}
 };
 
 }  // namespace flare::daemon
