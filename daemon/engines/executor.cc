@@ -101,7 +101,10 @@ size_t Executor::Room() const {
   size_t taken = calls_open_ + reserved_;
   // Ended calls wait for their Finish outside the limit, but not without bound: as many
   // as the limit, or more while a burst of fires holds their outcomes.
-  size_t most_kept = limit + (HoldingOutcomes(Clock::now()) ? MostEndedHeld() : limit);
+  // The larger bound lasts the whole burst, also once it is reached and outcomes are
+  // recorded again: dropping back to the smaller one would leave no room, and every fire
+  // of the rest of the burst would wait for a Begin of its own.
+  size_t most_kept = limit + (InBurst(Clock::now()) ? MostEndedHeld() : limit);
   size_t kept = active_.size() + reserved_;
   if (taken >= limit || kept >= most_kept) return 0;
   return std::min(limit - taken, most_kept - kept);
@@ -113,9 +116,12 @@ size_t Executor::MostEndedHeld() const {
   return std::max(static_cast<size_t>(options_.concurrency), kMaxEndedCalls);
 }
 
+bool Executor::InBurst(Clock::time_point now) const {
+  return !stopping_ && now < hold_outcomes_until_;
+}
+
 bool Executor::HoldingOutcomes(Clock::time_point now) const {
-  if (stopping_ || now >= hold_outcomes_until_) return false;
-  return active_.size() - calls_open_ < MostEndedHeld();
+  return InBurst(now) && active_.size() - calls_open_ < MostEndedHeld();
 }
 
 void Executor::FiresPending(bool more) {

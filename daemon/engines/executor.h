@@ -123,9 +123,11 @@ class Executor final : public HttpRunStarter {
   void EndCall(Active& active);
   /// Runs that may be begun now: call slots free (calls in flight and reservations count;
   /// ended calls waiting for their Finish do not, up to the limit, or MostEndedHeld()
-  /// while a burst holds their outcomes).
+  /// during a burst of fires).
   size_t Room() const;
   bool CanBegin() const;
+  /// The timer said more fires are due, less than options.burst_hold ago.
+  bool InBurst(Clock::time_point now) const;
   /// Outcomes wait: a burst of fires is being made and the ended calls have room to wait.
   bool HoldingOutcomes(Clock::time_point now) const;
   /// The most ended calls a burst keeps waiting for their Finish.
