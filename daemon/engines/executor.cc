@@ -210,7 +210,7 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
     HttpCallOutcome cancelled;
     cancelled.failure = FailureReason::kCancelled;
     EndCall(active);
-    outcomes_.push_back({run_id, std::move(cancelled)});
+    outcomes_.push_back({run_id, std::move(cancelled), Clock::now()});
     wake_.notify_one();
     return;
   }
@@ -224,7 +224,7 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
                       // While a burst holds them, only the first outcome wakes a
                       // bookkeeper, which then sleeps until the hold ends.
                       bool first = outcomes_.empty();
-                      outcomes_.push_back({run_id, std::move(outcome)});
+                      outcomes_.push_back({run_id, std::move(outcome), Clock::now()});
                       if (first || !HoldingOutcomes(Clock::now())) wake_.notify_one();
                     });
 }
@@ -241,7 +241,7 @@ void Executor::FinishRuns(std::vector<Outcome> done, std::unique_lock<std::mutex
   for (Outcome& outcome : done) {
     auto it = active_.find(outcome.run_id);
     if (it == active_.end()) continue;
-    calls.push_back({std::move(it->second.work), std::move(outcome.outcome)});
+    calls.push_back({std::move(it->second.work), std::move(outcome.outcome), outcome.ended_at});
   }
   if (calls.empty()) return;
   lock.unlock();

@@ -98,6 +98,7 @@ class Executor final : public HttpRunStarter {
   struct Outcome {
     std::string run_id;
     HttpCallOutcome outcome;
+    Clock::time_point ended_at;  // when it came in: the run's completed_at (http_work.h)
   };
 
   /// The most runs one Begin or Finish transaction carries.

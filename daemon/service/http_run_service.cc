@@ -13,6 +13,18 @@ namespace {
 // The executor finishes a call by its own timeout; the lease only catches a lost result.
 constexpr std::chrono::seconds kLeaseGrace{30};
 
+// When the call ended, on the clock of `now` (the transaction's): `now` less the time its
+// outcome waited since `ended` (a steady-clock instant), never before the run started.
+// Unknown (`ended` unset) or not earlier than now: nullopt, the transition's own time.
+OptTime CallEndedAt(TimePoint now, std::chrono::steady_clock::time_point ended,
+                    OptTime started_at) {
+  if (ended == std::chrono::steady_clock::time_point{}) return std::nullopt;
+  auto waited = std::chrono::steady_clock::now() - ended;
+  if (waited <= std::chrono::steady_clock::duration::zero()) return std::nullopt;
+  TimePoint at = now - std::chrono::duration_cast<TimePoint::duration>(waited);
+  return started_at ? std::max(at, *started_at) : at;
+}
+
 // Names the job, run and attempt so a receiver can tell a retry (same run, next attempt)
 // from a new call and deduplicate (README "Requests flared sends").
 HeaderList IdentityHeaders(const RunRecord& run) {
@@ -158,19 +170,19 @@ Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
   rendered.reserve(calls.size());
   for (const FinishedCall& call : calls) rendered.push_back(RenderFinishedCall(call));
   return ctx_.writer.RunRelaxed<Ok>([&](Tx& tx) -> Status {
-    for (size_t i = 0; i < calls.size(); ++i) {
-      FinishInTx(tx, calls[i].work, calls[i].outcome, std::move(rendered[i]));
-    }
+    for (size_t i = 0; i < calls.size(); ++i) FinishInTx(tx, calls[i], std::move(rendered[i]));
     return Ok{};
   });
 }
 
-void HttpRunService::FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome,
-                                RenderedCall rendered) {
+void HttpRunService::FinishInTx(Tx& tx, const FinishedCall& call, RenderedCall rendered) {
+  const HttpWork& work = call.work;
+  const HttpCallOutcome& outcome = call.outcome;
   auto run = tx.runs().Find(work.project_id, work.run_id);
   if (!run || run->state != RunState::kProcessing || run->lease_id != work.lease_id) return;
   auto job = tx.jobs().Find(work.project_id, work.job_id);
   if (!job) return;
+  OptTime ended_at = CallEndedAt(tx.now(), call.ended_at, run->started_at);
   run->trace = std::move(rendered.trace);
   if (!rendered.result.is_null()) run->result = std::move(rendered.result);
   StateMachine machine(tx, ctx_.notifier);
@@ -178,10 +190,10 @@ void HttpRunService::FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutc
     machine.Cancel(*job, *run, "cancelled while in flight");
   } else if (outcome.failure == FailureReason::kNone &&
              MatchesSuccessStatus(outcome.status, work.success_status)) {
-    machine.Succeed(*job, *run, outcome.trace.total_ms, /*result: set above*/ {});
+    machine.Succeed(*job, *run, outcome.trace.total_ms, /*result: set above*/ {}, ended_at);
   } else {
-    machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status),
-                        outcome.trace.total_ms);
+    machine.FailAttempt(*job, *run, FailureOf(outcome, work.success_status), outcome.trace.total_ms,
+                        ended_at);
   }
 }
 

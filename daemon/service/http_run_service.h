@@ -51,8 +51,7 @@ class HttpRunService {
 
  private:
   Result<std::optional<HttpWork>> BeginInTx(Tx& tx, const PendingHttpRun& item);
-  void FinishInTx(Tx& tx, const HttpWork& work, const HttpCallOutcome& outcome,
-                  RenderedCall rendered);
+  void FinishInTx(Tx& tx, const FinishedCall& call, RenderedCall rendered);
 
   ServiceContext ctx_;
   std::string node_id_;

@@ -3,6 +3,7 @@
 // request it will make), and how its call ended. Plain data, plus the executor's side of
 // beginning a run inside the transaction that made it ready.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,10 @@ struct PendingHttpRun {
 struct FinishedCall {
   HttpWork work;
   HttpCallOutcome outcome;
+  /// When the outcome came in; unset: when it is recorded. An outcome may wait before it is
+  /// recorded (a burst of fires holds it, the writer's queue), and the run's completed_at
+  /// says when the call ended.
+  std::chrono::steady_clock::time_point ended_at{};
 };
 
 /// The executor's call slots, for an HTTP run that becomes ready while a slot is free: the

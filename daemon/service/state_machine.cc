@@ -212,10 +212,10 @@ void StateMachine::Start(JobRecord& job, RunRecord& run, const std::string& work
 }
 
 int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
-                          const StoredJson& result) {
+                          const StoredJson& result, OptTime ended_at) {
   RunState from = run.state;
   run.state = RunState::kSucceeded;
-  run.completed_at = tx_.now();
+  run.completed_at = ended_at.value_or(tx_.now());
   run.duration_ms = duration_ms
                         ? duration_ms
                         : std::optional<int64_t>(ToMillis(tx_.now()) -
@@ -232,9 +232,9 @@ int StateMachine::Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t>
 }
 
 void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFailure& failure,
-                               std::optional<int64_t> duration_ms) {
+                               std::optional<int64_t> duration_ms, OptTime ended_at) {
   RunState from = run.state;
-  run.completed_at = tx_.now();
+  run.completed_at = ended_at.value_or(tx_.now());
   run.duration_ms = duration_ms
                         ? duration_ms
                         : std::optional<int64_t>(ToMillis(tx_.now()) -
@@ -254,7 +254,7 @@ void StateMachine::FailAttempt(JobRecord& job, RunRecord& run, const AttemptFail
       delay = std::max(delay, std::min(asked, cap));
     }
     run.state = RunState::kFailed;
-    run.next_retry_at = tx_.now() + delay;
+    run.next_retry_at = *run.completed_at + delay;
     bool paused = IsPaused(job);  // the retry waits for the resume, then for its time
     run.due_at = paused ? OptTime() : run.next_retry_at;
     Save(job, run);

@@ -56,11 +56,14 @@ class StateMachine {
              const std::function<void(RunRecord&)>& amend = {});
   /// Returns how many continuation children became ready.
   /// `result`: the run's result from now on; null keeps the one the run has.
+  /// `ended_at`: when the attempt ended, if before now (an HTTP call whose outcome waited
+  /// to be recorded); it becomes the run's completed_at.
   int Succeed(JobRecord& job, RunRecord& run, std::optional<int64_t> duration_ms,
-              const StoredJson& result);
-  /// Schedules a retry or dead-letters; cascades to children on dead-letter.
+              const StoredJson& result, OptTime ended_at = std::nullopt);
+  /// Schedules a retry (its delay counted from `ended_at`, else now) or dead-letters;
+  /// cascades to children on dead-letter.
   void FailAttempt(JobRecord& job, RunRecord& run, const AttemptFailure& failure,
-                   std::optional<int64_t> duration_ms);
+                   std::optional<int64_t> duration_ms, OptTime ended_at = std::nullopt);
   void Cancel(JobRecord& job, RunRecord& run, const std::string& why);
   /// Cancels children waiting on `parent`, and theirs; returns how many.
   int CancelWaitingChildren(const JobRecord& parent, const std::string& why);

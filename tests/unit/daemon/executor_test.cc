@@ -161,9 +161,17 @@ TEST_F(ExecutorTest, OutcomesWaitForABurstOfFiresAndAreRecordedWhenItEnds) {
   ASSERT_TRUE(testing::WaitFor([&] { return sink_.requests() == 1; }, 10s));
   std::this_thread::sleep_for(300ms);  // long enough for an outcome not held to be recorded
   EXPECT_EQ(Job(job_id)["state"], "processing");
+  Advance(10s);  // the clock flared stamps runs with moves on while the outcome waits
   executor_->FiresPending(false);
-  EXPECT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  ASSERT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
   EXPECT_EQ(sink_.requests(), 1);
+  // completed_at is when the call ended, not when its held outcome was recorded: at least
+  // the 300 ms it waited before the recording's "now".
+  auto run = Run(Job(job_id)["last_run_id"].get<std::string>());
+  TimePoint started = *ParseTime(run["started_at"].get<std::string>());
+  TimePoint completed = *ParseTime(run["completed_at"].get<std::string>());
+  EXPECT_GE(completed, started);
+  EXPECT_LE(completed, started + 10s - 250ms) << run.dump();
 }
 
 // A timer that stops saying more fires are due (a failed pass, a stuck thread) holds no
