@@ -8,7 +8,9 @@
 # and prints: side, jobs/s, flared CPU µs per job, thread switches per job (perf stat on
 # flared for the whole run; "-" without perf). Knobs: LOAD (build/bench/flare_load),
 # FLAGS (more flared flags), METRICS (a regex: print flared's /metrics lines that match it
-# after each run, on stderr).
+# after each run, on stderr). With LOAD=build/bench/flare_sched (and FLAGS=
+# --allow-private-targets) it runs the scheduler cases: `bench/ab.sh 8 every --n 1000
+# --seconds 8` prints each run's fire, start and arrival lateness, p50 and p99 in ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS="${1:?usage: A=... B=... bench/ab.sh PAIRS <flare_load arguments>}"
@@ -54,6 +56,9 @@ per_job = round(int(s) / d["n"], 2) if s.isdigit() else "-"
 rate = d.get("per_s") or d.get("runs_per_s")
 if rate is None:  # a latency case: its percentiles instead
     rate = " ".join(f"{k}={v}" for k, v in d.items() if k.startswith("p") and k[1:2].isdigit())
+if "sink_lateness" in d:  # flare_sched every/cron: fire, start and arrival lateness (ms)
+    rate = " ".join(k[:-9] + "_p50=" + str(d[k]["p50_ms"]) + " " + k[:-9] + "_p99=" + str(d[k]["p99_ms"])
+                    for k in ("fire_lateness", "start_lateness", "sink_lateness") if k in d)
 print(sys.argv[1], rate, d.get("flared_cpu_us_per_job"), per_job)
 ' "$side" "$line" "$switches"
 }
