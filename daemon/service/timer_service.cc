@@ -28,6 +28,8 @@ Result<DueOutcome> TimerService::ProcessDue() {
   // The heartbeat this transaction writes; last_beat_ moves only once it is committed (a
   // body may run again after a failed attempt, and must see the beat as still due).
   OptTime beat_written;
+  // This pass fired a full slice: more jobs are due at this instant (a burst).
+  bool more_fires = false;
   Result<DueOutcome> result = ctx_.writer.Run<DueOutcome>([&](Tx& tx) -> Result<DueOutcome> {
     beat_written.reset();
     DueOutcome outcome;
@@ -84,6 +86,7 @@ Result<DueOutcome> TimerService::ProcessDue() {
       next_beat = beat + kNodeBeatInterval;
     }
     FireStats fires = FireDueJobs(tx, machine, ctx_.notifier, kFireSlice, started_);
+    more_fires = fires.more;
     outcome.fired = fires.fired;
     outcome.more = due.size() == kTimerSlice || expired.size() == kTimerSlice || fires.more ||
                    lost_http == kTimerSlice;
@@ -99,7 +102,7 @@ Result<DueOutcome> TimerService::ProcessDue() {
   });
   if (result.ok() && beat_written) last_beat_ = *beat_written;
   if (HttpRunStarter* starter = ctx_.notifier.http_starter())
-    starter->FiresPending(result.ok() && result->fired > 0 && result->more);
+    starter->FiresPending(result.ok() && more_fires);
   return result;
 }
 
