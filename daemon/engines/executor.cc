@@ -100,10 +100,9 @@ size_t Executor::Room() const {
   auto limit = static_cast<size_t>(options_.concurrency);
   size_t taken = calls_open_ + reserved_;
   // Ended calls wait for their Finish outside the limit, but not without bound: as many
-  // as the limit, or more while a burst of fires holds their outcomes.
-  // The larger bound lasts the whole burst, also once it is reached and outcomes are
-  // recorded again: dropping back to the smaller one would leave no room, and every fire
-  // of the rest of the burst would wait for a Begin of its own.
+  // as the limit, or MostEndedHeld() for as long as a burst of fires lasts, also once that
+  // many are held and outcomes are recorded again (dropping back to the smaller bound then
+  // would leave no room, and every later fire of the burst would wait for its own Begin).
   size_t most_kept = limit + (InBurst(Clock::now()) ? MostEndedHeld() : limit);
   size_t kept = active_.size() + reserved_;
   if (taken >= limit || kept >= most_kept) return 0;
