@@ -223,8 +223,9 @@ void Executor::Call(std::map<std::string, Active>::iterator it, HttpWork work) {
                       // While a burst holds them, only the first outcome wakes a
                       // bookkeeper, which then sleeps until the hold ends.
                       bool first = outcomes_.empty();
-                      outcomes_.push_back({run_id, std::move(outcome), Clock::now()});
-                      if (first || !HoldingOutcomes(Clock::now())) wake_.notify_one();
+                      Clock::time_point ended_at = Clock::now();
+                      outcomes_.push_back({run_id, std::move(outcome), ended_at});
+                      if (first || !HoldingOutcomes(ended_at)) wake_.notify_one();
                     });
 }
 

@@ -181,8 +181,7 @@ TEST_F(ServiceTest, AFireWithACallSlotFreeIsBegunAtOnceAndTheNextWaitsPending) {
 TEST_F(ServiceTest, TheTimerTellsTheExecutorWhileABurstOfFiresGoesOn) {
   HoldingStarter starter(1000);
   notifier_.starter = &starter;
-  std::vector<nlohmann::json> jobs(101, EveryHttp("@every 10s", "/burst"));
-  for (const auto& body : jobs) MustCreate(body);
+  for (int i = 0; i < 101; ++i) MustCreate(EveryHttp("@every 10s", "/burst"));
   Advance(10s);
   DueOutcome first = Tick();
   EXPECT_EQ(first.fired, 100);  // one transaction's share of the burst
