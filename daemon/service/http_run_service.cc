@@ -142,7 +142,8 @@ Result<HttpWork> BeginHttpRunInTx(Tx& tx, StateMachine& machine, JobRecord& job,
                 "",
                 BuildCall(target, PayloadBody(job, run), run.timeout_seconds),
                 target.success_status,
-                0};
+                0,
+                job.stored_spec};
   if (run.ready_at) work.queue_wait_ms = ToMillis(tx.now()) - ToMillis(*run.ready_at);
   // One save of the run: the lease outlasts the call's own timeout, and the request it
   // makes is kept (redacted) with it.
@@ -180,6 +181,7 @@ void HttpRunService::FinishInTx(Tx& tx, const FinishedCall& call, RenderedCall r
   const HttpCallOutcome& outcome = call.outcome;
   auto run = tx.runs().Find(work.project_id, work.run_id);
   if (!run || run->state != RunState::kProcessing || run->lease_id != work.lease_id) return;
+  tx.jobs().RememberSpec(work.spec);  // what the begin read: the read below need not parse it
   auto job = tx.jobs().Find(work.project_id, work.job_id);
   if (!job) return;
   OptTime ended_at = CallEndedAt(tx.now(), call.ended_at, run->started_at);

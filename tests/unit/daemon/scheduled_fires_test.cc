@@ -151,6 +151,11 @@ TEST_F(ServiceTest, AFireWithACallSlotFreeIsBegunAtOnceAndTheNextWaitsPending) {
   EXPECT_EQ(begun["trigger"], "SCHEDULE");
   EXPECT_EQ(begun["started_at"], "2026-03-08T06:00:10.000Z");
   EXPECT_EQ(work.call.url, "http://127.0.0.1:9/taken");
+  // The work carries the spec the fire read, for the finish to hand back instead of
+  // parsing it again.
+  ASSERT_NE(work.spec, nullptr);
+  ASSERT_TRUE(work.spec->spec.http);
+  EXPECT_EQ(work.spec->spec.http->url, "http://127.0.0.1:9/taken");
   auto job = Job(taken["id"]);
   EXPECT_EQ(job["state"], "processing");
   EXPECT_EQ(job["last_run_id"], work.run_id);
