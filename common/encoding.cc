@@ -50,8 +50,15 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
 }
 
 std::string Sha256(std::string_view bytes) {
+  // Fetched once: OpenSSL 3's SHA256() looks the algorithm up in its provider tables at
+  // every call, and every request's key is hashed.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  unsigned int length = 0;
+  if (kSha256 == nullptr ||
+      EVP_Digest(bytes.data(), bytes.size(), digest, &length, kSha256, nullptr) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  }
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 

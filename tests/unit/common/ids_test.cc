@@ -1,6 +1,8 @@
 #include "common/ids.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 
@@ -62,6 +64,40 @@ TEST(Ids, EncodeTheTimestampFirst) {
   std::string id = NewId("evt", FromMillis(1));
   // The generator is process-wide monotonic, so only check the shape here.
   EXPECT_TRUE(IsValidId(id, "evt"));
+}
+
+// The random part of an id made in a child process after fork, or "" if it failed.
+std::string RandomPartMadeInAChild(TimePoint at) {
+  int fds[2];
+  if (pipe(fds) != 0) return "";
+  pid_t child = fork();
+  if (child == 0) {
+    std::string id = NewId("evt", at);
+    ssize_t written = write(fds[1], id.data(), id.size());
+    _exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  char buffer[64] = {};
+  ssize_t got = read(fds[0], buffer, sizeof buffer);
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (got != 30 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return "";
+  return std::string(buffer + 14, 16);  // after "evt_" and ten digits of time
+}
+
+TEST(Ids, ForkedProcessesDrawTheirOwnRandomness) {
+  // Ids draw their random parts from a block fetched ahead; two children forked from one
+  // parent must not both hand out the block's next bytes. A millisecond later than any
+  // test here uses, so that each child starts a new millisecond (and draws), while the
+  // parent's own generator is left as it was.
+  NewId("evt");  // the parent holds a block
+  TimePoint far_ahead = FromMillis(4'000'000'000'000);
+  std::string first = RandomPartMadeInAChild(far_ahead);
+  std::string second = RandomPartMadeInAChild(far_ahead);
+  ASSERT_EQ(first.size(), 16u);
+  ASSERT_EQ(second.size(), 16u);
+  EXPECT_NE(first, second);
 }
 
 TEST(Ids, RandomSecretsDiffer) {
