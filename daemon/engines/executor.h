@@ -108,7 +108,8 @@ class Executor final : public HttpRunStarter {
   /// queued behind them are begun with a fresh read of their spec.
   static constexpr size_t kMaxQueuedSpecs = 4096;
   /// The most ended calls a burst of fires keeps waiting for their Finish (each holds its
-  /// request, ~1-2 KB); beyond it outcomes are recorded even during the burst.
+  /// request, ~1-2 KB, and its job's parsed spec, ~1 KB unless the writer's memory shares
+  /// it); beyond it outcomes are recorded even during the burst.
   static constexpr size_t kMaxEndedCalls = 2048;
 
   void Bookkeep();
