@@ -32,11 +32,11 @@ RouteHandler Ack(WorkerService& workers) {
     if (IsAckList(*body)) {
       auto acked = workers.AckList(project_id, *body);
       if (!acked) return SendError(response, acked.error());
-      return SendJson(response, 200, AckListReplyView(std::move(*acked)));
+      return SendJsonText(response, 200, AckListReplyText(*acked));
     }
     auto acked = workers.Ack(project_id, *body);
     if (!acked) return SendError(response, acked.error());
-    SendJson(response, 200, AckReplyView(std::move(*acked)));
+    SendJsonText(response, 200, AckReplyText(*acked));
   };
 }
 
@@ -50,7 +50,7 @@ RouteHandler Poll(Dispatcher& dispatcher) {
     auto claimed =
         dispatcher.Poll(ctx.principal.project_id, *request, [fd] { return PeerClosed(fd); });
     if (!claimed) return SendError(response, claimed.error());
-    SendJson(response, 200, PollAnswerView(std::move(*claimed)));
+    SendJsonText(response, 200, PollAnswerText(*claimed));
   };
 }
 

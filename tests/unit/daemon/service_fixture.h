@@ -76,7 +76,7 @@ class ServiceTest : public ::testing::Test {
   /// The claimed jobs as a worker sees them on the wire (what its acks name).
   nlohmann::json Claim(const std::string& queue = "default", int max_jobs = 1) {
     PollRequest request{"w1", {queue}, {}, max_jobs, 0};
-    return PollAnswerView(workers_.Claim(kProject, request).value())["jobs"];
+    return nlohmann::json::parse(PollAnswerText(workers_.Claim(kProject, request).value()))["jobs"];
   }
   DueOutcome Tick() { return timer_.ProcessDue().value(); }
   void Advance(std::chrono::milliseconds d) { clock_.Advance(d); }

@@ -62,7 +62,8 @@ class UsageMetricsTest : public ::testing::Test {
             std::chrono::milliseconds wait, int run_ms) {
     clock_.Advance(wait);
     PollRequest poll{"w1", {queue}, {}, 1, 0};
-    auto claimed = PollAnswerView(workers_.Claim(project, poll).value())["jobs"];
+    auto claimed =
+        nlohmann::json::parse(PollAnswerText(workers_.Claim(project, poll).value()))["jobs"];
     ASSERT_EQ(claimed.size(), 1u);
     clock_.Advance(std::chrono::milliseconds(run_ms));
     nlohmann::json ack = {{"job_id", claimed[0]["id"]}, {"run_id", claimed[0]["run_id"]},

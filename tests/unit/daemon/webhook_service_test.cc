@@ -93,7 +93,8 @@ TEST_F(WebhookServiceTest, AJobChangeWritesItsDeliveryAndWakesTheSenderAfterComm
   auto job = hooked_jobs_.Create(kProject, {{"job_type", "t"}, {"payload", {{"n", 1}}}}, "");
   ASSERT_TRUE(job.ok());
   PollRequest poll{"w1", {"default"}, {}, 1, 0};
-  nlohmann::json claims = PollAnswerView(hooked_workers_.Claim(kProject, poll).value())["jobs"];
+  nlohmann::json claims =
+      nlohmann::json::parse(PollAnswerText(hooked_workers_.Claim(kProject, poll).value()))["jobs"];
   ASSERT_EQ(claims.size(), 1u);
   EXPECT_TRUE(DeliveriesOf(id).empty()) << "run.started is not subscribed";
   nlohmann::json ack = {{"job_id", claims[0]["id"]},
@@ -115,7 +116,8 @@ TEST_F(WebhookServiceTest, AJobChangeWritesItsDeliveryAndWakesTheSenderAfterComm
   // Disabled: the cache forgets it, and no row is written any more.
   ASSERT_TRUE(webhooks_.Update(kProject, id, {{"enabled", false}}).ok());
   auto second = hooked_jobs_.Create(kProject, {{"job_type", "t"}, {"payload", {{"n", 2}}}}, "");
-  claims = PollAnswerView(hooked_workers_.Claim(kProject, poll).value())["jobs"];
+  claims =
+      nlohmann::json::parse(PollAnswerText(hooked_workers_.Claim(kProject, poll).value()))["jobs"];
   ASSERT_EQ(claims.size(), 1u);
   ack["job_id"] = claims[0]["id"];
   ack["run_id"] = claims[0]["run_id"];
