@@ -107,6 +107,24 @@ TEST(WriteMerging, OnlyPlainSingleRowInsertsWithEveryParameterMerge) {
   std::vector<Statement> merged =
       Merge({returning, returning, conflict, conflict, literal, literal});
   EXPECT_EQ(merged.size(), 6u);
+
+  // Placeholders other than exactly "($1, $2, …, $n)" for n parameters.
+  for (const char* values : {"($2, $1)", "($1,$2)", "($1, $02)", "($1, $2, $3)", "($1)",
+                             "($1, $+2)", "(($1, $2))", "$1, $2"}) {
+    Statement odd = Insert("jobs", {"j4", "4"});
+    odd.sql = std::string("INSERT INTO jobs (a, b) VALUES ") + values;
+    EXPECT_EQ(Merge({odd, odd}).size(), 2u) << values;
+  }
+  Statement wide{
+      "INSERT INTO jobs (a, b, c, d, e, f, g, h, i, j, k) VALUES ($1, $2, $3, $4, $5, "
+      "$6, $7, $8, $9, $10, $11)",
+      {}};
+  for (int i = 1; i <= 11; ++i) wide.params.emplace_back(std::to_string(i));
+  merged = Merge({wide, wide});
+  ASSERT_EQ(merged.size(), 1u) << "ten and more parameters merge too";
+  EXPECT_EQ(merged[0].sql.substr(merged[0].sql.find(" VALUES ")),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11), ($12, $13, $14, $15, $16, "
+            "$17, $18, $19, $20, $21, $22)");
 }
 
 TEST(WriteMerging, UpdatesOfOneShapeBecomeOneUpdateFromTypedValues) {
