@@ -48,6 +48,27 @@ nlohmann::json RetryPolicy::ToJson() const {
   return out;
 }
 
+std::string RetryPolicy::ToText() const {
+  // ToJson's keys in their sorted order, as dump() writes them; every value is a number, a
+  // bool or a fixed name, so nothing needs escaping.
+  std::string out = "{";
+  if (strategy == RetryStrategy::kCustom) {
+    out += "\"delays_seconds\":[";
+    for (size_t i = 0; i < delays_seconds.size(); ++i) {
+      if (i != 0) out += ',';
+      out += std::to_string(delays_seconds[i]);
+    }
+    out += "],";
+  }
+  out += "\"initial_delay_seconds\":" + std::to_string(initial_delay_seconds);
+  out += jitter ? ",\"jitter\":true" : ",\"jitter\":false";
+  out += ",\"max_delay_seconds\":" + std::to_string(max_delay_seconds);
+  out += ",\"strategy\":\"";
+  out += StrategyName(strategy);
+  out += "\"}";
+  return out;
+}
+
 Result<RetryPolicy> ParseRetryPolicy(const nlohmann::json& value) {
   if (!value.is_object()) return InvalidRequest("retry must be an object", "retry");
   RetryPolicy policy;

@@ -305,7 +305,7 @@ std::string SpecSettingsText(const JobSpec& spec) {
   key("priority");
   out += std::to_string(spec.priority);
   key("retry");
-  out += spec.retry.ToJson().dump();
+  out += spec.retry.ToText();
   if (spec.run_at) {
     key("run_at");
     text(FormatTime(*spec.run_at));

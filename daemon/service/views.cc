@@ -99,7 +99,7 @@ std::string JobViewText(const JobRecord& job) {
   m.Int(",\"priority\":", spec.priority);
   m.Json(",\"progress\":", OrNull(job.progress));
   m.String(",\"queue\":", job.queue);
-  m.Json(",\"retry\":", spec.retry.ToJson());
+  m.Raw(",\"retry\":", spec.retry.ToText());
   m.Time(",\"run_at\":", spec.run_at);
   m.TextOrNull(",\"schedule\":", spec.schedule);
   m.TextOrNull(",\"slug\":", job.slug);

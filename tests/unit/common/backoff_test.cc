@@ -72,5 +72,17 @@ TEST(Backoff, RejectsBadPolicies) {
   EXPECT_EQ(unknown.error().field, "retry.backoff");
 }
 
+TEST(Backoff, APolicyAsTextIsTheDumpOfItsObject) {
+  for (const char* given :
+       {R"({})", R"({"strategy": "linear", "initial_delay_seconds": 0, "jitter": false})",
+        R"({"strategy": "fixed", "initial_delay_seconds": 604800, "max_delay_seconds": 604800})",
+        R"({"strategy": "custom", "delays_seconds": [1, 30, 3600, 0]})",
+        R"({"strategy": "custom", "delays_seconds": [5], "jitter": false})"}) {
+    auto policy = ParseRetryPolicy(nlohmann::json::parse(given));
+    ASSERT_TRUE(policy.ok()) << given;
+    EXPECT_EQ(policy->ToText(), policy->ToJson().dump()) << given;
+  }
+}
+
 }  // namespace
 }  // namespace flare
