@@ -13,11 +13,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string Wire(const json& value) {
+std::string Dumped(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-ClaimedRun Claim(const std::string& suffix, json payload, json tags, OptTime lease_expires_at) {
+ClaimedRun ClaimWith(const std::string& suffix, json payload, json tags, OptTime lease_expires_at) {
   ClaimedRun claim;
   claim.job_id = "job_" + suffix;
   claim.run_id = "run_" + suffix;
@@ -57,19 +57,19 @@ json ClaimObjects(const ClaimedRuns& claims) {
 ClaimedRuns AwkwardClaims() {
   const TimePoint lease = TimePoint{} + std::chrono::milliseconds(1'780'000'123'456);
   ClaimedRuns claims;
-  claims.push_back(Claim("a",
-                         {{"to", "a@example.com"},
-                          {"nested", {{"list", {1, 2.5, -3, true, nullptr, "\u2028"}}}},
-                          {"empty", json::object()}},
-                         {"x", "y \"z\""}, lease));
-  claims.push_back(Claim("b", json(nullptr), json(nullptr), std::nullopt));
-  claims.push_back(Claim("c", "just a string", json::array(), lease));
+  claims.push_back(ClaimWith("a",
+                             {{"to", "a@example.com"},
+                              {"nested", {{"list", {1, 2.5, -3, true, nullptr, "\u2028"}}}},
+                              {"empty", json::object()}},
+                             {"x", "y \"z\""}, lease));
+  claims.push_back(ClaimWith("b", json(nullptr), json(nullptr), std::nullopt));
+  claims.push_back(ClaimWith("c", "just a string", json::array(), lease));
   return claims;
 }
 
 TEST(WorkerViewsTest, APollAnswerIsTheDumpOfItsObject) {
   ClaimedRuns claims = AwkwardClaims();
-  EXPECT_EQ(PollAnswerText(claims), Wire(json{{"jobs", ClaimObjects(claims)}}));
+  EXPECT_EQ(PollAnswerText(claims), Dumped(json{{"jobs", ClaimObjects(claims)}}));
   EXPECT_EQ(PollAnswerText({}), R"({"jobs":[]})");
 }
 
@@ -78,15 +78,15 @@ TEST(WorkerViewsTest, AnAckAnswerIsTheDumpOfItsObjectWithOrWithoutTheNextJobs) {
   reply.outcome = {"job_1", "run_1", RunState::kSucceeded, 3};
   json expected = {
       {"job_id", "job_1"}, {"run_id", "run_1"}, {"state", "succeeded"}, {"children_activated", 3}};
-  EXPECT_EQ(AckReplyText(reply), Wire(expected));
+  EXPECT_EQ(AckReplyText(reply), Dumped(expected));
 
   reply.next = AwkwardClaims();
   expected["jobs"] = ClaimObjects(*reply.next);
-  EXPECT_EQ(AckReplyText(reply), Wire(expected));
+  EXPECT_EQ(AckReplyText(reply), Dumped(expected));
 
   reply.next = ClaimedRuns{};
   expected["jobs"] = json::array();
-  EXPECT_EQ(AckReplyText(reply), Wire(expected)) << "asked for the next and got none";
+  EXPECT_EQ(AckReplyText(reply), Dumped(expected)) << "asked for the next and got none";
 }
 
 TEST(WorkerViewsTest, AListAckAnswerIsTheDumpOfItsObjectWithOrWithoutTheNextJobs) {
@@ -96,11 +96,11 @@ TEST(WorkerViewsTest, AListAckAnswerIsTheDumpOfItsObjectWithOrWithoutTheNextJobs
   reply.outcomes.emplace_back(not_held);
   json expected = AckListView(reply.outcomes);
   ASSERT_EQ(expected["results"].size(), 2u);
-  EXPECT_EQ(AckListReplyText(reply), Wire(expected));
+  EXPECT_EQ(AckListReplyText(reply), Dumped(expected));
 
   reply.next = AwkwardClaims();
   expected["jobs"] = ClaimObjects(*reply.next);
-  EXPECT_EQ(AckListReplyText(reply), Wire(expected));
+  EXPECT_EQ(AckListReplyText(reply), Dumped(expected));
 }
 
 }  // namespace
