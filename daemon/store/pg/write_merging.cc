@@ -1,9 +1,13 @@
 #include "daemon/store/pg/write_merging.h"
 
 #include <charconv>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace flare::daemon::pg {
@@ -19,6 +23,7 @@ struct Assignment {
 
 // What a queued statement is, for merging and for the order that must be kept.
 struct Shape {
+  size_t parameters = 0;  // the statement's parameter count the shape was read with
   Kind kind = Kind::kBarrier;
   std::string table;              // the table it writes; empty for a barrier
   std::string insert_prefix;      // "INSERT INTO t (…) VALUES "
@@ -123,6 +128,7 @@ Shape ShapeOf(const Statement& statement) {
   std::string_view sql = statement.sql;
   size_t count = statement.params.size();
   Shape shape;
+  shape.parameters = count;
   if (std::string table = TableAfter(sql, "INSERT INTO "); !table.empty()) {
     shape.kind = Kind::kWrite;
     shape.table = std::move(table);
@@ -155,6 +161,44 @@ Shape ShapeOf(const Statement& statement) {
   return shape;
 }
 
+// The shapes of the statements seen so far, by text. Every text a store queues is one of
+// its fixed statements, so this stays small; reading a statement's shape again at each
+// queued write (parsing an UPDATE's 28 assignments, checking an INSERT's placeholders)
+// was ~10 K instructions a statement, a quarter of a node's instructions under 4 workers
+// × 50 (callgrind). Entries are never removed, so a reference stays valid; past
+// kMaxCachedShapes (a store building texts it should not) shapes are read each time.
+class ShapeCache {
+ public:
+  static constexpr size_t kMaxCachedShapes = 1024;
+
+  /// The shape of `statement`: the cached one, or one read now and kept in `uncached` when
+  /// it cannot be cached.
+  const Shape& Of(const Statement& statement, std::deque<Shape>& uncached) {
+    {
+      std::shared_lock lock(mutex_);
+      auto it = shapes_.find(statement.sql);
+      if (it != shapes_.end() && it->second.parameters == statement.params.size())
+        return it->second;
+    }
+    Shape shape = ShapeOf(statement);
+    std::unique_lock lock(mutex_);
+    if (shapes_.size() < kMaxCachedShapes) {
+      auto [it, added] = shapes_.try_emplace(statement.sql, shape);
+      if (it->second.parameters == shape.parameters) return it->second;
+    }
+    return uncached.emplace_back(std::move(shape));
+  }
+
+ private:
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, Shape> shapes_;
+};
+
+ShapeCache& Shapes() {
+  static ShapeCache* shapes = new ShapeCache();  // never destroyed: used until exit
+  return *shapes;
+}
+
 // The WHERE values of an UPDATE, or nullopt when one is NULL (never merged).
 std::optional<std::string> RowKey(const Shape& shape, const Statement& statement) {
   std::string key;
@@ -168,7 +212,7 @@ std::optional<std::string> RowKey(const Shape& shape, const Statement& statement
 }
 
 struct Group {
-  Shape shape;
+  const Shape* shape;  // the cached shape of its statements' text (ShapeCache)
   std::vector<Statement> members;
   std::set<std::string> keys;  // UPDATE: the rows it changes
 };
@@ -185,13 +229,16 @@ Group* GroupToJoin(std::vector<Group>& groups, const Statement& statement, const
                    const std::optional<std::string>& key) {
   for (size_t i = groups.size(); i-- > 0;) {
     Group& group = groups[i];
-    if (group.shape.kind == Kind::kBarrier) return nullptr;
-    if (group.shape.kind == shape.kind && group.members.front().sql == statement.sql) {
+    if (group.shape->kind == Kind::kBarrier) return nullptr;
+    // One text has one cached shape; the text itself is compared only when one of them
+    // could not be cached.
+    if (group.shape == &shape ||
+        (group.shape->kind == shape.kind && group.members.front().sql == statement.sql)) {
       if (!HasRoomFor(group, statement)) return nullptr;
       if (shape.kind == Kind::kUpdate && (!key || group.keys.count(*key) > 0)) return nullptr;
       return &group;
     }
-    if (group.shape.table == shape.table) return nullptr;
+    if (group.shape->table == shape.table) return nullptr;
   }
   return nullptr;
 }
@@ -201,7 +248,7 @@ std::string ValuesColumn(size_t parameter) { return "flare_v" + std::to_string(p
 // UPDATE t SET a = v.flare_v3, … FROM (VALUES ($1::type, …), ($n+1, …)) AS v(flare_v1, …)
 // WHERE t.id = v.flare_v1 AND …; nullopt when a column's type is unknown.
 std::optional<Statement> MergedUpdate(Group& group, const ColumnTypesOf& types_of) {
-  const Shape& shape = group.shape;
+  const Shape& shape = *group.shape;
   const ColumnTypes* types = types_of(shape.table);
   if (types == nullptr) return std::nullopt;
   size_t width = group.members.front().params.size();
@@ -249,8 +296,8 @@ std::optional<Statement> MergedUpdate(Group& group, const ColumnTypesOf& types_o
 Statement MergedInsert(Group& group) {
   Statement merged;
   size_t width = group.members.front().params.size();
-  merged.sql.reserve(group.shape.insert_prefix.size() + group.members.size() * width * 7);
-  merged.sql = group.shape.insert_prefix;
+  merged.sql.reserve(group.shape->insert_prefix.size() + group.members.size() * width * 7);
+  merged.sql = group.shape->insert_prefix;
   merged.params.reserve(width * group.members.size());
   for (size_t row = 0; row < group.members.size(); ++row) {
     if (row > 0) merged.sql += ", ";
@@ -262,11 +309,11 @@ Statement MergedInsert(Group& group) {
 
 // The group as statements: one merged statement, or its members as they came.
 void Emit(Group& group, const ColumnTypesOf& types_of, std::vector<Statement>& out) {
-  if (group.members.size() > 1 && group.shape.kind == Kind::kInsert) {
+  if (group.members.size() > 1 && group.shape->kind == Kind::kInsert) {
     out.push_back(MergedInsert(group));
     return;
   }
-  if (group.members.size() > 1 && group.shape.kind == Kind::kUpdate) {
+  if (group.members.size() > 1 && group.shape->kind == Kind::kUpdate) {
     if (std::optional<Statement> merged = MergedUpdate(group, types_of)) {
       out.push_back(std::move(*merged));
       return;
@@ -279,16 +326,17 @@ void Emit(Group& group, const ColumnTypesOf& types_of, std::vector<Statement>& o
 
 std::vector<Statement> MergeWrites(std::vector<Statement> statements,
                                    const ColumnTypesOf& types_of) {
+  std::deque<Shape> uncached;  // before the groups that point into it
   std::vector<Group> groups;
   groups.reserve(statements.size());
   for (Statement& statement : statements) {
-    Shape shape = ShapeOf(statement);
+    const Shape& shape = Shapes().Of(statement, uncached);
     std::optional<std::string> key;
     if (shape.kind == Kind::kUpdate) key = RowKey(shape, statement);
     bool mergeable = shape.kind == Kind::kInsert || (shape.kind == Kind::kUpdate && key);
     Group* join = mergeable ? GroupToJoin(groups, statement, shape, key) : nullptr;
     if (!join) {
-      groups.push_back({std::move(shape), {}, {}});
+      groups.push_back({&shape, {}, {}});
       join = &groups.back();
     }
     if (key) join->keys.insert(*key);

@@ -115,6 +115,12 @@ TEST(WriteMerging, OnlyPlainSingleRowInsertsWithEveryParameterMerge) {
     odd.sql = std::string("INSERT INTO jobs (a, b) VALUES ") + values;
     EXPECT_EQ(Merge({odd, odd}).size(), 2u) << values;
   }
+  // The text of a mergeable INSERT (merged above, its shape remembered) with a parameter
+  // too many: its own shape, not the remembered one.
+  Statement extra = Insert("jobs", {"j5", "5"});
+  extra.params.emplace_back("6");
+  EXPECT_EQ(Merge({Insert("jobs", {"j6", "6"}), Insert("jobs", {"j7", "7"})}).size(), 1u);
+  EXPECT_EQ(Merge({extra, extra}).size(), 2u);
   Statement wide{
       "INSERT INTO jobs (a, b, c, d, e, f, g, h, i, j, k) VALUES ($1, $2, $3, $4, $5, "
       "$6, $7, $8, $9, $10, $11)",
