@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -25,7 +24,6 @@ struct Assignment {
 // What a queued statement is, for merging and for the order that must be kept.
 struct Shape {
   size_t parameters = 0;  // the statement's parameter count the shape was read with
-  bool cached = false;    // kept in ShapeCache: its address identifies its text
   Kind kind = Kind::kBarrier;
   std::string table;              // the table it writes; empty for a barrier
   std::string insert_prefix;      // "INSERT INTO t (…) VALUES "
@@ -186,39 +184,14 @@ class ShapeCache {
     std::unique_lock lock(mutex_);
     if (shapes_.size() < kMaxCachedShapes) {
       auto [it, added] = shapes_.try_emplace(statement.sql, shape);
-      if (added) it->second.cached = true;
       if (it->second.parameters == shape.parameters) return it->second;
     }
     return uncached.emplace_back(std::move(shape));
   }
 
-  /// The text of `rows` statements of a cached `shape` merged into one, built by `build`
-  /// (nullopt: not mergeable) the first time. Writing the placeholders of a merged UPDATE
-  /// of 50 rows (~1,500 of them) was most of what merging still cost. Texts are kept up
-  /// to kMaxMergedTextBytes in all.
-  template <typename Build>
-  std::optional<std::string> MergedText(const Shape& shape, size_t rows, Build build) {
-    if (!shape.cached) return build();
-    const std::pair<const Shape*, size_t> key{&shape, rows};
-    {
-      std::shared_lock lock(mutex_);
-      if (auto it = texts_.find(key); it != texts_.end()) return it->second;
-    }
-    std::optional<std::string> text = build();
-    if (!text) return text;
-    std::unique_lock lock(mutex_);
-    if (text_bytes_ + text->size() <= kMaxMergedTextBytes && texts_.try_emplace(key, *text).second)
-      text_bytes_ += text->size();
-    return text;
-  }
-
  private:
-  static constexpr size_t kMaxMergedTextBytes = 2 << 20;
-
   std::shared_mutex mutex_;
   std::unordered_map<std::string, Shape> shapes_;
-  std::map<std::pair<const Shape*, size_t>, std::string> texts_;
-  size_t text_bytes_ = 0;
 };
 
 ShapeCache& Shapes() {
@@ -274,10 +247,11 @@ std::string ValuesColumn(size_t parameter) { return "flare_v" + std::to_string(p
 
 // UPDATE t SET a = v.flare_v3, … FROM (VALUES ($1::type, …), ($n+1, …)) AS v(flare_v1, …)
 // WHERE t.id = v.flare_v1 AND …; nullopt when a column's type is unknown.
-std::optional<std::string> MergedUpdateText(const Shape& shape, size_t width, size_t rows,
-                                            const ColumnTypesOf& types_of) {
+std::optional<Statement> MergedUpdate(Group& group, const ColumnTypesOf& types_of) {
+  const Shape& shape = *group.shape;
   const ColumnTypes* types = types_of(shape.table);
   if (types == nullptr) return std::nullopt;
+  size_t width = group.members.front().params.size();
   std::vector<std::string> type_of_parameter(width + 1);
   for (const auto* list : {&shape.set, &shape.where}) {
     for (const Assignment& a : *list) {
@@ -286,78 +260,51 @@ std::optional<std::string> MergedUpdateText(const Shape& shape, size_t width, si
       type_of_parameter[a.parameter] = type->second;
     }
   }
-  std::string sql = "UPDATE " + shape.table + " SET ";
-  for (size_t i = 0; i < shape.set.size(); ++i) {
-    if (i > 0) sql += ", ";
-    sql += shape.set[i].column + " = v." + ValuesColumn(shape.set[i].parameter);
-  }
-  sql += " FROM (VALUES ";
-  for (size_t row = 0; row < rows; ++row) {
-    if (row > 0) sql += ", ";
-    sql += "(";
-    for (size_t p = 1; p <= width; ++p) {
-      if (p > 1) sql += ", ";
-      AppendParameter(sql, row * width + p);
-      // The first row types the VALUES columns; the others' parameters take those types.
-      if (row == 0) sql += "::" + type_of_parameter[p];
-    }
-    sql += ")";
-  }
-  sql += ") AS v(";
-  for (size_t p = 1; p <= width; ++p) sql += (p > 1 ? ", " : "") + ValuesColumn(p);
-  sql += ") WHERE ";
-  for (size_t i = 0; i < shape.where.size(); ++i) {
-    if (i > 0) sql += " AND ";
-    sql += shape.table + "." + shape.where[i].column + " = v." +
-           ValuesColumn(shape.where[i].parameter);
-  }
-  return sql;
-}
-
-// INSERT INTO t (…) VALUES ($1, …), ($n+1, …), … for `rows` rows of `width`.
-std::string MergedInsertText(const Shape& shape, size_t width, size_t rows) {
-  std::string sql;
-  sql.reserve(shape.insert_prefix.size() + rows * width * 7);
-  sql = shape.insert_prefix;
-  for (size_t row = 0; row < rows; ++row) {
-    if (row > 0) sql += ", ";
-    AppendPlaceholders(sql, row * width + 1, width);
-  }
-  return sql;
-}
-
-// The group's members as one statement of `sql`: their parameters in order.
-Statement Merged(Group& group, std::string sql) {
   Statement merged;
-  merged.sql = std::move(sql);
-  merged.params.reserve(group.members.front().params.size() * group.members.size());
+  merged.sql = "UPDATE " + shape.table + " SET ";
+  for (size_t i = 0; i < shape.set.size(); ++i) {
+    if (i > 0) merged.sql += ", ";
+    merged.sql += shape.set[i].column + " = v." + ValuesColumn(shape.set[i].parameter);
+  }
+  merged.sql += " FROM (VALUES ";
+  for (size_t row = 0; row < group.members.size(); ++row) {
+    if (row > 0) merged.sql += ", ";
+    merged.sql += "(";
+    for (size_t p = 1; p <= width; ++p) {
+      if (p > 1) merged.sql += ", ";
+      AppendParameter(merged.sql, row * width + p);
+      // The first row types the VALUES columns; the others' parameters take those types.
+      if (row == 0) merged.sql += "::" + type_of_parameter[p];
+    }
+    merged.sql += ")";
+  }
+  merged.sql += ") AS v(";
+  for (size_t p = 1; p <= width; ++p) merged.sql += (p > 1 ? ", " : "") + ValuesColumn(p);
+  merged.sql += ") WHERE ";
+  for (size_t i = 0; i < shape.where.size(); ++i) {
+    if (i > 0) merged.sql += " AND ";
+    merged.sql += shape.table + "." + shape.where[i].column + " = v." +
+                  ValuesColumn(shape.where[i].parameter);
+  }
+  merged.params.reserve(width * group.members.size());
   for (Statement& member : group.members) {
     for (PgParam& param : member.params) merged.params.push_back(std::move(param));
   }
   return merged;
 }
 
-// `group` as one UPDATE of the text above, or nullopt.
-std::optional<Statement> MergedUpdate(Group& group, const ColumnTypesOf& types_of) {
-  const Shape& shape = *group.shape;
-  // Asked each time: a table whose types are unknown keeps its UPDATEs apart even when a
-  // text merged earlier is kept.
-  if (types_of(shape.table) == nullptr) return std::nullopt;
-  size_t width = group.members.front().params.size();
-  size_t rows = group.members.size();
-  std::optional<std::string> sql = Shapes().MergedText(
-      shape, rows, [&] { return MergedUpdateText(shape, width, rows, types_of); });
-  if (!sql) return std::nullopt;
-  return Merged(group, std::move(*sql));
-}
-
 Statement MergedInsert(Group& group) {
-  const Shape& shape = *group.shape;
+  Statement merged;
   size_t width = group.members.front().params.size();
-  size_t rows = group.members.size();
-  std::optional<std::string> sql = Shapes().MergedText(
-      shape, rows, [&] { return std::optional(MergedInsertText(shape, width, rows)); });
-  return Merged(group, std::move(*sql));
+  merged.sql.reserve(group.shape->insert_prefix.size() + group.members.size() * width * 7);
+  merged.sql = group.shape->insert_prefix;
+  merged.params.reserve(width * group.members.size());
+  for (size_t row = 0; row < group.members.size(); ++row) {
+    if (row > 0) merged.sql += ", ";
+    AppendPlaceholders(merged.sql, row * width + 1, width);
+    for (PgParam& param : group.members[row].params) merged.params.push_back(std::move(param));
+  }
+  return merged;
 }
 
 // The group as statements: one merged statement, or its members as they came.

@@ -37,9 +37,6 @@ inline constexpr size_t kMaxMergedParameters = 32'000;
 /// Column name → SQL type ("bigint", "text", "jsonb"…) of one table.
 using ColumnTypes = std::unordered_map<std::string, std::string>;
 /// The column types of a table, or null when unknown (its UPDATEs are then not merged).
-/// A known table's types must stay the same for the life of the process: the merged text
-/// of a statement text and a row count is built once and kept (a column's type changed by
-/// a migration takes a restart, as the sessions' own record of the types already does).
 using ColumnTypesOf = std::function<const ColumnTypes*(const std::string& table)>;
 
 /// `statements` with mergeable writes merged as above; everything else unchanged.

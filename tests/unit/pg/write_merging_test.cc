@@ -176,25 +176,6 @@ TEST(WriteMerging, UpdatesOfOtherFormsOrUnknownColumnsAreSentAsTheyCame) {
   EXPECT_EQ(untyped.size(), 2u);
 }
 
-TEST(WriteMerging, AKeptMergedTextServesEachGroupOfItsSizeWithThatGroupsValues) {
-  auto updates = [](std::vector<std::string> ids) {
-    std::vector<Statement> statements;
-    for (const std::string& id : ids) statements.push_back(Update("kept", id, id + "0"));
-    return Merge(std::move(statements));
-  };
-  std::vector<Statement> two = updates({"a", "b"});
-  std::vector<Statement> three = updates({"c", "d", "e"});
-  std::vector<Statement> two_again = updates({"f", "g"});
-  ASSERT_EQ(two.size(), 1u);
-  ASSERT_EQ(three.size(), 1u);
-  ASSERT_EQ(two_again.size(), 1u);
-  EXPECT_EQ(two_again[0].sql, two[0].sql);
-  EXPECT_NE(three[0].sql, two[0].sql);
-  EXPECT_NE(three[0].sql.find("($5, $6)"), std::string::npos) << three[0].sql;
-  EXPECT_EQ(Params(two_again[0]), (std::vector<std::string>{"f", "f0", "g", "g0"}));
-  EXPECT_EQ(Params(three[0]), (std::vector<std::string>{"c", "c0", "d", "d0", "e", "e0"}));
-}
-
 TEST(WriteMerging, AMergedInsertStaysUnderItsRowCap) {
   std::vector<Statement> many;
   for (size_t i = 0; i < kMaxMergedRows + 1; ++i) many.push_back(Insert("events", {"e", "1"}));
