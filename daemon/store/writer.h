@@ -4,10 +4,10 @@
 // SQLite allows one writer at a time, and at synchronous=FULL each commit costs an
 // fsync (~130 µs here, sometimes ms). So flared funnels every write through one thread:
 // requests hand it an operation and block; the thread takes every operation queued so
-// far, runs them in ONE `BEGIN IMMEDIATE` transaction (each inside its own SAVEPOINT, so
-// an operation that fails rolls back alone), commits once, and only then wakes the
-// requests. Under load many requests share one fsync; idle, a request waits for exactly
-// one commit. A 2xx therefore always follows the commit that holds its write.
+// far, runs them in ONE `BEGIN IMMEDIATE` transaction (an operation that fails rolls back
+// alone, see SAVEPOINTS below), commits once, and only then wakes the requests. Under load many
+// requests share one fsync; idle, a request waits for exactly one commit. A 2xx therefore always
+// follows the commit that holds its write.
 //
 // ALONE: an operation submitted while the writer is idle (no group running, none queued),
 // after a turn that committed one operation with nothing queued meanwhile, is run by the
@@ -17,6 +17,17 @@
 // cost two sleeps and wakes per request: at one client, a create's thread switches went
 // from ~6.4 to ~4.1 without them (bench/RESULTS.md). Whoever holds the writer's turn
 // (`busy_`) has the connection to itself; checkpoints stay on the writer thread.
+//
+// SAVEPOINTS ONLY WHEN ONE FAILS. A savepoint per operation lets one roll back alone, but
+// SQLite then copies every page the operation changes that existed before it began into a
+// sub-journal (~13 pages of 4 KiB a create) and frees it at the release: ~15 % of the
+// writer's instructions under creates from 16 clients (bench/RESULTS.md). Nearly every
+// group's operations all succeed, so a group runs first without savepoints. When one of
+// several operations fails (refused or thrown), the transaction rolls back, the abort
+// actions of every operation run so far run, and the group runs again from the start with
+// a savepoint each: every body must be safe to run again after its abort actions, as the
+// PostgreSQL backend already requires when it runs a failed group's operations alone. A
+// lone operation that fails needs no second run: the rollback is its own.
 //
 // Operations may register after-commit actions (waking long-polls, nudging the timer);
 // they run on the thread that committed (the writer's, or the submitter's when it ran
@@ -101,8 +112,15 @@ class Writer final : public Transactions {
   /// checkpoint (0), and wakes the writer thread when work or a checkpoint waits for it.
   void LetGo(size_t committed_ops);
   /// Runs the batch in one transaction; returns the after-commit actions of the operations
-  /// that stand (none if the transaction failed).
+  /// that stand (none if the transaction failed). See SAVEPOINTS ONLY WHEN ONE FAILS above.
   std::vector<Action> RunBatch(std::vector<Pending*>& batch);
+  /// The first try, without savepoints. True when the batch is done (committed; a lone
+  /// operation refused; the transaction failed), its after-commit actions in
+  /// `after_commit`; false when an operation of several failed and the batch, rolled back,
+  /// must go again with savepoints.
+  bool RunWithoutSavepoints(std::vector<Pending*>& batch, std::vector<Action>& after_commit);
+  /// Each operation in its own savepoint, so that one that fails rolls back alone.
+  std::vector<Action> RunWithSavepoints(std::vector<Pending*>& batch);
   /// Makes a committed group durable when one of its operations asked for that. Returns
   /// false when the fdatasync failed (the group's durable operations then fail).
   bool SyncIfDurable(const std::vector<Pending*>& batch);
