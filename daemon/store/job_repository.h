@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/store/connection.h"
@@ -53,8 +54,11 @@ class SqliteJobStore final : public JobStore {
   std::vector<JobRecord> FindMany(const std::string& project_id,
                                   const std::vector<std::string>& ids) override {
     std::vector<JobRecord> found;
+    found.reserve(ids.size());
     for (const std::string& id : ids) {
-      if (auto job = FindJob(c_, project_id, id); job && job->id == id) found.push_back(*job);
+      if (auto job = FindJob(c_, project_id, id); job && job->id == id) {
+        found.push_back(std::move(*job));
+      }
     }
     return found;
   }

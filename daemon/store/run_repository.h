@@ -56,6 +56,7 @@ class SqliteRunStore final : public RunStore {
   std::vector<RunRecord> FindMany(const std::string& project_id,
                                   const std::vector<std::string>& ids) override {
     std::vector<RunRecord> found;
+    found.reserve(ids.size());
     for (const std::string& id : ids) {
       if (auto run = FindRun(c_, project_id, id)) found.push_back(std::move(*run));
     }
