@@ -307,8 +307,13 @@ void Writer::Loop() {
 }
 
 std::vector<Writer::Action> Writer::RunBatch(std::vector<Pending*>& batch) {
-  std::vector<Action> after_commit;
-  if (RunWithoutSavepoints(batch, after_commit)) return after_commit;
+  // After a group that went again, the next ones take savepoints from the start until one
+  // runs without a failure: writes that keep failing (a client sending bad acks, say) cost
+  // their groups one run each, not two.
+  if (!savepoints_first_) {
+    std::vector<Action> after_commit;
+    if (RunWithoutSavepoints(batch, after_commit)) return after_commit;
+  }
   return RunWithSavepoints(batch);
 }
 
@@ -379,6 +384,7 @@ bool Writer::RunWithoutSavepoints(std::vector<Pending*>& batch, std::vector<Acti
 }
 
 std::vector<Writer::Action> Writer::RunWithSavepoints(std::vector<Pending*>& batch) {
+  savepoints_first_ = false;  // until an operation fails below
   ResetStatementsOnExit reset(*connection_);
   Tx tx(*connection_, *stores_, clock_.Now());
   std::vector<Action> after_commit;
@@ -412,6 +418,7 @@ std::vector<Writer::Action> Writer::RunWithSavepoints(std::vector<Pending*>& bat
         Step(*connection_, "ROLLBACK TO op");
         Step(*connection_, "RELEASE op");
         counters.DropOperation();
+        savepoints_first_ = true;
       }
     }
     counters.Flush(*connection_);

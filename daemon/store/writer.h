@@ -27,7 +27,9 @@
 // actions of every operation run so far run, and the group runs again from the start with
 // a savepoint each: every body must be safe to run again after its abort actions, as the
 // PostgreSQL backend already requires when it runs a failed group's operations alone. A
-// lone operation that fails needs no second run: the rollback is its own.
+// lone operation that fails needs no second run: the rollback is its own. After a group
+// that went again, groups take savepoints from the start until one has no failure, so that
+// writes that keep failing never make every group run twice.
 //
 // Operations may register after-commit actions (waking long-polls, nudging the timer);
 // they run on the thread that committed (the writer's, or the submitter's when it ran
@@ -134,6 +136,9 @@ class Writer final : public Transactions {
   // The WAL file, opened by the writer to fdatasync it; -1 when SQLite syncs (normal
   // durability, or the WAL could not be opened).
   int wal_fd_ = -1;
+  // An operation failed in the last group that took savepoints: the next starts with them
+  // (RunBatch). The holder of the writer's turn reads and writes it.
+  bool savepoints_first_ = false;
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> commits_{0};
   std::mutex mutex_;
