@@ -170,13 +170,14 @@ Status HttpRunService::FinishMany(const std::vector<FinishedCall>& calls) {
   std::vector<RenderedCall> rendered;
   rendered.reserve(calls.size());
   for (const FinishedCall& call : calls) rendered.push_back(RenderFinishedCall(call));
+  // Copied into the runs, not moved: the body may run again (its group rolled back).
   return ctx_.writer.RunRelaxed<Ok>([&](Tx& tx) -> Status {
-    for (size_t i = 0; i < calls.size(); ++i) FinishInTx(tx, calls[i], std::move(rendered[i]));
+    for (size_t i = 0; i < calls.size(); ++i) FinishInTx(tx, calls[i], rendered[i]);
     return Ok{};
   });
 }
 
-void HttpRunService::FinishInTx(Tx& tx, const FinishedCall& call, RenderedCall rendered) {
+void HttpRunService::FinishInTx(Tx& tx, const FinishedCall& call, const RenderedCall& rendered) {
   const HttpWork& work = call.work;
   const HttpCallOutcome& outcome = call.outcome;
   auto run = tx.runs().Find(work.project_id, work.run_id);
@@ -185,8 +186,8 @@ void HttpRunService::FinishInTx(Tx& tx, const FinishedCall& call, RenderedCall r
   auto job = tx.jobs().Find(work.project_id, work.job_id);
   if (!job) return;
   OptTime ended_at = CallEndedAt(tx.now(), call.ended_at, run->started_at);
-  run->trace = std::move(rendered.trace);
-  if (!rendered.result.is_null()) run->result = std::move(rendered.result);
+  run->trace = rendered.trace;
+  if (!rendered.result.is_null()) run->result = rendered.result;
   StateMachine machine(tx, ctx_.notifier);
   if (outcome.failure == FailureReason::kCancelled) {
     machine.Cancel(*job, *run, "cancelled while in flight");

@@ -51,7 +51,7 @@ class HttpRunService {
 
  private:
   Result<std::optional<HttpWork>> BeginInTx(Tx& tx, const PendingHttpRun& item);
-  void FinishInTx(Tx& tx, const FinishedCall& call, RenderedCall rendered);
+  void FinishInTx(Tx& tx, const FinishedCall& call, const RenderedCall& rendered);
 
   ServiceContext ctx_;
   std::string node_id_;

@@ -67,8 +67,11 @@ class Transactions {
   virtual ~Transactions() = default;
 
   /// Runs `op` in a transaction and returns its result once committed. An op that returns
-  /// an error is rolled back and commits nothing. (The SQLite writer, called on its own
-  /// thread from an op or an after-commit action, fails at once with kInternal instead of
+  /// an error is rolled back and commits nothing. An op may run more than once: when its
+  /// group of operations rolls back for another's failure, its OnAbort actions run and it
+  /// runs again. So it must not consume what it captures (copy, never move out of it), and
+  /// act outside the transaction only through OnCommit and OnAbort. (The SQLite writer, called on
+  /// its own thread from an op or an after-commit action, fails at once with kInternal instead of
   /// waiting for itself forever.)
   template <typename T>
   Result<T> Run(std::function<Result<T>(Tx&)> op) {

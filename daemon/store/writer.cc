@@ -366,6 +366,12 @@ bool Writer::RunWithoutSavepoints(std::vector<Pending*>& batch, std::vector<Acti
       MoveInto(after_commit, tx.after_commit_);
       counters.KeepOperation();
     }
+    if (every_group_twice_.load(std::memory_order_relaxed)) {
+      RollBack(*connection_);
+      RunAfterCommit(on_abort);
+      after_commit.clear();
+      return false;
+    }
     counters.Flush(*connection_);
     Step(*connection_, "COMMIT");
     return true;

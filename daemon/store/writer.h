@@ -99,6 +99,10 @@ class Writer final : public Transactions {
   /// every commit itself, synchronous=FULL).
   uint64_t sync_count() const;
   const WriterStats& stats() const override { return stats_; }
+  /// For tests: the first run of every group is rolled back as if an operation had failed,
+  /// and the group runs again with savepoints, so that a test can check that what its
+  /// operations do survives their running twice (SAVEPOINTS ONLY WHEN ONE FAILS above).
+  void RunEveryGroupTwiceForTests() { every_group_twice_ = true; }
 
  private:
   struct Pending;
@@ -139,6 +143,7 @@ class Writer final : public Transactions {
   // An operation failed in the last group that took savepoints: the next starts with them
   // (RunBatch). The holder of the writer's turn reads and writes it.
   bool savepoints_first_ = false;
+  std::atomic<bool> every_group_twice_{false};  // RunEveryGroupTwiceForTests
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> commits_{0};
   std::mutex mutex_;

@@ -74,6 +74,25 @@ TEST_F(ExecutorTest, PerformsAPendingRunNoNotificationAnnounced) {
   EXPECT_EQ(sink_.requests(), 1);
 }
 
+// A group of writes may run twice: rolled back for another operation's failure, then again
+// (writer.h). What the call returned is still recorded when the begin and the finish run
+// twice each.
+TEST_F(ExecutorTest, ABeginAndFinishThatRunTwiceStillRecordWhatTheCallReturned) {
+  writer_.RunEveryGroupTwiceForTests();
+  ExecutorOptions options;
+  options.rescan_interval = 200ms;
+  StartExecutor(options);
+  std::string job_id = CreateHttpJob("/status/201");
+  ASSERT_TRUE(WaitForState(job_id, "succeeded")) << Job(job_id).dump();
+  EXPECT_EQ(sink_.requests(), 1);
+  nlohmann::json run = RunsOf(job_id)[0];
+  ASSERT_TRUE(run["result"].is_object()) << run.dump();
+  EXPECT_EQ(run["result"]["status"], 201) << run.dump();
+  ASSERT_TRUE(run["trace"].is_object()) << run.dump();
+  EXPECT_TRUE(run["trace"].contains("ttfb_ms")) << run.dump();
+  EXPECT_EQ(EventTypes(job_id), (std::vector<std::string>{"created", "started", "succeeded"}));
+}
+
 TEST_F(ExecutorTest, ARunWhoseBeginFailedIsPerformedWhenBeginCanSucceed) {
   std::string job_id = CreateHttpJob();
   SetStoredMethod(job_id, "BOGUS");  // Begin cannot build the request now
