@@ -335,6 +335,30 @@ void RollBack(Connection& connection) {
 }
 }  // namespace
 
+bool Writer::RunBody(Pending& pending, Tx& tx, bool report_a_throw) {
+  try {
+    return pending.body(tx);
+  } catch (const std::exception& e) {
+    if (report_a_throw) {
+      LogError("write failed", {{"error", e.what()}});
+      pending.on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
+    }
+    return false;
+  }
+}
+
+void Writer::FailGroup(std::vector<Pending*>& batch, Tx& tx, std::vector<Action>& on_abort,
+                       const std::exception& error) {
+  LogError("commit failed", {{"error", error.what()}});
+  RollBack(*connection_);
+  for (Pending* pending : batch) {
+    pending->on_failure(Error{ErrorCode::kInternal, "flared could not commit the write; retry"});
+  }
+  // An operation that failed half-way through its own steps is in neither list yet.
+  MoveInto(on_abort, tx.on_abort_);
+  RunAfterCommit(on_abort);
+}
+
 bool Writer::RunWithoutSavepoints(std::vector<Pending*>& batch, std::vector<Action>& after_commit) {
   ResetStatementsOnExit reset(*connection_);
   Tx tx(*connection_, *stores_, clock_.Now());
@@ -344,47 +368,28 @@ bool Writer::RunWithoutSavepoints(std::vector<Pending*>& batch, std::vector<Acti
   const bool alone = batch.size() == 1;
   try {
     Step(*connection_, "BEGIN IMMEDIATE");
+    bool failed = false;
     for (Pending* pending : batch) {
-      bool keep = false;
-      try {
-        keep = pending->body(tx);
-      } catch (const std::exception& e) {
-        // Of several, it runs again with a savepoint, which reports what it throws then.
-        if (alone) {
-          LogError("write failed", {{"error", e.what()}});
-          pending->on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
-        }
-      }
+      // Of several, a body that throws runs again with a savepoint, which reports it then.
+      failed = !RunBody(*pending, tx, /*report_a_throw=*/alone);
       MoveInto(on_abort, tx.on_abort_);
-      if (!keep) {
-        tx.after_commit_.clear();
-        RollBack(*connection_);
-        RunAfterCommit(on_abort);  // the same hand-off rules and timing as after-commit actions
-        after_commit.clear();
-        return alone;
-      }
+      if (failed) break;
       MoveInto(after_commit, tx.after_commit_);
       counters.KeepOperation();
     }
-    if (every_group_twice_.load(std::memory_order_relaxed)) {
-      RollBack(*connection_);
-      RunAfterCommit(on_abort);
+    if (failed || every_group_twice_.load(std::memory_order_relaxed)) {
+      tx.after_commit_.clear();
       after_commit.clear();
-      return false;
+      RollBack(*connection_);
+      RunAfterCommit(on_abort);  // the same hand-off rules and timing as after-commit actions
+      return failed && alone;    // a lone operation's failure is its answer
     }
     counters.Flush(*connection_);
     Step(*connection_, "COMMIT");
     return true;
   } catch (const std::exception& e) {
-    // The transaction as a whole failed (disk full, I/O error): nothing of it stands.
-    LogError("commit failed", {{"error", e.what()}});
-    RollBack(*connection_);
-    for (Pending* pending : batch) {
-      pending->on_failure(Error{ErrorCode::kInternal, "flared could not commit the write; retry"});
-    }
-    MoveInto(on_abort, tx.on_abort_);
-    RunAfterCommit(on_abort);
     after_commit.clear();
+    FailGroup(batch, tx, on_abort, e);
     return true;
   }
 }
@@ -404,19 +409,11 @@ std::vector<Writer::Action> Writer::RunWithSavepoints(std::vector<Pending*>& bat
       tx.after_commit_.clear();
       tx.on_abort_.clear();
       Step(*connection_, "SAVEPOINT op");
-      bool keep = false;
-      try {
-        keep = pending->body(tx);
-      } catch (const std::exception& e) {
-        LogError("write failed", {{"error", e.what()}});
-        pending->on_failure(Error{ErrorCode::kInternal, "the write failed inside flared; retry"});
-      }
-      if (keep) {
-        for (auto& action : tx.on_abort_) on_abort.push_back(std::move(action));
-        tx.on_abort_.clear();
+      if (RunBody(*pending, tx, /*report_a_throw=*/true)) {
+        MoveInto(on_abort, tx.on_abort_);
         Step(*connection_, "RELEASE op");
         counters.KeepOperation();
-        for (auto& action : tx.after_commit_) after_commit.push_back(std::move(action));
+        MoveInto(after_commit, tx.after_commit_);
       } else {
         std::vector<Action> aborted = std::move(tx.on_abort_);
         tx.on_abort_.clear();
@@ -430,18 +427,7 @@ std::vector<Writer::Action> Writer::RunWithSavepoints(std::vector<Pending*>& bat
     counters.Flush(*connection_);
     Step(*connection_, "COMMIT");
   } catch (const std::exception& e) {
-    // The transaction as a whole failed (disk full, I/O error): nothing of it stands.
-    LogError("commit failed", {{"error", e.what()}});
-    try {
-      connection_->Exec("ROLLBACK");
-    } catch (const std::exception&) {
-    }
-    for (Pending* pending : batch) {
-      pending->on_failure(Error{ErrorCode::kInternal, "flared could not commit the write; retry"});
-    }
-    // An operation that failed half-way through its own savepoint steps is in neither list.
-    for (auto& action : tx.on_abort_) on_abort.push_back(std::move(action));
-    RunAfterCommit(on_abort);
+    FailGroup(batch, tx, on_abort, e);
     return {};
   }
   return after_commit;

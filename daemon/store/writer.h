@@ -68,6 +68,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -127,6 +128,13 @@ class Writer final : public Transactions {
   bool RunWithoutSavepoints(std::vector<Pending*>& batch, std::vector<Action>& after_commit);
   /// Each operation in its own savepoint, so that one that fails rolls back alone.
   std::vector<Action> RunWithSavepoints(std::vector<Pending*>& batch);
+  /// Runs an operation's body: false when it failed, or threw (then reported as an
+  /// internal error when `report_a_throw`).
+  static bool RunBody(Pending& pending, Tx& tx, bool report_a_throw);
+  /// The transaction as a whole failed (disk full, I/O error): nothing of it stands. Rolls
+  /// back, fails every operation and runs the abort actions of those that ran.
+  void FailGroup(std::vector<Pending*>& batch, Tx& tx, std::vector<Action>& on_abort,
+                 const std::exception& error);
   /// Makes a committed group durable when one of its operations asked for that. Returns
   /// false when the fdatasync failed (the group's durable operations then fail).
   bool SyncIfDurable(const std::vector<Pending*>& batch);
